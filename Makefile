@@ -1,0 +1,41 @@
+# Tally's build and test entry points. `make test` is what CI runs
+# (.ci/run); it needs only Go and a C compiler (DuckDB is linked through
+# cgo from the Go module proxy), and installs the rest itself.
+
+GO ?= go
+STATICCHECK_VERSION ?= v0.8.2
+PKGS ?= ./...
+
+.PHONY: all build test unit lint fmt-check vet staticcheck bench tools clean
+
+all: build
+
+build:
+	$(GO) build -o tally ./cmd/tally
+
+# test: every check CI runs.
+test: tools fmt-check vet staticcheck unit
+
+tools:
+	./scripts/install-test-deps.sh
+
+unit:
+	$(GO) test -count=1 -timeout 40m $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+
+# bench: the Go benchmarks (ingest and query), reported as ratios to
+# DuckDB's own speed on the same data; see BENCHMARKS.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m ./internal/bench/...
+
+clean:
+	rm -f tally

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tally-cost/tally/internal/ingest"
+	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/synth"
+)
+
+// demoDays is how much history the demo data set covers.
+const demoDays = 120
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	db := fs.String("db", defaultDemoDB(), "DuckDB file of the demo (reused when it already holds data)")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	noServe := fs.Bool("no-serve", false, "load the demo data and exit")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
+		return err
+	}
+	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Status: store.StatusComplete})
+	if err != nil {
+		return err
+	}
+	if len(snaps) > 0 {
+		fmt.Fprintf(stdout, "Using the demo data in %s (%d snapshots; delete the file to start over).\n", *db, len(snaps))
+	} else if err := loadDemo(ctx, st, stdout); err != nil {
+		return err
+	}
+	if *noServe {
+		return nil
+	}
+	return serve(ctx, st, *addr, stdout)
+}
+
+func defaultDemoDB() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "tally", "demo.duckdb")
+}
+
+func loadDemo(ctx context.Context, st *duckdb.Store, stdout io.Writer) error {
+	dir, err := os.MkdirTemp("", "tally-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	start := today.AddDate(0, 0, -demoDays+1)
+	fmt.Fprintf(stdout, "Generating %d days of demo bills (AWS, Azure, GCP)...\n", demoDays)
+	files, err := synth.Demo(dir, start, demoDays)
+	if err != nil {
+		return fmt.Errorf("generating demo bills: %w", err)
+	}
+	for _, f := range files {
+		sum, err := ingest.Run(ctx, st, []string{f.Path}, ingest.Options{Source: f.Source, Provider: f.Provider})
+		if err != nil {
+			return fmt.Errorf("ingesting demo %s bill: %w", f.Provider, err)
+		}
+		fmt.Fprintln(stdout, " ", oneLine(sum))
+	}
+	return nil
+}

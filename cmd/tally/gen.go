@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/tally-cost/tally/internal/synth"
+)
+
+func cmdGen(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("gen", stderr)
+	provider := fs.String("provider", "", "bill format: aws, azure, gcp or focus")
+	rows := fs.Int64("rows", 10000, "data rows to write")
+	days := fs.Int("days", 30, "days the rows spread over")
+	out := fs.String("out", "", "file to write (- for standard output)")
+	start := fs.String("start", "", "first day, YYYY-MM-DD (default: days before today)")
+	seed := fs.Int64("seed", 1, "random seed; the same seed writes the same bytes")
+	format := fs.String("format", "csv", "csv, or jsonl for gcp")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *provider == "" || *out == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: gen needs --provider and --out", errUsage)
+	}
+	opt := synth.Options{Provider: *provider, Rows: *rows, Days: *days, Seed: *seed, Format: *format}
+	if *start != "" {
+		t, err := time.Parse("2006-01-02", *start)
+		if err != nil {
+			return fmt.Errorf("%w: --start: %v", errUsage, err)
+		}
+		opt.Start = t
+	}
+	var w io.Writer = stdout
+	var f *os.File
+	if *out != "-" {
+		var err error
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	stats, err := synth.Write(bw, opt)
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %d rows to %s\n", stats.Rows, *out)
+	}
+	return nil
+}

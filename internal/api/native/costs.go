@@ -1,0 +1,187 @@
+package native
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// defaultWindow is used when a request names none: the last 30 days.
+const defaultWindow = "30d"
+
+// ParseCostsRequest reads the query parameters of GET /api/v1/costs into
+// a query. It is pure so that it can be table-tested.
+func ParseCostsRequest(v url.Values, now time.Time) (query.Query, error) {
+	var q query.Query
+	for name := range v {
+		if !knownParams[name] {
+			return q, fmt.Errorf("%w: unknown parameter %q", cost.ErrInvalid, name)
+		}
+	}
+	ws := v.Get("window")
+	if ws == "" {
+		ws = defaultWindow
+	}
+	w, err := cost.ParseWindow(ws, now)
+	if err != nil {
+		return q, fmt.Errorf("window: %w", err)
+	}
+	q.Window = w
+	if q.Step, err = query.ParseStep(v.Get("step")); err != nil {
+		return q, fmt.Errorf("step: %w", err)
+	}
+	if q.Step != query.StepNone {
+		// Buckets are whole days; a window like 24h is widened to cover
+		// the days it touches.
+		q.Window = q.Window.WidenToDays()
+	}
+	for _, g := range splitList(v.Get("groupBy")) {
+		d, err := cost.ParseDimension(g)
+		if err != nil {
+			return q, fmt.Errorf("groupBy: %w", err)
+		}
+		q.GroupBy = append(q.GroupBy, d)
+	}
+	for _, m := range splitList(v.Get("metric")) {
+		mm, err := cost.ParseMetric(m)
+		if err != nil {
+			return q, fmt.Errorf("metric: %w", err)
+		}
+		q.Metrics = append(q.Metrics, mm)
+	}
+	if f := v.Get("filter"); f != "" {
+		if q.Filter, err = filter.ParseKubecost(f, filter.NativeFields); err != nil {
+			return q, fmt.Errorf("filter: %w", err)
+		}
+	}
+	switch c := strings.ToUpper(v.Get("currency")); c {
+	case "", "BILLING":
+	case "USD":
+		q.USD = true
+	default:
+		return q, fmt.Errorf("%w: currency: %q is not supported (want USD, or omit it for billing currencies)", cost.ErrInvalid, v.Get("currency"))
+	}
+	if q.Limit, err = intParam(v, "limit"); err != nil {
+		return q, err
+	}
+	if q.Offset, err = intParam(v, "offset"); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
+}
+
+var knownParams = map[string]bool{"window": true, "step": true, "groupBy": true, "metric": true, "filter": true, "currency": true, "limit": true, "offset": true}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func intParam(v url.Values, name string) (int, error) {
+	s := v.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %s: %q is not a non-negative integer", cost.ErrInvalid, name, s)
+	}
+	return n, nil
+}
+
+type costsResponse struct {
+	Window   windowJSON `json:"window"`
+	Step     string     `json:"step"`
+	GroupBy  []string   `json:"groupBy"`
+	Metrics  []string   `json:"metrics"`
+	Currency string     `json:"currency"`
+	Total    int        `json:"total"`
+	Data     []costRow  `json:"data"`
+	Totals   []costRow  `json:"totals"`
+}
+
+type windowJSON struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+type costRow struct {
+	Start    time.Time         `json:"start"`
+	End      time.Time         `json:"end"`
+	Group    map[string]string `json:"group,omitempty"`
+	Currency string            `json:"currency"`
+	Items    int64             `json:"items"`
+	// Costs are decimal strings: exact, never floats.
+	Costs map[string]string `json:"costs"`
+}
+
+func (a *API) costs(r *http.Request) (any, error) {
+	q, err := ParseCostsRequest(r.URL.Query(), a.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	res, err := a.engine.Query(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	// Totals over the whole window and every group, per currency, from
+	// the engine rather than added here, so they hold whatever the page.
+	tq := q
+	tq.GroupBy, tq.Step, tq.Limit, tq.Offset = nil, query.StepNone, 0, 0
+	tot, err := a.engine.Query(r.Context(), tq)
+	if err != nil {
+		return nil, err
+	}
+	out := costsResponse{
+		Window: windowJSON{q.Window.Start, q.Window.End}, Step: string(q.Step), GroupBy: []string{},
+		Metrics: []string{}, Currency: "billing", Total: res.Total, Data: rows(q, res.Rows), Totals: rows(tq, tot.Rows),
+	}
+	if out.Step == "" {
+		out.Step = "window"
+	}
+	if q.USD {
+		out.Currency = "USD"
+	}
+	for _, g := range q.GroupBy {
+		out.GroupBy = append(out.GroupBy, string(g))
+	}
+	for _, m := range q.MetricsOrAll() {
+		out.Metrics = append(out.Metrics, m.String())
+	}
+	return out, nil
+}
+
+func rows(q query.Query, in []query.Row) []costRow {
+	out := make([]costRow, 0, len(in))
+	metrics := q.MetricsOrAll()
+	for _, r := range in {
+		cr := costRow{Start: r.Start, End: r.End, Currency: r.Currency, Items: r.Items, Costs: make(map[string]string, len(metrics))}
+		if len(q.GroupBy) > 0 {
+			cr.Group = make(map[string]string, len(q.GroupBy))
+			for i, g := range q.GroupBy {
+				cr.Group[string(g)] = r.Keys[i]
+			}
+		}
+		for i, m := range metrics {
+			cr.Costs[m.String()] = money(r.Values[i])
+		}
+		out = append(out, cr)
+	}
+	return out
+}
+
+// money renders an exact decimal without trailing zeros.
+func money(d decimal.Decimal) string { return d.String() }

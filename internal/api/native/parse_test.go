@@ -1,0 +1,52 @@
+package native
+
+import (
+	"errors"
+	"net/url"
+	"testing"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+func TestParseCostsRequest(t *testing.T) {
+	ok := func(raw string, check func(q query.Query) bool) {
+		t.Helper()
+		v, _ := url.ParseQuery(raw)
+		q, err := ParseCostsRequest(v, now)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if !check(q) {
+			t.Fatalf("%s: unexpected query %+v", raw, q)
+		}
+	}
+	ok("", func(q query.Query) bool {
+		return q.Window.End.Sub(q.Window.Start).Hours() == 30*24 && len(q.Metrics) == 0
+	})
+	ok("groupBy=service,tag:team", func(q query.Query) bool {
+		return len(q.GroupBy) == 2 && q.GroupBy[0] == cost.DimService && q.GroupBy[1] == cost.TagDimension("team")
+	})
+	ok("metric=invoiced,amortizedNet", func(q query.Query) bool {
+		return len(q.Metrics) == 2 && q.Metrics[0] == cost.Billed && q.Metrics[1] == cost.AmortizedNet
+	})
+	ok("step=day&window=24h", func(q query.Query) bool { return q.Step == query.StepDay && query.UsesRollup(q) })
+	ok("currency=USD", func(q query.Query) bool { return q.USD })
+
+	bad := func(raw string) {
+		t.Helper()
+		v, _ := url.ParseQuery(raw)
+		if _, err := ParseCostsRequest(v, now); !errors.Is(err, cost.ErrInvalid) {
+			t.Fatalf("%s: err = %v, want ErrInvalid", raw, err)
+		}
+	}
+	bad("window=soon")
+	bad("groupBy=nope")
+	bad("metric=nope")
+	bad("filter=service")
+	bad("step=year")
+	bad("currency=EUR")
+	bad("limit=x")
+	bad("offset=-2")
+	bad("foo=bar")
+}

@@ -1,0 +1,111 @@
+package cost
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Dimension is a property of a line item that queries group and filter
+// by. Tag dimensions are written "tag:<key>".
+type Dimension string
+
+// The dimensions of a line item. Names are the native API's; dialects map
+// their own names onto these.
+const (
+	DimProvider           Dimension = "provider"
+	DimPublisher          Dimension = "publisher"
+	DimInvoiceIssuer      Dimension = "invoiceIssuer"
+	DimInvoiceID          Dimension = "invoiceId"
+	DimBillingAccountID   Dimension = "billingAccountId"
+	DimBillingAccountName Dimension = "billingAccountName"
+	DimSubAccountID       Dimension = "subAccountId"
+	DimSubAccountName     Dimension = "subAccountName"
+	DimService            Dimension = "service"
+	DimServiceCategory    Dimension = "serviceCategory"
+	DimRegion             Dimension = "region"
+	DimRegionName         Dimension = "regionName"
+	DimAvailabilityZone   Dimension = "availabilityZone"
+	DimResourceID         Dimension = "resourceId"
+	DimResourceName       Dimension = "resourceName"
+	DimResourceType       Dimension = "resourceType"
+	DimResourceGroup      Dimension = "resourceGroup"
+	DimSku                Dimension = "sku"
+	DimChargeCategory     Dimension = "chargeCategory"
+	DimChargeClass        Dimension = "chargeClass"
+	DimChargeType         Dimension = "chargeType"
+	DimChargeFrequency    Dimension = "chargeFrequency"
+	DimPricingCategory    Dimension = "pricingCategory"
+	DimUsageType          Dimension = "usageType"
+	DimOperation          Dimension = "operation"
+	DimMeterCategory      Dimension = "meterCategory"
+	DimMeterSubcategory   Dimension = "meterSubcategory"
+	DimMeterName          Dimension = "meterName"
+	DimCommitmentID       Dimension = "commitmentDiscountId"
+	DimCommitmentType     Dimension = "commitmentDiscountType"
+	DimProviderID         Dimension = "providerId"
+	DimCategory           Dimension = "category"
+	DimCurrency           Dimension = "currency"
+	DimKubernetes         Dimension = "kubernetes" // "true" or "false"
+	DimSource             Dimension = "source"     // the ingest source name
+)
+
+// TagPrefix starts a tag dimension: "tag:team".
+const TagPrefix = "tag:"
+
+var dimensions = []Dimension{
+	DimProvider, DimPublisher, DimInvoiceIssuer, DimInvoiceID,
+	DimBillingAccountID, DimBillingAccountName, DimSubAccountID, DimSubAccountName,
+	DimService, DimServiceCategory, DimRegion, DimRegionName, DimAvailabilityZone,
+	DimResourceID, DimResourceName, DimResourceType, DimResourceGroup, DimSku,
+	DimChargeCategory, DimChargeClass, DimChargeType, DimChargeFrequency, DimPricingCategory,
+	DimUsageType, DimOperation, DimMeterCategory, DimMeterSubcategory, DimMeterName,
+	DimCommitmentID, DimCommitmentType, DimProviderID, DimCategory, DimCurrency,
+	DimKubernetes, DimSource,
+}
+
+var dimensionByLower = func() map[string]Dimension {
+	m := make(map[string]Dimension, len(dimensions)+4)
+	for _, d := range dimensions {
+		m[strings.ToLower(string(d))] = d
+	}
+	// Friendly synonyms.
+	m["account"] = DimSubAccountID
+	m["accountid"] = DimSubAccountID
+	m["accountname"] = DimSubAccountName
+	m["servicename"] = DimService
+	m["regionid"] = DimRegion
+	return m
+}()
+
+// Dimensions lists the built-in (non-tag) dimensions.
+func Dimensions() []Dimension { return append([]Dimension(nil), dimensions...) }
+
+// TagDimension returns the dimension of tag key.
+func TagDimension(key string) Dimension { return Dimension(TagPrefix + key) }
+
+// TagKey returns the tag key of a tag dimension and true, or "" and false.
+func (d Dimension) TagKey() (string, bool) {
+	if strings.HasPrefix(string(d), TagPrefix) {
+		return string(d)[len(TagPrefix):], true
+	}
+	return "", false
+}
+
+// ParseDimension reads a dimension name case-insensitively; tag dimensions
+// keep their key's case ("tag:Team" and "tag:team" differ).
+func ParseDimension(s string) (Dimension, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > len(TagPrefix) && strings.EqualFold(s[:len(TagPrefix)], TagPrefix) {
+		return TagDimension(s[len(TagPrefix):]), nil
+	}
+	if d, ok := dimensionByLower[strings.ToLower(s)]; ok {
+		return d, nil
+	}
+	names := make([]string, len(dimensions))
+	for i, d := range dimensions {
+		names[i] = string(d)
+	}
+	sort.Strings(names)
+	return "", fmt.Errorf("%w: unknown dimension %q (want tag:<key> or one of %s)", ErrInvalid, s, strings.Join(names, ", "))
+}

@@ -1,0 +1,7 @@
+package cost
+
+import "errors"
+
+// ErrInvalid marks a value that does not parse: a bad window, metric,
+// dimension or amount. Callers map it to a 400 in their dialect.
+var ErrInvalid = errors.New("invalid")

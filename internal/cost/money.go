@@ -1,0 +1,127 @@
+package cost
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Scale is the number of fractional digits the store keeps for money and
+// quantities: DECIMAL(38, Scale). 24 keeps every digit the real exports
+// carry (Azure's .NET decimals reach 22 significant fractional digits in
+// the test files) while leaving 14 integer digits for sums, enough for
+// any bill even in currencies such as KRW or IDR.
+const Scale = 24
+
+// Precision is the total number of digits of stored amounts.
+const Precision = 38
+
+// ParseAmount reads a decimal number as bills write it: plain
+// ("0.493152"), with an exponent ("438E-8", "-5e-06") or with a leading
+// plus. An empty string is zero: bills leave cost cells empty for rows
+// that carry none (AWS BlendedCost of discount rows).
+//
+// Every digit up to Scale (24) fractional places is kept: no bill in text
+// form carries more. Only float-typed exports (GCP's BigQuery FLOAT64
+// credit amounts such as -1.2345678901234567e-10) can spell more digits;
+// those are rounded half-even at 10^-24 of a currency unit, far below
+// anything an invoice shows. Numbers too large for the store are errors.
+func ParseAmount(s string) (decimal.Decimal, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return decimal.Zero, nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("%w: %q is not a decimal number", ErrInvalid, s)
+	}
+	if d.Exponent() < -Scale {
+		d = d.RoundBank(Scale)
+	}
+	if err := CheckStorable(d); err != nil {
+		return decimal.Zero, err
+	}
+	return d, nil
+}
+
+// ParseNullAmount is ParseAmount with empty (or the literal NULL) as null.
+func ParseNullAmount(s string) (decimal.NullDecimal, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "null") {
+		return decimal.NullDecimal{}, nil
+	}
+	d, err := ParseAmount(s)
+	if err != nil {
+		return decimal.NullDecimal{}, err
+	}
+	return decimal.NewNullDecimal(d), nil
+}
+
+var maxStorable = new(big.Int).Exp(big.NewInt(10), big.NewInt(Precision), nil)
+
+// CheckStorable reports whether d fits DECIMAL(Precision, Scale) without
+// losing a digit. Trailing zeros beyond Scale are fine.
+func CheckStorable(d decimal.Decimal) error {
+	if _, err := Scaled(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Scaled returns d × 10^Scale as an integer, the representation of a
+// DECIMAL(Precision, Scale) value, or an error when that would round or
+// overflow.
+func Scaled(d decimal.Decimal) (*big.Int, error) {
+	coef := d.Coefficient()
+	exp := int(d.Exponent()) + Scale
+	switch {
+	case exp > 0:
+		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil))
+	case exp < 0:
+		div := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-exp)), nil)
+		q, r := new(big.Int).QuoRem(coef, div, new(big.Int))
+		if r.Sign() != 0 {
+			return nil, fmt.Errorf("%w: %s has more than %d fractional digits", ErrInvalid, d.String(), Scale)
+		}
+		coef = q
+	}
+	if new(big.Int).Abs(coef).Cmp(maxStorable) >= 0 {
+		return nil, fmt.Errorf("%w: %s is too large to store", ErrInvalid, d.String())
+	}
+	return coef, nil
+}
+
+// FromScaled is the inverse of Scaled.
+func FromScaled(v *big.Int) decimal.Decimal {
+	return decimal.NewFromBigInt(v, -Scale)
+}
+
+// QuantityScale is the number of fractional digits stored for usage
+// quantities: DECIMAL(Precision, QuantityScale). Quantities are not money
+// and can be huge (GCP reports memory in byte-seconds: 1.2e14 for one VM
+// hour), so they trade fractional digits for integer ones.
+const QuantityScale = 12
+
+var maxQuantity = decimal.New(1, Precision-QuantityScale)
+
+// ParseQuantity reads a usage quantity; empty or NULL is null. Digits
+// beyond Scale are rounded half-even (float noise of FLOAT64 exports).
+func ParseQuantity(s string) (decimal.NullDecimal, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "null") {
+		return decimal.NullDecimal{}, nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.NullDecimal{}, fmt.Errorf("%w: %q is not a decimal number", ErrInvalid, s)
+	}
+	if d.Exponent() < -Scale {
+		d = d.RoundBank(Scale)
+	}
+	if d.Abs().Cmp(maxQuantity) >= 0 {
+		return decimal.NullDecimal{}, fmt.Errorf("%w: quantity %s is too large to store", ErrInvalid, s)
+	}
+	return decimal.NewNullDecimal(d), nil
+}

@@ -1,0 +1,208 @@
+package azure
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/ingest/tabular"
+)
+
+// mapper turns one row of an Azure export into a line item.
+type mapper struct {
+	l    *layout
+	kind Kind
+	mca  bool
+}
+
+// get returns the trimmed cell of column c, or "" when the layout has no
+// such column.
+func (m *mapper) get(r *tabular.Row, c col) string {
+	return strings.TrimSpace(r.Get(m.l.pos[c]))
+}
+
+// Map fills li from r. It fails only on a cost, amount or date that does
+// not parse; text columns are taken as they are and tags that are not
+// valid JSON are kept whole (see parseTags), so no row is ever dropped.
+func (m *mapper) Map(r *tabular.Row, li *cost.LineItem) error {
+	day, err := m.date(r, colDate)
+	if err != nil {
+		return err
+	}
+	// Azure cost details are daily: Date is the usage day (§6.9
+	// ChargePeriodStart / End = Date / Date + 1 day).
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	li.ChargePeriodStart = day
+	li.ChargePeriodEnd = day.AddDate(0, 0, 1)
+	if err := m.billingPeriod(r, li, day); err != nil {
+		return err
+	}
+
+	li.ProviderName = "Microsoft"
+	m.accounts(r, li)
+	m.resource(r, li)
+	m.charge(r, li)
+
+	if err := m.metrics(r, li); err != nil {
+		return err
+	}
+
+	parseTags(m.get(r, colTags), li.SetTag)
+	li.Kubernetes = isKubernetes(li.Tags)
+	li.Category = category(li.MeterCategory)
+	li.ProviderID = providerID(li.ResourceID, li.MeterCategory, li.Category, m.get(r, colAdditionalInfo), li.Tags)
+	return nil
+}
+
+// date parses the date in column c, pointing at the cell on failure.
+func (m *mapper) date(r *tabular.Row, c col) (time.Time, error) {
+	t, err := cost.ParseTime(m.get(r, c))
+	if err != nil {
+		return time.Time{}, tabular.CellError(r, m.l.name(c), err)
+	}
+	return t, nil
+}
+
+// billingPeriod sets BillingPeriodStart = BillingPeriodStartDate and
+// BillingPeriodEnd = BillingPeriodEndDate + 1 day (§6.9: Azure writes the
+// last day, FOCUS wants the exclusive end). Layouts without the columns
+// (PAYG, legacy) and rows with empty cells (the MCA sample) fall back to
+// the calendar month of Date, which is the Azure billing month for them.
+func (m *mapper) billingPeriod(r *tabular.Row, li *cost.LineItem, day time.Time) error {
+	li.BillingPeriodStart = cost.MonthStart(day)
+	li.BillingPeriodEnd = li.BillingPeriodStart.AddDate(0, 1, 0)
+	if m.get(r, colBillingPeriodStart) != "" {
+		t, err := m.date(r, colBillingPeriodStart)
+		if err != nil {
+			return err
+		}
+		li.BillingPeriodStart = t
+	}
+	if m.get(r, colBillingPeriodEnd) != "" {
+		t, err := m.date(r, colBillingPeriodEnd)
+		if err != nil {
+			return err
+		}
+		li.BillingPeriodEnd = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, time.UTC)
+	}
+	return nil
+}
+
+// accounts fills the billing account, subscription, invoice and publisher
+// columns.
+func (m *mapper) accounts(r *tabular.Row, li *cost.LineItem) {
+	li.SubAccountID = m.get(r, colSubscriptionID)
+	li.SubAccountName = m.get(r, colSubscriptionName)
+
+	// BillingAccountId (§6.9): EA BillingAccountId, MCA/MPA
+	// billingProfileId (the entity invoices are issued to). When that is
+	// empty, Kubecost's fallbacks (kubecost-cloudcost.md §5.3):
+	// BillingAccountId, else BillingAccountName, else the subscription.
+	if m.mca {
+		li.BillingAccountID = m.get(r, colBillingProfileID)
+		li.BillingAccountName = m.get(r, colBillingProfileName)
+	}
+	li.BillingAccountID = firstNonEmpty(li.BillingAccountID, m.get(r, colBillingAccountID), m.get(r, colBillingAccountName), li.SubAccountID)
+	li.BillingAccountName = firstNonEmpty(li.BillingAccountName, m.get(r, colBillingAccountName))
+
+	li.BillingCurrency = strings.ToUpper(m.get(r, colCurrency))
+	li.InvoiceID = m.get(r, colInvoiceID)
+	// InvoiceIssuerName (§6.9): PartnerName, else Microsoft.
+	li.InvoiceIssuerName = firstNonEmpty(m.get(r, colPartnerName), "Microsoft")
+	// PublisherName: the column; Microsoft's own rows (PublisherType
+	// Microsoft or Azure, or no type) may leave it empty. Marketplace rows
+	// keep whatever they say, even empty, rather than be credited to
+	// Microsoft.
+	li.PublisherName = m.get(r, colPublisherName)
+	if li.PublisherName == "" {
+		switch strings.ToLower(m.get(r, colPublisherType)) {
+		case "", "microsoft", "azure":
+			li.PublisherName = "Microsoft"
+		}
+	}
+}
+
+// resource fills the service, meter, SKU, region and resource columns.
+func (m *mapper) resource(r *tabular.Row, li *cost.LineItem) {
+	li.MeterCategory = m.get(r, colMeterCategory)
+	li.MeterSubcategory = m.get(r, colMeterSubcategory)
+	li.MeterName = m.get(r, colMeterName)
+	// ServiceName = ConsumedService (the resource provider, e.g.
+	// Microsoft.Compute) as Kubecost's `service` (kubecost-cloudcost.md
+	// §5.3), so the Kubecost API matches OpenCost; rows without one fall
+	// back to MeterCategory ("Virtual Machines").
+	li.ServiceName = firstNonEmpty(m.get(r, colConsumedService), li.MeterCategory)
+	li.ServiceCategory = serviceCategory(m.get(r, colServiceFamily), m.l.has(colServiceFamily))
+	li.ChargeDescription = m.get(r, colProduct)
+	li.SkuID = firstNonEmpty(m.get(r, colProductID), m.get(r, colPartNumber))
+
+	li.ResourceID = m.get(r, colResourceID)
+	li.ResourceGroup = m.get(r, colResourceGroup) // kept as given, also "" and "Not applicable"
+	// ResourceName (§6.9): EA ResourceName; MCA has no such column, so the
+	// last segment of the resource id.
+	if m.l.has(colResourceName) {
+		li.ResourceName = m.get(r, colResourceName)
+	} else {
+		li.ResourceName = lastSegment(li.ResourceID)
+	}
+	// ResourceType: the legacy ResourceType column, else the ARM type read
+	// from the resource id ("Microsoft.Compute/virtualMachines").
+	li.ResourceType = firstNonEmpty(m.get(r, colResourceType), armType(li.ResourceID))
+
+	// RegionId (§6.9, Kubecost §5.3): ResourceLocationNormalized (EA
+	// 2024-08-01), else ResourceLocation, else MeterRegion, else Location,
+	// lower-cased without spaces ("US East 2" → "useast2"). RegionName is
+	// the display name: Location (MCA "US East") when given, else the
+	// value the id was made from.
+	src := firstNonEmpty(m.get(r, colRegionNormalized), m.get(r, colResourceLocation), m.get(r, colMeterRegion), m.get(r, colLocation))
+	li.RegionID = strings.ToLower(strings.Join(strings.Fields(src), ""))
+	li.RegionName = firstNonEmpty(m.get(r, colLocation), m.get(r, colResourceLocation), src)
+	li.AvailabilityZone = m.get(r, colAvailabilityZone)
+
+	li.PricingUnit = m.get(r, colUnit)
+	li.ConsumedUnit = li.PricingUnit
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// lastSegment is the last non-empty "/"-separated segment of id.
+func lastSegment(id string) string {
+	id = strings.TrimRight(id, "/")
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// armType reads the resource type of an ARM resource id: the namespace
+// after the last "/providers/" followed by every type segment
+// (".../providers/Microsoft.Compute/virtualMachineScaleSets/x" →
+// "Microsoft.Compute/virtualMachineScaleSets").
+func armType(id string) string {
+	const p = "/providers/"
+	// Search case-insensitively without lower-casing id: ToLower can
+	// change the byte length of text that is not valid UTF-8.
+	i := len(id) - len(p)
+	for i >= 0 && !strings.EqualFold(id[i:i+len(p)], p) {
+		i--
+	}
+	if i < 0 {
+		return ""
+	}
+	segs := strings.Split(strings.Trim(id[i+len(p):], "/"), "/")
+	if len(segs) < 2 || segs[0] == "" {
+		return ""
+	}
+	parts := []string{segs[0]}
+	for j := 1; j < len(segs); j += 2 {
+		parts = append(parts, segs[j])
+	}
+	return strings.Join(parts, "/")
+}

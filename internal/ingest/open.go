@@ -1,0 +1,121 @@
+package ingest
+
+import (
+	"archive/zip"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/ingest/tabular"
+)
+
+// namedReader lets the pipeline tell mappers which file they read (Azure
+// guesses actual or amortized from the name).
+type namedReader struct {
+	tabular.Reader
+	name string
+}
+
+func (n namedReader) Name() string { return n.name }
+
+// openTables opens f and calls fn with a row reader for each table in it:
+// one for a plain or gzipped file, one per data member of a zip archive.
+// read counts the input bytes consumed, for progress.
+func openTables(f File, format tabular.Format, jsonlHeader []string, fn func(tabular.Reader, *int64) error) error {
+	if strings.HasSuffix(strings.ToLower(f.Path), ".zip") {
+		return openZip(f, format, jsonlHeader, fn)
+	}
+	file, err := os.Open(f.Path)
+	if err != nil {
+		return err
+	}
+	var read int64
+	tr, err := newReader(f.Path, file, f.Size, format, jsonlHeader, &read)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	return fn(namedReader{tr, f.Path}, &read)
+}
+
+func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabular.Reader, *int64) error) error {
+	zr, err := zip.OpenReader(f.Path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Path, err)
+	}
+	defer zr.Close()
+	var read int64
+	for _, member := range zr.File {
+		if member.FileInfo().IsDir() || !isDataFile(member.Name) {
+			continue
+		}
+		name := f.Path + "!" + member.Name
+		if tabular.FormatOf(member.Name) == tabular.FormatParquet {
+			return fmt.Errorf("%s: Parquet inside a zip archive is not supported; unzip it first", name)
+		}
+		rc, err := member.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		tr, err := newStreamReader(name, rc, format, jsonlHeader, &read)
+		if err != nil {
+			return err
+		}
+		err = fn(namedReader{tr, name}, &read)
+		tr.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newReader opens a row reader for one file on disk.
+func newReader(name string, file *os.File, size int64, format tabular.Format, jsonlHeader []string, read *int64) (tabular.Reader, error) {
+	if format == tabular.FormatAuto {
+		format = tabular.FormatOf(name)
+	}
+	if format == tabular.FormatParquet {
+		pr, err := tabular.NewParquet(name, file, size)
+		if err != nil {
+			file.Close()
+			return nil, err
+		}
+		*read = size
+		return closeBoth{pr, file}, nil
+	}
+	return newStreamReader(name, file, format, jsonlHeader, read)
+}
+
+func newStreamReader(name string, rc io.ReadCloser, format tabular.Format, jsonlHeader []string, read *int64) (tabular.Reader, error) {
+	if format == tabular.FormatAuto {
+		format = tabular.FormatOf(strings.TrimSuffix(path.Base(name), ".gz"))
+	}
+	body, err := tabular.Decompress(rc, read)
+	if err != nil {
+		return nil, &tabular.ParseError{File: name, Line: 1, Err: err}
+	}
+	switch format {
+	case tabular.FormatJSONL:
+		return tabular.NewJSONL(name, body, jsonlHeader)
+	case tabular.FormatParquet:
+		body.Close()
+		return nil, fmt.Errorf("%s: Parquet must be a plain file (not compressed or in an archive)", name)
+	}
+	return tabular.NewCSV(name, body)
+}
+
+type closeBoth struct {
+	tabular.Reader
+	f *os.File
+}
+
+func (c closeBoth) Close() error {
+	err := c.Reader.Close()
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

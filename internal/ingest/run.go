@@ -1,0 +1,193 @@
+// Package ingest is the import pipeline: files → row reader → provider
+// mapper → line items → store import, committed as snapshots. It streams:
+// memory does not grow with the size of a bill.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// Options configure one import.
+type Options struct {
+	Source   string
+	Provider string // aws, azure, gcp or focus
+	Format   tabular.Format
+	// SkipBadRows skips rows that do not parse instead of failing the
+	// import; every skipped row is reported through OnSkip and counted.
+	SkipBadRows bool
+	OnSkip      func(err error)
+	Progress    Progress
+	Logger      *slog.Logger
+}
+
+// Summary describes a finished import.
+type Summary struct {
+	Source    string
+	Provider  string
+	Files     []string
+	Rows      int64
+	Skipped   int64
+	Bytes     int64
+	Duration  time.Duration
+	Snapshots []store.Snapshot
+}
+
+// maxSkipped bounds what a Summary keeps of skipped rows; OnSkip still
+// sees every one.
+const maxSkipped = 1000
+
+// Run imports the bills at paths into st as one import. On any error the
+// import is failed: the store keeps the previous snapshots visible and
+// records the failure with its message.
+func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Summary, error) {
+	p, err := providerFor(opt.Provider)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Source == "" {
+		return nil, fmt.Errorf("%w: a source name is required", cost.ErrInvalid)
+	}
+	files, err := Expand(paths, p.resolve)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Progress == nil {
+		opt.Progress = noProgress{}
+	}
+	start := time.Now()
+	sum := &Summary{Source: opt.Source, Provider: opt.Provider}
+	var total int64
+	for _, f := range files {
+		sum.Files = append(sum.Files, f.Path)
+		total += f.Size
+	}
+	imp, err := st.BeginImport(ctx, store.ImportSpec{Source: opt.Source, Provider: opt.Provider, Files: sum.Files})
+	if err != nil {
+		return nil, err
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Info("ingesting", "source", opt.Source, "provider", opt.Provider, "files", len(files), "bytes", total)
+	r := &run{ctx: ctx, opt: opt, p: p, imp: imp, sum: sum, log: log}
+	opt.Progress.Begin(total)
+	for _, f := range files {
+		if err := r.file(f); err != nil {
+			opt.Progress.End()
+			return sum, errors.Join(err, imp.Fail(context.WithoutCancel(ctx), err))
+		}
+		r.doneBytes += f.Size
+	}
+	opt.Progress.End()
+	snaps, err := imp.Commit(ctx)
+	if err != nil {
+		return sum, err
+	}
+	sum.Snapshots = snaps
+	sum.Bytes = total
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+type run struct {
+	ctx       context.Context
+	opt       Options
+	p         provider
+	imp       store.Import
+	sum       *Summary
+	doneBytes int64
+	li        cost.LineItem
+	log       *slog.Logger
+}
+
+func (r *run) file(f File) error {
+	return openTables(f, r.opt.Format, r.p.jsonlHeader, func(tr tabular.Reader, read *int64) error {
+		return r.table(tr, read)
+	})
+}
+
+// table reads every row of one table (a file, or a member of a zip).
+func (r *run) table(tr tabular.Reader, read *int64) error {
+	header := tr.Header()
+	name := ""
+	if row0, ok := tr.(interface{ Name() string }); ok {
+		name = row0.Name()
+	}
+	m, err := r.p.mapper(name, header)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+			r.opt.Progress.Advance(r.sum.Rows, r.doneBytes+*read)
+		}
+		row, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			r.warnUnread(name, tr)
+			return nil
+		}
+		if err != nil {
+			// A broken stream (truncated gzip, bad quoting) cannot be
+			// resynchronised, so it fails the import even with
+			// --skip-bad-rows.
+			return err
+		}
+		r.li.Reset()
+		err = m.Map(row, &r.li)
+		if err == nil {
+			normalise(&r.li)
+			if err = r.imp.Append(&r.li); err != nil {
+				err = &tabular.ParseError{File: row.File, Line: row.Line, Err: err}
+			}
+		}
+		if err != nil {
+			var pe *tabular.ParseError
+			if r.opt.SkipBadRows && errors.As(err, &pe) {
+				r.sum.Skipped++
+				if r.opt.OnSkip != nil {
+					r.opt.OnSkip(err)
+				}
+				continue
+			}
+			return err
+		}
+		r.sum.Rows++
+	}
+}
+
+// normalise fills what every reader would otherwise repeat: USD values of
+// bills in US dollars.
+func normalise(li *cost.LineItem) {
+	if li.BillingCurrency == "USD" {
+		for m := range cost.NumMetrics {
+			if !li.USD[m].Valid {
+				li.USD[m] = decimal.NewNullDecimal(li.Cost[m])
+			}
+		}
+	}
+}
+
+// warnUnread reports keys of JSON-lines rows outside the fixed header:
+// they were not read, and the user should know.
+func (r *run) warnUnread(name string, tr tabular.Reader) {
+	if n, ok := tr.(namedReader); ok {
+		tr = n.Reader
+	}
+	if u, ok := tr.(interface{ Unknown() []string }); ok && len(u.Unknown()) > 0 {
+		r.log.Warn("columns not read", "file", name, "columns", u.Unknown())
+	}
+}

@@ -1,0 +1,53 @@
+package query
+
+import (
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+)
+
+// RollupDimensions are the dimensions the daily rollup keeps. A query
+// whose groups and filters use only these, over whole days, is answered
+// from the rollup instead of the line items.
+var RollupDimensions = []cost.Dimension{
+	cost.DimSource, cost.DimProvider, cost.DimBillingAccountID, cost.DimBillingAccountName,
+	cost.DimSubAccountID, cost.DimSubAccountName, cost.DimService, cost.DimServiceCategory,
+	cost.DimRegion, cost.DimChargeCategory, cost.DimChargeType, cost.DimCategory,
+	cost.DimCurrency, cost.DimKubernetes,
+}
+
+var inRollup = func() map[cost.Dimension]bool {
+	m := make(map[cost.Dimension]bool, len(RollupDimensions))
+	for _, d := range RollupDimensions {
+		m[d] = true
+	}
+	return m
+}()
+
+// UsesRollup reports whether the daily rollup can answer q exactly: every
+// grouped and filtered dimension is kept by the rollup and the window
+// starts and ends on UTC midnights.
+func UsesRollup(q Query) bool {
+	if !midnight(q.Window.Start) || !midnight(q.Window.End) {
+		return false
+	}
+	for _, d := range q.GroupBy {
+		if !inRollup[d] {
+			return false
+		}
+	}
+	for _, d := range filter.Dimensions(q.Filter) {
+		if !inRollup[d] {
+			return false
+		}
+	}
+	return true
+}
+
+func midnight(t interface {
+	Hour() int
+	Minute() int
+	Second() int
+	Nanosecond() int
+}) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}

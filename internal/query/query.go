@@ -1,0 +1,108 @@
+// Package query holds the engine's query model: what every dialect
+// translates its request into, and the result it renders back. Stores
+// answer a Query; Plan decides whether the daily rollup can.
+package query
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+)
+
+// Step splits a window into buckets.
+type Step string
+
+// The steps. StepNone returns one bucket for the whole window.
+const (
+	StepNone  Step = ""
+	StepDay   Step = "day"
+	StepWeek  Step = "week"
+	StepMonth Step = "month"
+)
+
+// ParseStep reads a step name; "" and "none"/"window" mean one bucket.
+func ParseStep(s string) (Step, error) {
+	switch s {
+	case "", "none", "window", "all":
+		return StepNone, nil
+	case "day", "daily", "1d":
+		return StepDay, nil
+	case "week", "weekly", "1w":
+		return StepWeek, nil
+	case "month", "monthly":
+		return StepMonth, nil
+	}
+	return "", fmt.Errorf("%w: unknown step %q (want day, week or month)", cost.ErrInvalid, s)
+}
+
+// Scope restricts a query to what a tenant may see. The zero Scope sees
+// everything; tenancy (a later issue) fills it and stores apply it before
+// anything else.
+type Scope struct {
+	// SubAccounts, when non-nil, limits line items to these accounts.
+	SubAccounts []string
+}
+
+// Query asks for cost totals over a window.
+type Query struct {
+	Window  cost.Window
+	Step    Step
+	Filter  filter.Expr
+	GroupBy []cost.Dimension
+	// Metrics to total; empty means every metric.
+	Metrics []cost.Metric
+	// USD totals the USD columns instead of billing currency. Rows whose
+	// USD value is unknown are counted in Result.MissingUSD.
+	USD    bool
+	Scope  Scope
+	Limit  int // 0: no limit
+	Offset int
+}
+
+// Row is one group of one step bucket. Rows of different billing
+// currencies are never added: Currency is always part of the group.
+type Row struct {
+	Start, End time.Time
+	// Keys holds the values of Query.GroupBy, in order.
+	Keys     []string
+	Currency string
+	// Values holds the totals of Query.Metrics, in order.
+	Values []decimal.Decimal
+	// Kubernetes holds, per metric, the part of Values from line items
+	// marked Kubernetes (for Kubecost's kubernetesPercent).
+	Kubernetes []decimal.Decimal
+	Items      int64 // line items summed
+}
+
+// Result is the answer to a Query, ordered by bucket start, then by the
+// first metric descending, then by keys.
+type Result struct {
+	Query Query
+	Rows  []Row
+	// Total is the number of rows before Limit/Offset.
+	Total int
+	// Rollup reports whether the daily rollup answered (for diagnostics).
+	Rollup bool
+}
+
+// MetricsOrAll returns q.Metrics, or every metric when empty.
+func (q Query) MetricsOrAll() []cost.Metric {
+	if len(q.Metrics) == 0 {
+		return cost.Metrics()
+	}
+	return q.Metrics
+}
+
+// Validate checks a query before a store sees it.
+func (q Query) Validate() error {
+	if q.Window.Start.IsZero() || q.Window.End.IsZero() || !q.Window.End.After(q.Window.Start) {
+		return fmt.Errorf("%w: window must have a start before its end", cost.ErrInvalid)
+	}
+	if q.Limit < 0 || q.Offset < 0 {
+		return fmt.Errorf("%w: limit and offset must not be negative", cost.ErrInvalid)
+	}
+	return nil
+}

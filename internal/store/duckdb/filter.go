@@ -1,0 +1,115 @@
+package duckdb
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+)
+
+// dimExpr is the SQL text of a dimension, never NULL, so that "" matches
+// an empty or absent property as the filter AST defines.
+func dimExpr(d cost.Dimension) (string, error) {
+	if key, ok := d.TagKey(); ok {
+		if key == "" {
+			return "", fmt.Errorf("%w: a tag dimension needs a key", cost.ErrInvalid)
+		}
+		return "coalesce(tags[" + quote(key) + "], '')", nil
+	}
+	col, ok := dimColumns[d]
+	if !ok {
+		return "", fmt.Errorf("%w: dimension %q is not stored", cost.ErrInvalid, d)
+	}
+	if d == cost.DimKubernetes {
+		return "CASE WHEN " + col + " THEN 'true' ELSE 'false' END", nil
+	}
+	return "coalesce(" + col + ", '')", nil
+}
+
+// quote renders a SQL string literal. Dimension keys come from clients, so
+// they are quoted rather than spliced; values always go through parameters.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// compileFilter renders e as a SQL condition, appending its parameters.
+func compileFilter(e filter.Expr, args *[]any) (string, error) {
+	switch x := e.(type) {
+	case nil:
+		return "true", nil
+	case filter.Cond:
+		return compileCond(x, args)
+	case filter.Not:
+		inner, err := compileFilter(x.X, args)
+		if err != nil {
+			return "", err
+		}
+		return "NOT (" + inner + ")", nil
+	case filter.And:
+		return compileList(x.Xs, " AND ", "true", args)
+	case filter.Or:
+		return compileList(x.Xs, " OR ", "false", args)
+	}
+	return "", fmt.Errorf("%w: unknown filter node %T", cost.ErrInvalid, e)
+}
+
+func compileList(xs []filter.Expr, sep, empty string, args *[]any) (string, error) {
+	if len(xs) == 0 {
+		return empty, nil
+	}
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		p, err := compileFilter(x, args)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = "(" + p + ")"
+	}
+	return strings.Join(parts, sep), nil
+}
+
+func compileCond(c filter.Cond, args *[]any) (string, error) {
+	if len(c.Values) == 0 {
+		return "false", nil
+	}
+	if key, ok := c.Dim.TagKey(); ok && key == "" {
+		// Tests on tag keys: true when any key compares true.
+		parts := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			parts[i] = "len(list_filter(map_keys(tags), k -> " + compare("k", c.Op, c.FoldCase) + ")) > 0"
+			*args = append(*args, foldValue(v, c.FoldCase))
+		}
+		return strings.Join(parts, " OR "), nil
+	}
+	expr, err := dimExpr(c.Dim)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, len(c.Values))
+	for i, v := range c.Values {
+		parts[i] = compare(expr, c.Op, c.FoldCase)
+		*args = append(*args, foldValue(v, c.FoldCase))
+	}
+	return strings.Join(parts, " OR "), nil
+}
+
+func foldValue(v string, fold bool) string {
+	if fold {
+		return strings.ToLower(v)
+	}
+	return v
+}
+
+func compare(expr string, op filter.Op, fold bool) string {
+	if fold {
+		expr = "lower(" + expr + ")"
+	}
+	switch op {
+	case filter.Contains:
+		return "contains(" + expr + ", ?)"
+	case filter.Prefix:
+		return "starts_with(" + expr + ", ?)"
+	case filter.Suffix:
+		return "ends_with(" + expr + ", ?)"
+	}
+	return expr + " = ?"
+}

@@ -1,0 +1,180 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// visible restricts rows to complete snapshots: the newest import of each
+// (source, billing period).
+var visible = "snapshot_id IN (SELECT id FROM snapshots WHERE status = '" + string(store.StatusComplete) + "')"
+
+// Query answers q from the daily rollup when it can, else from the line
+// items. Money is summed as DECIMAL and read back as text, so no digit is
+// lost on the way.
+func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	sqlText, args, err := buildQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("querying costs: %w", err)
+	}
+	defer rows.Close()
+	metrics := q.MetricsOrAll()
+	res := &query.Result{Query: q, Rollup: query.UsesRollup(q)}
+	nk := len(q.GroupBy)
+	for rows.Next() {
+		var bucket *time.Time
+		keys := make([]string, nk)
+		texts := make([]string, 2*len(metrics))
+		var r query.Row
+		dest := make([]any, 0, 3+nk+len(texts))
+		dest = append(dest, &bucket)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		dest = append(dest, &r.Currency)
+		for i := range texts {
+			dest = append(dest, &texts[i])
+		}
+		dest = append(dest, &r.Items)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("reading query result: %w", err)
+		}
+		r.Keys = keys
+		r.Start, r.End = bucketBounds(q, bucket)
+		r.Values = make([]decimal.Decimal, len(metrics))
+		r.Kubernetes = make([]decimal.Decimal, len(metrics))
+		for i := range metrics {
+			if r.Values[i], err = parseDecimal(texts[2*i]); err != nil {
+				return nil, err
+			}
+			if r.Kubernetes[i], err = parseDecimal(texts[2*i+1]); err != nil {
+				return nil, err
+			}
+		}
+		res.Rows = append(res.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("querying costs: %w", err)
+	}
+	res.Total = len(res.Rows)
+	res.Rows = query.Page(res.Rows, q.Limit, q.Offset)
+	return res, nil
+}
+
+func bucketBounds(q query.Query, b *time.Time) (time.Time, time.Time) {
+	w := q.Window
+	if b == nil || q.Step == query.StepNone {
+		return w.Start, w.End
+	}
+	start := b.UTC()
+	var end time.Time
+	switch q.Step {
+	case query.StepDay:
+		end = start.AddDate(0, 0, 1)
+	case query.StepWeek:
+		end = start.AddDate(0, 0, 7)
+	default:
+		end = start.AddDate(0, 1, 0)
+	}
+	if start.Before(w.Start) {
+		start = w.Start
+	}
+	if end.After(w.End) {
+		end = w.End
+	}
+	return start, end
+}
+
+func buildQuery(q query.Query) (string, []any, error) {
+	rollup := query.UsesRollup(q)
+	table, timeCol := "line_items", "charge_period_start"
+	if rollup {
+		table, timeCol = "rollup_daily", "day"
+	}
+	var sel []string
+	switch q.Step {
+	case query.StepNone:
+		sel = append(sel, "NULL::TIMESTAMP AS bucket")
+	case query.StepDay:
+		sel = append(sel, "date_trunc('day', "+timeCol+") AS bucket")
+	case query.StepWeek:
+		sel = append(sel, "date_trunc('week', "+timeCol+") AS bucket")
+	case query.StepMonth:
+		sel = append(sel, "date_trunc('month', "+timeCol+") AS bucket")
+	default:
+		return "", nil, fmt.Errorf("%w: unknown step %q", cost.ErrInvalid, q.Step)
+	}
+	for i, d := range q.GroupBy {
+		e, err := dimExpr(d)
+		if err != nil {
+			return "", nil, err
+		}
+		sel = append(sel, fmt.Sprintf("%s AS k%d", e, i))
+	}
+	prefix := ""
+	if q.USD {
+		prefix = "usd_"
+		sel = append(sel, "'USD' AS currency")
+	} else {
+		sel = append(sel, "billing_currency AS currency")
+	}
+	metrics := q.MetricsOrAll()
+	for _, m := range metrics {
+		col := prefix + metricColumns[m]
+		k8s := "CASE WHEN kubernetes THEN " + col + " ELSE 0 END"
+		if rollup {
+			k8s = prefix + "k8s_" + metricColumns[m]
+		}
+		sel = append(sel, fmt.Sprintf("coalesce(sum(%s), 0)::VARCHAR, coalesce(sum(%s), 0)::VARCHAR", col, k8s))
+	}
+	if rollup {
+		sel = append(sel, "sum(items)::BIGINT")
+	} else {
+		sel = append(sel, "count(*)::BIGINT")
+	}
+	args := []any{q.Window.Start.UTC(), q.Window.End.UTC()}
+	where := []string{visible, timeCol + " >= ?", timeCol + " < ?"}
+	if q.Scope.SubAccounts != nil {
+		if len(q.Scope.SubAccounts) == 0 {
+			where = append(where, "false")
+		} else {
+			ph := make([]string, len(q.Scope.SubAccounts))
+			for i, a := range q.Scope.SubAccounts {
+				ph[i] = "?"
+				args = append(args, a)
+			}
+			where = append(where, "sub_account_id IN ("+strings.Join(ph, ",")+")")
+		}
+	}
+	cond, err := compileFilter(q.Filter, &args)
+	if err != nil {
+		return "", nil, err
+	}
+	where = append(where, cond)
+
+	order := []string{"bucket"}
+	if len(metrics) > 0 {
+		order = append(order, fmt.Sprintf("sum(%s%s) DESC", prefix, metricColumns[metrics[0]]))
+	}
+	for i := range q.GroupBy {
+		order = append(order, fmt.Sprintf("k%d", i))
+	}
+	order = append(order, "currency")
+	return "SELECT " + strings.Join(sel, ", ") + " FROM " + table +
+		" WHERE " + strings.Join(where, " AND ") +
+		" GROUP BY ALL ORDER BY " + strings.Join(order, ", "), args, nil
+}

@@ -1,0 +1,228 @@
+// Package duckdb is Tally's embedded cost store on DuckDB: line items at
+// bill granularity, snapshots per (source, billing period), and a daily
+// rollup maintained at commit time.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+var rollupDims = query.RollupDimensions
+
+// Store is the DuckDB cost store. It is safe for concurrent use.
+type Store struct {
+	connector *duckdb.Connector
+	db        *sql.DB
+	log       *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the file without taking the writer lock; imports
+	// then fail.
+	ReadOnly bool
+	Logger   *slog.Logger
+}
+
+// Open opens (creating when missing) the DuckDB file at path; "" opens an
+// in-memory store. Snapshots left loading by a process that died are
+// marked failed and their rows removed, so that the previous data stays
+// the visible data.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	dsn := path
+	if opt.ReadOnly && path != "" {
+		dsn += "?access_mode=READ_ONLY"
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Store{connector: connector, db: sql.OpenDB(connector), log: log}
+	if !opt.ReadOnly {
+		for _, stmt := range schemaSQL() {
+			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+				s.Close()
+				return nil, fmt.Errorf("creating schema in %s: %w", displayPath(path), err)
+			}
+		}
+		if err := s.recoverInterrupted(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return "in-memory database"
+	}
+	return p
+}
+
+// recoverInterrupted fails imports that were loading when their process
+// ended. DuckDB lets one process open a file for writing, so any loading
+// snapshot found at open belongs to a dead process.
+func (s *Store) recoverInterrupted(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM snapshots WHERE status = ?`, string(store.StatusLoading))
+	if err != nil {
+		return fmt.Errorf("finding interrupted imports: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	s.log.Warn("marking interrupted imports failed", "snapshots", ids)
+	return s.failSnapshots(ctx, ids, "interrupted: the import process ended before it committed")
+}
+
+func (s *Store) failSnapshots(ctx context.Context, ids []int64, msg string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM line_items WHERE snapshot_id = ?`, id); err != nil {
+			return fmt.Errorf("discarding rows of snapshot %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ?, error = ?, committed_at = ? WHERE id = ?`,
+			string(store.StatusFailed), msg, time.Now().UTC(), id); err != nil {
+			return fmt.Errorf("marking snapshot %d failed: %w", id, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// DB exposes the database for benchmarks that compare against raw SQL.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if cerr := s.connector.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Snapshots lists snapshots, newest first, with their totals.
+func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
+	q := `SELECT id, import_id, source, provider, billing_period_start, billing_period_end, status,
+	row_count, coalesce(error, ''), coalesce(array_to_string(files, chr(10)), ''), created_at, committed_at
+	FROM snapshots WHERE true`
+	var args []any
+	if f.Source != "" {
+		q += ` AND source = ?`
+		args = append(args, f.Source)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	if f.ID != 0 {
+		q += ` AND id = ?`
+		args = append(args, f.ID)
+	}
+	q += ` ORDER BY id DESC`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing snapshots: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Snapshot
+	byID := map[int64]int{}
+	for rows.Next() {
+		var sn store.Snapshot
+		var bps, bpe, committed sql.NullTime
+		var status, files string
+		if err := rows.Scan(&sn.ID, &sn.ImportID, &sn.Source, &sn.Provider, &bps, &bpe, &status,
+			&sn.Rows, &sn.Error, &files, &sn.CreatedAt, &committed); err != nil {
+			return nil, err
+		}
+		sn.Status = store.Status(status)
+		sn.BillingPeriodStart, sn.BillingPeriodEnd, sn.CommittedAt = bps.Time, bpe.Time, committed.Time
+		if files != "" {
+			sn.Files = splitLines(files)
+		}
+		byID[sn.ID] = len(out)
+		out = append(out, sn)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		if f.ID != 0 {
+			return nil, fmt.Errorf("snapshot %d: %w", f.ID, store.ErrNotFound)
+		}
+		return out, nil
+	}
+	if err := s.loadTotals(ctx, out, byID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) loadTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+` FROM snapshot_totals ORDER BY snapshot_id, currency`)
+	if err != nil {
+		return fmt.Errorf("loading snapshot totals: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t store.Total
+		vals := make([]string, len(metricColumns))
+		dest := []any{&id, &t.Currency}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		i, ok := byID[id]
+		if !ok {
+			continue
+		}
+		for m, v := range vals {
+			d, err := parseDecimal(v)
+			if err != nil {
+				return err
+			}
+			t.Values[m] = d
+		}
+		snaps[i].Totals = append(snaps[i].Totals, t)
+	}
+	return rows.Err()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.db.PingContext(ctx)
+}

@@ -1,0 +1,98 @@
+// Package store declares the storage contract every engine implements:
+// atomic, replacing imports of line items as snapshots, and answers to
+// query.Query. store/duckdb is the embedded default; a ClickHouse store
+// will satisfy the same interfaces and pass the same conformance suite
+// (storetest).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// Sentinel errors; callers use errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrClosed is returned by an Import used after Commit or Fail.
+	ErrClosed = errors.New("import already finished")
+)
+
+// Status is the life-cycle state of a snapshot.
+type Status string
+
+// The snapshot states. Only complete snapshots are visible to queries;
+// a newer complete snapshot of the same source and billing period turns
+// the older one superseded.
+const (
+	StatusLoading    Status = "loading"
+	StatusComplete   Status = "complete"
+	StatusSuperseded Status = "superseded"
+	StatusFailed     Status = "failed"
+)
+
+// Snapshot is one import of one billing period from one source.
+type Snapshot struct {
+	ID                 int64
+	ImportID           int64
+	Source             string
+	Provider           string
+	BillingPeriodStart time.Time // zero for an import without rows
+	BillingPeriodEnd   time.Time
+	Status             Status
+	Rows               int64
+	Error              string
+	Files              []string
+	CreatedAt          time.Time
+	CommittedAt        time.Time // zero until committed
+	Totals             []Total   // one per billing currency
+}
+
+// Total is the sum of every metric of a snapshot in one currency.
+type Total struct {
+	Currency string
+	Values   [cost.NumMetrics]decimal.Decimal
+}
+
+// ImportSpec describes an import about to start.
+type ImportSpec struct {
+	Source   string
+	Provider string
+	Files    []string
+}
+
+// SnapshotFilter selects snapshots to list; zero fields match all.
+type SnapshotFilter struct {
+	Source string
+	Status Status
+	ID     int64
+}
+
+// Store is a cost store.
+type Store interface {
+	// BeginImport starts an import. Nothing it appends is visible until
+	// Commit; a process killed before Commit leaves the previous snapshots
+	// visible and the interrupted ones marked failed when the store is
+	// next opened.
+	BeginImport(ctx context.Context, spec ImportSpec) (Import, error)
+	Snapshots(ctx context.Context, f SnapshotFilter) ([]Snapshot, error)
+	Query(ctx context.Context, q query.Query) (*query.Result, error)
+	Close() error
+}
+
+// Import streams the line items of one import. Items are grouped into one
+// snapshot per billing period as they arrive.
+type Import interface {
+	Append(li *cost.LineItem) error
+	// Commit makes the import's snapshots visible, superseding the
+	// previous complete snapshot of each (source, billing period), in one
+	// transaction.
+	Commit(ctx context.Context) ([]Snapshot, error)
+	// Fail discards the appended rows and marks the snapshots failed with
+	// cause.
+	Fail(ctx context.Context, cause error) error
+}

@@ -1,0 +1,176 @@
+package storetest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+func filterData(t *testing.T, st store.Store) {
+	a := Item("111", "AmazonEC2", Day(3, 1), "1")
+	a.SetTag("team", "web")
+	a.Kubernetes = true
+	b := Item("222", "AmazonS3", Day(3, 2), "2")
+	b.SetTag("team", "data")
+	b.SetTag("env", "prod")
+	c := Item("333", "AmazonRDS", Day(3, 3), "4")
+	c.RegionID = "eu-west-1"
+	Load(t, st, "s1", a, b, c)
+}
+
+// groups answers q grouped by g and renders "key=billed" sorted.
+func groups(t *testing.T, st store.Store, q query.Query) string {
+	t.Helper()
+	q.Metrics = []cost.Metric{cost.Billed}
+	res, err := st.Query(ctx, q)
+	if err != nil {
+		t.Fatalf("query %+v: %v", q, err)
+	}
+	var parts []string
+	for _, r := range res.Rows {
+		parts = append(parts, strings.Join(r.Keys, "/")+"="+r.Values[0].String())
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+func testFilters(t *testing.T, st store.Store) {
+	filterData(t, st)
+	cond := func(d cost.Dimension, op filter.Op, vals ...string) filter.Expr {
+		return filter.Cond{Dim: d, Op: op, Values: vals}
+	}
+	f := func(e filter.Expr, want string) {
+		t.Helper()
+		got := groups(t, st, query.Query{Window: march, Filter: e, GroupBy: []cost.Dimension{cost.DimSubAccountID}})
+		if got != want {
+			t.Fatalf("filter %v: got %q, want %q", e, got, want)
+		}
+	}
+	f(nil, "111=1 222=2 333=4")
+	f(cond(cost.DimService, filter.Equals, "AmazonEC2"), "111=1")
+	f(cond(cost.DimService, filter.Equals, "AmazonEC2", "AmazonRDS"), "111=1 333=4")
+	f(cond(cost.DimService, filter.Equals, "amazonec2"), "")
+	f(filter.Cond{Dim: cost.DimService, Op: filter.Equals, Values: []string{"amazonec2"}, FoldCase: true}, "111=1")
+	f(cond(cost.DimService, filter.Contains, "S3"), "222=2")
+	f(cond(cost.DimService, filter.Prefix, "Amazon"), "111=1 222=2 333=4")
+	f(cond(cost.DimService, filter.Suffix, "DS"), "333=4")
+	f(filter.Not{X: cond(cost.DimService, filter.Equals, "AmazonEC2", "AmazonS3")}, "333=4")
+	f(filter.And{Xs: []filter.Expr{cond(cost.DimRegion, filter.Equals, "us-east-1"), cond(cost.DimService, filter.Prefix, "AmazonS")}}, "222=2")
+	f(filter.Or{Xs: []filter.Expr{cond(cost.DimRegion, filter.Equals, "eu-west-1"), cond(cost.DimService, filter.Equals, "AmazonS3")}}, "222=2 333=4")
+	f(filter.Or{}, "")
+	f(filter.And{}, "111=1 222=2 333=4")
+	f(cond(cost.TagDimension("team"), filter.Equals, "web"), "111=1")
+	f(cond(cost.TagDimension("team"), filter.Equals, ""), "333=4") // absent tag is empty
+	f(cond(cost.TagDimension(""), filter.Equals, "env"), "222=2")  // key exists
+	f(cond(cost.TagDimension(""), filter.Prefix, "te"), "111=1 222=2")
+	f(cond(cost.DimKubernetes, filter.Equals, "true"), "111=1")
+	f(cond(cost.TagDimension("it's"), filter.Equals, "x"), "") // quotes in keys are safe
+	f(cond(cost.DimService, filter.Equals, "x' OR '1'='1"), "")
+
+	got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{cost.TagDimension("team"), cost.DimService}})
+	if want := "/AmazonRDS=4 data/AmazonS3=2 web/AmazonEC2=1"; got != want {
+		t.Fatalf("group by tag: got %q, want %q", got, want)
+	}
+}
+
+func testSteps(t *testing.T, st store.Store) {
+	var items []*cost.LineItem
+	for d := 1; d <= 31; d++ {
+		for h := 0; h < 24; h += 6 {
+			items = append(items, Item("a1", "AmazonEC2", Day(3, d).Add(time.Duration(h)*time.Hour), fmt.Sprintf("0.%02d", d)))
+		}
+	}
+	items = append(items, Item("a1", "AmazonEC2", Day(4, 2), "7"))
+	Load(t, st, "s1", items...)
+
+	q := query.Query{Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.Billed, cost.List}}
+	if !query.UsesRollup(q) {
+		t.Fatal("a whole-day query by service should use the rollup")
+	}
+	res, err := st.Query(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 31 {
+		t.Fatalf("daily rows = %d, want 31", len(res.Rows))
+	}
+	for i, r := range res.Rows {
+		want := decimal.RequireFromString(fmt.Sprintf("0.%02d", i+1)).Mul(decimal.NewFromInt(4))
+		if !r.Start.Equal(Day(3, i+1)) || !r.End.Equal(Day(3, i+2)) || !r.Values[0].Equal(want) || r.Items != 4 {
+			t.Fatalf("day %d: %+v, want start %s billed %s from 4 items", i+1, r, Day(3, i+1), want)
+		}
+		if !r.Values[1].Equal(want.Mul(decimal.NewFromInt(2))) {
+			t.Fatalf("day %d list = %s, want %s", i+1, r.Values[1], want.Mul(decimal.NewFromInt(2)))
+		}
+	}
+	// The same totals from the line items (an hour-aligned window cannot
+	// use the rollup) and from the rollup.
+	raw := query.Query{Window: cost.Window{Start: Day(3, 1).Add(-time.Hour), End: Day(4, 1)}, Metrics: []cost.Metric{cost.Billed}}
+	if query.UsesRollup(raw) {
+		t.Fatal("an hour-aligned window must not use the daily rollup")
+	}
+	rr, err := st.Query(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rr.Rows[0].Values[0].String(), Total(t, st, march, cost.Billed); got != want || want != "19.84" {
+		t.Fatalf("raw total %s, rollup total %s, want both 19.84", got, want)
+	}
+	month, err := st.Query(ctx, query.Query{Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.StepMonth, Metrics: []cost.Metric{cost.Billed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(month.Rows) != 2 || month.Rows[0].Values[0].String() != "19.84" || month.Rows[1].Values[0].String() != "7" || !month.Rows[1].Start.Equal(Day(4, 1)) {
+		t.Fatalf("monthly rows = %+v", month.Rows)
+	}
+}
+
+func testScope(t *testing.T, st store.Store) {
+	filterData(t, st)
+	f := func(accounts []string, want string) {
+		t.Helper()
+		got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Scope: query.Scope{SubAccounts: accounts}})
+		if got != want {
+			t.Fatalf("scope %v: got %q, want %q", accounts, got, want)
+		}
+	}
+	f(nil, "111=1 222=2 333=4")
+	f([]string{"222", "333"}, "222=2 333=4")
+	f([]string{}, "")
+}
+
+func testCurrencies(t *testing.T, st store.Store) {
+	eur := Item("e1", "Virtual Machines", Day(3, 1), "10")
+	eur.BillingCurrency = "EUR"
+	for m := range cost.NumMetrics {
+		eur.USD[m] = decimal.NullDecimal{}
+	}
+	eur.USD[cost.Billed] = decimal.NewNullDecimal(decimal.RequireFromString("10.9"))
+	Load(t, st, "s1", eur, Item("u1", "AmazonEC2", Day(3, 1), "1"))
+	res, err := st.Query(ctx, query.Query{Window: march, Metrics: []cost.Metric{cost.Billed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range res.Rows {
+		got[r.Currency] = r.Values[0].String()
+	}
+	if len(got) != 2 || got["EUR"] != "10" || got["USD"] != "1" {
+		t.Fatalf("per-currency totals = %v, want EUR 10 and USD 1 kept apart", got)
+	}
+	usd, err := st.Query(ctx, query.Query{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(usd.Rows) != 1 || usd.Rows[0].Currency != "USD" || usd.Rows[0].Values[0].String() != "11.9" {
+		t.Fatalf("USD total = %+v, want 11.9", usd.Rows)
+	}
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian machine. Today that
+# is a C compiler for cgo (DuckDB); later issues add emulators and servers
+# here, never by hand.
+set -euo pipefail
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+command -v git >/dev/null || need+=(git)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: ${need[*]} (install them, or run as root)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+command -v go >/dev/null || { echo "Go 1.26 or newer is required" >&2; exit 1; }
