@@ -42,10 +42,6 @@ type Summary struct {
 	Snapshots []store.Snapshot
 }
 
-// maxSkipped bounds what a Summary keeps of skipped rows; OnSkip still
-// sees every one.
-const maxSkipped = 1000
-
 // Run imports the bills at paths into st as one import. On any error the
 // import is failed: the store keeps the previous snapshots visible and
 // records the failure with its message.

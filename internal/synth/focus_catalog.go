@@ -37,8 +37,6 @@ var focusProviders = []focusProvider{
 			typ: "Committed Use Discount", category: "Usage", unit: "Hours", percent: 63}},
 }
 
-var focusProviderWeights = []int{50, 30, 20}
-
 // focusService is one SKU. Costs are price (scale 6) × quantity (scale 4).
 type focusService struct {
 	provider           int

@@ -180,7 +180,7 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	opt := Options{Provider: "gcp", Format: "jsonl", Rows: 2000, Days: 10, Start: testStart, Seed: 5}
-	if sum(opt) != sum(opt) {
+	if a, b := sum(opt), sum(opt); a != b {
 		t.Error("gcp jsonl: two runs differ")
 	}
 }

@@ -32,8 +32,8 @@ func writeParquet[T any](t testing.TB, rows []T, opts ...parquet.WriterOption) [
 	return buf.Bytes()
 }
 
-// readAll reads every row of a Parquet file through the reader under test.
-func readAll(t *testing.T, name string, data []byte) ([]string, [][]string, []int64) {
+// readParquetAll reads every row of a Parquet file through the reader under test.
+func readParquetAll(t *testing.T, name string, data []byte) ([]string, [][]string, []int64) {
 	t.Helper()
 	r, err := NewParquet(name, bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -80,7 +80,7 @@ func dec16(t *testing.T, s string, scale int) *[16]byte {
 	return &out
 }
 
-func ptr[T any](v T) *T { return &v }
+func pqPtr[T any](v T) *T { return &v }
 
 // curRow is a CUR 2.0-like row: snake_case names, a DECIMAL column of each
 // physical type, a double, timestamps, MAP columns and nulls.
@@ -123,18 +123,18 @@ func TestParquetCURLikeCells(t *testing.T) {
 	uuid := [16]byte{0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 1, 2, 3, 4, 5, 6, 7, 8}
 	rows := []curRow{{
 		Payer:       "123456789012",
-		Unblended:   ptr(0.0000008),
+		Unblended:   pqPtr(0.0000008),
 		Net:         dec16(t, "-1234.5678901234", 10),
-		PublicCost:  ptr(int64(-1)), // -0.00000001
-		Usage:       ptr(int32(20000)),
+		PublicCost:  pqPtr(int64(-1)), // -0.00000001
+		Usage:       pqPtr(int32(20000)),
 		Start:       &start,
-		StartMicro:  ptr(start.Add(time.Hour + 5*time.Microsecond)),
-		Period:      ptr(int32(19967)), // 2024-09-01
+		StartMicro:  pqPtr(start.Add(time.Hour + 5*time.Microsecond)),
+		Period:      pqPtr(int32(19967)), // 2024-09-01
 		Legacy:      int96(time.Date(2024, 9, 1, 1, 2, 3, 4000000, time.UTC)),
-		Hours:       ptr(int64(-7)),
+		Hours:       pqPtr(int64(-7)),
 		Big:         4000000000,
 		Rate:        0.1,
-		Estimated:   ptr(true),
+		Estimated:   pqPtr(true),
 		ID:          uuid,
 		Product:     map[string]string{"region_code": "us-east-1"},
 		ResourceTag: map[string]string{"user_team": `a "quoted" \ team`},
@@ -146,7 +146,7 @@ func TestParquetCURLikeCells(t *testing.T) {
 		Rate:   float32(1) / 3,
 		// Everything optional left null; maps null.
 	}}
-	header, got, lines := readAll(t, "cur.parquet", writeParquet(t, rows))
+	header, got, lines := readParquetAll(t, "cur.parquet", writeParquet(t, rows))
 	if !reflect.DeepEqual(header, curHeader) {
 		t.Fatalf("header = %q\nwant %q", header, curHeader)
 	}
@@ -176,7 +176,7 @@ func TestParquetCURLikeCells(t *testing.T) {
 func TestParquetMapWithManyKeys(t *testing.T) {
 	tags := map[string]string{"user_team": "core", "aws_eks_cluster_name": "prod", "user_empty": "",
 		"user_odd": "line\nbreak\x01\ttab é \"q\" \\ <&>"}
-	_, got, _ := readAll(t, "tags.parquet", writeParquet(t, []curRow{{ResourceTag: tags}}))
+	_, got, _ := readParquetAll(t, "tags.parquet", writeParquet(t, []curRow{{ResourceTag: tags}}))
 	cell := got[0][15]
 	var back map[string]string
 	if err := json.Unmarshal([]byte(cell), &back); err != nil {
@@ -227,8 +227,8 @@ type gcpRow struct {
 
 func TestParquetNestedColumns(t *testing.T) {
 	rows := []gcpRow{{
-		Service:  &gcpService{Description: "Compute Engine", ID: ptr("6F81-5844-456A")},
-		Location: gcpLocation{Region: "us-central1", Inner: &gcpInnerZone{Zone: ptr("us-central1-a")}},
+		Service:  &gcpService{Description: "Compute Engine", ID: pqPtr("6F81-5844-456A")},
+		Location: gcpLocation{Region: "us-central1", Inner: &gcpInnerZone{Zone: pqPtr("us-central1-a")}},
 		Cost:     1.5,
 		Credits:  []gcpCredit{{"Free tier", -5e-06}, {"Sustained use", -0.25}},
 		Labels:   []gcpLabel{{"goog-gke-node", ""}, {"team", "core"}},
@@ -237,7 +237,7 @@ func TestParquetNestedColumns(t *testing.T) {
 		Location: gcpLocation{Region: "europe-west1", Inner: &gcpInnerZone{}},
 		Cost:     0,
 	}}
-	header, got, _ := readAll(t, "gcp.parquet", writeParquet(t, rows))
+	header, got, _ := readParquetAll(t, "gcp.parquet", writeParquet(t, rows))
 	wantHeader := []string{"service.description", "service.id", "location.region", "location.inner.zone", "cost", "credits", "labels", "names"}
 	if !reflect.DeepEqual(header, wantHeader) {
 		t.Fatalf("header = %q, want %q", header, wantHeader)
@@ -271,10 +271,10 @@ type focusRow struct {
 func TestParquetFOCUSLike(t *testing.T) {
 	start := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
 	rows := []focusRow{
-		{dec16(t, "0.0000008", 10), ptr(0.5), &start, ptr("AWS"), map[string]string{" org": "trey"}},
+		{dec16(t, "0.0000008", 10), pqPtr(0.5), &start, pqPtr("AWS"), map[string]string{" org": "trey"}},
 		{nil, nil, nil, nil, nil},
 	}
-	header, got, _ := readAll(t, "focus.parquet", writeParquet(t, rows))
+	header, got, _ := readParquetAll(t, "focus.parquet", writeParquet(t, rows))
 	want := [][]string{
 		{"0.0000008000", "0.5", "2024-09-01T00:00:00Z", "AWS", `{" org":"trey"}`},
 		{"", "", "", "", ""},
@@ -302,7 +302,7 @@ func TestParquetManyRowGroups(t *testing.T) {
 			rows[i].Cost = dec16(t, fmt.Sprintf("%d.%06d", i, i), 6)
 		}
 		if i%3 == 0 {
-			rows[i].Note = ptr(fmt.Sprintf("row %d", i))
+			rows[i].Note = pqPtr(fmt.Sprintf("row %d", i))
 		}
 	}
 	data := writeParquet(t, rows, parquet.MaxRowsPerRowGroup(300))
@@ -313,7 +313,7 @@ func TestParquetManyRowGroups(t *testing.T) {
 	if n := len(f.RowGroups()); n != 4 {
 		t.Fatalf("test file has %d row groups, want 4", n)
 	}
-	_, got, lines := readAll(t, "seq.parquet", data)
+	_, got, lines := readParquetAll(t, "seq.parquet", data)
 	if len(got) != total {
 		t.Fatalf("read %d rows, want %d", len(got), total)
 	}
@@ -333,7 +333,7 @@ func TestParquetManyRowGroups(t *testing.T) {
 }
 
 func TestParquetEmptyFile(t *testing.T) {
-	header, got, _ := readAll(t, "empty.parquet", writeParquet(t, []seqRow{}))
+	header, got, _ := readParquetAll(t, "empty.parquet", writeParquet(t, []seqRow{}))
 	if !reflect.DeepEqual(header, []string{"n", "cost", "note"}) || len(got) != 0 {
 		t.Fatalf("header %q rows %q, want the header and no rows", header, got)
 	}
@@ -363,14 +363,14 @@ func TestParquetCorrupt(t *testing.T) {
 func TestParquetCorruptPages(t *testing.T) {
 	rows := make([]seqRow, 20)
 	for i := range rows {
-		rows[i] = seqRow{N: int64(i), Cost: dec16(t, "1.5", 6), Note: ptr("x")}
+		rows[i] = seqRow{N: int64(i), Cost: dec16(t, "1.5", 6), Note: pqPtr("x")}
 	}
 	data := writeParquet(t, rows)
 	errs := 0
 	for i := 4; i < len(data)-8; i++ {
 		b := append([]byte(nil), data...)
 		b[i] ^= 0xff
-		if err := drain("damaged.parquet", b); err != nil {
+		if err := drainParquet("damaged.parquet", b); err != nil {
 			errs++
 			if !strings.Contains(err.Error(), "damaged.parquet") {
 				t.Fatalf("byte %d: error %q does not name the file", i, err)
@@ -382,8 +382,8 @@ func TestParquetCorruptPages(t *testing.T) {
 	}
 }
 
-// drain reads a whole file and returns the first error.
-func drain(name string, b []byte) error {
+// drainParquet reads a whole file and returns the first error.
+func drainParquet(name string, b []byte) error {
 	r, err := NewParquet(name, bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return err
@@ -404,12 +404,12 @@ func drain(name string, b []byte) error {
 }
 
 func FuzzParquet(f *testing.F) {
-	f.Add(writeParquet(f, []seqRow{{N: 1, Cost: ptr([16]byte{15: 1}), Note: ptr("a")}, {N: 2}}))
+	f.Add(writeParquet(f, []seqRow{{N: 1, Cost: pqPtr([16]byte{15: 1}), Note: pqPtr("a")}, {N: 2}}))
 	f.Add(writeParquet(f, []gcpRow{{Credits: []gcpCredit{{"c", 1}}, Labels: []gcpLabel{{"k", "v"}}}}))
 	f.Add(writeParquet(f, []curRow{{Product: map[string]string{"a": "b"}}}))
 	f.Add([]byte("PAR1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if err := drain("fuzz.parquet", b); err != nil && !strings.Contains(err.Error(), "fuzz.parquet") {
+		if err := drainParquet("fuzz.parquet", b); err != nil && !strings.Contains(err.Error(), "fuzz.parquet") {
 			t.Fatalf("error %q does not name the file", err)
 		}
 	})
