@@ -45,11 +45,9 @@ func TestInterruptedImportRecovered(t *testing.T) {
 	}
 	// Flush what was appended, as a killed process may have done, then
 	// drop the import on the floor.
-	im := imp.(*importer)
-	if err := im.app.Flush(); err != nil {
+	if err := imp.(*importer).stop(); err != nil {
 		t.Fatal(err)
 	}
-	im.closeAppender()
 	st.Close()
 
 	st, err = Open(ctx, path, Options{})

@@ -3,9 +3,10 @@ package duckdb
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"math/big"
+	"runtime"
+	"sync"
 	"strings"
 	"time"
 
@@ -15,19 +16,23 @@ import (
 	"github.com/tally-cost/tally/internal/store"
 )
 
-// importer streams line items through a DuckDB appender on its own
-// connection. Rows land in line_items at once, tagged with snapshots in
-// the loading state, which no query reads; Commit flips the states in one
-// transaction.
+// importer streams line items into line_items through DuckDB appenders,
+// one per worker connection, so that appending (a cgo call per value)
+// runs beside the reading and mapping of the next rows. Rows land at once,
+// tagged with snapshots in the loading state, which no query reads;
+// Commit flips the states in one transaction.
 type importer struct {
 	s        *Store
 	spec     store.ImportSpec
 	importID int64
-	conn     driver.Conn
-	app      *duckdb.Appender
 	snaps    map[time.Time]*pending
 	order    []*pending
-	row      []driver.Value
+	cur      *batch
+	batches  chan *batch
+	free     chan *batch
+	wg       sync.WaitGroup
+	errMu    sync.Mutex
+	err      error // first error of a worker
 	done     bool
 }
 
@@ -36,6 +41,21 @@ type pending struct {
 	start, end time.Time
 	rows       int64
 }
+
+// rowWidth is the number of values of one line_items row.
+var rowWidth = 2 + len(lineItemColumns) + 2*cost.NumMetrics + 1
+
+// batchRows is the number of rows handed to a worker at once: DuckDB's
+// vector size, so that each batch fills one appender chunk.
+const batchRows = 2048
+
+type batch struct {
+	vals []driver.Value
+	n    int
+}
+
+// appendWorkers is how many appenders an import runs.
+var appendWorkers = max(2, min(runtime.NumCPU(), 4))
 
 // BeginImport starts an import into s.
 func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.Import, error) {
@@ -46,20 +66,88 @@ func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.I
 	if err := s.db.QueryRowContext(ctx, `SELECT nextval('import_ids')`).Scan(&importID); err != nil {
 		return nil, fmt.Errorf("starting import: %w", err)
 	}
-	conn, err := s.connector.Connect(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("starting import: %w", err)
+	im := &importer{
+		s: s, spec: spec, importID: importID, snaps: map[time.Time]*pending{},
+		batches: make(chan *batch, appendWorkers),
+		free:    make(chan *batch, 2*appendWorkers+1),
 	}
-	app, err := duckdb.NewAppenderFromConn(conn, "", "line_items")
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("starting import: %w", err)
+	for range appendWorkers {
+		conn, err := s.connector.Connect(ctx)
+		if err != nil {
+			im.stop()
+			return nil, fmt.Errorf("starting import: %w", err)
+		}
+		app, err := duckdb.NewAppenderFromConn(conn, "", "line_items")
+		if err != nil {
+			conn.Close()
+			im.stop()
+			return nil, fmt.Errorf("starting import: %w", err)
+		}
+		im.wg.Add(1)
+		go im.work(conn, app)
 	}
-	return &importer{
-		s: s, spec: spec, importID: importID, conn: conn, app: app,
-		snaps: map[time.Time]*pending{},
-		row:   make([]driver.Value, 2+len(lineItemColumns)+2*cost.NumMetrics+1),
-	}, nil
+	im.cur = im.newBatch()
+	return im, nil
+}
+
+func (im *importer) newBatch() *batch {
+	select {
+	case b := <-im.free:
+		b.n = 0
+		return b
+	default:
+		return &batch{vals: make([]driver.Value, batchRows*rowWidth)}
+	}
+}
+
+// work appends batches until the channel closes, then flushes and closes
+// its appender. After a failure it drains without appending.
+func (im *importer) work(conn driver.Conn, app *duckdb.Appender) {
+	defer im.wg.Done()
+	for b := range im.batches {
+		if im.firstErr() == nil {
+			for i := range b.n {
+				if err := app.AppendRow(b.vals[i*rowWidth : (i+1)*rowWidth]...); err != nil {
+					im.setErr(fmt.Errorf("appending line items: %w", err))
+					break
+				}
+			}
+		}
+		clear(b.vals[:b.n*rowWidth]) // drop references for the GC
+		select {
+		case im.free <- b:
+		default:
+		}
+	}
+	if err := app.Close(); err != nil {
+		im.setErr(fmt.Errorf("writing line items: %w", err))
+	}
+	conn.Close()
+}
+
+func (im *importer) setErr(err error) {
+	im.errMu.Lock()
+	if im.err == nil {
+		im.err = err
+	}
+	im.errMu.Unlock()
+}
+
+func (im *importer) firstErr() error {
+	im.errMu.Lock()
+	defer im.errMu.Unlock()
+	return im.err
+}
+
+// stop hands the last rows to the workers and waits for them to flush.
+func (im *importer) stop() error {
+	if im.cur != nil && im.cur.n > 0 {
+		im.batches <- im.cur
+	}
+	im.cur = nil
+	close(im.batches)
+	im.wg.Wait()
+	return im.firstErr()
 }
 
 func (im *importer) snapshotFor(ctx context.Context, li *cost.LineItem) (*pending, error) {
@@ -116,6 +204,9 @@ func (im *importer) Append(li *cost.LineItem) error {
 	if im.done {
 		return store.ErrClosed
 	}
+	if err := im.firstErr(); err != nil {
+		return err
+	}
 	if li.ChargePeriodStart.IsZero() {
 		return fmt.Errorf("%w: line item without a charge period start", cost.ErrInvalid)
 	}
@@ -123,7 +214,7 @@ func (im *importer) Append(li *cost.LineItem) error {
 	if err != nil {
 		return err
 	}
-	r := im.row
+	r := im.cur.vals[im.cur.n*rowWidth : (im.cur.n+1)*rowWidth]
 	r[0], r[1] = p.id, im.spec.Source
 	i := 2
 	for _, c := range lineItemColumns {
@@ -137,6 +228,7 @@ func (im *importer) Append(li *cost.LineItem) error {
 	for m := range cost.NumMetrics {
 		d, err := toDecimal(li.Cost[m])
 		if err != nil {
+			clear(r)
 			return fmt.Errorf("%s: %w", cost.Metric(m), err)
 		}
 		r[i] = d
@@ -145,20 +237,23 @@ func (im *importer) Append(li *cost.LineItem) error {
 	for m := range cost.NumMetrics {
 		v, err := nullDecimalValue(li.USD[m])
 		if err != nil {
+			clear(r)
 			return fmt.Errorf("%s in USD: %w", cost.Metric(m), err)
 		}
 		r[i] = v
 		i++
 	}
-	tags := duckdb.Map{}
+	tags := make(duckdb.Map, len(li.Tags))
 	for k, v := range li.Tags {
 		tags[k] = v
 	}
 	r[i] = tags
-	if err := im.app.AppendRow(r...); err != nil {
-		return fmt.Errorf("appending line item: %w", err)
-	}
 	p.rows++
+	im.cur.n++
+	if im.cur.n == batchRows {
+		im.batches <- im.cur
+		im.cur = im.newBatch()
+	}
 	return nil
 }
 
@@ -192,24 +287,15 @@ func quantityValue(d decimal.NullDecimal) any {
 	return duckdb.Decimal{Width: cost.Precision, Scale: cost.QuantityScale, Value: coef}
 }
 
-func (im *importer) closeAppender() error {
-	err := im.app.Close()
-	if cerr := im.conn.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // Commit makes the import visible atomically.
 func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 	if im.done {
 		return nil, store.ErrClosed
 	}
 	im.done = true
-	if err := im.closeAppender(); err != nil {
-		cause := fmt.Errorf("writing line items: %w", err)
-		im.fail(ctx, cause)
-		return nil, cause
+	if err := im.stop(); err != nil {
+		im.fail(ctx, err)
+		return nil, err
 	}
 	if len(im.order) == 0 {
 		// An export without rows is a valid, empty snapshot.
@@ -289,8 +375,8 @@ func (im *importer) Fail(ctx context.Context, cause error) error {
 		return store.ErrClosed
 	}
 	im.done = true
-	closeErr := im.closeAppender()
-	return errors.Join(im.fail(ctx, cause), closeErr)
+	im.stop() // its error is the cause's consequence or irrelevant now
+	return im.fail(ctx, cause)
 }
 
 func (im *importer) fail(ctx context.Context, cause error) error {
