@@ -346,3 +346,47 @@ func TestKilledIngestKeepsPreviousData(t *testing.T) {
 		t.Fatalf("February total after the kill = %+v, want %s", res.Rows, want)
 	}
 }
+
+// TestFailedIngestKeepsPreviousData re-imports a period from a file with
+// a bad row: the import fails, the earlier snapshot stays visible, and the
+// failed one is listed with the error naming file, line and column.
+func TestFailedIngestKeepsPreviousData(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	good := testdata("aws", "cur-legacy-slash-columns.csv")
+	first := ingestJSON(t, "--db", db, "--source", "s", "--provider", "aws", good)
+	bad := corrupt(t, "lineItem/UnblendedCost", 4, "twelve")
+	res := tally(t, "ingest", "--db", db, "--source", "s", "--provider", "aws", bad)
+	if res.code != 1 {
+		t.Fatalf("bad re-import: exit %d, want 1\n%s", res.code, res.stderr)
+	}
+	st, err := duckdb.Open(context.Background(), db, duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Source: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var complete []int64
+	var failed []string
+	for _, sn := range snaps {
+		switch sn.Status {
+		case store.StatusComplete:
+			complete = append(complete, sn.ID)
+		case store.StatusFailed:
+			failed = append(failed, sn.Error)
+		}
+	}
+	var want []int64
+	for _, sn := range first.Snapshots {
+		want = append([]int64{sn.ID}, want...)
+	}
+	if fmt.Sprint(complete) != fmt.Sprint(want) {
+		t.Fatalf("complete snapshots after a failed re-import = %v, want the first import's %v", complete, want)
+	}
+	wantErr := bad + `:5: column "lineItem/UnblendedCost"`
+	if len(failed) == 0 || !strings.Contains(failed[0], wantErr) {
+		t.Fatalf("failed snapshots = %q, want an error containing %q", failed, wantErr)
+	}
+}

@@ -27,6 +27,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	format := fs.String("format", "auto", "file format: auto, csv, parquet or jsonl")
 	skip := fs.Bool("skip-bad-rows", false, "skip rows that do not parse, reporting each, instead of failing")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary on stdout")
+	memLimit := fs.String("memory-limit", "256MB", "cap on DuckDB's buffer memory during the import (DuckDB size syntax)")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	st, err := duckdb.Open(ctx, *db, duckdb.Options{MemoryLimit: *memLimit})
 	if err != nil {
 		return err
 	}

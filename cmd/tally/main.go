@@ -21,6 +21,7 @@ Usage:
   tally ingest --db PATH --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
   tally serve  --db PATH [--addr 127.0.0.1:8080]
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
+  tally bench  duckdb-csv --db PATH FILE               DuckDB's own CSV load, the ingest baseline
   tally version
 
 Run "tally COMMAND -h" for the flags of a command.
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDemo(ctx, rest, stdout, stderr)
 	case "gen":
 		return cmdGen(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tally", version)
 		return nil

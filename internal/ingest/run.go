@@ -122,7 +122,7 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 	}
 	m, err := r.p.mapper(name, header)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return &tabular.ParseError{File: name, Line: 1, Err: err}
 	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {

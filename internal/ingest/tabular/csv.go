@@ -69,6 +69,9 @@ func (c *CSVReader) Next() (*Row, error) {
 		} else if line == 0 {
 			line = int(c.row.Line) + 1
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("the file ends in the middle of its data (truncated download or corrupt compression): %w", err)
+		}
 		return nil, &ParseError{File: c.name, Line: int64(line), Err: err}
 	}
 	line, _ := c.r.FieldPos(0)

@@ -133,8 +133,17 @@ func buildQuery(q query.Query) (string, []any, error) {
 		sel = append(sel, "billing_currency AS currency")
 	}
 	metrics := q.MetricsOrAll()
+	amount := func(m cost.Metric) string {
+		switch {
+		case rollup:
+			return prefix + metricColumns[m]
+		case q.USD:
+			return usdExpr(metricColumns[m])
+		}
+		return metricColumns[m]
+	}
 	for _, m := range metrics {
-		col := prefix + metricColumns[m]
+		col := amount(m)
 		k8s := "CASE WHEN kubernetes THEN " + col + " ELSE 0 END"
 		if rollup {
 			k8s = prefix + "k8s_" + metricColumns[m]
@@ -168,7 +177,7 @@ func buildQuery(q query.Query) (string, []any, error) {
 
 	order := []string{"bucket"}
 	if len(metrics) > 0 {
-		order = append(order, fmt.Sprintf("sum(%s%s) DESC", prefix, metricColumns[metrics[0]]))
+		order = append(order, fmt.Sprintf("sum(%s) DESC", amount(metrics[0])))
 	}
 	for i := range q.GroupBy {
 		order = append(order, fmt.Sprintf("k%d", i))

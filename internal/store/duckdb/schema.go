@@ -14,7 +14,9 @@ var (
 )
 
 // metricColumns are the cost columns in cost.Metric order; USD columns
-// carry the "usd_" prefix.
+// carry the "usd_" prefix. In line_items a NULL USD amount of a bill in US
+// dollars means "the billing amount": storing it twice cost a fifth of
+// the append time. usdExpr reads it back.
 var metricColumns = [cost.NumMetrics]string{"list_cost", "billed_cost", "net_cost", "amortized_cost", "amortized_net_cost", "contracted_cost"}
 
 // dimColumns maps each stored dimension to its line_items column. The
@@ -183,4 +185,9 @@ func rollupColumns() []string {
 		cols = append(cols, dimColumns[d])
 	}
 	return cols
+}
+
+// usdExpr is the USD amount of metric column m of line_items.
+func usdExpr(m string) string {
+	return "coalesce(usd_" + m + ", CASE WHEN billing_currency = 'USD' THEN " + m + " END)"
 }

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -31,7 +32,11 @@ type Options struct {
 	// ReadOnly opens the file without taking the writer lock; imports
 	// then fail.
 	ReadOnly bool
-	Logger   *slog.Logger
+	// MemoryLimit caps DuckDB's buffer manager ("512MB", "2GB"); empty
+	// leaves DuckDB's default of 80% of the machine's memory, which its
+	// page cache fills during a large import.
+	MemoryLimit string
+	Logger      *slog.Logger
 }
 
 // Open opens (creating when missing) the DuckDB file at path; "" opens an
@@ -39,9 +44,16 @@ type Options struct {
 // marked failed and their rows removed, so that the previous data stays
 // the visible data.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
-	dsn := path
+	params := url.Values{}
 	if opt.ReadOnly && path != "" {
-		dsn += "?access_mode=READ_ONLY"
+		params.Set("access_mode", "READ_ONLY")
+	}
+	if opt.MemoryLimit != "" {
+		params.Set("memory_limit", opt.MemoryLimit)
+	}
+	dsn := path
+	if len(params) > 0 {
+		dsn += "?" + params.Encode()
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
