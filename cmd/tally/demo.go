@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -69,8 +70,10 @@ func loadDemo(ctx context.Context, st *duckdb.Store, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("generating demo bills: %w", err)
 	}
+	// The per-file "ingesting" log lines are noise next to the summaries.
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	for _, f := range files {
-		sum, err := ingest.Run(ctx, st, []string{f.Path}, ingest.Options{Source: f.Source, Provider: f.Provider})
+		sum, err := ingest.Run(ctx, st, []string{f.Path}, ingest.Options{Source: f.Source, Provider: f.Provider, Logger: quiet})
 		if err != nil {
 			return fmt.Errorf("ingesting demo %s bill: %w", f.Provider, err)
 		}

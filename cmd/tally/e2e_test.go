@@ -275,7 +275,7 @@ func TestKilledIngestKeepsPreviousData(t *testing.T) {
 	for _, g := range []struct {
 		path string
 		rows string
-	}{{small, "2000"}, {big, "3000000"}} {
+	}{{small, "2000"}, {big, "1000000"}} {
 		if res := tally(t, "gen", "--provider", "aws", "--rows", g.rows, "--days", "28", "--start", "2024-02-01", "--out", g.path); res.code != 0 {
 			t.Fatalf("gen: %s", res.stderr)
 		}

@@ -2,6 +2,13 @@ package aws
 
 import "strings"
 
+// The Kubecost cloud cost properties of an AWS line item
+// (kubecost-cloudcost.md §5.3, §5.4, §7), derived the way OpenCost's AWS
+// integration does. Category, ProviderID and IsKubernetes serve both the
+// CUR reader of this package and the FOCUS reader (package focus), which
+// passes the CUR product code it finds in x_ServiceCode or derives from
+// ServiceName.
+
 // Kubecost categories (kubecost-cloudcost.md §5.4).
 const (
 	categoryCompute    = "Compute"
@@ -11,11 +18,16 @@ const (
 	categoryOther      = "Other"
 )
 
-// category is OpenCost's AWS rule (kubecost-cloudcost.md §5.4): a usage
-// type ending in "Bytes" is data transfer → Network; a resource id "i-…"
-// is an instance → Compute, except GuardDuty's findings about instances →
-// Other; "vol-…" → Storage; else by product code.
-func category(resourceID, usageType, productCode string) string {
+// Category is OpenCost's AWS category rule (kubecost-cloudcost.md §5.4): a
+// usage type ending in "Bytes" is data transfer → Network; a resource id
+// "i-…" is an instance → Compute, except GuardDuty's findings about
+// instances → Other; "vol-…" → Storage; else by product code (compared
+// case-insensitively): AWSELB, AWSGlue, AmazonRoute53 → Network; AmazonEC2,
+// AWSLambda, AmazonElastiCache → Compute; AmazonEKS → Compute for Fargate
+// pods (":pod/" in the resource id), else Management; AmazonS3,
+// AmazonAthena, AmazonRDS, AmazonDynamoDB, AWSSecretsManager, AmazonFSx →
+// Storage; anything else → Other.
+func Category(resourceID, usageType, productCode string) string {
 	if strings.HasSuffix(usageType, "Bytes") {
 		return categoryNetwork
 	}
@@ -45,12 +57,12 @@ func category(resourceID, usageType, productCode string) string {
 	return categoryOther
 }
 
-// providerID is OpenCost's AWS providerID (kubecost-cloudcost.md §5.3):
+// ProviderID is OpenCost's AWS providerID (kubecost-cloudcost.md §5.3):
 // lineItem/ResourceId, except that load balancers and FSx keep only the
 // last path segment of their ARN, and EKS compute rows (Fargate pods) get a
 // "/CPU" or "/RAM" suffix by usage type, so that a pod's vCPU and memory
-// rows stay apart.
-func providerID(resourceID, usageType, productCode, category string) string {
+// rows stay apart. category is the row's Category.
+func ProviderID(resourceID, usageType, productCode, category string) string {
 	id := resourceID
 	if strings.EqualFold(productCode, "AWSELB") || strings.EqualFold(productCode, "AmazonFSx") {
 		if i := strings.LastIndexByte(id, '/'); i >= 0 {
@@ -66,6 +78,59 @@ func providerID(resourceID, usageType, productCode, category string) string {
 		}
 	}
 	return id
+}
+
+// kubernetesTags are the tag keys that mark EKS resources
+// (kubecost-cloudcost.md §7) in the snake_case spelling of CUR 2.0 and
+// Athena (snakeKey), without the user namespace: aws:eks:cluster-name is
+// AWS's own tag; the others are user tags, which the CUR writes as
+// `user:eks:cluster-name` / `resource_tags_user_eks_cluster_name` and
+// FOCUS Tags without a prefix.
+var kubernetesTags = map[string]bool{
+	"aws_eks_cluster_name":               true,
+	"eks_cluster_name":                   true,
+	"alpha_eksctl_io_cluster_name":       true,
+	"kubernetes_io_service_name":         true,
+	"kubernetes_io_created_for_pvc_name": true,
+	"kubernetes_io_created_for_pv_name":  true,
+}
+
+// snakeKey writes a tag key the way AWS writes it in snake_case column
+// names: lower case, every other character than a letter or digit an
+// underscore.
+func snakeKey(k string) string {
+	b := []byte(strings.ToLower(k))
+	for i, c := range b {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// IsKubernetes applies the AWS Kubernetes markers of kubecost-cloudcost.md
+// §7: the product code AmazonEKS, or a non-empty tag aws:eks:cluster-name,
+// eks:cluster-name, alpha.eksctl.io/cluster-name, kubernetes.io/service-name,
+// kubernetes.io/created-for/pvc/name or kubernetes.io/created-for/pv/name.
+// A key matches in every spelling the bills use: legacy CSV
+// (`user:eks:cluster-name`), snake_case columns and CUR 2.0 map keys
+// (`user_eks_cluster_name`, `aws_eks_cluster_name`) and FOCUS Tags, where
+// user tags carry no prefix (`eks:cluster-name`). Keys are compared after
+// snakeKey with a leading "user_" removed; cost categories (tags under
+// costCategory/) never match.
+func IsKubernetes(productCode string, tags map[string]string) bool {
+	if strings.EqualFold(productCode, "AmazonEKS") {
+		return true
+	}
+	for k, v := range tags {
+		if v == "" || strings.HasPrefix(k, costCategoryPrefix) {
+			continue
+		}
+		if kubernetesTags[strings.TrimPrefix(snakeKey(k), "user_")] {
+			return true
+		}
+	}
+	return false
 }
 
 // resourceTypeAndName splits an ARN's resource part into FOCUS

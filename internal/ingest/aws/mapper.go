@@ -124,9 +124,9 @@ func (m *mapper) Map(r *tabular.Row, li *cost.LineItem) error {
 	if err := x.tags(li); err != nil {
 		return err
 	}
-	li.Kubernetes = isKubernetes(li)
-	li.Category = category(li.ResourceID, li.UsageType, li.ServiceName)
-	li.ProviderID = providerID(li.ResourceID, li.UsageType, li.ServiceName, li.Category)
+	li.Kubernetes = IsKubernetes(li.ServiceName, li.Tags)
+	li.Category = Category(li.ResourceID, li.UsageType, li.ServiceName)
+	li.ProviderID = ProviderID(li.ResourceID, li.UsageType, li.ServiceName, li.Category)
 	return nil
 }
 

@@ -266,8 +266,8 @@ func TestCUR2ProductMap(t *testing.T) {
 func TestCategoryAndProviderID(t *testing.T) {
 	f := func(resourceID, usageType, product, wantCategory, wantID string) {
 		t.Helper()
-		cat := category(resourceID, usageType, product)
-		id := providerID(resourceID, usageType, product, cat)
+		cat := Category(resourceID, usageType, product)
+		id := ProviderID(resourceID, usageType, product, cat)
 		if cat != wantCategory || id != wantID {
 			t.Errorf("(%q, %q, %q) = %q, %q; want %q, %q", resourceID, usageType, product, cat, id, wantCategory, wantID)
 		}
@@ -284,6 +284,33 @@ func TestCategoryAndProviderID(t *testing.T) {
 	f("my-bucket", "TimedStorage-ByteHrs", "AmazonS3", "Storage", "my-bucket")
 	f("", "Tax", "AmazonRoute53", "Network", "")
 	f("", "", "AWSSupportBusiness", "Other", "")
+}
+
+// TestIsKubernetes covers the tag spellings of every AWS bill: legacy CSV,
+// snake_case columns, CUR 2.0 map keys and FOCUS Tags (user tags without
+// a prefix).
+func TestIsKubernetes(t *testing.T) {
+	f := func(productCode string, tags map[string]string, want bool) {
+		t.Helper()
+		if got := IsKubernetes(productCode, tags); got != want {
+			t.Errorf("IsKubernetes(%q, %v) = %v, want %v", productCode, tags, got, want)
+		}
+	}
+	f("AmazonEKS", nil, true)
+	f("amazoneks", nil, true)
+	f("AmazonEC2", nil, false)
+	for _, k := range []string{
+		"aws:eks:cluster-name", "aws_eks_cluster_name",
+		"user:eks:cluster-name", "user_eks_cluster_name", "eks:cluster-name",
+		"user:alpha.eksctl.io/cluster-name", "alpha.eksctl.io/cluster-name",
+		"user_kubernetes_io_service_name", "kubernetes.io/service-name",
+		"user:kubernetes.io/created-for/pvc/name", "kubernetes.io/created-for/pv/name",
+	} {
+		f("AmazonEC2", map[string]string{k: "x"}, true)
+		f("AmazonEC2", map[string]string{k: ""}, false)
+	}
+	f("AmazonEC2", map[string]string{"costCategory/eks:cluster-name": "x"}, false)
+	f("AmazonEC2", map[string]string{"user:cluster-name": "x", "team": "eks"}, false)
 }
 
 func TestResourceTypeAndName(t *testing.T) {

@@ -43,47 +43,6 @@ func (x *rowCtx) tags(li *cost.LineItem) error {
 	return nil
 }
 
-// kubernetesTags are the tag keys that mark Kubernetes resources
-// (kubecost-cloudcost.md §7), in the snake_case form of CUR 2.0 and
-// Athena. Keys of any spelling are compared after snakeKey, so legacy
-// `user:kubernetes.io/created-for/pvc/name` matches
-// `user_kubernetes_io_created_for_pvc_name`.
-var kubernetesTags = map[string]bool{
-	"aws_eks_cluster_name":                    true,
-	"user_eks_cluster_name":                   true,
-	"user_alpha_eksctl_io_cluster_name":       true,
-	"user_kubernetes_io_service_name":         true,
-	"user_kubernetes_io_created_for_pvc_name": true,
-	"user_kubernetes_io_created_for_pv_name":  true,
-}
-
-// snakeKey writes a tag key the way AWS writes it in snake_case column
-// names: lower case, every other character than a letter or digit an
-// underscore.
-func snakeKey(k string) string {
-	b := []byte(strings.ToLower(k))
-	for i, c := range b {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
-}
-
-// isKubernetes applies the AWS markers of kubecost-cloudcost.md §7: the
-// product code AmazonEKS, or a non-empty EKS/Kubernetes tag.
-func isKubernetes(li *cost.LineItem) bool {
-	if strings.EqualFold(li.ServiceName, "AmazonEKS") {
-		return true
-	}
-	for k, v := range li.Tags {
-		if v != "" && !strings.HasPrefix(k, costCategoryPrefix) && kubernetesTags[snakeKey(k)] {
-			return true
-		}
-	}
-	return false
-}
-
 // parseMap reads a CUR 2.0 map cell: JSON object text, as the Parquet
 // reader renders map columns and as CUR 2.0 CSV writes them. String values
 // are taken as they are, numbers with their exact text (never through

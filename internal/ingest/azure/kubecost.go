@@ -7,12 +7,16 @@ import (
 // The Kubecost cloud cost properties of an Azure line item
 // (kubecost-cloudcost.md §5.3, §5.4, §7), derived the way OpenCost's Azure
 // integration does so that Tally's Kubecost API groups items the same way.
+// Category, ProviderID and IsKubernetes serve both the cost export reader
+// of this package and the FOCUS reader (package focus), which passes
+// x_SkuMeterCategory as the meter category and x_SkuDetails (AdditionalInfo
+// renamed) as the additional info.
 
-// category maps MeterCategory to the Kubecost category (§5.4): Virtual
+// Category maps MeterCategory to the Kubecost category (§5.4): Virtual
 // Machines (and their licenses) → Compute; Storage → Storage; Load
 // Balancer, Bandwidth, Virtual Network → Network; else Other. Compared
 // case-insensitively.
-func category(meterCategory string) string {
+func Category(meterCategory string) string {
 	switch strings.ToLower(meterCategory) {
 	case "virtual machines", "virtual machines licenses":
 		return "Compute"
@@ -28,10 +32,11 @@ func category(meterCategory string) string {
 // provider (§7).
 var k8sTagPrefixes = []string{"aks-managed-", "kubernetes.io-created-", "k8s-azure-created-"}
 
-// isKubernetes reports whether a tag key starts with one of the AKS
-// prefixes. OpenCost compares case-sensitively; Azure tag keys are
-// case-insensitive, so this does too.
-func isKubernetes(tags map[string]string) bool {
+// IsKubernetes applies the Azure Kubernetes marker of
+// kubecost-cloudcost.md §7: a tag key starting with aks-managed-,
+// kubernetes.io-created- or k8s-azure-created-. OpenCost compares
+// case-sensitively; Azure tag keys are case-insensitive, so this does not.
+func IsKubernetes(tags map[string]string) bool {
 	for k := range tags {
 		lk := strings.ToLower(k)
 		for _, p := range k8sTagPrefixes {
@@ -43,7 +48,7 @@ func isKubernetes(tags map[string]string) bool {
 	return false
 }
 
-// providerID derives the Kubecost providerID (§5.3), as OpenCost does:
+// ProviderID derives the Kubecost providerID (§5.3), as OpenCost does:
 //   - a row whose AdditionalInfo names a VM (VMName / VmName):
 //     "azure://" + resource id (resource group lower-cased) +
 //     "/virtualMachines/<n>" for a scale-set instance "<vmss>_<n>", so it
@@ -52,12 +57,18 @@ func isKubernetes(tags map[string]string) bool {
 //   - Storage and Bandwidth rows: the AKS creationSource tag without its
 //     "aks-" prefix, else aks-managed-creationSource without
 //     "vmssclient-", else the last segment of the resource id (the disk
-//     or volume name Kubernetes knows);
+//     or volume name Kubernetes knows). Bandwidth is included as §5.3
+//     says ("storage/bandwidth via creationSource tags"), though some
+//     OpenCost releases apply this to Storage rows only;
 //   - else "azure://" + resource id (resource group lower-cased).
 //
-// Unlike OpenCost, a row without a resource id gets "" rather than a bare
-// "azure://", so that it groups as unallocated.
-func providerID(resourceID, meterCategory, cat, additionalInfo string, tags map[string]string) string {
+// cat is the row's Kubecost category (Category of the meter category, or
+// whatever the caller derived it from when there is none); additionalInfo
+// is the AdditionalInfo cell (a JSON object, braces optional). Unlike
+// OpenCost, a row without a resource id gets "" rather than a bare
+// "azure://", so that it groups as unallocated; AdditionalInfo keys are
+// matched case-insensitively (OpenCost accepts VMName and VmName).
+func ProviderID(resourceID, meterCategory, cat, additionalInfo string, tags map[string]string) string {
 	if vm, ok := infoValue(additionalInfo, "VMName"); ok {
 		return azureID(resourceID, vmssInstance(vm))
 	}

@@ -5,7 +5,7 @@ import "testing"
 func TestCategory(t *testing.T) {
 	f := func(meter, want string) {
 		t.Helper()
-		check(t, meter, category(meter), want)
+		check(t, meter, Category(meter), want)
 	}
 	f("Virtual Machines", "Compute")
 	f("Virtual Machines Licenses", "Compute")
@@ -25,8 +25,8 @@ func TestIsKubernetes(t *testing.T) {
 		for _, k := range keys {
 			tags[k] = "x"
 		}
-		if got := isKubernetes(tags); got != want {
-			t.Errorf("isKubernetes(%v) = %v, want %v", keys, got, want)
+		if got := IsKubernetes(tags); got != want {
+			t.Errorf("IsKubernetes(%v) = %v, want %v", keys, got, want)
 		}
 	}
 	f(true, "env", "aks-managed-poolName")
@@ -42,7 +42,7 @@ func TestProviderID(t *testing.T) {
 	const vmss = "/subscriptions/s1/resourceGroups/MC_RG_AKS_EASTUS/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool-1-vmss"
 	f := func(resourceID, meter, info string, tags map[string]string, want string) {
 		t.Helper()
-		check(t, meter+" "+resourceID, providerID(resourceID, meter, category(meter), info, tags), want)
+		check(t, meter+" "+resourceID, ProviderID(resourceID, meter, Category(meter), info, tags), want)
 	}
 	f(vmss, "Virtual Machines", `{"VMName":"aks-pool-1-vmss_3","VCPUs":2}`, nil,
 		"azure:///subscriptions/s1/resourceGroups/mc_rg_aks_eastus/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool-1-vmss/virtualMachines/3")

@@ -48,9 +48,9 @@ func (m *mapper) Map(r *tabular.Row, li *cost.LineItem) error {
 	}
 
 	parseTags(m.get(r, colTags), li.SetTag)
-	li.Kubernetes = isKubernetes(li.Tags)
-	li.Category = category(li.MeterCategory)
-	li.ProviderID = providerID(li.ResourceID, li.MeterCategory, li.Category, m.get(r, colAdditionalInfo), li.Tags)
+	li.Kubernetes = IsKubernetes(li.Tags)
+	li.Category = Category(li.MeterCategory)
+	li.ProviderID = ProviderID(li.ResourceID, li.MeterCategory, li.Category, m.get(r, colAdditionalInfo), li.Tags)
 	return nil
 }
 

@@ -49,6 +49,10 @@ func TestKubecostProperties(t *testing.T) {
 	f(aws("ServiceName", ec2, "ResourceId", "vol-1", "Tags", `{"kubernetes.io/created-for/pvc/name": "data"}`), want{"Storage", "vol-1", true})
 	f(aws("ServiceName", ec2, "ResourceId", "i-1", "Tags", `{"user_alpha_eksctl_io_cluster_name": "x"}`), want{"Compute", "i-1", true})
 	f(aws("ServiceName", ec2, "ResourceId", "i-1", "Tags", `{"team": "eks"}`), want{"Compute", "i-1", false})
+	// The CUR reader's rule (aws.IsKubernetes): every character but a
+	// letter or digit counts as "_", cost categories never match.
+	f(aws("ServiceName", ec2, "ResourceId", "i-1", "Tags", `{"eks cluster name": "prod"}`), want{"Compute", "i-1", true})
+	f(aws("ServiceName", ec2, "ResourceId", "i-1", "Tags", `{"costCategory/eks:cluster-name": "prod"}`), want{"Compute", "i-1", false})
 
 	azure := func(kv ...string) map[string]string {
 		m := aws(kv...)
@@ -68,8 +72,13 @@ func TestKubecostProperties(t *testing.T) {
 		"Tags", `{"creationSource": "aks-aks-pool-123-vmss"}`), want{"Storage", "aks-pool-123-vmss", false})
 	f(azure("x_SkuMeterCategory", "Virtual Network", "ResourceId", "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/publicIPAddresses/ip",
 		"x_SkuDetails", `"IpAddress": "20.1.2.3"`), want{"Network", "20.1.2.3", false})
+	// Bandwidth rows are named like Storage rows (kubecost-cloudcost.md
+	// §5.3 "storage/bandwidth via creationSource tags"; azure.ProviderID):
+	// the creationSource tags, else the last segment of the resource id.
 	f(azure("x_SkuMeterCategory", "Bandwidth", "ResourceId", "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/x"),
-		want{"Network", "azure:///subscriptions/S/resourceGroups/rg/providers/Microsoft.Network/x", false})
+		want{"Network", "x", false})
+	f(azure("x_SkuMeterCategory", "Bandwidth", "ResourceId", "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/x",
+		"Tags", `{"aks-managed-creationSource": "vmssclient-aks-pool-123-vmss"}`), want{"Network", "aks-pool-123-vmss", true})
 	f(azure("x_SkuMeterCategory", "Azure Monitor", "ResourceId", "NULL", "Tags", `{"k8s-azure-created-by": "kubernetes"}`),
 		want{"Other", "", true})
 	// Without meter columns (Microsoft's sample): ServiceCategory decides.
@@ -78,6 +87,17 @@ func TestKubecostProperties(t *testing.T) {
 	f(azure("ServiceCategory", "Compute", "ResourceId", "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm1",
 		"x_SkuDetails", "not json"),
 		want{"Compute", "azure:///subscriptions/S/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1", false})
+	// The same rules as the cost export reader (azure.ProviderID):
+	// AdditionalInfo keys in any case; a VMName of any JSON type, null
+	// included, makes an azure:// id as in OpenCost; only segments that
+	// follow a slash count, as OpenCost's "(/[^/]+)" matcher reads them.
+	f(azure("x_SkuMeterCategory", "Virtual Machines", "ResourceId", vmss, "x_SkuDetails", `{"vmname": "aks-pool-123-vmss_7"}`),
+		want{"Compute", "azure:///subscriptions/S/resourceGroups/mc_rg_prod/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool-123-vmss/virtualMachines/7", false})
+	f(azure("x_SkuMeterCategory", "Storage", "ResourceId", "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/disks/d",
+		"x_SkuDetails", `{"VMName": null}`),
+		want{"Storage", "azure:///subscriptions/S/resourceGroups/rg/providers/Microsoft.Compute/disks/d", false})
+	f(azure("x_SkuMeterCategory", "Load Balancer", "ResourceId", "subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/lb"),
+		want{"Network", "azure:///S/resourceGroups/RG/providers/Microsoft.Network/lb", false})
 
 	gcp := func(kv ...string) map[string]string {
 		m := aws(kv...)
@@ -98,6 +118,11 @@ func TestKubecostProperties(t *testing.T) {
 	f(gcp("ServiceName", "Cloud Run", "ChargeDescription", "CPU Allocation Time"), want{"Other", "", false})
 	f(gcp("ServiceName", "Compute Engine", "ChargeDescription", "Storage", "x_SkuDescription", "Licensing Fee for Windows"),
 		want{"Other", "", false})
+	// As in the billing export reader: a trailing slash is ignored, label
+	// keys are compared exactly.
+	f(gcp("ServiceName", "Cloud Storage", "ChargeDescription", "Standard Storage US Multi-region",
+		"ResourceId", "//storage.googleapis.com/projects/_/buckets/b1/", "Tags", `{"GOOG-GKE-NODE": "x"}`),
+		want{"Storage", "b1", false})
 
 	other := func(kv ...string) map[string]string {
 		m := aws(kv...)

@@ -2,11 +2,24 @@ package gcp
 
 import "strings"
 
-// category is the Kubecost cloud cost category of a row
+// The Kubecost cloud cost properties of a GCP line item
+// (kubecost-cloudcost.md §5.3, §5.4, §7), derived the way OpenCost's GCP
+// integration does. Category, ProviderID and IsKubernetes serve both the
+// billing export reader of this package and the FOCUS reader (package
+// focus), which passes x_SkuDescription (else ChargeDescription) as the SKU
+// description and ResourceName / ResourceId as resource.name /
+// resource.global_name.
+
+// Category is the Kubecost cloud cost category of a row
 // (kubecost-cloudcost.md §5.4, OpenCost's GCP SelectCategory): first by
-// words of sku.description, then by service.description.
-func category(service, sku string) string {
-	s := strings.ToLower(sku)
+// words of sku.description (download, network, ingress, egress, static ip,
+// external ip, load balanced → Network; licensing fee → Other; storage, pd
+// capacity, pd iops, pd snapshot → Storage), then by service.description
+// (storage → Storage, compute → Compute, sql, bigquery → Storage,
+// kubernetes → Management, pub/sub → Network), else Other. Both are
+// compared case-insensitively.
+func Category(service, skuDescription string) string {
+	s := strings.ToLower(skuDescription)
 	switch {
 	case containsAny(s, "download", "network", "ingress", "egress", "static ip", "external ip", "load balanced"):
 		return "Network"
@@ -40,12 +53,13 @@ func containsAny(s string, words ...string) bool {
 	return false
 }
 
-// providerID is the Kubecost providerID of a row (kubecost-cloudcost.md
+// ProviderID is the Kubecost providerID of a row (kubecost-cloudcost.md
 // §5.3): the last path segment of resource.name, else of
 // resource.global_name ("//compute.googleapis.com/projects/p/zones/z/
-// instances/gke-node-1" → "gke-node-1"). Rows of the standard export have
+// instances/gke-node-1" → "gke-node-1"). Trailing slashes are ignored
+// (OpenCost's pattern would give ""). Rows of the standard export have
 // neither and get "".
-func providerID(name, globalName string) string {
+func ProviderID(name, globalName string) string {
 	id := name
 	if id == "" {
 		id = globalName
@@ -58,8 +72,21 @@ func providerID(name, globalName string) string {
 }
 
 // kubernetesLabels are the labels GKE puts on the resources it creates
-// (kubecost-cloudcost.md §7); a row carrying any of them is Kubernetes.
+// (kubecost-cloudcost.md §7).
 var kubernetesLabels = []string{"goog-gke-volume", "goog-gke-node", "goog-k8s-cluster-name"}
+
+// IsKubernetes applies the GCP Kubernetes marker of kubecost-cloudcost.md
+// §7: a label goog-gke-volume, goog-gke-node or goog-k8s-cluster-name, with
+// any value, even empty. Keys are compared exactly, as OpenCost does (GCP
+// label keys are lower case).
+func IsKubernetes(labels map[string]string) bool {
+	for _, k := range kubernetesLabels {
+		if _, ok := labels[k]; ok {
+			return true
+		}
+	}
+	return false
+}
 
 // serviceCategories maps service.description (lower case) to a FOCUS 1.0
 // ServiceCategory, for the services most bills carry. The export has no

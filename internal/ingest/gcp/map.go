@@ -89,8 +89,8 @@ func (m *mapper) Map(r *tabular.Row, li *cost.LineItem) error {
 	// export only).
 	li.ResourceID = get(c.resourceGlobal)
 	li.ResourceName = get(c.resourceName)
-	li.ProviderID = providerID(li.ResourceName, li.ResourceID)
-	li.Category = category(li.ServiceName, sku)
+	li.ProviderID = ProviderID(li.ResourceName, li.ResourceID)
+	li.Category = Category(li.ServiceName, sku)
 
 	// ConsumedQuantity/Unit: usage.amount / usage.unit; PricingQuantity/
 	// Unit: usage.amount_in_pricing_units / usage.pricing_unit.
@@ -204,11 +204,7 @@ func (m *mapper) setTags(r *tabular.Row, li *cost.LineItem) error {
 			li.SetTag(col.prefix+key, l.Value)
 		}
 	}
-	for _, k := range kubernetesLabels {
-		if _, ok := li.Tags[k]; ok {
-			li.Kubernetes = true
-		}
-	}
+	li.Kubernetes = IsKubernetes(li.Tags)
 	return nil
 }
 

@@ -224,7 +224,7 @@ func TestDimensions(t *testing.T) {
 
 	cat := func(service, sku, want string) {
 		t.Helper()
-		check("category("+service+", "+sku+")", category(service, sku), want)
+		check("Category("+service+", "+sku+")", Category(service, sku), want)
 	}
 	cat("Compute Engine", "N2 Instance Core running in Americas", "Compute")
 	cat("Compute Engine", "Network Inter Zone Egress", "Network")
@@ -234,6 +234,15 @@ func TestDimensions(t *testing.T) {
 	cat("Cloud Pub/Sub", "Message Delivery Basic", "Network")
 	cat("BigQuery", "Analysis", "Storage")
 	cat("Cloud Run", "CPU Allocation Time", "Other")
+
+	check("ProviderID of name", ProviderID("projects/p/zones/z/instances/gke-node-1", "//x/instances/1"), "gke-node-1")
+	check("ProviderID of global name", ProviderID("", "//compute.googleapis.com/projects/p/zones/z/disks/d1"), "d1")
+	check("ProviderID of neither", ProviderID("", ""), "")
+	for key, want := range map[string]bool{"goog-gke-node": true, "goog-gke-volume": true, "goog-k8s-cluster-name": true, "GOOG-GKE-NODE": false, "env": false} {
+		if got := IsKubernetes(map[string]string{key: ""}); got != want {
+			t.Errorf("IsKubernetes(%q) = %v, want %v", key, got, want)
+		}
+	}
 }
 
 func TestRowErrors(t *testing.T) {

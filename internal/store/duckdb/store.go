@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -202,7 +204,12 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 }
 
 func (s *Store) loadTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+` FROM snapshot_totals ORDER BY snapshot_id, currency`)
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+
+		` FROM snapshot_totals WHERE snapshot_id IN (`+strings.Join(ids, ",")+`) ORDER BY snapshot_id, currency`)
 	if err != nil {
 		return fmt.Errorf("loading snapshot totals: %w", err)
 	}
