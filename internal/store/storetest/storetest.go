@@ -101,7 +101,7 @@ var march = cost.Window{Start: Day(3, 1), End: Day(4, 1)}
 
 func testExactSums(t *testing.T, st store.Store) {
 	// Values with many fractional digits whose float sum would not be exact.
-	vals := []string{"0.1", "0.2", "0.0000000072922557592391990000", "1234567.000000000000000000000001", "-0.3"}
+	vals := []string{"0.1", "0.2", "0.0000000072922557592391990000", "1234567.000000000000000000000001", "-0.3", "-0.000000000000000000000007", "0"}
 	var items []*cost.LineItem
 	want := decimal.Zero
 	for i, v := range vals {
