@@ -107,3 +107,19 @@ func TestDemoReusesData(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestWhileServing: DuckDB allows one writing process per file, so
+// an ingest into a served database must fail with a clear reason and
+// leave the server running.
+func TestIngestWhileServing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	ingestJSON(t, "--db", db, "--source", "aws", "--provider", "aws", testdata("aws", "cur-legacy-not-final.csv"))
+	base, _ := startServer(t, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	res := tally(t, "ingest", "--db", db, "--source", "aws", "--provider", "aws", testdata("aws", "cur-legacy-not-final.csv"))
+	if res.code != 1 || !strings.Contains(res.stderr, "another process has it open") {
+		t.Fatalf("ingest into a served file: exit %d\n%s", res.code, res.stderr)
+	}
+	if code, _ := fetch(t, base+"readyz"); code != 200 {
+		t.Fatalf("server not ready after the refused ingest: %d", code)
+	}
+}

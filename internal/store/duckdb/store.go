@@ -6,6 +6,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -19,6 +20,9 @@ import (
 )
 
 var rollupDims = query.RollupDimensions
+
+// ErrLocked is returned by Open when another process holds the file.
+var ErrLocked = errors.New("database is locked")
 
 // Store is the DuckDB cost store. It is safe for concurrent use.
 type Store struct {
@@ -59,6 +63,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
+		if strings.Contains(err.Error(), "Conflicting lock") {
+			// DuckDB lets one process write a file: usually tally serve.
+			return nil, fmt.Errorf("opening %s: %w: another process has it open for writing (stop tally serve, or use another file): %v", displayPath(path), ErrLocked, err)
+		}
 		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 	}
 	log := opt.Logger
