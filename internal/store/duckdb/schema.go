@@ -61,8 +61,8 @@ var dimColumns = map[cost.Dimension]string{
 }
 
 // lineItemColumns lists the line_items columns after snapshot_id and
-// source, in insert order, with how to read each from a line item.
-// Keeping name, type and value together means the table, the import feed
+// source, in appender order, with how to read each from a line item.
+// Keeping name, type and value together means the table, the appender
 // and the rollup cannot drift apart.
 var lineItemColumns = []struct {
 	name, typ string

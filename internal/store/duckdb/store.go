@@ -85,10 +85,6 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			s.Close()
 			return nil, err
 		}
-		if err := s.registerImportFunc(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("registering the import function: %w", err)
-		}
 	}
 	return s, nil
 }
