@@ -3,14 +3,11 @@ package ingest
 import (
 	"archive/zip"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 // TestInputShapes ingests the same two AWS exports as plain files, a
@@ -56,13 +53,7 @@ func TestInputShapes(t *testing.T) {
 	want := ""
 	f := func(name string, paths ...string) {
 		t.Helper()
-		ctx := context.Background()
-		st, err := duckdb.Open(ctx, "", duckdb.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		sum, err := Run(ctx, st, paths, Options{Source: "s", Provider: "aws"})
+		_, sum, err := ingestMem(t, "aws", "s", paths...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

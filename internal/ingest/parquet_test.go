@@ -55,16 +55,11 @@ func TestParquetMatchesCSV(t *testing.T) {
 // account, service and day.
 func totalsOf(t *testing.T, provider, path string) string {
 	t.Helper()
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, "", duckdb.Options{})
+	st, _, err := ingestMem(t, provider, "t", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	if _, err := Run(ctx, st, []string{path}, Options{Source: "t", Provider: provider}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.Query(ctx, query.Query{
+	res, err := st.Query(context.Background(), query.Query{
 		Window:  cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
 		Step:    query.StepDay,
 		GroupBy: []cost.Dimension{cost.DimSubAccountID, cost.DimService},

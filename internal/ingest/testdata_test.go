@@ -18,7 +18,6 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
-	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 func sharedTestdata(parts ...string) string {
@@ -181,13 +180,7 @@ func TestTestdataTotalsExact(t *testing.T) {
 			name = "cur-bucket-with-manifest"
 		}
 		t.Run(provider+"/"+name, func(t *testing.T) {
-			ctx := context.Background()
-			st, err := duckdb.Open(ctx, "", duckdb.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			sum, err := Run(ctx, st, []string{path}, Options{Source: "test", Provider: provider})
+			st, sum, err := ingestMem(t, provider, "test", path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +189,7 @@ func TestTestdataTotalsExact(t *testing.T) {
 				raw = gz[0]
 			}
 			e := expect(t, provider, raw)
-			res, err := st.Query(ctx, query.Query{
+			res, err := st.Query(context.Background(), query.Query{
 				Window:  cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
 				Step:    query.StepDay,
 				GroupBy: []cost.Dimension{cost.DimSubAccountID, cost.DimService},
