@@ -74,7 +74,7 @@ func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabula
 
 // newReader opens a row reader for one file on disk.
 func newReader(name string, file *os.File, size int64, format tabular.Format, jsonlHeader []string, read *int64) (tabular.Reader, error) {
-	if format == tabular.FormatAuto || format == "" {
+	if format == tabular.FormatAuto {
 		format = tabular.FormatOf(name)
 	}
 	if format == tabular.FormatParquet {
@@ -90,7 +90,7 @@ func newReader(name string, file *os.File, size int64, format tabular.Format, js
 }
 
 func newStreamReader(name string, rc io.ReadCloser, format tabular.Format, jsonlHeader []string, read *int64) (tabular.Reader, error) {
-	if format == tabular.FormatAuto || format == "" {
+	if format == tabular.FormatAuto {
 		format = tabular.FormatOf(strings.TrimSuffix(path.Base(name), ".gz"))
 	}
 	body, err := tabular.Decompress(rc, read)

@@ -20,8 +20,8 @@ import (
 // Options configure one import.
 type Options struct {
 	Source   string
-	Provider string // aws, azure, gcp or focus
-	Format   tabular.Format
+	Provider string         // aws, azure, gcp or focus
+	Format   tabular.Format // "" is tabular.FormatAuto
 	// SkipBadRows skips rows that do not parse instead of failing the
 	// import; every skipped row is reported through OnSkip and counted.
 	SkipBadRows bool
@@ -59,6 +59,9 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	}
 	if opt.Progress == nil {
 		opt.Progress = noProgress{}
+	}
+	if opt.Format == "" {
+		opt.Format = tabular.FormatAuto
 	}
 	start := time.Now()
 	sum := &Summary{Source: opt.Source, Provider: opt.Provider}
