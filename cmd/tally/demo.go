@@ -26,6 +26,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// The demo serves without keys, so it must stay on this machine.
+	if err := loopbackOnly(*addr); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
 		return err
 	}
@@ -46,7 +50,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *noServe {
 		return nil
 	}
-	return serve(ctx, st, *addr, stdout)
+	return serve(ctx, st, serveOptions{addr: *addr, noAuth: true}, stdout)
 }
 
 func defaultDemoDB() string {

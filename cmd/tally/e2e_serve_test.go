@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -45,7 +47,20 @@ func startServer(t *testing.T, args ...string) (string, *exec.Cmd) {
 
 func fetch(t *testing.T, url string) (int, string) {
 	t.Helper()
-	res, err := http.Get(url)
+	return fetchWith(t, url, nil)
+}
+
+// fetchWith GETs url with the given request headers.
+func fetchWith(t *testing.T, url string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,20 +72,43 @@ func fetch(t *testing.T, url string) (int, string) {
 func TestServe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.duckdb")
 	ingestJSON(t, "--db", db, "--source", "aws", "--provider", "aws", testdata("aws", "cur-legacy-slash-columns.csv"))
+	created := tally(t, "keys", "create", "--db", db, "--role", "admin", "--name", "ops")
+	key := strings.TrimSpace(created.stdout)
+	if created.code != 0 || !strings.HasPrefix(key, "tly_") {
+		t.Fatalf("keys create: exit %d\n%s\n%s", created.code, created.stdout, created.stderr)
+	}
 	base, cmd := startServer(t, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	auth := map[string]string{"Authorization": "Bearer " + key}
 	f := func(path string, status int, want string) {
 		t.Helper()
-		code, body := fetch(t, base+strings.TrimPrefix(path, "/"))
+		code, body := fetchWith(t, base+strings.TrimPrefix(path, "/"), auth)
 		if code != status || !strings.Contains(body, want) {
 			t.Fatalf("GET %s: %d %q, want %d containing %q", path, code, body, status, want)
 		}
 	}
+	// Without a key, or with a wrong one, the API answers 401.
+	if code, body := fetch(t, base+"api/v1/snapshots"); code != 401 || !strings.Contains(body, "authentication required") {
+		t.Fatalf("no key: %d %s", code, body)
+	}
+	if code, _ := fetchWith(t, base+"api/v1/snapshots", map[string]string{"Authorization": "Bearer " + key + "x"}); code != 401 {
+		t.Fatalf("wrong key: %d", code)
+	}
+	if code, _ := fetchWith(t, base+"api/v1/snapshots", map[string]string{"X-Auth-Token": key}); code != 200 {
+		t.Fatalf("X-Auth-Token: %d", code)
+	}
+	if code, _ := fetch(t, base+"api/v1/snapshots?api_key="+key); code != 200 {
+		t.Fatalf("api_key parameter: %d", code)
+	}
+	f("/api/v1/me", 200, `"name": "ops"`)
 	f("/healthz", 200, "ok")
 	f("/readyz", 200, "ready")
 	f("/api/v1/costs?window=2018-01-01,2030-01-01&groupBy=service", 200, `"AmazonEC2"`)
 	f("/api/v1/snapshots", 200, `"status": "complete"`)
 	f("/api/v1/costs?window=bad", 400, "illegal window")
 	f("/", 200, "<title>Tally</title>")
+	if code, _ := fetch(t, base); code != 200 {
+		t.Fatalf("the UI page needs no key, got %d", code)
+	}
 	f("/metrics", 200, `tally_http_requests_total{code="200",route="GET /healthz"} 1`)
 
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -121,5 +159,59 @@ func TestIngestWhileServing(t *testing.T) {
 	}
 	if code, _ := fetch(t, base+"readyz"); code != 200 {
 		t.Fatalf("server not ready after the refused ingest: %d", code)
+	}
+}
+
+// TestKeysCommand: keys are printed once, stored hashed, listed, revoked
+// and rotated from the command line.
+func TestKeysCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	res := tally(t, "keys", "create", "--db", db, "--role", "viewer", "--name", "alice")
+	key := strings.TrimSpace(res.stdout)
+	if res.code != 0 || !strings.HasPrefix(key, "tly_") {
+		t.Fatalf("create: exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+	}
+	if res := tally(t, "keys", "create", "--db", db, "--role", "boss"); res.code != 1 || !strings.Contains(res.stderr, "unknown role") {
+		t.Fatalf("bad role: exit %d %s", res.code, res.stderr)
+	}
+	if res := tally(t, "keys", "create", "--db", db, "--role", "viewer", "--org", "99"); res.code != 1 || !strings.Contains(res.stderr, "organization 99: not found") {
+		t.Fatalf("unknown organization: exit %d %s", res.code, res.stderr)
+	}
+	list := tally(t, "keys", "list", "--db", db)
+	if list.code != 0 || !strings.Contains(list.stdout, "alice") || !strings.Contains(list.stdout, key[:16]) || strings.Contains(list.stdout, key) {
+		t.Fatalf("list shows the prefix only:\n%s", list.stdout)
+	}
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(key[17:])) {
+		t.Fatal("the database file holds the key's secret in plain text")
+	}
+	rot := tally(t, "keys", "rotate", "--db", db, "1")
+	newKey := strings.TrimSpace(rot.stdout)
+	if rot.code != 0 || newKey == key || !strings.HasPrefix(newKey, "tly_") {
+		t.Fatalf("rotate: exit %d\n%s\n%s", rot.code, rot.stdout, rot.stderr)
+	}
+	if res := tally(t, "keys", "revoke", "--db", db, "2"); res.code != 0 {
+		t.Fatalf("revoke: exit %d %s", res.code, res.stderr)
+	}
+	list = tally(t, "keys", "list", "--db", db)
+	if strings.Count(list.stdout, "revoked") != 2 {
+		t.Fatalf("both keys should be revoked:\n%s", list.stdout)
+	}
+}
+
+// TestNoAuthOnlyOnLoopback: without keys whoever connects is an
+// administrator, so --no-auth is refused on a reachable address.
+func TestNoAuthOnlyOnLoopback(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	res := tally(t, "serve", "--db", db, "--no-auth", "--addr", "0.0.0.0:0")
+	if res.code != 2 || !strings.Contains(res.stderr, "only allowed on a loopback address") {
+		t.Fatalf("--no-auth on 0.0.0.0: exit %d %s", res.code, res.stderr)
+	}
+	base, _ := startServer(t, "serve", "--db", db, "--no-auth", "--addr", "127.0.0.1:0")
+	if code, body := fetch(t, base+"api/v1/me"); code != 200 || !strings.Contains(body, `"noAuth": true`) {
+		t.Fatalf("--no-auth on loopback: %d %s", code, body)
 	}
 }

@@ -19,7 +19,8 @@ const usage = `tally: exact, self-hosted cloud cost platform
 Usage:
   tally demo   [--db PATH] [--addr 127.0.0.1:8080]     generate demo bills, ingest them, serve
   tally ingest --db PATH --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
-  tally serve  --db PATH [--addr 127.0.0.1:8080]
+  tally serve  --db PATH [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
+  tally keys   create|list|revoke|rotate --db PATH ...  manage API keys (see "tally keys help")
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
   tally bench  duckdb-csv --db PATH FILE               DuckDB's own CSV load, the ingest baseline
   tally version
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdServe(ctx, rest, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, stdout, stderr)
+	case "keys":
+		return cmdKeys(ctx, rest, stdout, stderr)
 	case "gen":
 		return cmdGen(ctx, rest, stdout, stderr)
 	case "bench":

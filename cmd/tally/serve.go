@@ -6,30 +6,72 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/tally-cost/tally/internal/server"
 	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/tenant"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	db := fs.String("db", "tally.duckdb", "DuckDB file to serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	noAuth := fs.Bool("no-auth", false, "serve without API keys, every caller an administrator (loopback addresses only)")
+	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
+	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *noAuth {
+		if err := loopbackOnly(*addr); err != nil {
+			return err
+		}
 	}
 	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, st, *addr, stdout)
+	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout}}, stdout)
 }
 
-func serve(ctx context.Context, st *duckdb.Store, addr string, stdout io.Writer) error {
+// loopbackOnly refuses --no-auth on an address other machines can reach:
+// without keys, whoever connects is an administrator.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%w: --addr %q: %v", errUsage, addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%w: --no-auth is only allowed on a loopback address (127.0.0.1, ::1, localhost), not %q: anyone who can connect would be an administrator", errUsage, addr)
+}
+
+type serveOptions struct {
+	addr   string
+	noAuth bool
+	limits server.Limits
+}
+
+func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writer) error {
 	log := slog.Default()
-	h := server.Handler(server.Config{Store: st, Logger: log})
-	return server.Serve(ctx, addr, h, log, func(a net.Addr) {
+	tenants, err := tenant.Open(ctx, st)
+	if err != nil {
+		return err
+	}
+	if o.limits.Timeout == 0 {
+		o.limits.Timeout = time.Minute
+	}
+	h := server.Handler(server.Config{Store: st, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Logger: log})
+	return server.Serve(ctx, o.addr, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
+		if o.noAuth {
+			fmt.Fprintln(stdout, "Authentication is off (--no-auth): every request acts as an administrator.")
+		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,8 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tally-cost/tally/internal/api/apierr"
+	"github.com/tally-cost/tally/internal/api/azurebilling"
+	"github.com/tally-cost/tally/internal/api/cloudhealth"
+	"github.com/tally-cost/tally/internal/api/cloudkitty"
+	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
+	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/tenant"
 	"github.com/tally-cost/tally/internal/web"
 )
 
@@ -29,8 +37,31 @@ type Pinger interface {
 
 // Config is what the server is built from.
 type Config struct {
-	Store  store.Store
+	Store store.Store
+	// Tenants authenticates keys and resolves scopes; nil means an empty
+	// tenant state in memory (tests).
+	Tenants *tenant.Service
+	// NoAuth serves every API request as an administrator of the default
+	// organization. The command line allows it on loopback addresses only.
+	NoAuth bool
+	Limits Limits // zero fields take DefaultLimits
 	Logger *slog.Logger
+	// Extra dialects to mount (tests); each gets a handler that answers
+	// 200 "ok" with the principal's key name.
+	Extra []Dialect
+}
+
+// dialects are the API prefixes the server guards. Dialects still to be
+// built answer 404 in their own format, behind authentication, so that
+// clients see the right error bodies from the first day.
+func dialects() []Dialect {
+	return []Dialect{
+		{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError},
+		{Prefix: kubecost.Prefix, Error: kubecost.WriteError},
+		{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError},
+		{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError},
+		{Prefix: azurebilling.Prefix, Error: azurebilling.WriteError},
+	}
 }
 
 // Handler returns the root handler.
@@ -69,12 +100,44 @@ func Handler(cfg Config) http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	native.New(cfg.Store, log).Register(mux)
 	mux.Handle("/", web.Handler())
+
+	tenants := cfg.Tenants
+	if tenants == nil {
+		var err error
+		if tenants, err = tenant.Open(context.Background(), &tenant.MemRepo{}); err != nil {
+			panic(err) // MemRepo does not fail
+		}
+	}
+	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
+	api := http.NewServeMux()
+	native.New(engine.New(cfg.Store), tenants, log).Register(api)
+	for _, d := range dialects() {
+		if d.Prefix != native.Prefix {
+			api.HandleFunc(d.Prefix, func(w http.ResponseWriter, r *http.Request) {
+				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
+			})
+		}
+		mux.Handle(d.Prefix, g.wrap(d, routed(api)))
+	}
+	for _, d := range cfg.Extra {
+		mux.Handle(d.Prefix, g.wrap(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, _ := tenant.FromContext(r.Context())
+			_, deadline := r.Context().Deadline()
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				d.Error(w, r, err)
+				return
+			}
+			fmt.Fprintln(w, "ok", p.Actor(), "deadline:", deadline, "body:", len(body))
+		})))
+	}
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		inner := &route{}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, inner))
 		defer func() {
 			if p := recover(); p != nil {
 				// A bug in one handler must not take the server down.
@@ -84,6 +147,9 @@ func Handler(cfg Config) http.Handler {
 				}
 			}
 			route := r.Pattern
+			if inner.pattern != "" {
+				route = inner.pattern
+			}
 			if route == "" {
 				route = "unmatched"
 			}
@@ -92,6 +158,21 @@ func Handler(cfg Config) http.Handler {
 			log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 		}()
 		mux.ServeHTTP(rec, r)
+	})
+}
+
+// route carries the pattern of the inner API mux out to the metrics, which
+// would otherwise see only the dialect prefix the guard is mounted on.
+type route struct{ pattern string }
+
+type routeKey struct{}
+
+func routed(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt, ok := r.Context().Value(routeKey{}).(*route); ok {
+			_, rt.pattern = mux.Handler(r)
+		}
+		mux.ServeHTTP(w, r)
 	})
 }
 

@@ -32,7 +32,7 @@ func TestProbesAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	h := Handler(Config{Store: st})
+	h := Handler(Config{Store: st, NoAuth: true})
 	f := func(path string, status int, want string) {
 		t.Helper()
 		code, body := get(t, h, path)

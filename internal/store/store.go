@@ -70,6 +70,11 @@ type SnapshotFilter struct {
 	Source string
 	Status Status
 	ID     int64
+	// Scope, when it limits accounts, lists only snapshots holding line
+	// items of those accounts, with Rows and Totals counting only them;
+	// snapshots without rows (empty or failed imports) are left out, as
+	// nothing shows whose they are.
+	Scope query.Scope
 }
 
 // Store is a cost store.

@@ -78,7 +78,10 @@ func ParseCostsRequest(v url.Values, now time.Time) (query.Query, error) {
 	return q, q.Validate()
 }
 
-var knownParams = map[string]bool{"window": true, "step": true, "groupBy": true, "metric": true, "filter": true, "currency": true, "limit": true, "offset": true}
+// knownParams are the costs parameters plus those the server's guard
+// reads on every request (credentials and the partner's customer).
+var knownParams = map[string]bool{"window": true, "step": true, "groupBy": true, "metric": true, "filter": true, "currency": true, "limit": true, "offset": true,
+	"api_key": true, "client_api_id": true}
 
 func splitList(s string) []string {
 	var out []string

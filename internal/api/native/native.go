@@ -7,20 +7,27 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
-	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/tenant"
 )
 
 //go:embed openapi.json
 var openAPI []byte
 
-// Engine is what the native API needs of the store.
+// Prefix is where the native API is mounted.
+const Prefix = "/api/v1/"
+
+// Public lists the paths served without a key.
+var Public = []string{"/api/v1/openapi.json"}
+
+// Engine is what the native API needs of the engine.
 type Engine interface {
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
@@ -28,17 +35,19 @@ type Engine interface {
 
 // API serves the native endpoints.
 type API struct {
-	engine Engine
-	log    *slog.Logger
-	now    func() time.Time
+	engine  Engine
+	tenants *tenant.Service
+	log     *slog.Logger
+	now     func() time.Time
 }
 
-// New returns the native API over engine.
-func New(engine Engine, log *slog.Logger) *API {
+// New returns the native API over engine (which scopes every question by
+// the request's principal) and the tenant service.
+func New(engine Engine, tenants *tenant.Service, log *slog.Logger) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &API{engine: engine, log: log, now: time.Now}
+	return &API{engine: engine, tenants: tenants, log: log, now: time.Now}
 }
 
 // Register mounts the endpoints on mux under /api/v1.
@@ -50,18 +59,11 @@ func (a *API) Register(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
 	})
+	a.registerTenancy(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
-		return nil, &apiError{status: http.StatusNotFound, msg: "no such endpoint: " + r.Method + " " + r.URL.Path}
+		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
 }
-
-// apiError carries an HTTP status chosen by a handler.
-type apiError struct {
-	status int
-	msg    string
-}
-
-func (e *apiError) Error() string { return e.msg }
 
 // errorBody is the native error format.
 type errorBody struct {
@@ -71,13 +73,27 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// created marks a handler result answered with 201.
+type created struct{ v any }
+
 // handle turns a handler that returns a value into an http.HandlerFunc:
 // one place renders success and one place maps errors to statuses.
 func (a *API) handle(h func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := h(r)
 		if err != nil {
-			a.respondError(w, r, err)
+			if apierr.Status(err) >= 500 {
+				a.log.Error("native API", "path", r.URL.Path, "err", err)
+			}
+			WriteError(w, r, err)
+			return
+		}
+		switch c := v.(type) {
+		case created:
+			respond(w, http.StatusCreated, c.v)
+			return
+		case noContent:
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		respond(w, http.StatusOK, v)
@@ -92,21 +108,12 @@ func respond(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-func (a *API) respondError(w http.ResponseWriter, r *http.Request, err error) {
+// WriteError renders err as {"error": {"status", "message"}}.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var body errorBody
-	var ae *apiError
-	switch {
-	case errors.As(err, &ae):
-		body.Error.Status, body.Error.Message = ae.status, ae.msg
-	case errors.Is(err, cost.ErrInvalid):
-		body.Error.Status, body.Error.Message = http.StatusBadRequest, err.Error()
-	case errors.Is(err, store.ErrNotFound):
-		body.Error.Status, body.Error.Message = http.StatusNotFound, err.Error()
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		body.Error.Status, body.Error.Message = http.StatusServiceUnavailable, "request cancelled or timed out"
-	default:
-		a.log.Error("native API", "path", r.URL.Path, "err", err)
-		body.Error.Status, body.Error.Message = http.StatusInternalServerError, "internal error; see the server log"
+	body.Error.Status, body.Error.Message = apierr.Status(err), apierr.Message(err)
+	if s := apierr.RetryAfter(err); s > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(s))
 	}
 	respond(w, body.Error.Status, body)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -80,7 +81,7 @@ func (a *API) snapshots(r *http.Request) (any, error) {
 func (a *API) snapshot(r *http.Request) (any, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("snapshot %q not found", r.PathValue("id"))}
+		return nil, apierr.New(http.StatusNotFound, fmt.Sprintf("snapshot %q not found", r.PathValue("id")))
 	}
 	snaps, err := a.engine.Snapshots(r.Context(), store.SnapshotFilter{ID: id})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/storetest"
+	"github.com/tally-cost/tally/internal/tenant/tenanttest"
 )
 
 func openTemp(t *testing.T) *Store {
@@ -70,4 +71,8 @@ func TestInterruptedImportRecovered(t *testing.T) {
 	if err := st.DB().QueryRow(`SELECT count(*) FROM line_items`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("line items left = %d (%v), want 1: the interrupted rows are removed", n, err)
 	}
+}
+
+func TestTenantRepoConformance(t *testing.T) {
+	tenanttest.Run(t, openTemp(t))
 }

@@ -144,7 +144,7 @@ func schemaSQL() []string {
 	}
 	ru.WriteString(",\n  items BIGINT NOT NULL\n)")
 
-	return []string{
+	return append([]string{
 		`CREATE SEQUENCE IF NOT EXISTS snapshot_ids START 1`,
 		`CREATE SEQUENCE IF NOT EXISTS import_ids START 1`,
 		`CREATE TABLE IF NOT EXISTS snapshots (
@@ -167,7 +167,7 @@ func schemaSQL() []string {
 )`,
 		li.String(),
 		ru.String(),
-	}
+	}, tenantSchemaSQL...)
 }
 
 func totalsColumnsSQL() string {

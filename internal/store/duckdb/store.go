@@ -172,6 +172,12 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 		q += ` AND id = ?`
 		args = append(args, f.ID)
 	}
+	scoped := f.Scope.SubAccounts != nil
+	var scopeIn string
+	if scoped {
+		scopeIn, args = inList(f.Scope.SubAccounts, args)
+		q += ` AND id IN (SELECT DISTINCT snapshot_id FROM rollup_daily WHERE sub_account_id IN ` + scopeIn + `)`
+	}
 	q += ` ORDER BY id DESC`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -205,19 +211,69 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 		}
 		return out, nil
 	}
-	if err := s.loadTotals(ctx, out, byID); err != nil {
+	if scoped {
+		err = s.loadScopedTotals(ctx, out, byID, f.Scope.SubAccounts)
+	} else {
+		err = s.loadTotals(ctx, out, byID)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// inList renders "(?, ?, ...)" for vals and appends them to args; an
+// empty list renders a list that matches nothing.
+func inList(vals []string, args []any) (string, []any) {
+	if len(vals) == 0 {
+		return "(NULL)", args
+	}
+	ph := make([]string, len(vals))
+	for i, v := range vals {
+		ph[i] = "?"
+		args = append(args, v)
+	}
+	return "(" + strings.Join(ph, ", ") + ")", args
+}
+
 func (s *Store) loadTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int) error {
+	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+
+		` FROM snapshot_totals WHERE snapshot_id IN (`+idList(byID)+`) ORDER BY snapshot_id, currency`)
+}
+
+// loadScopedTotals recomputes rows and totals of the snapshots over the
+// given accounts only, from the daily rollup (exact: it holds the sums).
+func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int, accounts []string) error {
+	in, args := inList(accounts, nil)
+	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, sum(items)::BIGINT FROM rollup_daily WHERE snapshot_id IN (`+
+		idList(byID)+`) AND sub_account_id IN `+in+` GROUP BY ALL`, args...)
+	if err != nil {
+		return fmt.Errorf("counting snapshot rows: %w", err)
+	}
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		snaps[byID[id]].Rows = n
+	}
+	rows.Close()
+	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+joinCols(metricColumns[:], "sum(", ")::VARCHAR")+
+		` FROM rollup_daily WHERE snapshot_id IN (`+idList(byID)+`) AND sub_account_id IN `+in+
+		` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, args...)
+}
+
+func idList(byID map[int64]int) string {
 	ids := make([]string, 0, len(byID))
 	for id := range byID {
 		ids = append(ids, strconv.FormatInt(id, 10))
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+
-		` FROM snapshot_totals WHERE snapshot_id IN (`+strings.Join(ids, ",")+`) ORDER BY snapshot_id, currency`)
+	return strings.Join(ids, ",")
+}
+
+func (s *Store) scanTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int, q string, args ...any) error {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("loading snapshot totals: %w", err)
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -145,6 +146,45 @@ func testScope(t *testing.T, st store.Store) {
 	f(nil, "111=1 222=2 333=4")
 	f([]string{"222", "333"}, "222=2 333=4")
 	f([]string{}, "")
+
+	// Snapshots: a scoped listing counts only the scope's rows and money,
+	// and leaves out snapshots without any of its accounts.
+	other := Load(t, st, "other", Item("999", "AmazonEC2", Day(3, 1), "100"))
+	Load(t, st, "empty")
+	snaps := func(accounts []string) string {
+		t.Helper()
+		list, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: query.Scope{SubAccounts: accounts}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for _, sn := range list {
+			p := fmt.Sprintf("%s:%d", sn.Source, sn.Rows)
+			for _, tot := range sn.Totals {
+				p += fmt.Sprintf(":%s=%s", tot.Currency, tot.Values[cost.Billed])
+			}
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, " ")
+	}
+	for _, c := range []struct {
+		accounts []string
+		want     string
+	}{
+		{nil, "empty:0 other:1:USD=100 s1:3:USD=7"},
+		{[]string{"222", "333"}, "s1:2:USD=6"},
+		{[]string{"999"}, "other:1:USD=100"},
+		{[]string{"nobody"}, ""},
+		{[]string{}, ""},
+	} {
+		if got := snaps(c.accounts); got != c.want {
+			t.Errorf("snapshots in scope %v = %q, want %q", c.accounts, got, c.want)
+		}
+	}
+	one, err := st.Snapshots(ctx, store.SnapshotFilter{ID: other[0].ID, Scope: query.Scope{SubAccounts: []string{"222"}}})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("snapshot %d outside the scope: %+v, %v, want ErrNotFound", other[0].ID, one, err)
+	}
 }
 
 func testCurrencies(t *testing.T, st store.Store) {

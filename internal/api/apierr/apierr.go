@@ -1,0 +1,79 @@
+// Package apierr maps the engine's errors to HTTP statuses once, for
+// every dialect; each dialect then renders the status and message in its
+// own error body.
+package apierr
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/tenant"
+)
+
+// Error is an error with the HTTP status it answers to; RetryAfter, in
+// seconds, goes into a Retry-After header when set.
+type Error struct {
+	Status     int
+	Message    string
+	RetryAfter int
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// New returns an Error.
+func New(status int, msg string) *Error { return &Error{Status: status, Message: msg} }
+
+// Status returns the HTTP status of err and whether it is the client's
+// doing (a 4xx whose message may be shown).
+func Status(err error) int {
+	var ae *Error
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.As(err, &ae):
+		return ae.Status
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, tenant.ErrUnauthenticated), errors.Is(err, tenant.ErrBadCredentials):
+		return http.StatusUnauthorized
+	case errors.Is(err, tenant.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, tenant.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, cost.ErrInvalid), errors.Is(err, tenant.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Message is the text to show for err: its own for client errors, a
+// generic one for server errors (whose details go to the log only).
+func Message(err error) string {
+	var mbe *http.MaxBytesError
+	switch st := Status(err); {
+	case errors.As(err, &mbe):
+		return "request body too large"
+	case st == http.StatusServiceUnavailable:
+		return "request cancelled or timed out"
+	case st >= 500:
+		return "internal error; see the server log"
+	}
+	return err.Error()
+}
+
+// RetryAfter returns the Retry-After seconds of err, or 0.
+func RetryAfter(err error) int {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	return 0
+}

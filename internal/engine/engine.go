@@ -1,0 +1,66 @@
+// Package engine is the one door to cost data for every dialect: it
+// applies the caller's tenant scope, taken from the request context, to
+// every query and snapshot listing before the store sees it. A context
+// without a principal gets nothing: forgetting authentication fails
+// closed instead of showing every tenant's data.
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/tenant"
+)
+
+// ErrNoPrincipal is returned for a context that carries no principal: a
+// programming error (a route outside the authentication middleware),
+// never a client's.
+var ErrNoPrincipal = errors.New("engine: request without a principal")
+
+// Store is what the engine needs of a cost store.
+type Store interface {
+	Query(ctx context.Context, q query.Query) (*query.Result, error)
+	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
+}
+
+// Engine answers cost questions within the caller's scope.
+type Engine struct {
+	store Store
+}
+
+// New returns an engine over st.
+func New(st Store) *Engine { return &Engine{store: st} }
+
+// scope returns the accounts the caller of ctx may see (nil: all).
+func scope(ctx context.Context) ([]string, error) {
+	p, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, ErrNoPrincipal
+	}
+	return p.Accounts, nil
+}
+
+// Query answers q within the caller's scope: the scope is intersected
+// with any scope q already has, so a dialect can only narrow it.
+func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error) {
+	accounts, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q.Scope.SubAccounts = tenant.Intersect(q.Scope.SubAccounts, accounts)
+	return e.store.Query(ctx, q)
+}
+
+// Snapshots lists the snapshots within the caller's scope; for a scoped
+// caller, rows and totals count only its accounts (see
+// store.SnapshotFilter.Scope).
+func (e *Engine) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
+	accounts, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.Scope.SubAccounts = tenant.Intersect(f.Scope.SubAccounts, accounts)
+	return e.store.Snapshots(ctx, f)
+}

@@ -1,0 +1,255 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/store/storetest"
+	"github.com/tally-cost/tally/internal/tenant"
+)
+
+// The isolation suite: two organizations and two partner customers over
+// overlapping data, and every endpoint of every dialect asked by each of
+// them. Each account's cost is a distinct power of two, so a total shows
+// exactly which accounts went into it. Dialects add their endpoints to
+// isolationProbes as they land.
+
+var accountCost = map[string]int{
+	"acct-a1": 1, "acct-a2": 2, "acct-b1": 4, "acct-shared": 8, "acct-c1": 16, "acct-c2": 32,
+}
+
+type world struct {
+	h       http.Handler
+	tenants *tenant.Service
+	keys    map[string]string   // caller -> key
+	scope   map[string][]string // caller -> accounts it may see
+	snapB   int64               // a snapshot holding only acct-b1
+	orgA    int64
+	orgB    int64
+	c2      int64
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	st, err := duckdb.Open(ctx, "", duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var items []string
+	for a := range accountCost {
+		items = append(items, a)
+	}
+	slices.Sort(items)
+	for _, a := range items {
+		if a == "acct-b1" {
+			continue
+		}
+		storetest.Load(t, st, "src-"+a, storetest.Item(a, "AmazonEC2", storetest.Day(3, 1), fmt.Sprint(accountCost[a])))
+	}
+	snapB := storetest.Load(t, st, "src-b-only", storetest.Item("acct-b1", "AmazonEC2", storetest.Day(3, 1), "4"))
+	tenants, err := tenant.Open(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{tenants: tenants, keys: map[string]string{}, scope: map[string][]string{}, snapB: snapB[0].ID}
+	sys := tenant.System
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	orgA, err := tenants.CreateOrg(ctx, sys, tenant.OrgSpec{Name: "A"})
+	must(err)
+	orgB, err := tenants.CreateOrg(ctx, sys, tenant.OrgSpec{Name: "B"})
+	must(err)
+	w.orgA, w.orgB = orgA.ID, orgB.ID
+	_, err = tenants.SetOrgAccounts(ctx, sys, orgA.ID, tenant.AssignReplace, tenant.Accounts{tenant.AWSAccounts: {"acct-a1", "acct-a2", "acct-shared"}})
+	must(err)
+	_, err = tenants.SetOrgAccounts(ctx, sys, orgB.ID, tenant.AssignReplace, tenant.Accounts{tenant.AWSAccounts: {"acct-b1", "acct-shared"}})
+	must(err)
+	c1, err := tenants.CreateCustomer(ctx, sys, "C1")
+	must(err)
+	c2, err := tenants.CreateCustomer(ctx, sys, "C2")
+	must(err)
+	w.c2 = c2.ID
+	_, err = tenants.SetCustomerAccounts(ctx, sys, c1.ID, tenant.AssignReplace, []string{"acct-c1"})
+	must(err)
+	_, err = tenants.SetCustomerAccounts(ctx, sys, c2.ID, tenant.AssignReplace, []string{"acct-c2"})
+	must(err)
+	key := func(caller string, spec tenant.KeySpec, scope []string) {
+		k, _, err := tenants.CreateKey(ctx, sys, spec)
+		must(err)
+		w.keys[caller], w.scope[caller] = k, scope
+	}
+	key("admin", tenant.KeySpec{Name: "admin", Role: tenant.RoleAdmin}, nil)
+	key("orgA", tenant.KeySpec{Name: "a", Role: tenant.RoleViewer, OrgID: orgA.ID}, []string{"acct-a1", "acct-a2", "acct-shared"})
+	key("orgB", tenant.KeySpec{Name: "b", Role: tenant.RoleEditor, OrgID: orgB.ID}, []string{"acct-b1", "acct-shared"})
+	key("custC1", tenant.KeySpec{Name: "c1", Role: tenant.RoleViewer, CustomerID: c1.ID}, []string{"acct-c1"})
+	key("custC2", tenant.KeySpec{Name: "c2", Role: tenant.RoleViewer, CustomerID: c2.ID}, []string{"acct-c2"})
+	key("partner", tenant.KeySpec{Name: "p", Role: tenant.RolePartner}, nil)
+	w.h = Handler(Config{Store: st, Tenants: tenants})
+	return w
+}
+
+// do sends one request as caller; "partner@C1" is the partner key acting
+// for customer C1 with client_api_id.
+func (w *world) do(t *testing.T, caller, method, path string) (int, string) {
+	t.Helper()
+	key := w.keys[caller]
+	if p, ok := strings.CutPrefix(caller, "partner@"); ok {
+		key = w.keys["partner"]
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "client_api_id=" + map[string]string{"C1": "1", "C2": "2"}[p]
+	}
+	req := httptest.NewRequest(method, path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	body, _ := io.ReadAll(rec.Body)
+	return rec.Code, string(body)
+}
+
+// expected returns the sum of the accounts caller sees and the accounts
+// it must never see.
+func (w *world) expected(caller string) (sum int, hidden []string) {
+	scope := w.scope[caller]
+	switch caller {
+	case "partner@C1":
+		scope = []string{"acct-c1"}
+	case "partner@C2":
+		scope = []string{"acct-c2"}
+	}
+	for a, c := range accountCost {
+		if scope == nil || slices.Contains(scope, a) {
+			sum += c
+		} else {
+			hidden = append(hidden, a)
+		}
+	}
+	return sum, hidden
+}
+
+var callers = []string{"admin", "orgA", "orgB", "custC1", "custC2", "partner", "partner@C1", "partner@C2"}
+
+// isolationProbes are the endpoints that return cost data. total reads
+// the caller's total billed cost from the body; every body is also
+// searched for the accounts the caller must not see.
+var isolationProbes = []struct {
+	name, path string
+	total      func(body string) (int, error)
+}{
+	{"native costs", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed", func(body string) (int, error) {
+		var out struct {
+			Data []struct {
+				Costs map[string]string `json:"costs"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			return 0, err
+		}
+		sum := 0
+		for _, r := range out.Data {
+			var n int
+			fmt.Sscan(r.Costs["billed"], &n)
+			sum += n
+		}
+		return sum, nil
+	}},
+	{"native costs by account", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&groupBy=subAccountId&step=day", nil},
+	{"native costs filtered to every account", `/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&filter=subAccountId<~:"acct"`, nil},
+	{"native snapshots", "/api/v1/snapshots", func(body string) (int, error) {
+		var out struct {
+			Data []struct {
+				Totals []struct {
+					Costs map[string]string `json:"costs"`
+				} `json:"totals"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			return 0, err
+		}
+		sum := 0
+		for _, s := range out.Data {
+			for _, t := range s.Totals {
+				var n int
+				fmt.Sscan(t.Costs["billed"], &n)
+				sum += n
+			}
+		}
+		return sum, nil
+	}},
+	{"native organizations", "/api/v1/organizations", nil},
+	{"native customers", "/api/v1/customers", nil},
+	{"native me", "/api/v1/me", nil},
+}
+
+func TestIsolation(t *testing.T) {
+	w := newWorld(t)
+	for _, p := range isolationProbes {
+		for _, caller := range callers {
+			code, body := w.do(t, caller, http.MethodGet, p.path)
+			if code != http.StatusOK {
+				t.Errorf("%s as %s: status %d: %s", p.name, caller, code, body)
+				continue
+			}
+			want, hidden := w.expected(caller)
+			for _, h := range hidden {
+				if strings.Contains(body, h) {
+					t.Errorf("%s as %s: the body names %s, outside its scope:\n%s", p.name, caller, h, body)
+				}
+			}
+			if p.total == nil {
+				continue
+			}
+			got, err := p.total(body)
+			if err != nil {
+				t.Errorf("%s as %s: %v", p.name, caller, err)
+			} else if got != want {
+				t.Errorf("%s as %s: total %d, want %d", p.name, caller, got, want)
+			}
+		}
+	}
+}
+
+// TestIdGuessing: objects outside the caller's scope are 404, exactly
+// like objects that do not exist.
+func TestIdGuessing(t *testing.T) {
+	w := newWorld(t)
+	cases := []struct {
+		caller, path string
+		want         int
+	}{
+		{"orgA", fmt.Sprintf("/api/v1/snapshots/%d", w.snapB), 404},
+		{"orgB", fmt.Sprintf("/api/v1/snapshots/%d", w.snapB), 200},
+		{"orgA", "/api/v1/snapshots/999999", 404},
+		{"orgA", fmt.Sprintf("/api/v1/organizations/%d", w.orgB), 404},
+		{"orgA", fmt.Sprintf("/api/v1/organizations/%d", w.orgA), 200},
+		{"orgA", "/api/v1/organizations/1", 404},
+		{"custC1", fmt.Sprintf("/api/v1/customers/%d", w.c2), 404},
+		{"custC2", fmt.Sprintf("/api/v1/customers/%d", w.c2), 200},
+		{"custC1", "/api/v1/costs?window=2024-03-01,2024-04-01&client_api_id=2", 404},
+		{"orgA", "/api/v1/costs?window=2024-03-01,2024-04-01&client_api_id=1", 404},
+		{"partner", "/api/v1/costs?window=2024-03-01,2024-04-01&client_api_id=99", 404},
+		{"partner", "/api/v1/keys/1", 404},
+		{"orgB", "/api/v1/keys/1", 403},
+	}
+	for _, c := range cases {
+		if code, body := w.do(t, c.caller, http.MethodGet, c.path); code != c.want {
+			t.Errorf("GET %s as %s: %d, want %d: %s", c.path, c.caller, code, c.want, body)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+// Package tenant holds who may see and change what: API keys, roles,
+// organizations (the CloudHealth model, FlexOrgs included) and the
+// customers of a partner. It resolves every authenticated request to a
+// Principal whose Accounts are the cloud accounts it may see; the engine
+// applies that scope to every query before anything else.
+//
+// The package has no HTTP or SQL in it: the server extracts credentials,
+// a Repo (store/duckdb, or MemRepo in tests) persists the state.
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Sentinel errors; callers use errors.Is and map them to their dialect's
+// status codes.
+var (
+	// ErrUnauthenticated: no credentials were sent.
+	ErrUnauthenticated = errors.New("authentication required")
+	// ErrBadCredentials: the key is unknown or revoked.
+	ErrBadCredentials = errors.New("invalid or revoked API key")
+	// ErrForbidden: the caller is known but its role does not allow the
+	// action.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: the object does not exist or is outside the caller's
+	// scope; the two are indistinguishable on purpose (no id guessing).
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid: a request to change something is malformed.
+	ErrInvalid = errors.New("invalid")
+	// ErrConflict: the change collides with existing state.
+	ErrConflict = errors.New("conflict")
+)
+
+// Role is what a key may do.
+type Role string
+
+// The roles, from least to most privileged; partner sits beside editor:
+// it reads and manages its customers but edits no shared content.
+const (
+	RoleViewer  Role = "viewer"
+	RoleEditor  Role = "editor"
+	RolePartner Role = "partner"
+	RoleAdmin   Role = "admin"
+)
+
+// ParseRole accepts the role names of the CLI and the API.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleViewer, RoleEditor, RolePartner, RoleAdmin:
+		return r, nil
+	}
+	return "", fmt.Errorf("%w: unknown role %q (want admin, editor, viewer or partner)", ErrInvalid, s)
+}
+
+// Action is a class of operations that roles grant.
+type Action int
+
+// The actions. Reading is scoped by organization or customer; the others
+// are further limited to what the caller can see.
+const (
+	// Read cost data, snapshots, organizations and customers in scope.
+	Read Action = iota
+	// EditContent changes perspectives, tags and rating rules.
+	EditContent
+	// ManageCustomers creates, changes and deletes partner customers,
+	// their account assignments and their keys.
+	ManageCustomers
+	// Administer manages keys, organizations, accounts, sources and
+	// pipelines, and reads the audit log.
+	Administer
+)
+
+func (a Action) String() string {
+	switch a {
+	case Read:
+		return "read"
+	case EditContent:
+		return "edit perspectives, tags and rating rules"
+	case ManageCustomers:
+		return "manage partner customers"
+	case Administer:
+		return "administer keys, organizations, accounts and pipelines"
+	}
+	return fmt.Sprintf("action(%d)", int(a))
+}
+
+// grants lists what each role may do.
+var grants = map[Role][]Action{
+	RoleViewer:  {Read},
+	RoleEditor:  {Read, EditContent},
+	RolePartner: {Read, ManageCustomers},
+	RoleAdmin:   {Read, EditContent, ManageCustomers, Administer},
+}
+
+// Principal is the authenticated caller of one request.
+type Principal struct {
+	KeyID      int64
+	KeyName    string
+	Role       Role
+	OrgID      int64
+	CustomerID int64 // non-zero when acting for (or as) a partner customer
+	// Accounts are the cloud account ids (AWS account, Azure subscription,
+	// GCP project, data center account) the caller may see; nil means all.
+	Accounts []string
+	// NoAuth marks the principal of a server started with --no-auth.
+	NoAuth bool
+}
+
+// Can reports whether the principal's role grants a.
+func (p *Principal) Can(a Action) bool {
+	return p != nil && slices.Contains(grants[p.Role], a)
+}
+
+// Require returns ErrForbidden, with a message naming the action and the
+// role, unless the principal may do a.
+func (p *Principal) Require(a Action) error {
+	if p.Can(a) {
+		return nil
+	}
+	role := Role("none")
+	if p != nil {
+		role = p.Role
+	}
+	return fmt.Errorf("%w: the %s role may not %s", ErrForbidden, role, a)
+}
+
+// Unscoped reports whether the principal sees every account.
+func (p *Principal) Unscoped() bool { return p != nil && p.Accounts == nil }
+
+// Sees reports whether an account is in the principal's scope.
+func (p *Principal) Sees(account string) bool {
+	return p != nil && (p.Accounts == nil || slices.Contains(p.Accounts, account))
+}
+
+// Actor is how the principal appears in the audit log.
+func (p *Principal) Actor() string {
+	switch {
+	case p == nil:
+		return "system"
+	case p.NoAuth:
+		return "no-auth"
+	case p.KeyName != "":
+		return p.KeyName
+	}
+	return fmt.Sprintf("key %d", p.KeyID)
+}
+
+type ctxKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the principal of ctx, if any.
+func FromContext(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(*Principal)
+	return p, ok && p != nil
+}
+
+// Intersect returns the accounts both scopes see; nil means all, so an
+// empty non-nil result sees nothing.
+func Intersect(a, b []string) []string {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	out := []string{}
+	for _, x := range a {
+		if slices.Contains(b, x) && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
