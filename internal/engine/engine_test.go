@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/tenant"
+)
+
+// recorder is a store that records the scope it is asked with.
+type recorder struct {
+	q query.Query
+	f store.SnapshotFilter
+}
+
+func (r *recorder) Query(_ context.Context, q query.Query) (*query.Result, error) {
+	r.q = q
+	return &query.Result{}, nil
+}
+
+func (r *recorder) Snapshots(_ context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
+	r.f = f
+	return nil, nil
+}
+
+func TestScopeApplied(t *testing.T) {
+	rec := &recorder{}
+	e := New(rec)
+	if _, err := e.Query(context.Background(), query.Query{}); !errors.Is(err, ErrNoPrincipal) {
+		t.Fatalf("query without a principal: %v, want ErrNoPrincipal", err)
+	}
+	if _, err := e.Snapshots(context.Background(), store.SnapshotFilter{}); !errors.Is(err, ErrNoPrincipal) {
+		t.Fatalf("snapshots without a principal: %v, want ErrNoPrincipal", err)
+	}
+	cases := []struct {
+		principal, asked, want []string
+	}{
+		{nil, nil, nil},
+		{[]string{"a", "b"}, nil, []string{"a", "b"}},
+		{[]string{"a", "b"}, []string{"b", "c"}, []string{"b"}}, // a dialect can only narrow
+		{nil, []string{"c"}, []string{"c"}},
+		{[]string{}, []string{"a"}, []string{}},
+	}
+	for _, c := range cases {
+		ctx := tenant.WithPrincipal(context.Background(), &tenant.Principal{Role: tenant.RoleViewer, Accounts: c.principal})
+		e.Query(ctx, query.Query{Scope: query.Scope{SubAccounts: c.asked}})
+		e.Snapshots(ctx, store.SnapshotFilter{Scope: query.Scope{SubAccounts: c.asked}})
+		if !reflect.DeepEqual(rec.q.Scope.SubAccounts, c.want) || !reflect.DeepEqual(rec.f.Scope.SubAccounts, c.want) {
+			t.Errorf("principal %v asking %v: store got %v / %v, want %v", c.principal, c.asked, rec.q.Scope.SubAccounts, rec.f.Scope.SubAccounts, c.want)
+		}
+	}
+}
