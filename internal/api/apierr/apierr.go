@@ -5,8 +5,10 @@ package apierr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/store"
@@ -76,4 +78,16 @@ func RetryAfter(err error) int {
 		return ae.RetryAfter
 	}
 	return 0
+}
+
+// Write sends a dialect's error body with status, after the Retry-After
+// header that err may carry: the part of rendering an error that every
+// dialect shares.
+func Write(w http.ResponseWriter, err error, status int, body any) {
+	if s := RetryAfter(err); s > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(s))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
 }

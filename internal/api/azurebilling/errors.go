@@ -4,10 +4,8 @@
 package azurebilling
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -31,10 +29,5 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case status == http.StatusNotFound:
 		msg = "Not found."
 	}
-	if s := apierr.RetryAfter(err); s > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"detail": msg})
+	apierr.Write(w, err, status, map[string]any{"detail": msg})
 }

@@ -4,10 +4,8 @@
 package cloudhealth
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -29,10 +27,5 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		// The guide's read timeout.
 		status, msg = http.StatusRequestTimeout, "Request timed out"
 	}
-	if s := apierr.RetryAfter(err); s > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": msg})
+	apierr.Write(w, err, status, map[string]any{"error": msg})
 }

@@ -4,10 +4,8 @@
 package cloudkitty
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
@@ -30,18 +28,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, tenant.ErrForbidden):
 		msg = "You are not authorized to perform this action"
 	}
-	if s := apierr.RetryAfter(err); s > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
 	if strings.HasPrefix(r.URL.Path, Prefix+"v2") {
-		json.NewEncoder(w).Encode(map[string]any{"message": msg})
+		apierr.Write(w, err, status, map[string]any{"message": msg})
 		return
 	}
 	code := "Client"
 	if status >= 500 {
 		code = "Server"
 	}
-	json.NewEncoder(w).Encode(map[string]any{"faultcode": code, "faultstring": msg, "debuginfo": nil})
+	apierr.Write(w, err, status, map[string]any{"faultcode": code, "faultstring": msg, "debuginfo": nil})
 }

@@ -4,9 +4,7 @@
 package kubecost
 
 import (
-	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 )
@@ -18,10 +16,5 @@ const Prefix = "/model/"
 // {"code": <status>, "data": null, "message": "<text>"}.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apierr.Status(err)
-	if s := apierr.RetryAfter(err); s > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"code": status, "data": nil, "message": apierr.Message(err)})
+	apierr.Write(w, err, status, map[string]any{"code": status, "data": nil, "message": apierr.Message(err)})
 }

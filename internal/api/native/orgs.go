@@ -43,11 +43,7 @@ func (a *API) listOrgs(r *http.Request) (any, error) {
 }
 
 func (a *API) getOrg(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "organization")
+	p, id, err := principalAndID(r, "organization")
 	if err != nil {
 		return nil, err
 	}
@@ -79,11 +75,7 @@ func (a *API) createOrg(r *http.Request) (any, error) {
 }
 
 func (a *API) updateOrg(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "organization")
+	p, id, err := principalAndID(r, "organization")
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +94,7 @@ func (a *API) updateOrg(r *http.Request) (any, error) {
 }
 
 func (a *API) deleteOrg(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "organization")
+	p, id, err := principalAndID(r, "organization")
 	if err != nil {
 		return nil, err
 	}
@@ -132,11 +120,7 @@ func assignMode(r *http.Request, accounts string) (tenant.AssignMode, error) {
 }
 
 func (a *API) orgAccounts(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "organization")
+	p, id, err := principalAndID(r, "organization")
 	if err != nil {
 		return nil, err
 	}
@@ -189,11 +173,7 @@ func (a *API) listCustomers(r *http.Request) (any, error) {
 }
 
 func (a *API) getCustomer(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "customer")
+	p, id, err := principalAndID(r, "customer")
 	if err != nil {
 		return nil, err
 	}
@@ -223,11 +203,7 @@ func (a *API) createCustomer(r *http.Request) (any, error) {
 }
 
 func (a *API) renameCustomer(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "customer")
+	p, id, err := principalAndID(r, "customer")
 	if err != nil {
 		return nil, err
 	}
@@ -245,11 +221,7 @@ func (a *API) renameCustomer(r *http.Request) (any, error) {
 }
 
 func (a *API) deleteCustomer(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "customer")
+	p, id, err := principalAndID(r, "customer")
 	if err != nil {
 		return nil, err
 	}
@@ -257,11 +229,7 @@ func (a *API) deleteCustomer(r *http.Request) (any, error) {
 }
 
 func (a *API) customerAccounts(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "customer")
+	p, id, err := principalAndID(r, "customer")
 	if err != nil {
 		return nil, err
 	}

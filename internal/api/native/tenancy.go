@@ -62,6 +62,16 @@ func pathID(r *http.Request, what string) (int64, error) {
 	return id, nil
 }
 
+// principalAndID returns the caller and the {id} of the path.
+func principalAndID(r *http.Request, what string) (*tenant.Principal, int64, error) {
+	p, err := principal(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathID(r, what)
+	return p, id, err
+}
+
 // decode reads a JSON body strictly: unknown fields are errors, so that
 // a misspelt field never silently does nothing.
 func decode(r *http.Request, v any) error {
@@ -181,11 +191,7 @@ func (a *API) createKey(r *http.Request) (any, error) {
 }
 
 func (a *API) getKey(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "key")
+	p, id, err := principalAndID(r, "key")
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +203,7 @@ func (a *API) getKey(r *http.Request) (any, error) {
 }
 
 func (a *API) revokeKey(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "key")
+	p, id, err := principalAndID(r, "key")
 	if err != nil {
 		return nil, err
 	}
@@ -213,11 +215,7 @@ func (a *API) revokeKey(r *http.Request) (any, error) {
 }
 
 func (a *API) rotateKey(r *http.Request) (any, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "key")
+	p, id, err := principalAndID(r, "key")
 	if err != nil {
 		return nil, err
 	}
