@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/ingest"
+	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/synth"
@@ -50,7 +51,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *noServe {
 		return nil
 	}
-	return serve(ctx, st, serveOptions{addr: *addr, noAuth: true}, stdout)
+	return serve(ctx, st, serveOptions{addr: *addr, noAuth: true, pipeline: pipeline.Config{CacheDir: *db + ".sources"}}, stdout)
 }
 
 func defaultDemoDB() string {

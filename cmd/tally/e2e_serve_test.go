@@ -215,3 +215,48 @@ func TestNoAuthOnlyOnLoopback(t *testing.T) {
 		t.Fatalf("--no-auth on loopback: %d %s", code, body)
 	}
 }
+
+// TestServeWithSources: a source of the configuration file is mirrored
+// and ingested when the server starts, and the Kubecost API and the ETL
+// status show it.
+func TestServeWithSources(t *testing.T) {
+	exports := t.TempDir()
+	raw, err := os.ReadFile(testdata("aws", "cur-legacy-slash-columns.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(exports, "2024"), 0o755)
+	os.WriteFile(filepath.Join(exports, "2024", "cur.csv"), raw, 0o644)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "tally.json")
+	os.WriteFile(config, []byte(`{"sources":[{"name":"aws-cur","provider":"aws","location":{"url":"`+exports+`"}}]}`), 0o644)
+	db := filepath.Join(dir, "t.duckdb")
+	base, _ := startServer(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--no-auth", "--config", config)
+	deadline := time.Now().Add(time.Minute)
+	var body string
+	for time.Now().Before(deadline) {
+		_, body = fetch(t, base+"api/v1/sources/aws-cur")
+		if strings.Contains(body, `"connectionStatus": "Connection Successful"`) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(body, `"connectionStatus": "Connection Successful"`) || !strings.Contains(body, `"fromConfigFile": true`) {
+		t.Fatalf("source never ingested: %s", body)
+	}
+	if code, body := fetch(t, base+"model/etl/status"); code != 200 || !strings.Contains(body, `"aws-cur"`) || !strings.Contains(body, `"connectionStatus":"Connection Successful"`) {
+		t.Fatalf("ETL status: %d %s", code, body)
+	}
+	if code, body := fetch(t, base+"model/cloudCost?window=2018-01-01T00:00:00Z,2030-01-01T00:00:00Z&aggregate=service&accumulate=true"); code != 200 || !strings.Contains(body, `"AmazonEC2"`) {
+		t.Fatalf("cloudCost after the pipeline: %d %s", code, body)
+	}
+	if code, body := fetch(t, base+"model/etl/cloudUsage/rebuild"); code != 200 || !strings.Contains(body, "commit=true") {
+		t.Fatalf("rebuild without commit: %d %s", code, body)
+	}
+	if code, body := fetch(t, base+"model/etl/cloudUsage/rebuild?commit=true&provider=aws-cur"); code != 200 || !strings.Contains(body, "Rebuilding Cloud Usage For Provider aws-cur") {
+		t.Fatalf("rebuild: %d %s", code, body)
+	}
+	if code, body := fetch(t, base+"model/etl/cloudUsage/rebuild?commit=true&provider=nope"); code != 400 {
+		t.Fatalf("rebuild of an unknown source: %d %s", code, body)
+	}
+}

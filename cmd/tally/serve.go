@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/server"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -20,6 +21,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noAuth := fs.Bool("no-auth", false, "serve without API keys, every caller an administrator (loopback addresses only)")
 	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
 	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
+	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +35,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout}}, stdout)
+	var pc pipeline.Config
+	if *config != "" {
+		if pc, err = pipeline.LoadConfig(*config); err != nil {
+			return err
+		}
+	}
+	if pc.CacheDir == "" {
+		pc.CacheDir = *db + ".sources"
+	}
+	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout}, pipeline: pc}, stdout)
 }
 
 // loopbackOnly refuses --no-auth on an address other machines can reach:
@@ -53,9 +64,10 @@ func loopbackOnly(addr string) error {
 }
 
 type serveOptions struct {
-	addr   string
-	noAuth bool
-	limits server.Limits
+	addr     string
+	noAuth   bool
+	limits   server.Limits
+	pipeline pipeline.Config
 }
 
 func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writer) error {
@@ -67,7 +79,14 @@ func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writ
 	if o.limits.Timeout == 0 {
 		o.limits.Timeout = time.Minute
 	}
-	h := server.Handler(server.Config{Store: st, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Logger: log})
+	runner, err := pipeline.New(ctx, st, pipeline.DocRepo(st), o.pipeline, log)
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { runner.Run(ctx); close(done) }()
+	defer func() { <-done }() // runs end before the store closes
+	h := server.Handler(server.Config{Store: st, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
 	return server.Serve(ctx, o.addr, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -25,6 +26,9 @@ type resolver func(fsys fs.FS, dir string) ([]string, error)
 // manifest-driven export yields the files of the current delivery only;
 // any other directory yields every data file under it.
 func Expand(paths []string, resolve resolver) ([]File, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: no paths given", ErrNoFiles)
+	}
 	var out []File
 	seen := map[string]bool{}
 	add := func(p string, size int64) {
@@ -41,7 +45,7 @@ func Expand(paths []string, resolve resolver) ([]File, error) {
 				return nil, fmt.Errorf("bad pattern %q: %w", arg, err)
 			}
 			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no files match", arg)
+				return nil, fmt.Errorf("%s: %w: no files match", arg, ErrNoFiles)
 			}
 			matches = m
 		}
@@ -59,7 +63,7 @@ func Expand(paths []string, resolve resolver) ([]File, error) {
 				return nil, err
 			}
 			if len(files) == 0 {
-				return nil, fmt.Errorf("%s: no data files in directory", p)
+				return nil, fmt.Errorf("%s: %w in directory", p, ErrNoFiles)
 			}
 			for _, f := range files {
 				add(f.Path, f.Size)
@@ -68,6 +72,10 @@ func Expand(paths []string, resolve resolver) ([]File, error) {
 	}
 	return out, nil
 }
+
+// ErrNoFiles is returned when the paths name no bill file: an empty
+// folder, a glob that matches nothing.
+var ErrNoFiles = errors.New("no data files")
 
 func expandDir(dir string, resolve resolver) ([]File, error) {
 	fsys := os.DirFS(dir)

@@ -28,18 +28,25 @@ type Options struct {
 	OnSkip      func(err error)
 	Progress    Progress
 	Logger      *slog.Logger
+	// Periods, when set, limits the import to rows whose billing period
+	// overlaps it: a repair re-reads a source's files but replaces only
+	// the snapshots of the periods it was asked for. Other rows are
+	// counted in Summary.OutOfPeriods.
+	Periods cost.Window
 }
 
 // Summary describes a finished import.
 type Summary struct {
-	Source    string
-	Provider  string
-	Files     []string
-	Rows      int64
-	Skipped   int64
-	Bytes     int64
-	Duration  time.Duration
-	Snapshots []store.Snapshot
+	Source   string
+	Provider string
+	Files    []string
+	Rows     int64
+	Skipped  int64
+	// OutOfPeriods counts rows left out by Options.Periods.
+	OutOfPeriods int64
+	Bytes        int64
+	Duration     time.Duration
+	Snapshots    []store.Snapshot
 }
 
 // Run imports the bills at paths into st as one import. On any error the
@@ -149,6 +156,10 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 		err = m.Map(row, &r.li)
 		if err == nil {
 			normalise(&r.li)
+			if !r.inPeriods(&r.li) {
+				r.sum.OutOfPeriods++
+				continue
+			}
 			if err = r.imp.Append(&r.li); err != nil {
 				err = &tabular.ParseError{File: row.File, Line: row.Line, Err: err}
 			}
@@ -166,6 +177,25 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 		}
 		r.sum.Rows++
 	}
+}
+
+// inPeriods reports whether the row's billing period overlaps
+// Options.Periods (always, when that is unset). A row without a billing
+// period counts by the month of its charge.
+func (r *run) inPeriods(li *cost.LineItem) bool {
+	w := r.opt.Periods
+	if w.Start.IsZero() && w.End.IsZero() {
+		return true
+	}
+	start, end := li.BillingPeriodStart, li.BillingPeriodEnd
+	if start.IsZero() {
+		start = cost.MonthStart(li.ChargePeriodStart)
+		end = start.AddDate(0, 1, 0)
+	}
+	if end.IsZero() || !end.After(start) {
+		end = start.AddDate(0, 1, 0)
+	}
+	return start.Before(w.End) && end.After(w.Start)
 }
 
 // normalise fills what every reader would otherwise repeat: USD values of

@@ -75,6 +75,9 @@ type Row struct {
 	// marked Kubernetes (for Kubecost's kubernetesPercent).
 	Kubernetes []decimal.Decimal
 	Items      int64 // line items summed
+	// MissingUSD counts the line items of a USD query left out because
+	// their bill gives no USD value.
+	MissingUSD int64
 }
 
 // Result is the answer to a Query, ordered by bucket start, then by the
@@ -84,6 +87,9 @@ type Result struct {
 	Rows  []Row
 	// Total is the number of rows before Limit/Offset.
 	Total int
+	// MissingUSD counts, for a USD query, the line items left out of
+	// every row because their bill gives no USD value.
+	MissingUSD int64
 	// Rollup reports whether the daily rollup answered (for diagnostics).
 	Rollup bool
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -192,9 +193,90 @@ var isolationProbes = []struct {
 		}
 		return sum, nil
 	}},
+	{"kubecost cloudCost", kcWindow("/model/cloudCost", "aggregate=accountID&accumulate=true"), func(body string) (int, error) {
+		var out struct {
+			Data struct {
+				Sets []struct {
+					CloudCosts map[string]struct {
+						InvoicedCost struct {
+							Cost float64 `json:"cost"`
+						} `json:"invoicedCost"`
+					} `json:"cloudCosts"`
+				} `json:"sets"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			return 0, err
+		}
+		sum := 0.0
+		for _, set := range out.Data.Sets {
+			for _, c := range set.CloudCosts {
+				sum += c.InvoicedCost.Cost
+			}
+		}
+		return int(math.Round(sum)), nil
+	}},
+	{"kubecost cloudCost daily by default", kcWindow("/model/cloudCost", ""), nil},
+	{"kubecost totals view", kcWindow("/model/cloudCost/view/totals", "costMetric=invoicedCost"), func(body string) (int, error) {
+		var out struct {
+			Data *struct {
+				Combined struct {
+					Cost float64 `json:"cost"`
+				} `json:"combined"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil || out.Data == nil {
+			return 0, err
+		}
+		return int(math.Round(out.Data.Combined.Cost)), nil
+	}},
+	{"kubecost table view", kcWindow("/model/cloudCost/view/table", "aggregate=accountID&costMetric=invoicedCost"), func(body string) (int, error) {
+		var out struct {
+			Data []struct {
+				Cost float64 `json:"cost"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			return 0, err
+		}
+		sum := 0.0
+		for _, r := range out.Data {
+			sum += r.Cost
+		}
+		return int(math.Round(sum)), nil
+	}},
+	{"kubecost table view as CSV", kcWindow("/model/cloudCost/view/table", "aggregate=accountID&format=csv"), nil},
+	{"kubecost graph view", kcWindow("/model/cloudCost/view/graph", "aggregate=accountID"), nil},
 	{"native organizations", "/api/v1/organizations", nil},
 	{"native customers", "/api/v1/customers", nil},
 	{"native me", "/api/v1/me", nil},
+}
+
+// kcWindow is a Kubecost path over the suite's month.
+func kcWindow(path, params string) string {
+	q := path + "?window=2024-03-01T00:00:00Z,2024-04-01T00:00:00Z"
+	if params != "" {
+		q += "&" + params
+	}
+	return q
+}
+
+// TestPipelineIsForAdmins: only administrators of the default
+// organization drive or read the pipeline, through either dialect.
+func TestPipelineIsForAdmins(t *testing.T) {
+	w := newWorld(t)
+	for _, path := range []string{"/model/etl/status", "/model/cloudCost/status", "/model/etl/cloudUsage/rebuild?commit=true", "/api/v1/sources"} {
+		for _, caller := range callers {
+			code, body := w.do(t, caller, http.MethodGet, path)
+			want := http.StatusForbidden
+			if caller == "admin" {
+				want = http.StatusNotImplemented // the world has no pipeline
+			}
+			if code != want {
+				t.Errorf("GET %s as %s: %d, want %d: %s", path, caller, code, want, body)
+			}
+		}
+	}
 }
 
 func TestIsolation(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 	"github.com/tally-cost/tally/internal/web"
@@ -45,7 +46,10 @@ type Config struct {
 	// organization. The command line allows it on loopback addresses only.
 	NoAuth bool
 	Limits Limits // zero fields take DefaultLimits
-	Logger *slog.Logger
+	// Pipeline, when set, serves the sources endpoints and the ETL
+	// endpoints of the Kubecost dialect.
+	Pipeline *pipeline.Runner
+	Logger   *slog.Logger
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
@@ -111,9 +115,19 @@ func Handler(cfg Config) http.Handler {
 	}
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
-	native.New(engine.New(cfg.Store), tenants, log).Register(api)
+	eng := engine.New(cfg.Store)
+	nat := native.New(eng, tenants, log)
+	if cfg.Pipeline != nil {
+		nat.SetSources(cfg.Pipeline)
+	}
+	nat.Register(api)
+	var etl kubecost.Pipeline // an untyped nil when there is no pipeline
+	if cfg.Pipeline != nil {
+		etl = cfg.Pipeline
+	}
+	kubecost.New(eng, etl, log).Register(api)
 	for _, d := range dialects() {
-		if d.Prefix != native.Prefix {
+		if d.Prefix != native.Prefix && d.Prefix != kubecost.Prefix {
 			api.HandleFunc(d.Prefix, func(w http.ResponseWriter, r *http.Request) {
 				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 			})

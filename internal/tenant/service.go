@@ -232,3 +232,10 @@ func (s *Service) Audit(ctx context.Context, p *Principal, f AuditFilter) ([]Aud
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// Record writes an audit entry for a change made outside this package
+// (a source added, a pipeline rebuilt), so that the audit log holds every
+// change whoever owns the object.
+func (s *Service) Record(ctx context.Context, actor *Principal, action, object, id, detail string) error {
+	return s.apply(ctx, actor, Change{}, action, object, id, detail)
+}

@@ -111,9 +111,12 @@ type costsResponse struct {
 	GroupBy  []string   `json:"groupBy"`
 	Metrics  []string   `json:"metrics"`
 	Currency string     `json:"currency"`
-	Total    int        `json:"total"`
-	Data     []costRow  `json:"data"`
-	Totals   []costRow  `json:"totals"`
+	// MissingUSD counts, with currency=USD, the line items left out
+	// because their bill gives no USD value.
+	MissingUSD int64     `json:"missingUsdItems,omitempty"`
+	Total      int       `json:"total"`
+	Data       []costRow `json:"data"`
+	Totals     []costRow `json:"totals"`
 }
 
 type windowJSON struct {
@@ -156,7 +159,7 @@ func (a *API) costs(r *http.Request) (any, error) {
 		out.Step = "window"
 	}
 	if q.USD {
-		out.Currency = "USD"
+		out.Currency, out.MissingUSD = "USD", tot.MissingUSD
 	}
 	for _, g := range q.GroupBy {
 		out.GroupBy = append(out.GroupBy, string(g))

@@ -37,6 +37,7 @@ type Engine interface {
 type API struct {
 	engine  Engine
 	tenants *tenant.Service
+	sources Sources
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -60,6 +61,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		w.Write(openAPI)
 	})
 	a.registerTenancy(mux)
+	a.registerSources(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))

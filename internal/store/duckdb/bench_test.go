@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
-	"github.com/tally-cost/tally/internal/store"
 )
 
 // benchItems is the number of line items of the query benchmark:
@@ -29,52 +27,12 @@ func benchItems(b *testing.B) int {
 	return n
 }
 
-// loadSynthetic fills st with n line items over 90 days through SQL (the
-// ingest path has its own benchmark) and commits them through the store's
-// own commit, which builds the rollup.
 func loadSynthetic(b *testing.B, st *Store, n int) time.Time {
-	ctx := context.Background()
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	var pend []*pending
-	for m := 0; m < 3; m++ {
-		ps := start.AddDate(0, m, 0)
-		id, err := st.newSnapshot(ctx, 1, store.ImportSpec{Source: "bench", Provider: "aws"}, ps, ps.AddDate(0, 1, 0), store.StatusLoading, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		pend = append(pend, &pending{id: id, start: ps, end: ps.AddDate(0, 1, 0), rows: int64(n / 3)})
-	}
-	// 90 days of hourly rows; 40 services, 25 accounts, 8 regions.
-	sql := fmt.Sprintf(`INSERT INTO line_items (snapshot_id, source, provider_name, billing_account_id, sub_account_id,
-  billing_currency, billing_period_start, billing_period_end, charge_period_start, charge_period_end, charge_category,
-  charge_type, service_name, region_id, resource_id, category, kubernetes, %s, %s, tags)
-SELECT %d + (ts.m)::BIGINT, 'bench', 'AWS', 'payer', 'acct-' || (i %% 25), 'USD',
-  date_trunc('month', ts.t), date_trunc('month', ts.t) + INTERVAL 1 MONTH, ts.t, ts.t + INTERVAL 1 HOUR, 'Usage',
-  'Usage', 'Service' || (i %% 40), 'region-' || (i %% 8), 'r-' || (i %% 100000), 'Compute', i %% 7 = 0,
-  %s, %s, MAP {'team': 'team' || (i %% 12)}
-FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours((i * 2160 // %d)::BIGINT) AS t FROM range(%d) r(i)) AS x(i, t),
-  LATERAL (SELECT x.t AS t, (month(x.t) - 1) AS m) ts`,
-		joinCols(metricColumns[:], "", ""), joinCols(metricColumns[:], "usd_", ""),
-		pend[0].id,
-		repeatCost(), repeatCost(), n, n)
-	if _, err := st.db.Exec(sql); err != nil {
-		b.Fatal(err)
-	}
-	if err := st.commit(ctx, "bench", pend); err != nil {
+	start, err := st.LoadSynthetic(context.Background(), n)
+	if err != nil {
 		b.Fatal(err)
 	}
 	return start
-}
-
-func repeatCost() string {
-	s := ""
-	for i := range cost.NumMetrics {
-		if i > 0 {
-			s += ", "
-		}
-		s += "((i % 997) * 0.000123456789)::" + money
-	}
-	return s
 }
 
 // BenchmarkQueryByService30d answers "30 days grouped by service" through

@@ -16,6 +16,11 @@ import (
 // (source, billing period).
 var visible = "snapshot_id IN (SELECT id FROM snapshots WHERE status = '" + string(store.StatusComplete) + "')"
 
+// missingUSD counts the line items of a group that have no USD value: a
+// bill in another currency that gives no exchange rate. USD totals leave
+// them out, and the count tells the caller so.
+const missingUSD = "count(*) FILTER (WHERE usd_billed_cost IS NULL AND billing_currency <> 'USD')"
+
 // Query answers q from the daily rollup when it can, else from the line
 // items. Money is summed as DECIMAL and read back as text, so no digit is
 // lost on the way.
@@ -49,7 +54,7 @@ func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error)
 		for i := range texts {
 			dest = append(dest, &texts[i])
 		}
-		dest = append(dest, &r.Items)
+		dest = append(dest, &r.Items, &r.MissingUSD)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("reading query result: %w", err)
 		}
@@ -71,6 +76,9 @@ func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error)
 		return nil, fmt.Errorf("querying costs: %w", err)
 	}
 	res.Total = len(res.Rows)
+	for _, r := range res.Rows {
+		res.MissingUSD += r.MissingUSD
+	}
 	res.Rows = query.Page(res.Rows, q.Limit, q.Offset)
 	return res, nil
 }
@@ -150,11 +158,14 @@ func buildQuery(q query.Query) (string, []any, error) {
 		}
 		sel = append(sel, fmt.Sprintf("coalesce(sum(%s), 0)::VARCHAR, coalesce(sum(%s), 0)::VARCHAR", col, k8s))
 	}
+	items, missing := "count(*)", missingUSD
 	if rollup {
-		sel = append(sel, "sum(items)::BIGINT")
-	} else {
-		sel = append(sel, "count(*)::BIGINT")
+		items, missing = "sum(items)", "sum(usd_missing)"
 	}
+	if !q.USD {
+		missing = "0"
+	}
+	sel = append(sel, items+"::BIGINT", missing+"::BIGINT")
 	args := []any{q.Window.Start.UTC(), q.Window.End.UTC()}
 	where := []string{visible, timeCol + " >= ?", timeCol + " < ?"}
 	if q.Scope.SubAccounts != nil {

@@ -142,7 +142,7 @@ func schemaSQL() []string {
 	for _, m := range metricColumns {
 		fmt.Fprintf(&ru, ",\n  %s %s NOT NULL, k8s_%s %s NOT NULL, usd_%s %s, usd_k8s_%s %s", m, money, m, money, m, money, m, money)
 	}
-	ru.WriteString(",\n  items BIGINT NOT NULL\n)")
+	ru.WriteString(",\n  items BIGINT NOT NULL,\n  usd_missing BIGINT DEFAULT 0\n)")
 
 	return append([]string{
 		`CREATE SEQUENCE IF NOT EXISTS snapshot_ids START 1`,
@@ -167,7 +167,10 @@ func schemaSQL() []string {
 )`,
 		li.String(),
 		ru.String(),
-	}, tenantSchemaSQL...)
+		// Files made before usd_missing existed: their rows count as
+		// having USD values, which is what their queries assumed.
+		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS usd_missing BIGINT DEFAULT 0`,
+	}, append(tenantSchemaSQL, documentsSQL)...)
 }
 
 func totalsColumnsSQL() string {

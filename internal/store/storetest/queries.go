@@ -213,4 +213,28 @@ func testCurrencies(t *testing.T, st store.Store) {
 	if len(usd.Rows) != 1 || usd.Rows[0].Currency != "USD" || usd.Rows[0].Values[0].String() != "11.9" {
 		t.Fatalf("USD total = %+v, want 11.9", usd.Rows)
 	}
+	if usd.MissingUSD != 0 || res.MissingUSD != 0 {
+		t.Fatalf("missing USD counted where every item has one: %d, %d", usd.MissingUSD, res.MissingUSD)
+	}
+
+	// A bill without an exchange rate: its items are left out of USD
+	// totals, and counted as such, through the rollup and the raw items.
+	gbp := Item("g1", "Virtual Machines", Day(3, 2), "5")
+	gbp.BillingCurrency = "GBP"
+	for m := range cost.NumMetrics {
+		gbp.USD[m] = decimal.NullDecimal{}
+	}
+	Load(t, st, "s2", gbp, gbp)
+	for _, q := range []query.Query{
+		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true},
+		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true, GroupBy: []cost.Dimension{cost.DimResourceID}},
+	} {
+		res, err := st.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.MissingUSD != 2 {
+			t.Fatalf("query %+v: %d items without USD, want 2", q.GroupBy, res.MissingUSD)
+		}
+	}
 }

@@ -1,0 +1,299 @@
+package kubecost
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// Property is one aggregation property of a request.
+type Property struct {
+	// Name is the property as aggregationProperties lists it: the
+	// canonical spelling ("invoiceEntityID") or "label:<name>".
+	Name string
+	// Dim is the Tally dimension that fills it.
+	Dim cost.Dimension
+	// Label is the label name of a label property, "" otherwise.
+	Label string
+}
+
+// propertyNames are the cloud cost properties of §5.1, in the canonical
+// spelling. Their dimensions come from filter.KubecostFields, so that
+// aggregating and filtering by a property always read the same column.
+var propertyNames = []string{
+	"invoiceEntityID", "invoiceEntityName", "accountID", "accountName", "regionID",
+	"availabilityZone", "provider", "providerID", "category", "service",
+}
+
+var propertyByLower = func() map[string]Property {
+	m := make(map[string]Property, len(propertyNames))
+	for _, n := range propertyNames {
+		d, ok := filter.KubecostFields(n)
+		if !ok {
+			panic("kubecost: property " + n + " has no filter field")
+		}
+		m[strings.ToLower(n)] = Property{Name: n, Dim: d}
+	}
+	return m
+}()
+
+// defaultAggregate is used when aggregate is absent or empty: each line
+// item as it was ingested (§5.1).
+var defaultAggregate = []string{"invoiceEntityID", "accountID", "provider", "providerID", "category", "service"}
+
+// Accumulate is how a request's window is split into sets (§3.3).
+type Accumulate string
+
+// The accumulate options. There is no hourly option: Tally's cloud costs
+// are answered in whole days, so accumulate=hour is refused.
+const (
+	AccumulateDay     Accumulate = "day" // absent, false, day and anything unknown
+	AccumulateAll     Accumulate = "all" // true: one set for the whole window
+	AccumulateWeek    Accumulate = "week"
+	AccumulateMonth   Accumulate = "month"
+	AccumulateQuarter Accumulate = "quarter"
+)
+
+// maxSets bounds the sets of one response (ten thousand days is 27
+// years), so that a window like "100000d" cannot make the server build
+// and send millions of empty sets.
+const maxSets = 10000
+
+// Request is a parsed /model/cloudCost request.
+type Request struct {
+	// Window is the query range, widened to whole UTC days (§3.4).
+	Window     cost.Window
+	Aggregate  []Property
+	Accumulate Accumulate
+	// Steps are the windows of the sets, in order; they tile Window. An
+	// empty window (week or month at the instant it begins) has none.
+	Steps []cost.Window
+	// Filter is in Tally's terms: provider names are already translated.
+	Filter filter.Expr
+	// Offset and Limit page the items of each set (0: no limit).
+	Offset, Limit int
+}
+
+// ParseCloudCostRequest reads the query parameters of GET
+// /model/cloudCost relative to now. It is pure so that it can be
+// table-tested and fuzzed. Errors wrap cost.ErrInvalid and their messages
+// name the parameter in OpenCost's wording.
+func ParseCloudCostRequest(v url.Values, now time.Time) (Request, error) {
+	var r Request
+	ws := v.Get("window")
+	if strings.TrimSpace(ws) == "" {
+		return r, badParam("missing require window param")
+	}
+	w, err := cost.ParseWindow(ws, now)
+	if err != nil {
+		return r, fmt.Errorf("invalid window parameter: %w", err)
+	}
+	r.Window = w.WidenToDays()
+	if r.Aggregate, err = parseAggregate(v.Get("aggregate")); err != nil {
+		return r, err
+	}
+	if r.Accumulate, err = parseAccumulate(v.Get("accumulate")); err != nil {
+		return r, err
+	}
+	if f := v.Get("filter"); strings.TrimSpace(f) != "" {
+		e, err := filter.ParseKubecost(f, filter.KubecostFields)
+		if err != nil {
+			//lint:ignore ST1005 OpenCost's own wording, which clients see.
+			return r, fmt.Errorf("Parsing 'filter' parameter: %w", err)
+		}
+		r.Filter = translateProviderFilter(e)
+	}
+	if r.Offset, err = intParam(v, "offset"); err != nil {
+		return r, err
+	}
+	if r.Limit, err = intParam(v, "limit"); err != nil {
+		return r, err
+	}
+	if r.Steps, err = steps(r.Window, r.Accumulate); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// parseAggregate reads the comma-separated aggregate list (§5.1): names
+// case-insensitive and trimmed, label:<name> with a case-sensitive prefix,
+// duplicates ignored, the default set when nothing is given. Label names
+// are kept as given, not sanitised as OpenCost does for Prometheus: Tally
+// stores tags under the bill's own keys.
+func parseAggregate(s string) ([]Property, error) {
+	var out []Property
+	seen := map[string]bool{}
+	for _, raw := range strings.Split(s, ",") {
+		item := strings.TrimSpace(raw)
+		if item == "" {
+			continue
+		}
+		p, ok := propertyByLower[strings.ToLower(item)]
+		if !ok {
+			name, isLabel := strings.CutPrefix(item, "label:")
+			name = strings.TrimSpace(name)
+			if !isLabel || name == "" {
+				return nil, badParam("error parsing aggregate by invalid cloud cost property: " + item)
+			}
+			p = Property{Name: "label:" + name, Dim: cost.TagDimension(name), Label: name}
+		}
+		if !seen[p.Name] {
+			seen[p.Name] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		for _, n := range defaultAggregate {
+			out = append(out, propertyByLower[strings.ToLower(n)])
+		}
+	}
+	return out, nil
+}
+
+// parseAccumulate reads accumulate case-insensitively (§3.3): absent,
+// false and unknown values give daily sets, as in OpenCost. hour is
+// refused because cloud costs are daily; quarter is implemented.
+func parseAccumulate(s string) (Accumulate, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return AccumulateAll, nil
+	case "week":
+		return AccumulateWeek, nil
+	case "month":
+		return AccumulateMonth, nil
+	case "quarter":
+		return AccumulateQuarter, nil
+	case "hour":
+		return "", badParam("invalid accumulate parameter: hour: cloud costs are daily; use day, week, month, quarter or true")
+	}
+	return AccumulateDay, nil
+}
+
+func intParam(v url.Values, name string) (int, error) {
+	s := v.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 {
+		return 0, badParam(fmt.Sprintf("invalid value for %s %s", name, s))
+	}
+	return n, nil
+}
+
+// steps splits w (whole days) into the windows of the sets of acc: days,
+// weeks starting on Sunday, calendar months or quarters, the first and
+// last possibly partial; or w itself for AccumulateAll.
+func steps(w cost.Window, acc Accumulate) ([]cost.Window, error) {
+	if !w.End.After(w.Start) {
+		return nil, nil
+	}
+	if acc == AccumulateAll {
+		return []cost.Window{w}, nil
+	}
+	var out []cost.Window
+	for s := w.Start; s.Before(w.End); {
+		if len(out) == maxSets {
+			return nil, badParam(fmt.Sprintf("invalid window parameter: %s gives more than %d sets with accumulate=%s; use a shorter window or a longer accumulate", w, maxSets, acc))
+		}
+		e := nextBoundary(s, acc)
+		if e.After(w.End) {
+			e = w.End
+		}
+		out = append(out, cost.Window{Start: s, End: e})
+		s = e
+	}
+	return out, nil
+}
+
+// nextBoundary returns the start of the step after the one holding t, a
+// UTC midnight.
+func nextBoundary(t time.Time, acc Accumulate) time.Time {
+	switch acc {
+	case AccumulateWeek:
+		return t.AddDate(0, 0, 7-int(t.Weekday()))
+	case AccumulateMonth:
+		return cost.MonthStart(t).AddDate(0, 1, 0)
+	case AccumulateQuarter:
+		q := time.Date(t.Year(), (t.Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC)
+		return q.AddDate(0, 3, 0)
+	}
+	return t.AddDate(0, 0, 1)
+}
+
+// query returns the engine query of r at step: the five metrics in
+// Kubecost's order (see metrics), grouped by the aggregate dimensions.
+//
+// Totals are in USD (query.Query.USD): Kubecost has no currency field and
+// adds every item of a key into one number, so amounts must share one
+// currency. Items whose USD amount the bill does not give are left out
+// by the store rather than added in another currency.
+func (r Request) query(step query.Step) query.Query {
+	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true}
+	for _, p := range r.Aggregate {
+		q.GroupBy = append(q.GroupBy, p.Dim)
+	}
+	for _, m := range metrics {
+		q.Metrics = append(q.Metrics, m.metric)
+	}
+	return q
+}
+
+// ViewRequest is a parsed view request: the cloud cost request plus the
+// view parameters (§8). Offset and Limit page the table rows.
+type ViewRequest struct {
+	Request
+	// Metric is the index in metrics of costMetric.
+	Metric int
+	// SortBy is "name", "cost" or "kubernetesPercent"; Ascending its order.
+	SortBy    string
+	Ascending bool
+	// CSV is true for format=csv.
+	CSV bool
+}
+
+// ParseViewRequest reads the parameters of the /model/cloudCost/view
+// endpoints relative to now.
+func ParseViewRequest(v url.Values, now time.Time) (ViewRequest, error) {
+	r, err := ParseCloudCostRequest(v, now)
+	vr := ViewRequest{Request: r, SortBy: "cost"}
+	if err != nil {
+		return vr, err
+	}
+	vr.Metric = defaultMetric
+	if s := v.Get("costMetric"); s != "" {
+		if vr.Metric = metricIndex(s); vr.Metric < 0 {
+			return vr, badParam(fmt.Sprintf("error parsing 'costMetric': failed to parse a valid CostMetricName from '%s'", s))
+		}
+	}
+	switch s := v.Get("sortBy"); strings.ToLower(s) {
+	case "", "cost":
+	case "name":
+		vr.SortBy = "name"
+	case "kubernetespercent":
+		vr.SortBy = "kubernetesPercent"
+	default:
+		return vr, badParam(fmt.Sprintf("error parsing 'sortBy': failed to parse a valid SortField from '%s'", s))
+	}
+	switch s := v.Get("sortByOrder"); strings.ToLower(s) {
+	case "", "desc":
+	case "asc":
+		vr.Ascending = true
+	default:
+		return vr, badParam(fmt.Sprintf("error parsing 'sortByOrder': failed to parse a valid SortDirection from '%s'", s))
+	}
+	switch s := v.Get("format"); strings.ToLower(s) {
+	case "", "json":
+	case "csv":
+		vr.CSV = true
+	default:
+		return vr, badParam(fmt.Sprintf("invalid value for format %s (want json or csv)", s))
+	}
+	return vr, nil
+}

@@ -1,0 +1,209 @@
+package kubecost
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/tenant"
+)
+
+// TestTotalsExact checks, for every accumulate and several aggregations,
+// that the costs of all items of all sets add up exactly to the native
+// engine's total and to a sum computed here from the loaded items, per
+// metric; and that the totals view says the same.
+func TestTotalsExact(t *testing.T) {
+	srv, eng := newServer(t, nil)
+	const window = "2024-03-01T00:00:00Z,2024-05-01T00:00:00Z"
+
+	var want [numMetrics]decimal.Decimal
+	for _, li := range testItems() {
+		for i, m := range metrics {
+			want[i] = want[i].Add(li.Cost[m.metric])
+		}
+	}
+	q := query.Query{Window: win(d(3, 1), d(5, 1)), USD: true}
+	for _, m := range metrics {
+		q.Metrics = append(q.Metrics, m.metric)
+	}
+	res, err := eng.Query(tenant.WithPrincipal(context.Background(), tenant.NoAuth), q)
+	if err != nil || len(res.Rows) != 1 {
+		t.Fatalf("native engine total: %v, %+v", err, res)
+	}
+	for i, m := range metrics {
+		if !res.Rows[0].Values[i].Equal(want[i]) {
+			t.Fatalf("%s: engine %s, items %s", m.name, res.Rows[0].Values[i], want[i])
+		}
+	}
+
+	type metricJSON struct{ Cost json.Number }
+	for _, acc := range []string{"", "true", "week", "month", "quarter"} {
+		for _, agg := range []string{"", "service", "label:team", "provider,accountID"} {
+			path := fmt.Sprintf("/model/cloudCost?window=%s&accumulate=%s&aggregate=%s", window, acc, url.QueryEscape(agg))
+			_, _, body := get(t, srv, path)
+			var out struct {
+				Data struct {
+					Sets []struct {
+						CloudCosts map[string]struct {
+							ListCost, NetCost, AmortizedNetCost, InvoicedCost, AmortizedCost metricJSON
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(body, &out); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			var got [numMetrics]decimal.Decimal
+			for _, s := range out.Data.Sets {
+				for _, cc := range s.CloudCosts {
+					for i, m := range []metricJSON{cc.ListCost, cc.NetCost, cc.AmortizedNetCost, cc.InvoicedCost, cc.AmortizedCost} {
+						got[i] = got[i].Add(decimal.RequireFromString(m.Cost.String()))
+					}
+				}
+			}
+			for i, m := range metrics {
+				if !got[i].Equal(want[i]) {
+					t.Errorf("%s: %s sums to %s, want %s", path, m.name, got[i], want[i])
+				}
+			}
+		}
+	}
+	for i, m := range metrics {
+		_, _, body := get(t, srv, "/model/cloudCost/view/totals?window="+window+"&costMetric="+m.name)
+		var out struct {
+			Data struct{ Combined struct{ Cost json.Number } }
+		}
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatal(err)
+		}
+		if got := decimal.RequireFromString(out.Data.Combined.Cost.String()); !got.Equal(want[i]) {
+			t.Errorf("totals view %s = %s, want %s", m.name, got, want[i])
+		}
+	}
+}
+
+// fakeEngine answers every query with fixed rows and keeps the query.
+type fakeEngine struct {
+	rows []query.Row
+	got  query.Query
+}
+
+func (f *fakeEngine) Query(_ context.Context, q query.Query) (*query.Result, error) {
+	f.got = q
+	return &query.Result{Query: q, Rows: f.rows, Total: len(f.rows)}, nil
+}
+
+// row is a daily row of the fake engine whose five metrics are all v.
+func row(day int, v string, keys ...string) query.Row {
+	r := query.Row{Start: d(4, day), End: d(4, day+1), Keys: keys, Currency: "USD", Items: 1}
+	for range numMetrics {
+		r.Values = append(r.Values, decimal.RequireFromString(v))
+		r.Kubernetes = append(r.Kubernetes, decimal.Zero)
+	}
+	return r
+}
+
+func serveFake(t *testing.T, rows []query.Row, path string) (*fakeEngine, []byte) {
+	t.Helper()
+	fe := &fakeEngine{rows: rows}
+	api := New(fe, nil, nil)
+	api.now = func() time.Time { return now }
+	mux := http.NewServeMux()
+	api.Register(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+	}
+	return fe, rec.Body.Bytes()
+}
+
+// TestGraphOther checks the top-ten rule of the graph view at its edges:
+// ten items are shown as they are; from eleven on, the ninth largest is
+// followed by "Other" holding the rest.
+func TestGraphOther(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{
+		{10, "k10:10 k09:9 k08:8 k07:7 k06:6 k05:5 k04:4 k03:3 k02:2 k01:1"},
+		{11, "k11:11 k10:10 k09:9 k08:8 k07:7 k06:6 k05:5 k04:4 k03:3 Other:3"},
+		{12, "k12:12 k11:11 k10:10 k09:9 k08:8 k07:7 k06:6 k05:5 k04:4 Other:6"},
+	}
+	for _, tc := range tests {
+		var rows []query.Row
+		for i := 1; i <= tc.n; i++ {
+			rows = append(rows, row(24, fmt.Sprint(i), fmt.Sprintf("k%02d", i)))
+		}
+		_, body := serveFake(t, rows, "/model/cloudCost/view/graph?window=today&aggregate=service")
+		var out struct {
+			Data []struct {
+				Items []struct {
+					Name  string
+					Value json.Number
+				}
+			}
+		}
+		if err := json.Unmarshal(body, &out); err != nil || len(out.Data) != 1 {
+			t.Fatalf("n=%d: %v %s", tc.n, err, body)
+		}
+		got := ""
+		for i, it := range out.Data[0].Items {
+			if i > 0 {
+				got += " "
+			}
+			got += it.Name + ":" + it.Value.String()
+		}
+		if got != tc.want {
+			t.Errorf("n=%d: got %s, want %s", tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestCollect checks what the dialect asks the engine and how it folds the
+// rows: stored provider names that Kubecost shows alike are one key, and
+// an item's window covers its member days.
+func TestCollect(t *testing.T) {
+	rows := []query.Row{
+		row(22, "1.5", "Microsoft", "sub-1"),
+		row(23, "2", "Azure", "sub-1"),
+		row(23, "4", "Google Cloud", ""),
+	}
+	fe, body := serveFake(t, rows, "/model/cloudCost?window=week&aggregate=provider,accountID&accumulate=true")
+	q := fe.got
+	if !q.USD || q.Step != query.StepDay || q.Window != win(d(4, 21), d(4, 25)) ||
+		fmt.Sprint(q.GroupBy) != "[provider subAccountId]" || fmt.Sprint(q.Metrics) != "[list net amortizedNet billed amortized]" {
+		t.Fatalf("engine query = %+v", q)
+	}
+	var out struct {
+		Data struct {
+			Sets []struct {
+				CloudCosts map[string]struct {
+					Window       windowJSON
+					InvoicedCost struct{ Cost json.Number }
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &out); err != nil || len(out.Data.Sets) != 1 {
+		t.Fatalf("%v %s", err, body)
+	}
+	got := map[string]string{}
+	for k, cc := range out.Data.Sets[0].CloudCosts {
+		got[k] = cc.InvoicedCost.Cost.String() + " " + cc.Window.Start[:10] + " " + cc.Window.End[:10]
+	}
+	want := map[string]string{
+		"Azure/sub-1":         "3.5 2024-04-22 2024-04-24",
+		"GCP/__unallocated__": "4 2024-04-23 2024-04-24",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("items = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,395 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/ingest"
+	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/source"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// Runner mirrors and ingests the configured sources. Runs of different
+// sources queue for one import slot: two imports at once would only
+// share two cores and double the memory.
+type Runner struct {
+	store store.Store
+	repo  Repo
+	cache string
+	log   *slog.Logger
+	now   func() time.Time
+
+	slot chan struct{} // one import at a time
+	wake chan struct{}
+
+	mu      sync.Mutex
+	sources map[string]*entry
+}
+
+type entry struct {
+	spec    Spec
+	refresh time.Duration
+	status  SourceStatus
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the current run ends
+}
+
+// New returns a runner over st that mirrors sources under cacheDir and
+// keeps API-added sources in repo (nil: not persisted). Sources of the
+// configuration file come in cfg.
+func New(ctx context.Context, st store.Store, repo Repo, cfg Config, log *slog.Logger) (*Runner, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now,
+		slot: make(chan struct{}, 1), wake: make(chan struct{}, 1), sources: map[string]*entry{}}
+	if r.cache == "" {
+		r.cache = filepath.Join(os.TempDir(), "tally-sources")
+	}
+	specs := slices.Clone(cfg.Sources)
+	if repo != nil {
+		saved, err := repo.LoadSources(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading sources: %w", err)
+		}
+		for _, s := range saved {
+			if slices.ContainsFunc(specs, func(f Spec) bool { return f.Name == s.Name }) {
+				log.Warn("source in both the configuration file and the database; the file wins", "source", s.Name)
+				continue
+			}
+			specs = append(specs, s)
+		}
+	}
+	for _, s := range specs {
+		if err := r.add(s); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *Runner) add(s Spec) error {
+	refresh, err := s.Validate()
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.sources[s.Name]; ok {
+		return fmt.Errorf("%w: source %s already exists", ErrInvalid, s.Name)
+	}
+	now := r.now().UTC()
+	r.sources[s.Name] = &entry{spec: s, refresh: refresh, status: SourceStatus{
+		Key: s.Name, Source: s.Location.Sanitized()["url"], Provider: s.Provider, Valid: true, Created: now,
+		NextRun: now, RefreshRate: refresh, ConnectionStatus: NoConnection, Config: s.Location.Sanitized(),
+	}}
+	return nil
+}
+
+// Add configures a new source (the API's POST), saves it and schedules
+// its first run.
+func (r *Runner) Add(ctx context.Context, s Spec) error {
+	s.FromFile = false
+	if err := r.add(s); err != nil {
+		return err
+	}
+	if r.repo != nil {
+		if err := r.repo.SaveSource(ctx, s); err != nil {
+			r.mu.Lock()
+			delete(r.sources, s.Name)
+			r.mu.Unlock()
+			return err
+		}
+	}
+	r.poke()
+	return nil
+}
+
+// Remove stops and forgets a source added through the API. Its snapshots
+// stay: removing where bills come from does not delete the bills.
+func (r *Runner) Remove(ctx context.Context, name string) error {
+	r.mu.Lock()
+	e, ok := r.sources[name]
+	if ok && e.spec.FromFile {
+		r.mu.Unlock()
+		return fmt.Errorf("%w: source %s comes from the configuration file; change it there", ErrInvalid, name)
+	}
+	r.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("source %s: %w", name, ErrUnknownSource)
+	}
+	r.stop(e)
+	if r.repo != nil {
+		if err := r.repo.DeleteSource(ctx, name); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	delete(r.sources, name)
+	r.mu.Unlock()
+	return nil
+}
+
+// Specs lists the configured sources by name.
+func (r *Runner) Specs() []Spec {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Spec, 0, len(r.sources))
+	for _, k := range slices.Sorted(maps.Keys(r.sources)) {
+		out = append(out, r.sources[k].spec)
+	}
+	return out
+}
+
+// Status reports every source, by name.
+func (r *Runner) Status() []SourceStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]SourceStatus, 0, len(r.sources))
+	for _, k := range slices.Sorted(maps.Keys(r.sources)) {
+		st := r.sources[k].status
+		st.Config = maps.Clone(st.Config)
+		out = append(out, st)
+	}
+	return out
+}
+
+// Rebuild re-reads every period of one source (key) or of all (key ""),
+// in the background; a run in progress for a source is cancelled first.
+func (r *Runner) Rebuild(key string) error { return r.start(key, cost.Window{}) }
+
+// Repair re-reads the billing periods overlapping w, in the background.
+func (r *Runner) Repair(w cost.Window, key string) error {
+	if !w.End.After(w.Start) {
+		return fmt.Errorf("%w: empty repair window", cost.ErrInvalid)
+	}
+	return r.start(key, w)
+}
+
+func (r *Runner) start(key string, w cost.Window) error {
+	r.mu.Lock()
+	var targets []*entry
+	if key == "" {
+		for _, e := range r.sources {
+			targets = append(targets, e)
+		}
+	} else if e, ok := r.sources[key]; ok {
+		targets = append(targets, e)
+	}
+	r.mu.Unlock()
+	if key != "" && len(targets) == 0 {
+		return fmt.Errorf("source %q: %w", key, ErrUnknownSource)
+	}
+	for _, e := range targets {
+		r.stop(e)
+		r.launch(e, w)
+	}
+	return nil
+}
+
+// stop cancels e's run, if any, and waits for it to end.
+func (r *Runner) stop(e *entry) {
+	r.mu.Lock()
+	cancel, done := e.cancel, e.done
+	r.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+func (r *Runner) launch(e *entry, w cost.Window) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	r.mu.Lock()
+	e.cancel, e.done = cancel, done
+	e.status.Active, e.status.Progress, e.status.Files, e.status.Rows = true, 0, 0, 0
+	r.mu.Unlock()
+	go func() {
+		defer close(done)
+		defer cancel()
+		err := r.run(ctx, e, w)
+		r.finish(e, err)
+	}()
+}
+
+// scheduledWindow is what a scheduled refresh re-reads: the previous
+// month and the month to date, as bills of both are still restated.
+func scheduledWindow(now time.Time) cost.Window {
+	this := cost.MonthStart(now.UTC())
+	return cost.Window{Start: this.AddDate(0, -1, 0), End: this.AddDate(0, 1, 0)}
+}
+
+// Run refreshes sources on their schedule until ctx ends, then cancels
+// every run and waits for them.
+func (r *Runner) Run(ctx context.Context) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		r.mu.Lock()
+		now := r.now()
+		var due []*entry
+		for _, e := range r.sources {
+			if !e.status.Active && !now.Before(e.status.NextRun) {
+				due = append(due, e)
+			}
+		}
+		r.mu.Unlock()
+		for _, e := range due {
+			w := scheduledWindow(now)
+			if r.coverage(e.spec.Name).Start.IsZero() {
+				// A source without data yet is read whole, as OpenCost
+				// builds history on its first start.
+				w = cost.Window{}
+			}
+			r.launch(e, w)
+		}
+		select {
+		case <-ctx.Done():
+			r.mu.Lock()
+			entries := slices.Collect(maps.Values(r.sources))
+			r.mu.Unlock()
+			for _, e := range entries {
+				r.stop(e)
+			}
+			return
+		case <-tick.C:
+		case <-r.wake:
+		}
+	}
+}
+
+func (r *Runner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run mirrors the source and ingests the periods of w.
+func (r *Runner) run(ctx context.Context, e *entry, w cost.Window) error {
+	select {
+	case r.slot <- struct{}{}:
+		defer func() { <-r.slot }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	spec := e.spec
+	src, err := source.Open(ctx, spec.Location)
+	if err != nil {
+		return err
+	}
+	defer source.Close(src)
+	dir := filepath.Join(r.cache, spec.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := source.Mirror(ctx, src, dir, func(done, total int64) {
+		if total > 0 {
+			r.progress(e, 0.5*float64(done)/float64(total), 0)
+		}
+	}); err != nil {
+		return err
+	}
+	sum, err := ingest.Run(ctx, r.store, []string{dir}, ingest.Options{Source: spec.Name, Provider: spec.Provider,
+		Format: tabular.Format(spec.Format), Periods: w, Progress: &progress{r: r, e: e}, Logger: r.log})
+	if sum != nil {
+		r.mu.Lock()
+		e.status.Files, e.status.Rows = len(sum.Files), sum.Rows
+		r.mu.Unlock()
+	}
+	return err
+}
+
+func (r *Runner) progress(e *entry, p float64, rows int64) {
+	r.mu.Lock()
+	e.status.Progress = p
+	if rows > 0 {
+		e.status.Rows = rows
+	}
+	r.mu.Unlock()
+}
+
+// progress adapts ingest progress to the second half of a run.
+type progress struct {
+	r     *Runner
+	e     *entry
+	total int64
+}
+
+func (p *progress) Begin(total int64) { p.total = total }
+func (p *progress) Advance(rows, bytes int64) {
+	if p.total > 0 {
+		p.r.progress(p.e, 0.5+0.5*float64(bytes)/float64(p.total), rows)
+	}
+}
+func (p *progress) End() {}
+
+// finish records the outcome of a run in the source's status.
+func (r *Runner) finish(e *entry, err error) {
+	coverage := r.coverage(e.spec.Name)
+	now := r.now().UTC()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e.cancel = nil
+	st := &e.status
+	st.Active, st.LastRun, st.NextRun, st.Coverage = false, now, now.Add(e.refresh), coverage
+	switch {
+	case err == nil:
+		st.Runs++
+		st.Progress, st.LastError, st.ConnectionStatus = 1, "", ConnectionSuccessful
+	case errors.Is(err, context.Canceled):
+		st.LastError = "cancelled"
+		return
+	case errors.Is(err, source.ErrInvalidConfig):
+		st.Valid, st.ConnectionStatus = false, InvalidConfiguration
+	case errors.Is(err, source.ErrNotFound), errors.Is(err, ingest.ErrNoFiles):
+		st.ConnectionStatus = DataMissing
+	case errors.Is(err, source.ErrConnection):
+		st.ConnectionStatus = FailedConnection
+	default:
+		var pe *tabular.ParseError
+		if errors.As(err, &pe) || errors.Is(err, tabular.ErrUnknownLayout) || errors.Is(err, cost.ErrInvalid) {
+			st.ConnectionStatus = ParseError
+		} else {
+			st.ConnectionStatus = FailedConnection
+		}
+	}
+	if err != nil {
+		st.Runs++
+		st.LastError = err.Error()
+		r.log.Error("source run failed", "source", e.spec.Name, "err", err)
+	}
+}
+
+// coverage is the range of billing periods of the source's complete
+// snapshots.
+func (r *Runner) coverage(name string) cost.Window {
+	snaps, err := r.store.Snapshots(context.Background(), store.SnapshotFilter{Source: name, Status: store.StatusComplete})
+	if err != nil {
+		return cost.Window{}
+	}
+	var w cost.Window
+	for _, s := range snaps {
+		if s.BillingPeriodStart.IsZero() {
+			continue
+		}
+		if w.Start.IsZero() || s.BillingPeriodStart.Before(w.Start) {
+			w.Start = s.BillingPeriodStart
+		}
+		if s.BillingPeriodEnd.After(w.End) {
+			w.End = s.BillingPeriodEnd
+		}
+	}
+	return w
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/tally-cost/tally/internal/source"
+)
+
+// ErrInvalid marks a source specification that cannot work.
+var ErrInvalid = errors.New("invalid source")
+
+// DefaultRefresh is how often a source is re-read when its spec does not
+// say: OpenCost's refresh rate.
+const DefaultRefresh = 6 * time.Hour
+
+// Spec configures one source: where its exports are, which provider's
+// format they are in, and how often to refresh it.
+type Spec struct {
+	// Name is the snapshots' source name and the ETL endpoints' key.
+	Name     string        `json:"name"`
+	Provider string        `json:"provider"`
+	Format   string        `json:"format,omitempty"`
+	Location source.Config `json:"location"`
+	// Refresh is a Go duration ("6h", "30m"); empty means DefaultRefresh.
+	Refresh string `json:"refresh,omitempty"`
+	// FromFile marks sources of the configuration file, which the API
+	// cannot change.
+	FromFile bool `json:"-"`
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Validate checks the spec and returns its refresh period.
+func (s Spec) Validate() (time.Duration, error) {
+	if !nameRE.MatchString(s.Name) {
+		return 0, fmt.Errorf("%w: name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalid, s.Name)
+	}
+	switch s.Provider {
+	case "aws", "azure", "gcp", "focus":
+	default:
+		return 0, fmt.Errorf("%w: source %s: provider %q is not aws, azure, gcp or focus", ErrInvalid, s.Name, s.Provider)
+	}
+	switch s.Format {
+	case "", "auto", "csv", "parquet", "jsonl":
+	default:
+		return 0, fmt.Errorf("%w: source %s: format %q is not auto, csv, parquet or jsonl", ErrInvalid, s.Name, s.Format)
+	}
+	if err := s.Location.Validate(); err != nil {
+		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
+	}
+	refresh := DefaultRefresh
+	if s.Refresh != "" {
+		d, err := time.ParseDuration(s.Refresh)
+		if err != nil || d < time.Minute {
+			return 0, fmt.Errorf("%w: source %s: refresh %q is not a duration of at least 1m", ErrInvalid, s.Name, s.Refresh)
+		}
+		refresh = d
+	}
+	return refresh, nil
+}
+
+// Config is the pipeline part of Tally's configuration file.
+type Config struct {
+	// CacheDir holds the local mirror of every source; empty means a
+	// folder beside the database.
+	CacheDir string `json:"cacheDir,omitempty"`
+	Sources  []Spec `json:"sources"`
+}
+
+// LoadConfig reads a JSON configuration file. Unknown fields are errors,
+// so that a misspelt option never silently does nothing.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	f, err := os.Open(path)
+	if err != nil {
+		return c, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("reading %s: %w", path, err)
+	}
+	seen := map[string]bool{}
+	for i := range c.Sources {
+		c.Sources[i].FromFile = true
+		if _, err := c.Sources[i].Validate(); err != nil {
+			return c, fmt.Errorf("%s: %w", path, err)
+		}
+		if seen[c.Sources[i].Name] {
+			return c, fmt.Errorf("%s: %w: source %s is configured twice", path, ErrInvalid, c.Sources[i].Name)
+		}
+		seen[c.Sources[i].Name] = true
+	}
+	return c, nil
+}
+
+// Repo persists the sources added through the API.
+type Repo interface {
+	LoadSources(ctx context.Context) ([]Spec, error)
+	SaveSource(ctx context.Context, s Spec) error
+	DeleteSource(ctx context.Context, name string) error
+}

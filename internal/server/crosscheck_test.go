@@ -1,0 +1,173 @@
+package server
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tally-cost/tally/internal/ingest"
+	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/tenant"
+)
+
+// sharedTestdata returns <module root>/../shared/testdata.
+func sharedTestdata(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "testdata")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// rawUnblended sums the unblended cost column of a CUR file with
+// math/big, independently of Tally's readers.
+func rawUnblended(t *testing.T, path string) *big.Rat {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for i, h := range header {
+		if h == "lineItem/UnblendedCost" || h == "line_item_unblended_cost" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("%s: no unblended cost column", path)
+	}
+	sum := new(big.Rat)
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return sum
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if col < len(rec) && rec[col] != "" {
+			v, ok := new(big.Rat).SetString(rec[col])
+			if !ok {
+				t.Fatalf("%s: cost %q", path, rec[col])
+			}
+			sum.Add(sum, v)
+		}
+	}
+}
+
+// TestDialectsAgree ingests real CUR exports and checks that the billed
+// (invoiced) total is the same, to the last digit, through the Kubecost
+// API, the native API, hand-written SQL over the raw table, and a sum
+// over the raw files.
+func TestDialectsAgree(t *testing.T) {
+	ctx := context.Background()
+	st, err := duckdb.Open(ctx, "", duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := new(big.Rat)
+	for _, name := range []string{"cur-legacy-slash-columns.csv", "cur-snake-case-columns.csv"} {
+		path := filepath.Join(sharedTestdata(t), "aws", name)
+		if _, err := ingest.Run(ctx, st, []string{path}, ingest.Options{Source: name, Provider: "aws"}); err != nil {
+			t.Fatal(err)
+		}
+		want.Add(want, rawUnblended(t, path))
+	}
+	tenants, err := tenant.Open(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Handler(Config{Store: st, Tenants: tenants, NoAuth: true})
+	window := "2000-01-01T00:00:00Z,2100-01-01T00:00:00Z"
+	getJSON := func(path string, v any) {
+		t.Helper()
+		rec := send(h, http.MethodGet, path, nil, "")
+		if rec.Code != 200 {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		dec := json.NewDecoder(rec.Body)
+		dec.UseNumber() // Kubecost's numbers are exact decimals: keep every digit
+		if err := dec.Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rat := func(s string) *big.Rat {
+		t.Helper()
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatalf("not a number: %q", s)
+		}
+		return r
+	}
+
+	var kc struct {
+		Data struct {
+			Sets []struct {
+				CloudCosts map[string]struct {
+					InvoicedCost struct {
+						Cost json.Number `json:"cost"`
+					} `json:"invoicedCost"`
+				} `json:"cloudCosts"`
+			} `json:"sets"`
+		} `json:"data"`
+	}
+	getJSON("/model/cloudCost?window="+window+"&aggregate=accountID,service&accumulate=true", &kc)
+	kubecost := new(big.Rat)
+	for _, s := range kc.Data.Sets {
+		for _, c := range s.CloudCosts {
+			kubecost.Add(kubecost, rat(c.InvoicedCost.Cost.String()))
+		}
+	}
+
+	var nat struct {
+		Totals []struct {
+			Currency string            `json:"currency"`
+			Costs    map[string]string `json:"costs"`
+		} `json:"totals"`
+	}
+	getJSON("/api/v1/costs?window="+window+"&metric=billed&groupBy=service", &nat)
+	if len(nat.Totals) != 1 || nat.Totals[0].Currency != "USD" {
+		t.Fatalf("native totals %+v, want one USD total", nat.Totals)
+	}
+	native := rat(nat.Totals[0].Costs["billed"])
+
+	var text string
+	if err := st.DB().QueryRowContext(ctx, `SELECT sum(billed_cost)::VARCHAR FROM line_items`).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	sql := rat(strings.TrimSpace(text))
+
+	for name, got := range map[string]*big.Rat{"kubecost": kubecost, "native": native, "raw SQL": sql} {
+		if got.Cmp(want) != 0 {
+			t.Errorf("%s total %s, want %s (the raw files)", name, got.FloatString(24), want.FloatString(24))
+		}
+	}
+	if want.Sign() == 0 {
+		t.Fatal("the raw files sum to zero: the test would prove nothing")
+	}
+}
