@@ -2,39 +2,26 @@ package duckdb
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
-	"math/big"
 	"strings"
-	"sync"
 	"time"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
-	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/store"
 )
 
-// importer streams line items into line_items through one DuckDB
-// appender on its own connection, run by a worker goroutine, so that
-// appending (a cgo call per value) runs beside the reading and mapping of
-// the next rows. One appender is enough: a second was no faster on two
-// cores, and each buffers about 350 MB inside DuckDB (measured on a
-// 1M-row CUR: 768 MB peak with one, 1.1 GB with two). Rows land at once,
-// tagged with snapshots in the loading state, which no query reads;
-// Commit flips the states in one transaction.
+// importer streams line items into line_items through a spool of CSV
+// chunks that DuckDB loads while the next chunk is written (see
+// spool.go). Rows land at once, tagged with snapshots in the loading
+// state, which no query reads; Commit flips the states in one
+// transaction, and Fail deletes the rows.
 type importer struct {
 	s        *Store
 	spec     store.ImportSpec
 	importID int64
 	snaps    map[time.Time]*pending
 	order    []*pending
-	cur      *batch
-	batches  chan *batch
-	free     chan *batch
-	wg       sync.WaitGroup
-	errMu    sync.Mutex
-	err      error // first error of the worker
+	sp       *spool
 	done     bool
 }
 
@@ -42,18 +29,6 @@ type pending struct {
 	id         int64
 	start, end time.Time
 	rows       int64
-}
-
-// rowWidth is the number of values of one line_items row.
-var rowWidth = 2 + len(lineItemColumns) + 2*cost.NumMetrics + 1
-
-// batchRows is the number of rows handed to the worker at once: DuckDB's
-// vector size, so that each batch fills one appender chunk.
-const batchRows = 2048
-
-type batch struct {
-	vals []driver.Value
-	n    int
 }
 
 // BeginImport starts an import into s.
@@ -65,86 +40,15 @@ func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.I
 	if err := s.db.QueryRowContext(ctx, `SELECT nextval('import_ids')`).Scan(&importID); err != nil {
 		return nil, fmt.Errorf("starting import: %w", err)
 	}
-	im := &importer{
-		s: s, spec: spec, importID: importID, snaps: map[time.Time]*pending{},
-		// One batch in the channel, one being appended, one being filled.
-		batches: make(chan *batch, 1),
-		free:    make(chan *batch, 3),
-	}
-	conn, err := s.connector.Connect(ctx)
+	sp, err := s.newSpool(ctx, spec.Source)
 	if err != nil {
 		return nil, fmt.Errorf("starting import: %w", err)
 	}
-	app, err := duckdb.NewAppenderFromConn(conn, "", "line_items")
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("starting import: %w", err)
-	}
-	im.wg.Add(1)
-	go im.work(conn, app)
-	im.cur = im.newBatch()
-	return im, nil
+	return &importer{s: s, spec: spec, importID: importID, snaps: map[time.Time]*pending{}, sp: sp}, nil
 }
 
-func (im *importer) newBatch() *batch {
-	select {
-	case b := <-im.free:
-		b.n = 0
-		return b
-	default:
-		return &batch{vals: make([]driver.Value, batchRows*rowWidth)}
-	}
-}
-
-// work appends batches until the channel closes, then flushes and closes
-// its appender. After a failure it drains without appending.
-func (im *importer) work(conn driver.Conn, app *duckdb.Appender) {
-	defer im.wg.Done()
-	for b := range im.batches {
-		if im.firstErr() == nil {
-			for i := range b.n {
-				if err := app.AppendRow(b.vals[i*rowWidth : (i+1)*rowWidth]...); err != nil {
-					im.setErr(fmt.Errorf("appending line items: %w", err))
-					break
-				}
-			}
-		}
-		clear(b.vals[:b.n*rowWidth]) // drop references for the GC
-		select {
-		case im.free <- b:
-		default:
-		}
-	}
-	if err := app.Close(); err != nil {
-		im.setErr(fmt.Errorf("writing line items: %w", err))
-	}
-	conn.Close()
-}
-
-func (im *importer) setErr(err error) {
-	im.errMu.Lock()
-	if im.err == nil {
-		im.err = err
-	}
-	im.errMu.Unlock()
-}
-
-func (im *importer) firstErr() error {
-	im.errMu.Lock()
-	defer im.errMu.Unlock()
-	return im.err
-}
-
-// stop hands the last rows to the worker and waits for it to flush.
-func (im *importer) stop() error {
-	if im.cur != nil && im.cur.n > 0 {
-		im.batches <- im.cur
-	}
-	im.cur = nil
-	close(im.batches)
-	im.wg.Wait()
-	return im.firstErr()
-}
+// stop loads the rows written so far and waits for the loader.
+func (im *importer) stop() error { return im.sp.close(true) }
 
 func (im *importer) snapshotFor(ctx context.Context, li *cost.LineItem) (*pending, error) {
 	start := li.BillingPeriodStart
@@ -200,7 +104,7 @@ func (im *importer) Append(li *cost.LineItem) error {
 	if im.done {
 		return store.ErrClosed
 	}
-	if err := im.firstErr(); err != nil {
+	if err := im.sp.firstErr(); err != nil {
 		return err
 	}
 	if li.ChargePeriodStart.IsZero() {
@@ -210,100 +114,11 @@ func (im *importer) Append(li *cost.LineItem) error {
 	if err != nil {
 		return err
 	}
-	r := im.cur.vals[im.cur.n*rowWidth : (im.cur.n+1)*rowWidth]
-	r[0], r[1] = p.id, im.spec.Source
-	i := 2
-	for _, c := range lineItemColumns {
-		v := c.get(li)
-		if t, ok := v.(time.Time); ok && t.IsZero() {
-			v = nil
-		}
-		r[i] = v
-		i++
-	}
-	for m := range cost.NumMetrics {
-		d, err := toDecimal(li.Cost[m])
-		if err != nil {
-			clear(r)
-			return fmt.Errorf("%s: %w", cost.Metric(m), err)
-		}
-		r[i] = d
-		i++
-	}
-	usdBill := li.BillingCurrency == "USD"
-	for m := range cost.NumMetrics {
-		if usdBill && li.USD[m].Valid && li.USD[m].Decimal.Equal(li.Cost[m]) {
-			r[i] = nil // see metricColumns
-			i++
-			continue
-		}
-		v, err := nullDecimalValue(li.USD[m])
-		if err != nil {
-			clear(r)
-			return fmt.Errorf("%s in USD: %w", cost.Metric(m), err)
-		}
-		r[i] = v
-		i++
-	}
-	if len(li.Tags) > 0 {
-		tags := make(duckdb.Map, len(li.Tags))
-		for k, v := range li.Tags {
-			tags[k] = v
-		}
-		r[i] = tags
-	} else {
-		r[i] = nil // an absent map reads as no tags
+	if err := im.sp.write(p.id, li); err != nil {
+		return err
 	}
 	p.rows++
-	im.cur.n++
-	if im.cur.n == batchRows {
-		im.batches <- im.cur
-		im.cur = im.newBatch()
-	}
 	return nil
-}
-
-// toDecimal returns the appender value of an amount for a
-// DECIMAL(Precision, Scale) column. The appender stores an integer given
-// for a DECIMAL column as the column's raw scaled value; an int64 takes
-// its fast path, while a duckdb.Decimal goes through big.Int division by
-// 2^64 (a sixth of the appender's time in profiles). Zero, the most common
-// amount, and every value below 9.2e-6 fit an int64 once scaled; the
-// conformance suite's exact sums hold the two paths to the same result.
-func toDecimal(d decimal.Decimal) (driver.Value, error) {
-	if d.IsZero() {
-		return int64(0), nil
-	}
-	v, err := cost.Scaled(d)
-	if err != nil {
-		return nil, err
-	}
-	if v.IsInt64() {
-		return v.Int64(), nil
-	}
-	return duckdb.Decimal{Width: cost.Precision, Scale: cost.Scale, Value: v}, nil
-}
-
-func nullDecimalValue(d decimal.NullDecimal) (driver.Value, error) {
-	if !d.Valid {
-		return nil, nil
-	}
-	return toDecimal(d.Decimal)
-}
-
-// quantityValue is the appender value of an optional usage quantity,
-// rounded half-even to cost.QuantityScale: quantities are not money, and
-// ParseQuantity has already bounded their size.
-func quantityValue(d decimal.NullDecimal) any {
-	if !d.Valid {
-		return nil
-	}
-	v := d.Decimal.RoundBank(cost.QuantityScale)
-	coef := v.Coefficient()
-	if shift := int(v.Exponent()) + cost.QuantityScale; shift > 0 {
-		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
-	}
-	return duckdb.Decimal{Width: cost.Precision, Scale: cost.QuantityScale, Value: coef}
 }
 
 // Commit makes the import visible atomically.
@@ -394,7 +209,7 @@ func (im *importer) Fail(ctx context.Context, cause error) error {
 		return store.ErrClosed
 	}
 	im.done = true
-	im.stop() // its error is the cause's consequence or irrelevant now
+	im.sp.close(false) // its error is the cause's consequence or irrelevant now
 	return im.fail(ctx, cause)
 }
 

@@ -3,6 +3,9 @@ package duckdb
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tally-cost/tally/internal/cost"
 )
@@ -61,59 +64,65 @@ var dimColumns = map[cost.Dimension]string{
 }
 
 // lineItemColumns lists the line_items columns after snapshot_id and
-// source, in appender order, with how to read each from a line item.
-// Keeping name, type and value together means the table, the appender
-// and the rollup cannot drift apart.
-var lineItemColumns = []struct {
+// source, in spool order, with how to read each from a line item.
+// Keeping name, type and value together means the table, the spool file
+// and the rollup cannot drift apart. Exactly one getter is set, typed so
+// that writing a row boxes no value.
+var lineItemColumns = []column{
+	{name: "provider_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ProviderName }},
+	{name: "publisher_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.PublisherName }},
+	{name: "invoice_issuer_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.InvoiceIssuerName }},
+	{name: "invoice_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.InvoiceID }},
+	{name: "billing_account_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.BillingAccountID }},
+	{name: "billing_account_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.BillingAccountName }},
+	{name: "sub_account_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.SubAccountID }},
+	{name: "sub_account_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.SubAccountName }},
+	{name: "billing_currency", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.BillingCurrency }},
+	{name: "billing_period_start", typ: "TIMESTAMP", time: func(li *cost.LineItem) time.Time { return li.BillingPeriodStart }},
+	{name: "billing_period_end", typ: "TIMESTAMP", time: func(li *cost.LineItem) time.Time { return li.BillingPeriodEnd }},
+	{name: "charge_period_start", typ: "TIMESTAMP", time: func(li *cost.LineItem) time.Time { return li.ChargePeriodStart }},
+	{name: "charge_period_end", typ: "TIMESTAMP", time: func(li *cost.LineItem) time.Time { return li.ChargePeriodEnd }},
+	{name: "charge_category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ChargeCategory }},
+	{name: "charge_class", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ChargeClass }},
+	{name: "charge_frequency", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ChargeFrequency }},
+	{name: "charge_description", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ChargeDescription }},
+	{name: "charge_type", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ChargeType }},
+	{name: "service_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ServiceName }},
+	{name: "service_category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ServiceCategory }},
+	{name: "region_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.RegionID }},
+	{name: "region_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.RegionName }},
+	{name: "availability_zone", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.AvailabilityZone }},
+	{name: "resource_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ResourceID }},
+	{name: "resource_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ResourceName }},
+	{name: "resource_type", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ResourceType }},
+	{name: "sku_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.SkuID }},
+	{name: "sku_price_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.SkuPriceID }},
+	{name: "pricing_category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.PricingCategory }},
+	{name: "pricing_unit", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.PricingUnit }},
+	{name: "pricing_quantity", typ: quantity, qty: func(li *cost.LineItem) decimal.NullDecimal { return li.PricingQuantity }},
+	{name: "consumed_unit", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ConsumedUnit }},
+	{name: "consumed_quantity", typ: quantity, qty: func(li *cost.LineItem) decimal.NullDecimal { return li.ConsumedQuantity }},
+	{name: "commitment_discount_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.CommitmentDiscountID }},
+	{name: "commitment_discount_type", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.CommitmentDiscountType }},
+	{name: "commitment_discount_category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.CommitmentDiscountCategory }},
+	{name: "commitment_discount_status", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.CommitmentDiscountStatus }},
+	{name: "usage_type", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.UsageType }},
+	{name: "operation", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.Operation }},
+	{name: "meter_category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.MeterCategory }},
+	{name: "meter_subcategory", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.MeterSubcategory }},
+	{name: "meter_name", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.MeterName }},
+	{name: "resource_group", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ResourceGroup }},
+	{name: "provider_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ProviderID }},
+	{name: "category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.Category }},
+	{name: "kubernetes", typ: "BOOLEAN", flag: func(li *cost.LineItem) bool { return li.Kubernetes }},
+}
+
+type column struct {
 	name, typ string
-	get       func(li *cost.LineItem) any
-}{
-	{"provider_name", "VARCHAR", func(li *cost.LineItem) any { return li.ProviderName }},
-	{"publisher_name", "VARCHAR", func(li *cost.LineItem) any { return li.PublisherName }},
-	{"invoice_issuer_name", "VARCHAR", func(li *cost.LineItem) any { return li.InvoiceIssuerName }},
-	{"invoice_id", "VARCHAR", func(li *cost.LineItem) any { return li.InvoiceID }},
-	{"billing_account_id", "VARCHAR", func(li *cost.LineItem) any { return li.BillingAccountID }},
-	{"billing_account_name", "VARCHAR", func(li *cost.LineItem) any { return li.BillingAccountName }},
-	{"sub_account_id", "VARCHAR", func(li *cost.LineItem) any { return li.SubAccountID }},
-	{"sub_account_name", "VARCHAR", func(li *cost.LineItem) any { return li.SubAccountName }},
-	{"billing_currency", "VARCHAR", func(li *cost.LineItem) any { return li.BillingCurrency }},
-	{"billing_period_start", "TIMESTAMP", func(li *cost.LineItem) any { return li.BillingPeriodStart }},
-	{"billing_period_end", "TIMESTAMP", func(li *cost.LineItem) any { return li.BillingPeriodEnd }},
-	{"charge_period_start", "TIMESTAMP", func(li *cost.LineItem) any { return li.ChargePeriodStart }},
-	{"charge_period_end", "TIMESTAMP", func(li *cost.LineItem) any { return li.ChargePeriodEnd }},
-	{"charge_category", "VARCHAR", func(li *cost.LineItem) any { return li.ChargeCategory }},
-	{"charge_class", "VARCHAR", func(li *cost.LineItem) any { return li.ChargeClass }},
-	{"charge_frequency", "VARCHAR", func(li *cost.LineItem) any { return li.ChargeFrequency }},
-	{"charge_description", "VARCHAR", func(li *cost.LineItem) any { return li.ChargeDescription }},
-	{"charge_type", "VARCHAR", func(li *cost.LineItem) any { return li.ChargeType }},
-	{"service_name", "VARCHAR", func(li *cost.LineItem) any { return li.ServiceName }},
-	{"service_category", "VARCHAR", func(li *cost.LineItem) any { return li.ServiceCategory }},
-	{"region_id", "VARCHAR", func(li *cost.LineItem) any { return li.RegionID }},
-	{"region_name", "VARCHAR", func(li *cost.LineItem) any { return li.RegionName }},
-	{"availability_zone", "VARCHAR", func(li *cost.LineItem) any { return li.AvailabilityZone }},
-	{"resource_id", "VARCHAR", func(li *cost.LineItem) any { return li.ResourceID }},
-	{"resource_name", "VARCHAR", func(li *cost.LineItem) any { return li.ResourceName }},
-	{"resource_type", "VARCHAR", func(li *cost.LineItem) any { return li.ResourceType }},
-	{"sku_id", "VARCHAR", func(li *cost.LineItem) any { return li.SkuID }},
-	{"sku_price_id", "VARCHAR", func(li *cost.LineItem) any { return li.SkuPriceID }},
-	{"pricing_category", "VARCHAR", func(li *cost.LineItem) any { return li.PricingCategory }},
-	{"pricing_unit", "VARCHAR", func(li *cost.LineItem) any { return li.PricingUnit }},
-	{"pricing_quantity", quantity, func(li *cost.LineItem) any { return quantityValue(li.PricingQuantity) }},
-	{"consumed_unit", "VARCHAR", func(li *cost.LineItem) any { return li.ConsumedUnit }},
-	{"consumed_quantity", quantity, func(li *cost.LineItem) any { return quantityValue(li.ConsumedQuantity) }},
-	{"commitment_discount_id", "VARCHAR", func(li *cost.LineItem) any { return li.CommitmentDiscountID }},
-	{"commitment_discount_type", "VARCHAR", func(li *cost.LineItem) any { return li.CommitmentDiscountType }},
-	{"commitment_discount_category", "VARCHAR", func(li *cost.LineItem) any { return li.CommitmentDiscountCategory }},
-	{"commitment_discount_status", "VARCHAR", func(li *cost.LineItem) any { return li.CommitmentDiscountStatus }},
-	{"usage_type", "VARCHAR", func(li *cost.LineItem) any { return li.UsageType }},
-	{"operation", "VARCHAR", func(li *cost.LineItem) any { return li.Operation }},
-	{"meter_category", "VARCHAR", func(li *cost.LineItem) any { return li.MeterCategory }},
-	{"meter_subcategory", "VARCHAR", func(li *cost.LineItem) any { return li.MeterSubcategory }},
-	{"meter_name", "VARCHAR", func(li *cost.LineItem) any { return li.MeterName }},
-	{"resource_group", "VARCHAR", func(li *cost.LineItem) any { return li.ResourceGroup }},
-	{"provider_id", "VARCHAR", func(li *cost.LineItem) any { return li.ProviderID }},
-	{"category", "VARCHAR", func(li *cost.LineItem) any { return li.Category }},
-	{"kubernetes", "BOOLEAN", func(li *cost.LineItem) any { return li.Kubernetes }},
+	text      func(li *cost.LineItem) string
+	time      func(li *cost.LineItem) time.Time
+	qty       func(li *cost.LineItem) decimal.NullDecimal
+	flag      func(li *cost.LineItem) bool
 }
 
 func schemaSQL() []string {

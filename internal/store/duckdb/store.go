@@ -29,6 +29,8 @@ type Store struct {
 	connector *duckdb.Connector
 	db        *sql.DB
 	log       *slog.Logger
+	// spoolDir and spoolPrefix place an import's temporary files.
+	spoolDir, spoolPrefix string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -74,7 +76,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		log = slog.Default()
 	}
 	s := &Store{connector: connector, db: sql.OpenDB(connector), log: log}
+	s.spoolDir, s.spoolPrefix = spoolPlace(path)
 	if !opt.ReadOnly {
+		if err := s.removeStaleSpools(); err != nil {
+			s.log.Warn("removing temporary files of an interrupted import", "err", err)
+		}
 		for _, stmt := range schemaSQL() {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				s.Close()
