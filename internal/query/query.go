@@ -46,6 +46,24 @@ type Scope struct {
 	SubAccounts []string
 }
 
+// Selection chooses the snapshots that answer a query. The zero value
+// reads the visible snapshots: the newest complete import of each
+// (source, billing period).
+type Selection struct {
+	// Day, when set (midnight UTC), answers with the rows charged that day
+	// from, for each sub-account, the newest snapshot (highest id) that
+	// completed and holds rows of that sub-account on that day, even when
+	// a later import superseded it: the Azure billing API's dated rule,
+	// which returns a restated day's latest value and never adds runs.
+	Day time.Time
+	// Snapshots, when set, answers from exactly these snapshots, if they
+	// completed (superseded ones included).
+	Snapshots []int64
+}
+
+// IsZero reports whether s is the default selection.
+func (s Selection) IsZero() bool { return s.Day.IsZero() && len(s.Snapshots) == 0 }
+
 // Query asks for cost totals over a window.
 type Query struct {
 	Window  cost.Window
@@ -56,10 +74,11 @@ type Query struct {
 	Metrics []cost.Metric
 	// USD totals the USD columns instead of billing currency. Rows whose
 	// USD value is unknown are counted in Result.MissingUSD.
-	USD    bool
-	Scope  Scope
-	Limit  int // 0: no limit
-	Offset int
+	USD       bool
+	Scope     Scope
+	Selection Selection
+	Limit     int // 0: no limit
+	Offset    int
 }
 
 // Row is one group of one step bucket. Rows of different billing
@@ -109,6 +128,14 @@ func (q Query) Validate() error {
 	}
 	if q.Limit < 0 || q.Offset < 0 {
 		return fmt.Errorf("%w: limit and offset must not be negative", cost.ErrInvalid)
+	}
+	if d := q.Selection.Day; !d.IsZero() {
+		if !d.Equal(d.UTC().Truncate(24*time.Hour)) {
+			return fmt.Errorf("%w: a dated selection names a day at midnight UTC, not %s", cost.ErrInvalid, d)
+		}
+		if len(q.Selection.Snapshots) > 0 {
+			return fmt.Errorf("%w: select snapshots by day or by id, not both", cost.ErrInvalid)
+		}
 	}
 	return nil
 }

@@ -166,8 +166,9 @@ func buildQuery(q query.Query) (string, []any, error) {
 		missing = "0"
 	}
 	sel = append(sel, items+"::BIGINT", missing+"::BIGINT")
-	args := []any{q.Window.Start.UTC(), q.Window.End.UTC()}
-	where := []string{visible, timeCol + " >= ?", timeCol + " < ?"}
+	where, args := selectionSQL(q, timeCol, nil)
+	args = append(args, q.Window.Start.UTC(), q.Window.End.UTC())
+	where = append(where, timeCol+" >= ?", timeCol+" < ?")
 	if q.Scope.SubAccounts != nil {
 		if len(q.Scope.SubAccounts) == 0 {
 			where = append(where, "false")

@@ -1,0 +1,39 @@
+package duckdb
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// completed are the snapshots whose import finished: the visible ones and
+// those a later import superseded.
+var completed = "snapshot_id IN (SELECT id FROM snapshots WHERE status IN ('" +
+	string(store.StatusComplete) + "', '" + string(store.StatusSuperseded) + "'))"
+
+// selectionSQL returns the conditions that choose the snapshots of q (on
+// line_items or rollup_daily alike: both carry snapshot_id,
+// sub_account_id and a time column), with their arguments.
+func selectionSQL(q query.Query, timeCol string, args []any) ([]string, []any) {
+	sel := q.Selection
+	switch {
+	case !sel.Day.IsZero():
+		// For each sub-account, the newest completed snapshot with rows of
+		// it on that day; the rollup holds exactly that per day.
+		day := sel.Day.UTC()
+		next := day.AddDate(0, 0, 1)
+		cond := "(snapshot_id, sub_account_id) IN (SELECT max(snapshot_id), sub_account_id FROM rollup_daily WHERE day = ? AND " +
+			completed + " GROUP BY sub_account_id)"
+		args = append(args, day, day, next)
+		return []string{cond, timeCol + " >= ?", timeCol + " < ?"}, args
+	case len(sel.Snapshots) > 0:
+		ids := make([]string, len(sel.Snapshots))
+		for i, id := range sel.Snapshots {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		return []string{"snapshot_id IN (" + strings.Join(ids, ", ") + ")", completed}, args
+	}
+	return []string{visible}, args
+}
