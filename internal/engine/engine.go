@@ -53,6 +53,26 @@ func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error
 	return e.store.Query(ctx, q)
 }
 
+// Entries lists the line items of q within the caller's scope, one by
+// one (see store.EntryStore); a store that cannot list them answers
+// ErrNoEntries.
+func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
+	accounts, err := scope(ctx)
+	if err != nil {
+		return 0, err
+	}
+	es, ok := e.store.(store.EntryStore)
+	if !ok {
+		return 0, ErrNoEntries
+	}
+	q.Scope.SubAccounts = tenant.Intersect(q.Scope.SubAccounts, accounts)
+	return es.Entries(ctx, q, fn)
+}
+
+// ErrNoEntries is returned by Entries over a store that keeps no line
+// items one by one.
+var ErrNoEntries = errors.New("engine: the store does not list line items")
+
 // Snapshots lists the snapshots within the caller's scope; for a scoped
 // caller, rows and totals count only its accounts (see
 // store.SnapshotFilter.Scope).

@@ -15,6 +15,12 @@ import (
 type recorder struct {
 	q query.Query
 	f store.SnapshotFilter
+	e store.EntryQuery
+}
+
+func (r *recorder) Entries(_ context.Context, q store.EntryQuery, _ func(*store.Entry) error) (int64, error) {
+	r.e = q
+	return 0, nil
 }
 
 func (r *recorder) Query(_ context.Context, q query.Query) (*query.Result, error) {
@@ -33,6 +39,9 @@ func TestScopeApplied(t *testing.T) {
 	if _, err := e.Query(context.Background(), query.Query{}); !errors.Is(err, ErrNoPrincipal) {
 		t.Fatalf("query without a principal: %v, want ErrNoPrincipal", err)
 	}
+	if _, err := e.Entries(context.Background(), store.EntryQuery{}, nil); !errors.Is(err, ErrNoPrincipal) {
+		t.Fatalf("entries without a principal: %v, want ErrNoPrincipal", err)
+	}
 	if _, err := e.Snapshots(context.Background(), store.SnapshotFilter{}); !errors.Is(err, ErrNoPrincipal) {
 		t.Fatalf("snapshots without a principal: %v, want ErrNoPrincipal", err)
 	}
@@ -49,7 +58,9 @@ func TestScopeApplied(t *testing.T) {
 		ctx := tenant.WithPrincipal(context.Background(), &tenant.Principal{Role: tenant.RoleViewer, Accounts: c.principal})
 		e.Query(ctx, query.Query{Scope: query.Scope{SubAccounts: c.asked}})
 		e.Snapshots(ctx, store.SnapshotFilter{Scope: query.Scope{SubAccounts: c.asked}})
-		if !reflect.DeepEqual(rec.q.Scope.SubAccounts, c.want) || !reflect.DeepEqual(rec.f.Scope.SubAccounts, c.want) {
+		e.Entries(ctx, store.EntryQuery{Scope: query.Scope{SubAccounts: c.asked}}, nil)
+		if !reflect.DeepEqual(rec.q.Scope.SubAccounts, c.want) || !reflect.DeepEqual(rec.f.Scope.SubAccounts, c.want) ||
+			!reflect.DeepEqual(rec.e.Scope.SubAccounts, c.want) {
 			t.Errorf("principal %v asking %v: store got %v / %v, want %v", c.principal, c.asked, rec.q.Scope.SubAccounts, rec.f.Scope.SubAccounts, c.want)
 		}
 	}

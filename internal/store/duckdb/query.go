@@ -170,16 +170,9 @@ func buildQuery(q query.Query) (string, []any, error) {
 	args = append(args, q.Window.Start.UTC(), q.Window.End.UTC())
 	where = append(where, timeCol+" >= ?", timeCol+" < ?")
 	if q.Scope.SubAccounts != nil {
-		if len(q.Scope.SubAccounts) == 0 {
-			where = append(where, "false")
-		} else {
-			ph := make([]string, len(q.Scope.SubAccounts))
-			for i, a := range q.Scope.SubAccounts {
-				ph[i] = "?"
-				args = append(args, a)
-			}
-			where = append(where, "sub_account_id IN ("+strings.Join(ph, ",")+")")
-		}
+		var in string
+		in, args = inList(q.Scope.SubAccounts, args)
+		where = append(where, "sub_account_id IN "+in)
 	}
 	cond, err := compileFilter(q.Filter, &args)
 	if err != nil {

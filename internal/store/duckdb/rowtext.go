@@ -20,12 +20,15 @@ import (
 // straight into DECIMAL without a float in between; timestamps are
 // microseconds since the epoch; tags are one JSON object.
 
-// appendRow appends li, tagged with its snapshot, as one spool line. It
+// appendRow appends li, tagged with its snapshot and its position in the
+// import (line_no, which makes the stored entry's id), as one spool line. It
 // fails without side effects (b is returned unchanged) when an amount
 // cannot be stored exactly.
-func appendRow(b []byte, snapshot int64, li *cost.LineItem) ([]byte, error) {
+func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem) ([]byte, error) {
 	start := len(b)
 	b = strconv.AppendInt(b, snapshot, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, lineNo, 10)
 	var err error
 	for i := range lineItemColumns {
 		c := &lineItemColumns[i]

@@ -127,7 +127,7 @@ type column struct {
 
 func schemaSQL() []string {
 	var li strings.Builder
-	li.WriteString("CREATE TABLE IF NOT EXISTS line_items (\n  snapshot_id BIGINT NOT NULL,\n  source VARCHAR NOT NULL")
+	li.WriteString("CREATE TABLE IF NOT EXISTS line_items (\n  snapshot_id BIGINT NOT NULL,\n  source VARCHAR NOT NULL,\n  line_no BIGINT")
 	for _, c := range lineItemColumns {
 		fmt.Fprintf(&li, ",\n  %s %s", c.name, c.typ)
 	}
@@ -179,6 +179,9 @@ func schemaSQL() []string {
 		// Files made before usd_missing existed: their rows count as
 		// having USD values, which is what their queries assumed.
 		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS usd_missing BIGINT DEFAULT 0`,
+		// The row's position in its import, which makes its entry id;
+		// NULL in files made before it existed (see entryID).
+		`ALTER TABLE line_items ADD COLUMN IF NOT EXISTS line_no BIGINT`,
 	}, append(tenantSchemaSQL, documentsSQL)...)
 }
 

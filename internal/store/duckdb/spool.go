@@ -32,6 +32,8 @@ type spool struct {
 	f    *os.File
 	w    *bufio.Writer
 	rows int
+	// lineNo counts the rows of the whole import: each row's line_no.
+	lineNo int64
 	// longest is the longest line of the current file: DuckDB's reader
 	// refuses lines over max_line_size (2 MB by default), which the
 	// appender never limited.
@@ -92,7 +94,7 @@ func (sp *spool) write(snapshot int64, li *cost.LineItem) error {
 	}
 	// The row is built in the writer's own free space, so a row that
 	// fits is not copied again.
-	row, err := appendRow(sp.w.AvailableBuffer(), snapshot, li)
+	row, err := appendRow(sp.w.AvailableBuffer(), snapshot, sp.lineNo+1, li)
 	if err != nil {
 		return err
 	}
@@ -101,6 +103,7 @@ func (sp *spool) write(snapshot int64, li *cost.LineItem) error {
 		return sp.firstErr()
 	}
 	sp.rows++
+	sp.lineNo++
 	sp.longest = max(sp.longest, len(row))
 	if sp.rows == chunkRows {
 		return sp.handOver()
@@ -187,9 +190,9 @@ type chunk struct {
 // reader's options are all given, so DuckDB does not sniff; see
 // rowtext.go for the format.
 func loadSQL(longest int) string {
-	names := []string{"snapshot_id", "source"}
-	types := []string{"'snapshot_id': 'BIGINT'"}
-	sel := []string{"snapshot_id", "?"}
+	names := []string{"snapshot_id", "line_no", "source"}
+	types := []string{"'snapshot_id': 'BIGINT'", "'line_no': 'BIGINT'"}
+	sel := []string{"snapshot_id", "line_no", "?"}
 	for _, c := range lineItemColumns {
 		names = append(names, c.name)
 		typ := c.typ

@@ -1,0 +1,229 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// entryID is the stable id of a stored row: its snapshot times 2^32 plus
+// its position in the import. Rows of files made before line_no existed
+// fall back to DuckDB's rowid, unique but not stable across rewrites.
+const entryID = "(snapshot_id * 4294967296 + coalesce(line_no, rowid))"
+
+// textSetters write a text column back into a line item; every text
+// column of lineItemColumns has one (TestEveryColumnReadsBack).
+var textSetters = map[string]func(li *cost.LineItem, v string){
+	"provider_name":                func(li *cost.LineItem, v string) { li.ProviderName = v },
+	"publisher_name":               func(li *cost.LineItem, v string) { li.PublisherName = v },
+	"invoice_issuer_name":          func(li *cost.LineItem, v string) { li.InvoiceIssuerName = v },
+	"invoice_id":                   func(li *cost.LineItem, v string) { li.InvoiceID = v },
+	"billing_account_id":           func(li *cost.LineItem, v string) { li.BillingAccountID = v },
+	"billing_account_name":         func(li *cost.LineItem, v string) { li.BillingAccountName = v },
+	"sub_account_id":               func(li *cost.LineItem, v string) { li.SubAccountID = v },
+	"sub_account_name":             func(li *cost.LineItem, v string) { li.SubAccountName = v },
+	"billing_currency":             func(li *cost.LineItem, v string) { li.BillingCurrency = v },
+	"charge_category":              func(li *cost.LineItem, v string) { li.ChargeCategory = v },
+	"charge_class":                 func(li *cost.LineItem, v string) { li.ChargeClass = v },
+	"charge_frequency":             func(li *cost.LineItem, v string) { li.ChargeFrequency = v },
+	"charge_description":           func(li *cost.LineItem, v string) { li.ChargeDescription = v },
+	"charge_type":                  func(li *cost.LineItem, v string) { li.ChargeType = v },
+	"service_name":                 func(li *cost.LineItem, v string) { li.ServiceName = v },
+	"service_category":             func(li *cost.LineItem, v string) { li.ServiceCategory = v },
+	"region_id":                    func(li *cost.LineItem, v string) { li.RegionID = v },
+	"region_name":                  func(li *cost.LineItem, v string) { li.RegionName = v },
+	"availability_zone":            func(li *cost.LineItem, v string) { li.AvailabilityZone = v },
+	"resource_id":                  func(li *cost.LineItem, v string) { li.ResourceID = v },
+	"resource_name":                func(li *cost.LineItem, v string) { li.ResourceName = v },
+	"resource_type":                func(li *cost.LineItem, v string) { li.ResourceType = v },
+	"sku_id":                       func(li *cost.LineItem, v string) { li.SkuID = v },
+	"sku_price_id":                 func(li *cost.LineItem, v string) { li.SkuPriceID = v },
+	"pricing_category":             func(li *cost.LineItem, v string) { li.PricingCategory = v },
+	"pricing_unit":                 func(li *cost.LineItem, v string) { li.PricingUnit = v },
+	"consumed_unit":                func(li *cost.LineItem, v string) { li.ConsumedUnit = v },
+	"commitment_discount_id":       func(li *cost.LineItem, v string) { li.CommitmentDiscountID = v },
+	"commitment_discount_type":     func(li *cost.LineItem, v string) { li.CommitmentDiscountType = v },
+	"commitment_discount_category": func(li *cost.LineItem, v string) { li.CommitmentDiscountCategory = v },
+	"commitment_discount_status":   func(li *cost.LineItem, v string) { li.CommitmentDiscountStatus = v },
+	"usage_type":                   func(li *cost.LineItem, v string) { li.UsageType = v },
+	"operation":                    func(li *cost.LineItem, v string) { li.Operation = v },
+	"meter_category":               func(li *cost.LineItem, v string) { li.MeterCategory = v },
+	"meter_subcategory":            func(li *cost.LineItem, v string) { li.MeterSubcategory = v },
+	"meter_name":                   func(li *cost.LineItem, v string) { li.MeterName = v },
+	"resource_group":               func(li *cost.LineItem, v string) { li.ResourceGroup = v },
+	"provider_id":                  func(li *cost.LineItem, v string) { li.ProviderID = v },
+	"category":                     func(li *cost.LineItem, v string) { li.Category = v },
+}
+
+// timeSetters, qtySetters and flagSetters do the same for the other
+// column types.
+var (
+	timeSetters = map[string]func(li *cost.LineItem, t time.Time){
+		"billing_period_start": func(li *cost.LineItem, t time.Time) { li.BillingPeriodStart = t },
+		"billing_period_end":   func(li *cost.LineItem, t time.Time) { li.BillingPeriodEnd = t },
+		"charge_period_start":  func(li *cost.LineItem, t time.Time) { li.ChargePeriodStart = t },
+		"charge_period_end":    func(li *cost.LineItem, t time.Time) { li.ChargePeriodEnd = t },
+	}
+	qtySetters = map[string]func(li *cost.LineItem, d decimal.NullDecimal){
+		"pricing_quantity":  func(li *cost.LineItem, d decimal.NullDecimal) { li.PricingQuantity = d },
+		"consumed_quantity": func(li *cost.LineItem, d decimal.NullDecimal) { li.ConsumedQuantity = d },
+	}
+	flagSetters = map[string]func(li *cost.LineItem, b bool){
+		"kubernetes": func(li *cost.LineItem, b bool) { li.Kubernetes = b },
+	}
+)
+
+// Entries implements store.EntryStore: the line items of q, in id order,
+// read back as they were stored.
+func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
+	where, args := selectionSQL(query.Query{Selection: q.Selection}, "charge_period_start", nil)
+	if !q.Window.Start.IsZero() || !q.Window.End.IsZero() {
+		where = append(where, "charge_period_start >= ?", "charge_period_start < ?")
+		args = append(args, q.Window.Start.UTC(), q.Window.End.UTC())
+	}
+	if q.Scope.SubAccounts != nil {
+		var in string
+		in, args = inList(q.Scope.SubAccounts, args)
+		where = append(where, "sub_account_id IN "+in)
+	}
+	cond, err := compileFilter(q.Filter, &args)
+	if err != nil {
+		return 0, err
+	}
+	where = append(where, cond)
+	from := " FROM line_items WHERE " + strings.Join(where, " AND ")
+	var total int64
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*)"+from, args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("counting entries: %w", err)
+	}
+	cols := []string{entryID, "snapshot_id", "source"}
+	for _, c := range lineItemColumns {
+		switch {
+		case c.text != nil:
+			cols = append(cols, "coalesce("+c.name+", '')")
+		case c.qty != nil:
+			cols = append(cols, c.name+"::VARCHAR")
+		default:
+			cols = append(cols, c.name)
+		}
+	}
+	for _, prefix := range []string{"", "usd_"} {
+		for _, m := range metricColumns {
+			col := prefix + m
+			if prefix != "" {
+				col = usdExpr(m) // a NULL USD amount of a dollar bill is the amount
+			}
+			cols = append(cols, col+"::VARCHAR")
+		}
+	}
+	cols = append(cols, "coalesce(to_json(tags)::VARCHAR, '{}')")
+	page := ""
+	if q.Limit > 0 {
+		page += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	if q.Offset > 0 {
+		page += fmt.Sprintf(" OFFSET %d", q.Offset)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+from+" ORDER BY 1"+page, args...)
+	if err != nil {
+		return total, fmt.Errorf("listing entries: %w", err)
+	}
+	defer rows.Close()
+	var e store.Entry
+	for rows.Next() {
+		if err := scanEntry(rows, &e); err != nil {
+			return total, err
+		}
+		if err := fn(&e); err != nil {
+			return total, err
+		}
+	}
+	return total, rows.Err()
+}
+
+// scanEntry reads one row of Entries' select list into e.
+func scanEntry(rows *sql.Rows, e *store.Entry) error {
+	n := len(lineItemColumns)
+	texts := make([]string, n)
+	times := make([]sql.NullTime, n)
+	qtys := make([]sql.NullString, n)
+	flags := make([]sql.NullBool, n)
+	amounts := make([]sql.NullString, 2*len(metricColumns))
+	var tags string
+	dest := []any{&e.ID, &e.SnapshotID, &e.Source}
+	for i, c := range lineItemColumns {
+		switch {
+		case c.text != nil:
+			dest = append(dest, &texts[i])
+		case c.time != nil:
+			dest = append(dest, &times[i])
+		case c.qty != nil:
+			dest = append(dest, &qtys[i])
+		default:
+			dest = append(dest, &flags[i])
+		}
+	}
+	for i := range amounts {
+		dest = append(dest, &amounts[i])
+	}
+	dest = append(dest, &tags)
+	if err := rows.Scan(dest...); err != nil {
+		return fmt.Errorf("reading entry: %w", err)
+	}
+	e.Item.Reset()
+	li := &e.Item
+	for i, c := range lineItemColumns {
+		switch {
+		case c.text != nil:
+			textSetters[c.name](li, texts[i])
+		case c.time != nil:
+			if times[i].Valid {
+				timeSetters[c.name](li, times[i].Time.UTC())
+			}
+		case c.qty != nil:
+			if qtys[i].Valid {
+				d, err := decimal.NewFromString(qtys[i].String)
+				if err != nil {
+					return fmt.Errorf("entry %d: %s: %w", e.ID, c.name, err)
+				}
+				qtySetters[c.name](li, decimal.NewNullDecimal(d))
+			}
+		default:
+			flagSetters[c.name](li, flags[i].Bool)
+		}
+	}
+	for m := range cost.NumMetrics {
+		if v := amounts[m]; v.Valid {
+			d, err := decimal.NewFromString(v.String)
+			if err != nil {
+				return fmt.Errorf("entry %d: %s: %w", e.ID, metricColumns[m], err)
+			}
+			li.Cost[m] = d
+		}
+		if v := amounts[int(cost.NumMetrics)+m]; v.Valid {
+			d, err := decimal.NewFromString(v.String)
+			if err != nil {
+				return fmt.Errorf("entry %d: usd %s: %w", e.ID, metricColumns[m], err)
+			}
+			li.USD[m] = decimal.NewNullDecimal(d)
+		}
+	}
+	if tags != "{}" && tags != "null" {
+		m := map[string]string{}
+		if err := json.Unmarshal([]byte(tags), &m); err != nil {
+			return fmt.Errorf("entry %d: tags: %w", e.ID, err)
+		}
+		for k, v := range m {
+			li.SetTag(k, v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// EntryQuery selects line items one by one, as stored: the Azure billing
+// API's cost entries, and any dialect that lists line items.
+type EntryQuery struct {
+	// Window limits entries by charge period start; zero means all time.
+	Window    cost.Window
+	Selection query.Selection
+	Filter    filter.Expr
+	Scope     query.Scope
+	// Limit 0 means no limit.
+	Limit, Offset int
+}
+
+// Entry is one stored line item.
+type Entry struct {
+	// ID is stable for the life of the snapshot: the snapshot id times
+	// 2^32 plus the row's position in its import.
+	ID         int64
+	SnapshotID int64
+	Source     string
+	Item       cost.LineItem
+}
+
+// EntryStore lists line items. Entries calls fn for each entry in ID
+// order, streaming, and returns the number of entries the query matches
+// before Limit and Offset.
+type EntryStore interface {
+	Entries(ctx context.Context, q EntryQuery, fn func(*Entry) error) (int64, error)
+}
