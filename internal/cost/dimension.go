@@ -41,6 +41,12 @@ const (
 	DimMeterCategory      Dimension = "meterCategory"
 	DimMeterSubcategory   Dimension = "meterSubcategory"
 	DimMeterName          Dimension = "meterName"
+	DimMeterID            Dimension = "meterId"
+	DimServiceFamily      Dimension = "serviceFamily"
+	DimProductOrderName   Dimension = "productOrderName"
+	DimCostCenter         Dimension = "costCenter"
+	DimCustomerID         Dimension = "customerId"
+	DimCustomerName       Dimension = "customerName"
 	DimCommitmentID       Dimension = "commitmentDiscountId"
 	DimCommitmentType     Dimension = "commitmentDiscountType"
 	DimProviderID         Dimension = "providerId"
@@ -60,12 +66,13 @@ var dimensions = []Dimension{
 	DimResourceID, DimResourceName, DimResourceType, DimResourceGroup, DimSku,
 	DimChargeCategory, DimChargeClass, DimChargeType, DimChargeFrequency, DimPricingCategory,
 	DimUsageType, DimOperation, DimMeterCategory, DimMeterSubcategory, DimMeterName,
+	DimMeterID, DimServiceFamily, DimProductOrderName, DimCostCenter, DimCustomerID, DimCustomerName,
 	DimCommitmentID, DimCommitmentType, DimProviderID, DimCategory, DimCurrency,
 	DimKubernetes, DimSource,
 }
 
 var dimensionByLower = func() map[string]Dimension {
-	m := make(map[string]Dimension, len(dimensions)+4)
+	m := make(map[string]Dimension, len(dimensions)+6)
 	for _, d := range dimensions {
 		m[strings.ToLower(string(d))] = d
 	}
@@ -75,6 +82,8 @@ var dimensionByLower = func() map[string]Dimension {
 	m["accountname"] = DimSubAccountName
 	m["servicename"] = DimService
 	m["regionid"] = DimRegion
+	// The Azure partner export's name of the customer id.
+	m["customertenantid"] = DimCustomerID
 	return m
 }()
 

@@ -70,6 +70,37 @@ type LineItem struct {
 	MeterSubcategory string // Azure MeterSubCategory
 	MeterName        string // Azure MeterName
 	ResourceGroup    string // Azure ResourceGroup / resourceGroupName
+	// MeterID is the Azure meter GUID: MeterId / meterId; FOCUS
+	// x_SkuMeterId (Microsoft's FOCUS export).
+	MeterID string
+	// ServiceFamily is the raw Azure ServiceFamily / serviceFamily
+	// ("Compute", "Storage"); FOCUS x_SkuServiceFamily. ServiceCategory
+	// holds its FOCUS mapping; this keeps the value the bill writes.
+	ServiceFamily string
+	// ProductOrderName is Azure ProductOrderName / productOrderName (the
+	// plan or reservation order, e.g. "Azure plan"); FOCUS x_SkuOrderName.
+	ProductOrderName string
+	// CostCenter is Azure CostCenter / costCenter (EA, MCA, MPA); FOCUS
+	// x_CostCenter.
+	CostCenter string
+	// CustomerID and CustomerName are the partner's customer tenant: Azure
+	// MPA customerTenantId / customerName, FOCUS x_CustomerId /
+	// x_CustomerName. Empty for bills without a customer (EA, MCA, PAYG,
+	// AWS, GCP); dialects that need a customer fall back to the billing
+	// account.
+	CustomerID   string
+	CustomerName string
+	// UnitPrice is the negotiated unit price (Azure UnitPrice / unitPrice;
+	// FOCUS ContractedUnitPrice) and ListUnitPrice the pay-as-you-go one
+	// (Azure PayGPrice / payGPrice / MarketPrice; FOCUS ListUnitPrice),
+	// as the bill writes them: null when the cell is empty, 0 when the
+	// bill writes 0 (Azure does for the prices it does not populate,
+	// billing-formats.md §6.8). Not converted: Azure MCA/MPA prices are in
+	// the pricing currency (× ExchangeRatePricingToBilling for the billing
+	// currency), EA and FOCUS prices in the billing currency. Azure's
+	// UnitOfMeasure is PricingUnit / ConsumedUnit.
+	UnitPrice     decimal.NullDecimal
+	ListUnitPrice decimal.NullDecimal
 
 	// ProviderID and Category are the Kubecost cloud cost properties
 	// (kubecost-cloudcost.md §5.3 and §5.4), derived by the reader.

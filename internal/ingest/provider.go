@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"io/fs"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest/aws"
@@ -9,6 +10,7 @@ import (
 	"github.com/tally-cost/tally/internal/ingest/focus"
 	"github.com/tally-cost/tally/internal/ingest/gcp"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/store"
 )
 
 // Providers lists the --provider values.
@@ -20,6 +22,19 @@ type provider struct {
 	// jsonlHeader fixes the columns of JSON-lines files, whose rows need
 	// not carry every key; nil takes the first row's keys.
 	jsonlHeader []string
+	// runs, when set, names the export runs of a delivery folder (Azure
+	// manifests), which the snapshots record.
+	runs func(fsys fs.FS, dir string) ([]store.Run, error)
+}
+
+// azureRuns adapts azure.Runs.
+func azureRuns(fsys fs.FS, dir string) ([]store.Run, error) {
+	runs, err := azure.Runs(fsys, dir)
+	out := make([]store.Run, len(runs))
+	for i, r := range runs {
+		out[i] = store.Run{PeriodStart: r.PeriodStart, ID: r.ID, End: r.End}
+	}
+	return out, err
 }
 
 func providerFor(name string) (provider, error) {
@@ -27,7 +42,7 @@ func providerFor(name string) (provider, error) {
 	case "aws":
 		return provider{resolve: aws.ResolveFiles, mapper: func(_ string, h []string) (tabular.Mapper, error) { return aws.NewMapper(h) }}, nil
 	case "azure":
-		return provider{resolve: azure.ResolveFiles, mapper: func(f string, h []string) (tabular.Mapper, error) {
+		return provider{resolve: azure.ResolveFiles, runs: azureRuns, mapper: func(f string, h []string) (tabular.Mapper, error) {
 			return azure.NewMapper(h, azure.KindFromName(f))
 		}}, nil
 	case "gcp":

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -77,7 +78,11 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 		sum.Files = append(sum.Files, f.Path)
 		total += f.Size
 	}
-	imp, err := st.BeginImport(ctx, store.ImportSpec{Source: opt.Source, Provider: opt.Provider, Files: sum.Files})
+	spec := store.ImportSpec{Source: opt.Source, Provider: opt.Provider, Files: sum.Files}
+	if spec.Runs, err = runsOf(p, paths); err != nil {
+		return nil, err
+	}
+	imp, err := st.BeginImport(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +109,25 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	sum.Bytes = total
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// runsOf names the export runs of the delivery folders among paths.
+func runsOf(p provider, paths []string) ([]store.Run, error) {
+	if p.runs == nil {
+		return nil, nil
+	}
+	var out []store.Run
+	for _, path := range paths {
+		if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+			continue
+		}
+		runs, err := p.runs(os.DirFS(path), ".")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, runs...)
+	}
+	return out, nil
 }
 
 type run struct {

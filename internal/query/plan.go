@@ -27,7 +27,7 @@ var inRollup = func() map[cost.Dimension]bool {
 // grouped and filtered dimension is kept by the rollup and the window
 // starts and ends on UTC midnights.
 func UsesRollup(q Query) bool {
-	if !midnight(q.Window.Start) || !midnight(q.Window.End) {
+	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) {
 		return false
 	}
 	for _, d := range q.GroupBy {

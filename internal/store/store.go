@@ -50,6 +50,10 @@ type Snapshot struct {
 	CreatedAt          time.Time
 	CommittedAt        time.Time // zero until committed
 	Totals             []Total   // one per billing currency
+	// RunID and ReportDate name the export run the snapshot imported
+	// (Run.ID and Run.End); empty without a manifest.
+	RunID      string
+	ReportDate time.Time
 }
 
 // Total is the sum of every metric of a snapshot in one currency.
@@ -63,6 +67,16 @@ type ImportSpec struct {
 	Source   string
 	Provider string
 	Files    []string
+	// Runs name the export runs the files come from, by billing period
+	// (Azure's manifests); each snapshot records its period's run.
+	Runs []Run
+}
+
+// Run is one export run of a billing period.
+type Run struct {
+	PeriodStart time.Time
+	ID          string
+	End         time.Time // the run's data end date; zero when unknown
 }
 
 // SnapshotFilter selects snapshots to list; zero fields match all.

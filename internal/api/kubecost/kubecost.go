@@ -128,7 +128,7 @@ func (a *API) handle(h func(*http.Request) (any, error)) http.HandlerFunc {
 		r = r.WithContext(context.WithValue(r.Context(), warningsKey{}, warned))
 		v, err := h(r)
 		if err != nil {
-			if apierr.Status(err) >= 500 {
+			if st := apierr.Status(err); st >= 500 && st != http.StatusNotImplemented {
 				a.log.Error("kubecost API", "path", r.URL.Path, "err", err)
 			}
 			WriteError(w, r, err)

@@ -84,7 +84,7 @@ func (a *API) handle(h func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := h(r)
 		if err != nil {
-			if apierr.Status(err) >= 500 {
+			if st := apierr.Status(err); st >= 500 && st != http.StatusNotImplemented {
 				a.log.Error("native API", "path", r.URL.Path, "err", err)
 			}
 			WriteError(w, r, err)

@@ -25,6 +25,10 @@ type snapshotJSON struct {
 	CreatedAt          time.Time   `json:"createdAt"`
 	CommittedAt        *time.Time  `json:"committedAt"`
 	Totals             []totalJSON `json:"totals"`
+	// RunID and ReportDate name the export run imported (Azure
+	// manifests); absent otherwise.
+	RunID      string `json:"runId,omitempty"`
+	ReportDate string `json:"reportDate,omitempty"`
 }
 
 type totalJSON struct {
@@ -34,7 +38,10 @@ type totalJSON struct {
 
 func snapshotOut(s store.Snapshot) snapshotJSON {
 	out := snapshotJSON{ID: s.ID, ImportID: s.ImportID, Source: s.Source, Provider: s.Provider, Status: string(s.Status),
-		Rows: s.Rows, Error: s.Error, Files: s.Files, CreatedAt: s.CreatedAt, Totals: []totalJSON{}}
+		Rows: s.Rows, Error: s.Error, Files: s.Files, CreatedAt: s.CreatedAt, Totals: []totalJSON{}, RunID: s.RunID}
+	if !s.ReportDate.IsZero() {
+		out.ReportDate = s.ReportDate.Format(time.DateOnly)
+	}
 	if out.Files == nil {
 		out.Files = []string{}
 	}

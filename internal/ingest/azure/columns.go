@@ -61,6 +61,10 @@ const (
 	colPartnerCreditApplied
 	colPartnerCreditRate
 	colMeterID
+	colProductOrderName
+	colCostCenter
+	colCustomerTenantID
+	colCustomerName
 
 	numCols
 )
@@ -122,6 +126,10 @@ var aliases = [numCols][]string{
 	colPartnerCreditApplied: {"PartnerEarnedCreditApplied"},
 	colPartnerCreditRate:    {"PartnerEarnedCreditRate"},
 	colMeterID:              {"MeterId"},
+	colProductOrderName:     {"ProductOrderName"},
+	colCostCenter:           {"CostCenter"},
+	colCustomerTenantID:     {"CustomerTenantId"}, // MPA only (§6.5)
+	colCustomerName:         {"CustomerName"},     // MPA only (§6.5)
 }
 
 // layout is where each column sits in one file's header (-1 when absent).

@@ -20,6 +20,7 @@ type manifest struct {
 	RunInfo         *struct {
 		SubmittedTime string `json:"submittedTime"`
 		RunID         string `json:"runId"`
+		EndDate       string `json:"endDate"`
 	} `json:"runInfo"`
 	Blobs []struct {
 		BlobName string `json:"blobName"`
@@ -69,6 +70,65 @@ func isPeriodFolder(name string) bool {
 // lexical order and in manifest order within a run. It is nil, nil when
 // there is no manifest under dir.
 func ResolveFiles(fsys fs.FS, dir string) ([]string, error) {
+	newest, periods, err := newestRuns(fsys, dir)
+	if err != nil || len(periods) == 0 {
+		return nil, err
+	}
+	var files []string
+	for _, p := range periods {
+		r := newest[p]
+		for i, b := range r.m.Blobs {
+			f, err := findBlob(fsys, dir, r, b.BlobName)
+			if err != nil {
+				return nil, fmt.Errorf("%s: blob %d: %w", r.file, i+1, err)
+			}
+			files = append(files, f)
+		}
+	}
+	return files, nil
+}
+
+// Run describes the export run ResolveFiles picked for one billing
+// period: what the Azure billing API shows as a snapshot's run_id and
+// report_date.
+type Run struct {
+	PeriodStart time.Time // from the <YYYYMMDD-YYYYMMDD> folder
+	ID          string    // runInfo.runId; the run folder for manifests without runInfo
+	End         time.Time // runInfo.endDate, zero when absent
+}
+
+// Runs lists the runs ResolveFiles imports, one per billing period
+// folder (manifests outside a period folder have no period and are left
+// out).
+func Runs(fsys fs.FS, dir string) ([]Run, error) {
+	newest, periods, err := newestRuns(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Run
+	for _, p := range periods {
+		r := newest[p]
+		start, err := time.Parse("20060102", path.Base(p)[:8])
+		if !isPeriodFolder(path.Base(p)) || err != nil {
+			continue
+		}
+		run := Run{PeriodStart: start, ID: r.name}
+		if ri := r.m.RunInfo; ri != nil {
+			if ri.RunID != "" {
+				run.ID = ri.RunID
+			}
+			if t, err := cost.ParseTime(ri.EndDate); err == nil {
+				run.End = t
+			}
+		}
+		out = append(out, run)
+	}
+	return out, nil
+}
+
+// newestRuns finds every manifest under dir and keeps the newest run of
+// each billing period; periods are returned in lexical order.
+func newestRuns(fsys fs.FS, dir string) (map[string]*run, []string, error) {
 	var runs []*run
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -85,12 +145,8 @@ func ResolveFiles(fsys fs.FS, dir string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("azure export manifests under %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("azure export manifests under %s: %w", dir, err)
 	}
-	if len(runs) == 0 {
-		return nil, nil
-	}
-
 	newest := map[string]*run{}
 	for _, r := range runs {
 		if cur, ok := newest[r.period]; !ok || newer(r, cur) {
@@ -102,19 +158,7 @@ func ResolveFiles(fsys fs.FS, dir string) ([]string, error) {
 		periods = append(periods, p)
 	}
 	sort.Strings(periods)
-
-	var files []string
-	for _, p := range periods {
-		r := newest[p]
-		for i, b := range r.m.Blobs {
-			f, err := findBlob(fsys, dir, r, b.BlobName)
-			if err != nil {
-				return nil, fmt.Errorf("%s: blob %d: %w", r.file, i+1, err)
-			}
-			files = append(files, f)
-		}
-	}
-	return files, nil
+	return newest, periods, nil
 }
 
 func isManifestName(name string) bool {

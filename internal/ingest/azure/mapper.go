@@ -43,6 +43,9 @@ func (m *mapper) Map(r *tabular.Row, li *cost.LineItem) error {
 	m.resource(r, li)
 	m.charge(r, li)
 
+	if err := m.prices(r, li); err != nil {
+		return err
+	}
 	if err := m.metrics(r, li); err != nil {
 		return err
 	}
@@ -107,6 +110,11 @@ func (m *mapper) accounts(r *tabular.Row, li *cost.LineItem) {
 
 	li.BillingCurrency = strings.ToUpper(m.get(r, colCurrency))
 	li.InvoiceID = m.get(r, colInvoiceID)
+	// The partner's customer (MPA customerTenantId / customerName, §6.5);
+	// other layouts have none and leave it empty.
+	li.CustomerID = m.get(r, colCustomerTenantID)
+	li.CustomerName = m.get(r, colCustomerName)
+	li.CostCenter = m.get(r, colCostCenter) // CostCenter / costCenter
 	// InvoiceIssuerName (§6.9): PartnerName, else Microsoft.
 	li.InvoiceIssuerName = firstNonEmpty(m.get(r, colPartnerName), "Microsoft")
 	// PublisherName: the column; Microsoft's own rows (PublisherType
@@ -127,6 +135,9 @@ func (m *mapper) resource(r *tabular.Row, li *cost.LineItem) {
 	li.MeterCategory = m.get(r, colMeterCategory)
 	li.MeterSubcategory = m.get(r, colMeterSubcategory)
 	li.MeterName = m.get(r, colMeterName)
+	li.MeterID = m.get(r, colMeterID)                   // MeterId / meterId
+	li.ServiceFamily = m.get(r, colServiceFamily)       // as written; ServiceCategory maps it
+	li.ProductOrderName = m.get(r, colProductOrderName) // ProductOrderName / productOrderName
 	// ServiceName = ConsumedService (the resource provider, e.g.
 	// Microsoft.Compute) as Kubecost's `service` (kubecost-cloudcost.md
 	// §5.3), so the Kubecost API matches OpenCost; rows without one fall
@@ -161,6 +172,19 @@ func (m *mapper) resource(r *tabular.Row, li *cost.LineItem) {
 
 	li.PricingUnit = m.get(r, colUnit)
 	li.ConsumedUnit = li.PricingUnit
+}
+
+// prices keeps UnitPrice and PayGPrice (MarketPrice in the 2019-10-01
+// MCA layout) as the bill writes them: an empty cell is null, a 0 stays 0
+// (§6.8: Azure writes 0 for prices it does not populate). metrics derives
+// the contracted and list costs from the same cells.
+func (m *mapper) prices(r *tabular.Row, li *cost.LineItem) error {
+	var err error
+	if li.UnitPrice, err = m.nullAmount(r, colUnitPrice); err != nil {
+		return err
+	}
+	li.ListUnitPrice, err = m.nullAmount(r, colPayGPrice)
+	return err
 }
 
 func firstNonEmpty(vals ...string) string {

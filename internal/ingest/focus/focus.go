@@ -39,6 +39,9 @@ type columns struct {
 	tags                                                     int
 	resourceGroup, meterCategory, meterSubcategory, meter    int
 	usageType, operation, serviceCode, skuDetails, skuDesc   int
+	meterID, serviceFamily, orderName, costCenter            int
+	customerID, customerName                                 int
+	contractedUnitPrice, listUnitPrice                       int
 }
 
 // Mapper maps the rows of one FOCUS file.
@@ -128,6 +131,11 @@ func NewMapper(header []string) (tabular.Mapper, error) {
 		meterCategory: f("x_SkuMeterCategory"), meterSubcategory: f("x_SkuMeterSubcategory"), meter: f("x_SkuMeterName"),
 		usageType: f("x_UsageType"), operation: f("x_Operation"), serviceCode: f("x_ServiceCode"),
 		skuDetails: f("x_SkuDetails"), skuDesc: f("x_SkuDescription"),
+		// Microsoft's FOCUS export columns the Azure billing API needs
+		// (azure-billing.md §10.1; billing-formats.md §2.4).
+		meterID: f("x_SkuMeterId"), serviceFamily: f("x_SkuServiceFamily"), orderName: f("x_SkuOrderName"),
+		costCenter: f("x_CostCenter"), customerID: f("x_CustomerId"), customerName: f("x_CustomerName"),
+		contractedUnitPrice: f("ContractedUnitPrice"), listUnitPrice: f("ListUnitPrice"),
 	}
 	var missing []string
 	if c.billed < 0 {
@@ -180,6 +188,12 @@ func NewMapper(header []string) (tabular.Mapper, error) {
 		{c.meter, func(li *cost.LineItem, v string) { li.MeterName = v }},
 		{c.usageType, func(li *cost.LineItem, v string) { li.UsageType = v }},
 		{c.operation, func(li *cost.LineItem, v string) { li.Operation = v }},
+		{c.meterID, func(li *cost.LineItem, v string) { li.MeterID = v }},
+		{c.serviceFamily, func(li *cost.LineItem, v string) { li.ServiceFamily = v }},
+		{c.orderName, func(li *cost.LineItem, v string) { li.ProductOrderName = v }},
+		{c.costCenter, func(li *cost.LineItem, v string) { li.CostCenter = v }},
+		{c.customerID, func(li *cost.LineItem, v string) { li.CustomerID = v }},
+		{c.customerName, func(li *cost.LineItem, v string) { li.CustomerName = v }},
 	}
 	return m, nil
 }
@@ -228,6 +242,14 @@ func (m *Mapper) Map(r *tabular.Row, li *cost.LineItem) error {
 		return err
 	}
 	if li.ConsumedQuantity, err = m.quantity(r, c.consumedQty); err != nil {
+		return err
+	}
+	// Unit prices as the bill writes them, in the billing currency:
+	// UnitPrice = ContractedUnitPrice, ListUnitPrice = ListUnitPrice.
+	if li.UnitPrice, err = m.price(r, c.contractedUnitPrice); err != nil {
+		return err
+	}
+	if li.ListUnitPrice, err = m.price(r, c.listUnitPrice); err != nil {
 		return err
 	}
 	if c.tags >= 0 {
@@ -332,6 +354,20 @@ func (m *Mapper) quantity(r *tabular.Row, col int) (decimal.NullDecimal, error) 
 		return decimal.NullDecimal{}, tabular.CellError(r, m.ix.Name(col), err)
 	}
 	return q, nil
+}
+
+// price reads an optional unit price column; empty or NULL is null. It
+// parses like an amount (prices are money per unit), keeping every digit
+// up to cost.Scale.
+func (m *Mapper) price(r *tabular.Row, col int) (decimal.NullDecimal, error) {
+	if col < 0 {
+		return decimal.NullDecimal{}, nil
+	}
+	p, err := cost.ParseNullAmount(cell(r, col))
+	if err != nil {
+		return decimal.NullDecimal{}, tabular.CellError(r, m.ix.Name(col), err)
+	}
+	return p, nil
 }
 
 // extras gathers the provider columns the Kubecost rules need beyond the

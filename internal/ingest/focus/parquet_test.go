@@ -130,6 +130,7 @@ func canonical(li cost.LineItem) cost.LineItem {
 		li.Cost[i], li.USD[i] = d(li.Cost[i]), nd(li.USD[i])
 	}
 	li.PricingQuantity, li.ConsumedQuantity = nd(li.PricingQuantity), nd(li.ConsumedQuantity)
+	li.UnitPrice, li.ListUnitPrice = nd(li.UnitPrice), nd(li.ListUnitPrice)
 	if len(li.Tags) == 0 {
 		li.Tags = nil
 	}

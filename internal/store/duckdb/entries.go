@@ -61,6 +61,12 @@ var textSetters = map[string]func(li *cost.LineItem, v string){
 	"resource_group":               func(li *cost.LineItem, v string) { li.ResourceGroup = v },
 	"provider_id":                  func(li *cost.LineItem, v string) { li.ProviderID = v },
 	"category":                     func(li *cost.LineItem, v string) { li.Category = v },
+	"meter_id":                     func(li *cost.LineItem, v string) { li.MeterID = v },
+	"service_family":               func(li *cost.LineItem, v string) { li.ServiceFamily = v },
+	"product_order_name":           func(li *cost.LineItem, v string) { li.ProductOrderName = v },
+	"cost_center":                  func(li *cost.LineItem, v string) { li.CostCenter = v },
+	"customer_id":                  func(li *cost.LineItem, v string) { li.CustomerID = v },
+	"customer_name":                func(li *cost.LineItem, v string) { li.CustomerName = v },
 }
 
 // timeSetters, qtySetters and flagSetters do the same for the other
@@ -75,6 +81,8 @@ var (
 	qtySetters = map[string]func(li *cost.LineItem, d decimal.NullDecimal){
 		"pricing_quantity":  func(li *cost.LineItem, d decimal.NullDecimal) { li.PricingQuantity = d },
 		"consumed_quantity": func(li *cost.LineItem, d decimal.NullDecimal) { li.ConsumedQuantity = d },
+		"unit_price":        func(li *cost.LineItem, d decimal.NullDecimal) { li.UnitPrice = d },
+		"list_unit_price":   func(li *cost.LineItem, d decimal.NullDecimal) { li.ListUnitPrice = d },
 	}
 	flagSetters = map[string]func(li *cost.LineItem, b bool){
 		"kubernetes": func(li *cost.LineItem, b bool) { li.Kubernetes = b },

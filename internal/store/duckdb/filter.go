@@ -38,6 +38,19 @@ func compileFilter(e filter.Expr, args *[]any) (string, error) {
 		return "true", nil
 	case filter.Cond:
 		return compileCond(x, args)
+	case filter.Amount:
+		// Only line_items carry single items' amounts; UsesRollup keeps
+		// such queries off the rollup.
+		col := metricColumns[x.Metric]
+		if x.USD {
+			col = usdExpr(col)
+		}
+		op := ">="
+		if x.Op == filter.AtMost {
+			op = "<="
+		}
+		*args = append(*args, x.Value.String())
+		return col + " " + op + " CAST(? AS " + money + ")", nil
 	case filter.Not:
 		inner, err := compileFilter(x.X, args)
 		if err != nil {

@@ -89,9 +89,18 @@ func (s *Store) newSnapshot(ctx context.Context, importID int64, spec store.Impo
 	if files == nil {
 		files = []string{}
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO snapshots (id, import_id, source, provider, billing_period_start, billing_period_end, status, error, files, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, string_split(?, chr(10)), ?)`,
-		id, importID, spec.Source, spec.Provider, ps, pe, string(status), errVal, strings.Join(files, "\n"), time.Now().UTC())
+	var runID, reportDate any
+	for _, r := range spec.Runs {
+		if !start.IsZero() && r.PeriodStart.Equal(start) {
+			runID = r.ID
+			if !r.End.IsZero() {
+				reportDate = r.End.UTC().Truncate(24 * time.Hour)
+			}
+		}
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO snapshots (id, import_id, source, provider, billing_period_start, billing_period_end, status, error, files, created_at, run_id, report_date)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, string_split(?, chr(10)), ?, ?, ?)`,
+		id, importID, spec.Source, spec.Provider, ps, pe, string(status), errVal, strings.Join(files, "\n"), time.Now().UTC(), runID, reportDate)
 	if err != nil {
 		return 0, fmt.Errorf("creating snapshot: %w", err)
 	}

@@ -61,6 +61,12 @@ var dimColumns = map[cost.Dimension]string{
 	cost.DimCategory:           "category",
 	cost.DimCurrency:           "billing_currency",
 	cost.DimKubernetes:         "kubernetes",
+	cost.DimMeterID:            "meter_id",
+	cost.DimServiceFamily:      "service_family",
+	cost.DimProductOrderName:   "product_order_name",
+	cost.DimCostCenter:         "cost_center",
+	cost.DimCustomerID:         "customer_id",
+	cost.DimCustomerName:       "customer_name",
 }
 
 // lineItemColumns lists the line_items columns after snapshot_id and
@@ -115,6 +121,18 @@ var lineItemColumns = []column{
 	{name: "provider_id", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.ProviderID }},
 	{name: "category", typ: "VARCHAR", text: func(li *cost.LineItem) string { return li.Category }},
 	{name: "kubernetes", typ: "BOOLEAN", flag: func(li *cost.LineItem) bool { return li.Kubernetes }},
+	// The Azure billing API's fields (azure-billing.md §10.1), added after
+	// the first files were written: Open adds them to older files.
+	{name: "meter_id", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) string { return li.MeterID }},
+	{name: "service_family", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) string { return li.ServiceFamily }},
+	{name: "product_order_name", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) string { return li.ProductOrderName }},
+	{name: "cost_center", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) string { return li.CostCenter }},
+	{name: "customer_id", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) string { return li.CustomerID }},
+	{name: "customer_name", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) string { return li.CustomerName }},
+	// Unit prices are stored like quantities, rounded half-even to
+	// cost.QuantityScale: they are rates, never summed into totals.
+	{name: "unit_price", typ: quantity, added: true, qty: func(li *cost.LineItem) decimal.NullDecimal { return li.UnitPrice }},
+	{name: "list_unit_price", typ: quantity, added: true, qty: func(li *cost.LineItem) decimal.NullDecimal { return li.ListUnitPrice }},
 }
 
 type column struct {
@@ -123,6 +141,11 @@ type column struct {
 	time      func(li *cost.LineItem) time.Time
 	qty       func(li *cost.LineItem) decimal.NullDecimal
 	flag      func(li *cost.LineItem) bool
+
+	// added marks a column that files made by earlier versions lack:
+	// schemaSQL adds it with ALTER TABLE, at the end of their table, which
+	// is why loadSQL names every column it inserts.
+	added bool
 }
 
 func schemaSQL() []string {
@@ -182,7 +205,24 @@ func schemaSQL() []string {
 		// The row's position in its import, which makes its entry id;
 		// NULL in files made before it existed (see entryID).
 		`ALTER TABLE line_items ADD COLUMN IF NOT EXISTS line_no BIGINT`,
-	}, append(tenantSchemaSQL, documentsSQL)...)
+		// The export run a snapshot imported (Azure manifests).
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,
+	}, append(addedColumnsSQL(), append(tenantSchemaSQL, documentsSQL)...)...)
+}
+
+// addedColumnsSQL adds the line_items columns marked added to files made
+// before they existed; their old rows read NULL there. DuckDB refuses
+// constraints on ADD COLUMN, so the columns are plain and nullable, as
+// CREATE TABLE makes them.
+func addedColumnsSQL() []string {
+	var stmts []string
+	for _, c := range lineItemColumns {
+		if c.added {
+			stmts = append(stmts, "ALTER TABLE line_items ADD COLUMN IF NOT EXISTS "+c.name+" "+c.typ)
+		}
+	}
+	return stmts
 }
 
 func totalsColumnsSQL() string {

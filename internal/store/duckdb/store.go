@@ -163,7 +163,8 @@ func (s *Store) Close() error {
 // Snapshots lists snapshots, newest first, with their totals.
 func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
 	q := `SELECT id, import_id, source, provider, billing_period_start, billing_period_end, status,
-	row_count, coalesce(error, ''), coalesce(array_to_string(files, chr(10)), ''), created_at, committed_at
+	row_count, coalesce(error, ''), coalesce(array_to_string(files, chr(10)), ''), created_at, committed_at,
+	coalesce(run_id, ''), report_date
 	FROM snapshots WHERE true`
 	var args []any
 	if f.Source != "" {
@@ -194,14 +195,14 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 	byID := map[int64]int{}
 	for rows.Next() {
 		var sn store.Snapshot
-		var bps, bpe, committed sql.NullTime
+		var bps, bpe, committed, report sql.NullTime
 		var status, files string
 		if err := rows.Scan(&sn.ID, &sn.ImportID, &sn.Source, &sn.Provider, &bps, &bpe, &status,
-			&sn.Rows, &sn.Error, &files, &sn.CreatedAt, &committed); err != nil {
+			&sn.Rows, &sn.Error, &files, &sn.CreatedAt, &committed, &sn.RunID, &report); err != nil {
 			return nil, err
 		}
 		sn.Status = store.Status(status)
-		sn.BillingPeriodStart, sn.BillingPeriodEnd, sn.CommittedAt = bps.Time, bpe.Time, committed.Time
+		sn.BillingPeriodStart, sn.BillingPeriodEnd, sn.CommittedAt, sn.ReportDate = bps.Time, bpe.Time, committed.Time, report.Time
 		if files != "" {
 			sn.Files = splitLines(files)
 		}

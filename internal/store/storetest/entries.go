@@ -22,7 +22,7 @@ func normalised(li cost.LineItem) cost.LineItem {
 			li.USD[m].Decimal = canon(li.USD[m].Decimal)
 		}
 	}
-	for _, q := range []*decimal.NullDecimal{&li.PricingQuantity, &li.ConsumedQuantity} {
+	for _, q := range []*decimal.NullDecimal{&li.PricingQuantity, &li.ConsumedQuantity, &li.UnitPrice, &li.ListUnitPrice} {
 		if q.Valid {
 			q.Decimal = canon(q.Decimal)
 		}

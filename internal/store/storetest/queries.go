@@ -75,6 +75,14 @@ func testFilters(t *testing.T, st store.Store) {
 	f(cond(cost.DimKubernetes, filter.Equals, "true"), "111=1")
 	f(cond(cost.TagDimension("it's"), filter.Equals, "x"), "") // quotes in keys are safe
 	f(cond(cost.DimService, filter.Equals, "x' OR '1'='1"), "")
+	// Amounts test each line item before grouping, inclusive.
+	amount := func(op filter.AmountOp, v string) filter.Expr {
+		return filter.Amount{Metric: cost.Billed, USD: true, Op: op, Value: decimal.RequireFromString(v)}
+	}
+	f(amount(filter.AtLeast, "2"), "222=2 333=4")
+	f(amount(filter.AtMost, "2.000"), "111=1 222=2")
+	f(filter.And{Xs: []filter.Expr{amount(filter.AtLeast, "1.5"), amount(filter.AtMost, "3")}}, "222=2")
+	f(filter.Amount{Metric: cost.List, Op: filter.AtLeast, Value: decimal.RequireFromString("8")}, "333=4") // list is twice billed
 
 	got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{cost.TagDimension("team"), cost.DimService}})
 	if want := "/AmazonRDS=4 data/AmazonS3=2 web/AmazonEC2=1"; got != want {

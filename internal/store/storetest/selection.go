@@ -20,7 +20,9 @@ func testSelection(t *testing.T, st store.Store) {
 		t.Helper()
 		return Load(t, st, source, items...)[0].ID
 	}
-	a := func(day int, billed string) *cost.LineItem { return Item("sub-a", "Virtual Machines", Day(3, day), billed) }
+	a := func(day int, billed string) *cost.LineItem {
+		return Item("sub-a", "Virtual Machines", Day(3, day), billed)
+	}
 	b := func(day int, billed string) *cost.LineItem { return Item("sub-b", "Storage", Day(3, day), billed) }
 	run1 := run("azure-a", a(1, "1"))
 	run2 := run("azure-a", a(1, "7"), a(2, "2"))
