@@ -130,7 +130,7 @@ func (q Query) Validate() error {
 		return fmt.Errorf("%w: limit and offset must not be negative", cost.ErrInvalid)
 	}
 	if d := q.Selection.Day; !d.IsZero() {
-		if !d.Equal(d.UTC().Truncate(24*time.Hour)) {
+		if !d.Equal(d.UTC().Truncate(24 * time.Hour)) {
 			return fmt.Errorf("%w: a dated selection names a day at midnight UTC, not %s", cost.ErrInvalid, d)
 		}
 		if len(q.Selection.Snapshots) > 0 {

@@ -1,25 +1,96 @@
-// Package azurebilling will serve the Azure billing snapshot API under
-// /azure-billing/api. For now it holds the dialect's error body, which
-// the server uses for authentication and limit errors on that prefix.
 package azurebilling
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // Prefix is where the dialect is mounted.
 const Prefix = "/azure-billing/api/"
 
+// The exact texts clients of the upstream API match on
+// (../shared/specs/azure-billing.md §6 and §11).
+const (
+	msgInvalidDate           = "invalid date"
+	msgInvalidMonth          = "invalid month"
+	msgGroupByRequired       = "group_by parameter required"
+	msgInvalidGroupBy        = "invalid group_by fields"
+	msgResourceGroupRequired = "resource_group parameter required"
+	msgNotFound              = "Not found."
+	msgInvalidPage           = "Invalid page."
+	// msgEnterNumber is Django's form error for a number filter that is
+	// not a number, which django-filter's DRF backend answers with 400.
+	msgEnterNumber = "Enter a number."
+	msgEnterJSON   = "Enter a valid JSON."
+)
+
+// detailError is an error whose text is shown as it is, whatever its
+// status: WriteError replaces the text of other 404s with DRF's
+// "Not found.", which would hide "Invalid page.".
+type detailError struct {
+	status int
+	detail string
+}
+
+func (e *detailError) Error() string { return e.detail }
+
+// Unwrap lets apierr.Status find the status.
+func (e *detailError) Unwrap() error { return apierr.New(e.status, e.detail) }
+
+// badRequest is a 400 with one of the texts above.
+func badRequest(detail string) error { return &detailError{status: http.StatusBadRequest, detail: detail} }
+
+// notFound is DRF's 404 for a lookup that found nothing.
+func notFound() error { return &detailError{status: http.StatusNotFound, detail: msgNotFound} }
+
+// fieldError is a filter value the filter set rejects: DRF's validation
+// body {"<field>": ["<message>"]} with 400, as django-filter's backend
+// answers `min_cost=abc`.
+type fieldError struct {
+	field, msg string
+}
+
+func (e *fieldError) Error() string { return fmt.Sprintf("%s: %s", e.field, e.msg) }
+
+// Unwrap makes it a client error for apierr.Status.
+func (e *fieldError) Unwrap() error { return cost.ErrInvalid }
+
+// methodError is a write on a read-only resource (see methodNotAllowed).
+type methodError struct {
+	method string
+}
+
+func (e *methodError) Error() string { return fmt.Sprintf("Method %q not allowed.", e.method) }
+
+// Unwrap carries the 405 to apierr.Status.
+func (e *methodError) Unwrap() error { return apierr.New(http.StatusMethodNotAllowed, e.Error()) }
+
+// allowed is the Allow header of every resource of the dialect.
+const allowed = "GET, HEAD, OPTIONS"
+
 // WriteError renders err as Django REST Framework's {"detail": "<text>"},
-// with DRF's own texts for authentication, permission and lookups.
+// with DRF's own texts for authentication, permission and lookups, and
+// DRF's {"<field>": ["<text>"]} for a rejected filter value.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apierr.Status(err)
 	msg := apierr.Message(err)
+	var de *detailError
+	var fe *fieldError
+	var me *methodError
 	switch {
+	case errors.As(err, &fe):
+		apierr.Write(w, err, status, map[string][]string{fe.field: {fe.msg}})
+		return
+	case errors.As(err, &me):
+		w.Header().Set("Allow", allowed)
+		msg = me.Error()
+	case errors.As(err, &de):
+		msg = de.detail
 	case errors.Is(err, tenant.ErrUnauthenticated):
 		msg = "Authentication credentials were not provided."
 	case errors.Is(err, tenant.ErrBadCredentials):
@@ -27,7 +98,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, tenant.ErrForbidden):
 		msg = "You do not have permission to perform this action."
 	case status == http.StatusNotFound:
-		msg = "Not found."
+		msg = msgNotFound
 	}
 	apierr.Write(w, err, status, map[string]any{"detail": msg})
 }
