@@ -35,7 +35,16 @@ func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem) ([]byte, err
 		b = append(b, ',')
 		switch {
 		case c.text != nil:
-			b = appendText(b, c.text(li))
+			v := c.text(li)
+			if v == "" && c.added {
+				// Columns added after the first schema hold NULL in older
+				// rows, so empty is NULL for them throughout: one validity
+				// bit instead of an empty string through DuckDB's string
+				// statistics and compression (most bills leave the Azure
+				// fields empty). Readers coalesce to ''.
+				break
+			}
+			b = appendText(b, v)
 		case c.time != nil:
 			if t := c.time(li); !t.IsZero() {
 				b = strconv.AppendInt(b, t.UnixMicro(), 10)
