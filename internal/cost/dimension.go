@@ -47,13 +47,16 @@ const (
 	DimCostCenter         Dimension = "costCenter"
 	DimCustomerID         Dimension = "customerId"
 	DimCustomerName       Dimension = "customerName"
-	DimCommitmentID       Dimension = "commitmentDiscountId"
-	DimCommitmentType     Dimension = "commitmentDiscountType"
-	DimProviderID         Dimension = "providerId"
-	DimCategory           Dimension = "category"
-	DimCurrency           Dimension = "currency"
-	DimKubernetes         Dimension = "kubernetes" // "true" or "false"
-	DimSource             Dimension = "source"     // the ingest source name
+	// DimPricingUnit is the unit prices are quoted in (FOCUS PricingUnit;
+	// Azure UnitOfMeasure).
+	DimPricingUnit    Dimension = "pricingUnit"
+	DimCommitmentID   Dimension = "commitmentDiscountId"
+	DimCommitmentType Dimension = "commitmentDiscountType"
+	DimProviderID     Dimension = "providerId"
+	DimCategory       Dimension = "category"
+	DimCurrency       Dimension = "currency"
+	DimKubernetes     Dimension = "kubernetes" // "true" or "false"
+	DimSource         Dimension = "source"     // the ingest source name
 )
 
 // TagPrefix starts a tag dimension: "tag:team".
@@ -67,7 +70,7 @@ var dimensions = []Dimension{
 	DimChargeCategory, DimChargeClass, DimChargeType, DimChargeFrequency, DimPricingCategory,
 	DimUsageType, DimOperation, DimMeterCategory, DimMeterSubcategory, DimMeterName,
 	DimMeterID, DimServiceFamily, DimProductOrderName, DimCostCenter, DimCustomerID, DimCustomerName,
-	DimCommitmentID, DimCommitmentType, DimProviderID, DimCategory, DimCurrency,
+	DimPricingUnit, DimCommitmentID, DimCommitmentType, DimProviderID, DimCategory, DimCurrency,
 	DimKubernetes, DimSource,
 }
 

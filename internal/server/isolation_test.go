@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -55,9 +57,9 @@ func newWorld(t *testing.T) *world {
 		if a == "acct-b1" {
 			continue
 		}
-		storetest.Load(t, st, "src-"+a, storetest.Item(a, "AmazonEC2", storetest.Day(3, 1), fmt.Sprint(accountCost[a])))
+		loadAzure(t, st, "src-"+a, worldItem(a))
 	}
-	snapB := storetest.Load(t, st, "src-b-only", storetest.Item("acct-b1", "AmazonEC2", storetest.Day(3, 1), "4"))
+	snapB := loadAzure(t, st, "src-b-only", worldItem("acct-b1"))
 	tenants, err := tenant.Open(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +103,36 @@ func newWorld(t *testing.T) *world {
 	key("partner", tenant.KeySpec{Name: "p", Role: tenant.RolePartner}, nil)
 	w.h = Handler(Config{Store: st, Tenants: tenants})
 	return w
+}
+
+// worldItem is the one line item of an account: an Azure subscription's
+// virtual machine, so that every dialect, the Azure billing API included,
+// shows it.
+func worldItem(account string) *cost.LineItem {
+	li := storetest.Item(account, "Microsoft.Compute", storetest.Day(3, 1), fmt.Sprint(accountCost[account]))
+	li.ProviderName, li.MeterCategory, li.ResourceGroup = "Microsoft", "Virtual Machines", "rg-"+account
+	li.ResourceID = "/subscriptions/" + account + "/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-" + account
+	return li
+}
+
+// loadAzure imports items as one Azure export of source and returns its
+// snapshots.
+func loadAzure(t *testing.T, st store.Store, source string, items ...*cost.LineItem) []store.Snapshot {
+	t.Helper()
+	imp, err := st.BeginImport(context.Background(), store.ImportSpec{Source: source, Provider: "azure", Files: []string{source + ".csv"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, li := range items {
+		if err := imp.Append(li); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snaps, err := imp.Commit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snaps
 }
 
 // do sends one request as caller; "partner@C1" is the partner key acting
@@ -247,9 +279,53 @@ var isolationProbes = []struct {
 	}},
 	{"kubecost table view as CSV", kcWindow("/model/cloudCost/view/table", "aggregate=accountID&format=csv"), nil},
 	{"kubecost graph view", kcWindow("/model/cloudCost/view/graph", "aggregate=accountID"), nil},
+	{"azure billing cost entries", "/azure-billing/api/cost-entries/", sumField("cost_in_usd", false)},
+	{"azure billing cost entries by date", "/azure-billing/api/cost-entries/?date=2024-03-01", sumField("cost_in_usd", false)},
+	{"azure billing aggregate", "/azure-billing/api/cost-entries/aggregate/?group_by=subscriptionName", sumField("total_cost", false)},
+	{"azure billing subscription summary", "/azure-billing/api/costs/subscription-summary/", sumField("total_usd", true)},
+	{"azure billing dated summary", "/azure-billing/api/costs/subscription-summary/?date=2024-03-01", sumField("total_usd", true)},
+	{"azure billing virtual machines summary", "/azure-billing/api/costs/virtual-machines-summary/", sumField("total_usd", true)},
+	{"azure billing resource group summary", "/azure-billing/api/costs/resource-group-summary/", sumField("total_usd", true)},
+	{"azure billing region summary", "/azure-billing/api/costs/region-summary/", sumField("total_usd", true)},
+	{"azure billing subscriptions", "/azure-billing/api/subscriptions/", nil},
+	{"azure billing customers", "/azure-billing/api/customers/", nil},
+	{"azure billing resources", "/azure-billing/api/resources/", nil},
+	{"azure billing snapshots", "/azure-billing/api/snapshots/", nil},
 	{"native organizations", "/api/v1/organizations", nil},
 	{"native customers", "/api/v1/customers", nil},
 	{"native me", "/api/v1/me", nil},
+}
+
+// sumField adds a money field over the rows of a JSON array, or of the
+// "data" array of a summary envelope; the field may be a string or a
+// number.
+func sumField(field string, envelope bool) func(string) (int, error) {
+	return func(body string) (int, error) {
+		var rows []map[string]any
+		if envelope {
+			var out struct {
+				Data []map[string]any `json:"data"`
+			}
+			if err := json.Unmarshal([]byte(body), &out); err != nil {
+				return 0, err
+			}
+			rows = out.Data
+		} else if err := json.Unmarshal([]byte(body), &rows); err != nil {
+			return 0, err
+		}
+		sum := 0.0
+		for _, r := range rows {
+			switch v := r[field].(type) {
+			case float64:
+				sum += v
+			case string:
+				var f float64
+				fmt.Sscan(v, &f)
+				sum += f
+			}
+		}
+		return int(math.Round(sum)), nil
+	}
 }
 
 // kcWindow is a Kubecost path over the suite's month.

@@ -64,7 +64,7 @@ func dialects() []Dialect {
 		{Prefix: kubecost.Prefix, Error: kubecost.WriteError},
 		{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError},
 		{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError},
-		{Prefix: azurebilling.Prefix, Error: azurebilling.WriteError},
+		{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError},
 	}
 }
 
@@ -126,8 +126,9 @@ func Handler(cfg Config) http.Handler {
 		etl = cfg.Pipeline
 	}
 	kubecost.New(eng, etl, log).Register(api)
+	azurebilling.New(eng, log).Register(api)
 	for _, d := range dialects() {
-		if d.Prefix != native.Prefix && d.Prefix != kubecost.Prefix {
+		if d.Prefix != native.Prefix && d.Prefix != kubecost.Prefix && d.Prefix != azurebilling.Prefix {
 			api.HandleFunc(d.Prefix, func(w http.ResponseWriter, r *http.Request) {
 				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 			})

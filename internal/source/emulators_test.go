@@ -1,114 +1,25 @@
 package source
 
 import (
-	"bufio"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/tally-cost/tally/internal/source/emulators"
 )
 
 // The S3, Azure and GCS tests run against real emulators (VersityGW,
-// Azurite, fake-gcs-server), found through these variables. TestMain starts its own
-// set, on free ports, when a variable is missing and
-// `scripts/emulators.sh install` has been run; otherwise the tests skip,
-// or fail when TALLY_REQUIRE_EMULATORS=1 (as in CI).
-var emulatorVars = []string{"TALLY_TEST_S3_ENDPOINT", "TALLY_TEST_AZURITE_ENDPOINT", "TALLY_TEST_GCS_ENDPOINT"}
-
+// Azurite, fake-gcs-server); see package emulators. TestMain starts its
+// own set when the endpoints are not in the environment.
 func TestMain(m *testing.M) {
-	stop := startEmulators()
+	stop := emulators.Start()
 	code := m.Run()
 	stop()
 	os.Exit(code)
-}
-
-// startEmulators runs scripts/emulators.sh start with a private run
-// directory and returns the matching stop. The script's watchdog, keyed to
-// this process, stops them even if the test binary is killed.
-func startEmulators() (stop func()) {
-	nothing := func() {}
-	missing := false
-	for _, v := range emulatorVars {
-		if os.Getenv(v) == "" {
-			missing = true
-		}
-	}
-	if !missing || os.Getenv("TALLY_EMULATORS_AUTOSTART") == "0" {
-		return nothing
-	}
-	repo, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		return nothing
-	}
-	script := filepath.Join(repo, "scripts", "emulators.sh")
-	installDir := os.Getenv("TALLY_EMULATORS_DIR")
-	if installDir == "" {
-		installDir = filepath.Join(repo, ".cache", "emulators")
-	}
-	for _, p := range []string{script, filepath.Join(installDir, "bin", "fake-gcs-server"),
-		filepath.Join(installDir, "node_modules", ".bin", "azurite-blob"),
-		filepath.Join(installDir, "bin", "versitygw")} {
-		if _, err := os.Stat(p); err != nil {
-			fmt.Fprintf(os.Stderr, "source tests: emulators not installed (%s missing; run scripts/emulators.sh install)\n", p)
-			return nothing
-		}
-	}
-	runDir, err := os.MkdirTemp("", "tally-emulators-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "source tests: %v\n", err)
-		return nothing
-	}
-	env := append(os.Environ(),
-		"TALLY_EMULATORS_DIR="+installDir,
-		"TALLY_EMULATORS_RUN_DIR="+runDir,
-		"TALLY_EMULATORS_WATCH_PID="+strconv.Itoa(os.Getpid()))
-	run := func(arg string) error {
-		cmd := exec.Command("bash", script, arg)
-		cmd.Env = env
-		cmd.Stdout = os.Stderr
-		cmd.Stderr = os.Stderr
-		return cmd.Run()
-	}
-	stop = func() {
-		if err := run("stop"); err != nil {
-			fmt.Fprintf(os.Stderr, "source tests: stopping emulators: %v\n", err)
-		}
-		os.RemoveAll(runDir)
-	}
-	if err := run("start"); err != nil {
-		fmt.Fprintf(os.Stderr, "source tests: starting emulators: %v\n", err)
-		stop()
-		return nothing
-	}
-	f, err := os.Open(filepath.Join(runDir, "env"))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "source tests: %v\n", err)
-		return stop
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if ok && os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
-	}
-	return stop
 }
 
 // emulator returns the endpoint in the environment variable name, or
 // skips the test (fails it when TALLY_REQUIRE_EMULATORS=1).
 func emulator(t *testing.T, name string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		if os.Getenv("TALLY_REQUIRE_EMULATORS") == "1" {
-			t.Fatalf("%s is not set and TALLY_REQUIRE_EMULATORS=1: run scripts/emulators.sh install (TestMain starts them) or start", name)
-		}
-		t.Skipf("%s not set: run scripts/emulators.sh install to test against the emulator", name)
-	}
-	return v
+	return emulators.Endpoint(t, name)
 }

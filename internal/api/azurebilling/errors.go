@@ -27,6 +27,8 @@ const (
 	// not a number, which django-filter's DRF backend answers with 400.
 	msgEnterNumber = "Enter a number."
 	msgEnterJSON   = "Enter a valid JSON."
+	// msgNullCharacters is Django's CharField error for a NUL character.
+	msgNullCharacters = "Null characters are not allowed."
 )
 
 // detailError is an error whose text is shown as it is, whatever its
@@ -43,7 +45,9 @@ func (e *detailError) Error() string { return e.detail }
 func (e *detailError) Unwrap() error { return apierr.New(e.status, e.detail) }
 
 // badRequest is a 400 with one of the texts above.
-func badRequest(detail string) error { return &detailError{status: http.StatusBadRequest, detail: detail} }
+func badRequest(detail string) error {
+	return &detailError{status: http.StatusBadRequest, detail: detail}
+}
 
 // notFound is DRF's 404 for a lookup that found nothing.
 func notFound() error { return &detailError{status: http.StatusNotFound, detail: msgNotFound} }

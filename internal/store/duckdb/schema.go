@@ -67,6 +67,7 @@ var dimColumns = map[cost.Dimension]string{
 	cost.DimCostCenter:         "cost_center",
 	cost.DimCustomerID:         "customer_id",
 	cost.DimCustomerName:       "customer_name",
+	cost.DimPricingUnit:        "pricing_unit",
 }
 
 // lineItemColumns lists the line_items columns after snapshot_id and

@@ -1,0 +1,300 @@
+package azurebilling
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// group is one row of an aggregate or summary: the rendered values of its
+// fields and its totals.
+type group struct {
+	vals []any
+	// sortKey orders groups with equal totals by their values.
+	sortKey string
+	// usd sums cost_in_usd over items of items; missing of them have no
+	// USD value.
+	usd            decimal.Decimal
+	items, missing int64
+	// billing sums cost_in_billing_currency over every currency.
+	billing    decimal.Decimal
+	currencies map[string]bool
+}
+
+// totalUSD is Σ cost_in_usd, null when no item of the group had one (a
+// sum over only nulls, §4).
+func (g *group) totalUSD() number {
+	if g.items > g.missing {
+		return someNumber(g.usd)
+	}
+	return number{}
+}
+
+// totals groups the line items of base by fields and sums the billed
+// cost in USD, and, when billing is set, in the billing currency too.
+// The engine never adds currencies, so the billing sums come per currency
+// and are added here, as upstream's total_billing does (§6); the returned
+// notes say so when it happens, and when items without a USD value were
+// left out of total_usd. Groups whose fields render alike (resource
+// groups differing in case) merge. They are ordered by total_usd
+// descending, groups without one last, then by their values.
+func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool) ([]*group, []string, error) {
+	var dims []cost.Dimension
+	for _, f := range fields {
+		dims = append(dims, f.dims...)
+	}
+	base.GroupBy, base.Metrics = dims, []cost.Metric{cost.Billed}
+	byKey := map[string]*group{}
+	var order []*group
+	at := func(keys []string) (*group, error) {
+		vals := make([]any, len(fields))
+		i := 0
+		for j, f := range fields {
+			vals[j] = f.render(keys[i : i+len(f.dims)])
+			i += len(f.dims)
+		}
+		k, err := marshal(vals)
+		if err != nil {
+			return nil, fmt.Errorf("grouping: %w", err)
+		}
+		g, ok := byKey[string(k)]
+		if !ok {
+			g = &group{vals: vals, sortKey: string(k), currencies: map[string]bool{}}
+			byKey[string(k)] = g
+			order = append(order, g)
+		}
+		return g, nil
+	}
+	usd := base
+	usd.USD = true
+	res, err := a.engine.Query(ctx, usd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("summing costs in USD: %w", err)
+	}
+	var missing int64
+	for _, r := range res.Rows {
+		g, err := at(r.Keys)
+		if err != nil {
+			return nil, nil, err
+		}
+		g.usd = g.usd.Add(r.Values[0])
+		g.items += r.Items
+		g.missing += r.MissingUSD
+		missing += r.MissingUSD
+	}
+	var notes []string
+	if missing > 0 {
+		notes = append(notes, fmt.Sprintf("%d line items have no USD value (a bill in another currency without a USD column) and are left out of the USD totals", missing))
+	}
+	if billing {
+		res, err := a.engine.Query(ctx, base)
+		if err != nil {
+			return nil, nil, fmt.Errorf("summing costs in the billing currency: %w", err)
+		}
+		mixed := false
+		for _, r := range res.Rows {
+			g, err := at(r.Keys)
+			if err != nil {
+				return nil, nil, err
+			}
+			g.billing = g.billing.Add(r.Values[0])
+			g.currencies[r.Currency] = true
+			mixed = mixed || len(g.currencies) > 1
+		}
+		if mixed {
+			notes = append(notes, "total_billing adds amounts of different billing currencies, as upstream does")
+		}
+	}
+	slices.SortStableFunc(order, func(x, y *group) int {
+		xu, yu := x.totalUSD(), y.totalUSD()
+		switch {
+		case xu.Valid && !yu.Valid:
+			return -1
+		case !xu.Valid && yu.Valid:
+			return 1
+		case xu.Valid:
+			if c := yu.Decimal.Cmp(xu.Decimal); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(x.sortKey, y.sortKey)
+	})
+	return order, notes, nil
+}
+
+// warned is a handler result with notes for the client, sent in a
+// Warning header so that the body keeps upstream's exact keys.
+type warned struct {
+	body  any
+	notes []string
+}
+
+// aggregate serves cost-entries/aggregate/?group_by=...: Σ cost_in_usd
+// per group, with every cost-entries filter and the same snapshot
+// selection, so restated days are never counted twice (§9 #4).
+func (a *API) aggregate(r *http.Request) (any, error) {
+	v := r.URL.Query()
+	fields, err := parseGroupBy(v)
+	if err != nil {
+		return nil, err
+	}
+	q, err := parseRequest(v, false)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.catalog(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := c.byID[q.snapshot]; (q.dateGiven && !q.dateValid) || (q.snapshot != 0 && !ok) {
+		return []any{}, nil // nothing selected, as cost-entries/ answers
+	}
+	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c), false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]obj, len(groups))
+	for i, g := range groups {
+		o := make(obj, 0, len(fields)+1)
+		for j, f := range fields {
+			o = append(o, kv{f.key, g.vals[j]})
+		}
+		out[i] = append(o, kv{"total_cost", g.totalUSD()})
+	}
+	return warned{out, notes}, nil
+}
+
+// costQuery is the engine query of a parsed request.
+func costQuery(q request, c *catalog) query.Query {
+	w, sel := q.selection()
+	if w.Start.IsZero() {
+		w = allTime
+	}
+	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources)}
+}
+
+// summaryKind is one of the costs/*-summary endpoints.
+type summaryKind struct {
+	fields []field
+	// meterCategory is the meter_category filter applied when the client
+	// gives none (the virtual machines summary).
+	meterCategory string
+}
+
+var (
+	subscriptionFields = []field{
+		plain("subscription_id", cost.DimSubAccountID),
+		plain("subscription_name", cost.DimSubAccountName),
+	}
+	subscriptionSummary   = summaryKind{fields: subscriptionFields}
+	vmSummary             = summaryKind{fields: subscriptionFields, meterCategory: "Virtual Machines"}
+	resourceGroupSummary  = summaryKind{fields: []field{resourceGroupField("resource_group")}}
+	meterCategorySummary  = summaryKind{fields: []field{plain("meter_category", cost.DimMeterCategory)}}
+	regionSummary         = summaryKind{fields: []field{plain("location", cost.DimRegion)}}
+	resourceGroupTotalsBy = []field{
+		plain("resource__resource_id", cost.DimResourceID),
+		{key: "resource__resource_name", dims: []cost.Dimension{cost.DimResourceID, cost.DimResourceName},
+			render: func(k []string) any { return text(resourceName(k[0], k[1])) }},
+	}
+)
+
+// summaryRequest parses a summary's query string: the snake_case filters
+// of §5.2 and a date that must parse.
+func summaryRequest(r *http.Request) (request, error) {
+	q, err := parseRequest(r.URL.Query(), true)
+	if err != nil {
+		return request{}, err
+	}
+	if q.dateGiven && !q.dateValid {
+		return request{}, badRequest(msgInvalidDate)
+	}
+	return q, nil
+}
+
+// summary serves a costs/*-summary endpoint in the documented envelope
+// (§6, §7.1).
+func (a *API) summary(k summaryKind) handler {
+	return func(r *http.Request) (any, error) {
+		q, err := summaryRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		if k.meterCategory != "" && last(r.URL.Query(), "meter_category") == "" {
+			x, _ := eq(cost.DimMeterCategory)(k.meterCategory)
+			q.filters = append(q.filters, x)
+		}
+		c, err := a.catalog(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		queried, included, missing, err := a.coverage(r.Context(), c, q)
+		if err != nil {
+			return nil, err
+		}
+		groups, notes, err := a.totals(r.Context(), k.fields, costQuery(q, c), true)
+		if err != nil {
+			return nil, err
+		}
+		data := make([]obj, len(groups))
+		for i, g := range groups {
+			o := obj{{"total_usd", g.totalUSD()}, {"total_billing", someNumber(g.billing)}}
+			for j, f := range k.fields {
+				o = append(o, kv{f.key, g.vals[j]})
+			}
+			data[i] = o
+		}
+		var date any
+		if q.dateValid {
+			date = dateText(q.day)
+		}
+		return warned{obj{
+			{"date", date}, {"sources_queried", queried}, {"sources_included", included},
+			{"sources_missing", missing}, {"data", data},
+		}, notes}, nil
+	}
+}
+
+// resourceGroupTotals serves costs/resource-group-totals/: per resource
+// of one resource group, matched case-insensitively (§9 #6), with the
+// summaries' filters and date.
+func (a *API) resourceGroupTotals(r *http.Request) (any, error) {
+	rg := last(r.URL.Query(), "resource_group")
+	if rg == "" {
+		return nil, badRequest(msgResourceGroupRequired)
+	}
+	// resource_group is also one of the summary filters, so the request
+	// already matches the group.
+	q, err := summaryRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.catalog(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	groups, notes, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c), true)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]obj, len(groups))
+	for i, g := range groups {
+		// Upstream's keys, then the resource_id and resource_name aliases
+		// its code evidently meant to add.
+		data[i] = obj{
+			{"resource__resource_id", g.vals[0]}, {"resource__resource_name", g.vals[1]},
+			{"total_usd", g.totalUSD()}, {"total_billing", someNumber(g.billing)},
+			{"resource_id", g.vals[0]}, {"resource_name", g.vals[1]},
+		}
+	}
+	var date any
+	if q.dateValid {
+		date = dateText(q.day)
+	}
+	return warned{obj{{"resource_group", rg}, {"date", date}, {"total_resources", len(data)}, {"data", data}}, notes}, nil
+}

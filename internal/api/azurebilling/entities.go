@@ -1,0 +1,250 @@
+package azurebilling
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// Customers, subscriptions, resources and meters are upstream tables
+// filled by its importer. Here they are the distinct values of the line
+// items' natural keys, found by grouping, with ids derived from the keys
+// (stableID), so nothing is stored and a cost entry's nested objects are
+// the same objects these endpoints list.
+
+// column is one line-item property an entity is made of: the dimension
+// that groups by it and how an entry reads it.
+type column struct {
+	dim cost.Dimension // "" when the store cannot group by it
+	get func(li *cost.LineItem) string
+}
+
+// entity is one kind of derived object.
+type entity struct {
+	kind string
+	cols []column
+	// key is the natural key of a row of column values; render draws the
+	// object from them.
+	key    func(k []string) string
+	render func(k []string) obj
+}
+
+// meterUnitDim groups meters by unit of measure (Azure UnitOfMeasure,
+// which the readers keep as the pricing unit).
+var meterUnitDim = cost.DimPricingUnit
+
+var customerCols = []column{
+	{cost.DimCustomerID, func(li *cost.LineItem) string { return li.CustomerID }},
+	{cost.DimCustomerName, func(li *cost.LineItem) string { return li.CustomerName }},
+	{cost.DimBillingAccountID, func(li *cost.LineItem) string { return li.BillingAccountID }},
+	{cost.DimBillingAccountName, func(li *cost.LineItem) string { return li.BillingAccountName }},
+}
+
+// customerOf is the customer tenant of a row: the partner's customer
+// (MPA customerTenantId), else, for bills without customers (EA, MCA,
+// PAYG), the billing account, as §10.1 maps it.
+func customerOf(k []string) (tenantID, name string) {
+	if k[0] != "" {
+		return k[0], k[1]
+	}
+	return k[2], k[3]
+}
+
+var customers = entity{
+	kind: "customer",
+	cols: customerCols,
+	key:  func(k []string) string { id, _ := customerOf(k); return id },
+	render: func(k []string) obj {
+		id, name := customerOf(k)
+		return obj{{"id", stableID("customer", id)}, {"tenant_id", id}, {"name", text(name)}}
+	},
+}
+
+var subscriptions = entity{
+	kind: "subscription",
+	cols: append([]column{
+		{cost.DimSubAccountID, func(li *cost.LineItem) string { return li.SubAccountID }},
+		{cost.DimSubAccountName, func(li *cost.LineItem) string { return li.SubAccountName }},
+	}, customerCols...),
+	key: func(k []string) string { return k[0] },
+	render: func(k []string) obj {
+		return obj{{"id", stableID("subscription", k[0])}, {"customer", customers.render(k[2:])},
+			{"subscription_id", k[0]}, {"name", text(k[1])}}
+	},
+}
+
+var resources = entity{
+	kind: "resource",
+	cols: []column{
+		{cost.DimResourceID, func(li *cost.LineItem) string { return li.ResourceID }},
+		{cost.DimResourceName, func(li *cost.LineItem) string { return li.ResourceName }},
+		{cost.DimProductOrderName, func(li *cost.LineItem) string { return li.ProductOrderName }},
+		{cost.DimResourceGroup, func(li *cost.LineItem) string { return li.ResourceGroup }},
+		{cost.DimRegion, func(li *cost.LineItem) string { return li.RegionID }},
+	},
+	key: func(k []string) string { return k[0] },
+	render: func(k []string) obj {
+		// name is the export's productOrderName, as upstream fills it.
+		return obj{{"id", stableID("resource", k[0])}, {"resource_id", k[0]},
+			{"resource_name", text(resourceName(k[0], k[1]))}, {"name", text(k[2])},
+			{"resource_group", text(resourceGroup(k[3]))}, {"location", text(k[4])}}
+	},
+}
+
+var meters = entity{
+	kind: "meter",
+	cols: []column{
+		{cost.DimMeterID, func(li *cost.LineItem) string { return li.MeterID }},
+		{cost.DimMeterName, func(li *cost.LineItem) string { return li.MeterName }},
+		{cost.DimMeterCategory, func(li *cost.LineItem) string { return li.MeterCategory }},
+		{cost.DimMeterSubcategory, func(li *cost.LineItem) string { return li.MeterSubcategory }},
+		{cost.DimServiceFamily, func(li *cost.LineItem) string { return li.ServiceFamily }},
+		{meterUnitDim, func(li *cost.LineItem) string { return li.PricingUnit }},
+	},
+	key: func(k []string) string { return k[0] },
+	render: func(k []string) obj {
+		return obj{{"id", stableID("meter", k[0])}, {"meter_id", k[0]}, {"name", text(k[1])},
+			{"category", text(k[2])}, {"subcategory", text(k[3])}, {"service_family", text(k[4])},
+			{"unit", text(k[5])}}
+	},
+}
+
+// fromItem renders the entity of one line item.
+func (e entity) fromItem(li *cost.LineItem) obj {
+	k := make([]string, len(e.cols))
+	for i, c := range e.cols {
+		k[i] = c.get(li)
+	}
+	return e.render(k)
+}
+
+// list returns the entity's objects, ordered by natural key. They come
+// from every completed Azure snapshot, superseded ones included, so that
+// every object a cost entry can nest (a dated query reads older runs) is
+// listed and found by id, as upstream's tables keep every object ever
+// imported. Rows naming the same key with different details (a renamed
+// subscription) merge, keeping each detail's first non-empty value in key
+// order.
+func (a *API) list(ctx context.Context, e entity) ([]obj, error) {
+	c, err := a.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for i := range c.snaps {
+		if completed(&c.snaps[i]) {
+			ids = append(ids, c.snaps[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return []obj{}, nil
+	}
+	var dims []cost.Dimension
+	var at []int // the column each grouped dimension fills
+	for i, col := range e.cols {
+		if col.dim != "" {
+			dims = append(dims, col.dim)
+			at = append(at, i)
+		}
+	}
+	res, err := a.engine.Query(ctx, query.Query{Window: allTime, GroupBy: dims, Filter: microsoft,
+		Metrics: []cost.Metric{cost.Billed}, Selection: query.Selection{Snapshots: ids}})
+	if err != nil {
+		return nil, fmt.Errorf("listing %ss: %w", e.kind, err)
+	}
+	rows := make([][]string, 0, len(res.Rows))
+	for _, r := range res.Rows {
+		k := make([]string, len(e.cols))
+		for j, i := range at {
+			k[i] = r.Keys[j]
+		}
+		rows = append(rows, k)
+	}
+	slices.SortFunc(rows, func(x, y []string) int {
+		if c := strings.Compare(e.key(x), e.key(y)); c != 0 {
+			return c
+		}
+		return slices.Compare(x, y)
+	})
+	var out []obj
+	var cur []string
+	flush := func() {
+		if cur != nil {
+			out = append(out, e.render(cur))
+		}
+	}
+	for _, k := range rows {
+		if cur != nil && e.key(cur) == e.key(k) {
+			for i, v := range k {
+				if cur[i] == "" {
+					cur[i] = v
+				}
+			}
+			continue
+		}
+		flush()
+		cur = k
+	}
+	flush()
+	if out == nil {
+		out = []obj{}
+	}
+	return out, nil
+}
+
+// listHandler serves an entity's list endpoint.
+func (a *API) listHandler(e entity) handler {
+	return func(r *http.Request) (any, error) {
+		objs, err := a.list(r.Context(), e)
+		if err != nil {
+			return nil, err
+		}
+		items := make([]any, len(objs))
+		for i, o := range objs {
+			items[i] = o
+		}
+		return paginate(r, items)
+	}
+}
+
+// detailHandler serves an entity's {id}/ endpoint.
+func (a *API) detailHandler(e entity) detailHandler {
+	return func(r *http.Request, id int64) (any, error) {
+		objs, err := a.list(r.Context(), e)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			if o[0].val == id {
+				return o, nil
+			}
+		}
+		return nil, notFound()
+	}
+}
+
+func (a *API) customerList(r *http.Request) (any, error)     { return a.listHandler(customers)(r) }
+func (a *API) subscriptionList(r *http.Request) (any, error) { return a.listHandler(subscriptions)(r) }
+func (a *API) resourceList(r *http.Request) (any, error)     { return a.listHandler(resources)(r) }
+func (a *API) meterList(r *http.Request) (any, error)        { return a.listHandler(meters)(r) }
+
+func (a *API) customerDetail(r *http.Request, id int64) (any, error) {
+	return a.detailHandler(customers)(r, id)
+}
+
+func (a *API) subscriptionDetail(r *http.Request, id int64) (any, error) {
+	return a.detailHandler(subscriptions)(r, id)
+}
+
+func (a *API) resourceDetail(r *http.Request, id int64) (any, error) {
+	return a.detailHandler(resources)(r, id)
+}
+
+func (a *API) meterDetail(r *http.Request, id int64) (any, error) {
+	return a.detailHandler(meters)(r, id)
+}

@@ -1,0 +1,222 @@
+package azurebilling
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/api/apierr"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// entryJSON is a cost entry in upstream's shape (§6). Amounts are the
+// billed metric: cost_in_billing_currency is the export's
+// costInBillingCurrency (billing-formats.md §6.10: billed = the actual
+// export's CostInBillingCurrency) and cost_in_usd its costInUsd. A bill
+// in USD has its amounts in USD; a bill in another currency without a
+// USD column (EA, PAYG) has no USD value and shows null rather than a
+// number in the wrong currency (§9 #13).
+func entryJSON(e *store.Entry, c *catalog) obj {
+	li := &e.Item
+	var snap any
+	if s, ok := c.byID[e.SnapshotID]; ok {
+		snap = snapshotJSON(s)
+	}
+	tags := li.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return obj{
+		{"id", e.ID},
+		{"subscription", subscriptions.fromItem(li)},
+		{"resource", resources.fromItem(li)},
+		{"meter", meters.fromItem(li)},
+		{"snapshot", snap},
+		{"date", dateText(li.ChargePeriodStart)},
+		{"cost_in_usd", fixed(li.USD[cost.Billed], 4)},
+		{"cost_in_billing_currency", fixed(decimal.NewNullDecimal(li.Cost[cost.Billed]), 4)},
+		{"billing_currency", text(li.BillingCurrency)},
+		{"quantity", fixed(li.ConsumedQuantity, 4)},
+		{"unit_price", fixed(li.UnitPrice, 6)},
+		{"payg_price", fixed(li.ListUnitPrice, 6)},
+		{"pricing_model", text(pricingModel(li.PricingCategory, li.CommitmentDiscountType))},
+		{"charge_type", text(li.ChargeType)},
+		{"publisher_name", text(li.PublisherName)},
+		{"cost_center", text(li.CostCenter)},
+		{"tags", tags},
+	}
+}
+
+// selection is the window and snapshot selection of a cost request
+// (§7.3): without a date, each source's newest run of each billing
+// period; with date=D, per subscription the newest completed run holding
+// D, rows of D only. An explicit snapshot (a Tally extension of
+// cost-entries and aggregate) reads that run, superseded or not, and a
+// date then keeps its rows of that day.
+func (q request) selection() (cost.Window, query.Selection) {
+	var w cost.Window
+	if q.dateValid {
+		w = cost.Window{Start: q.day, End: q.day.AddDate(0, 0, 1)}
+	}
+	switch {
+	case q.snapshot != 0:
+		return w, query.Selection{Snapshots: []int64{q.snapshot}}
+	case q.dateValid:
+		return w, query.Selection{Day: q.day}
+	}
+	return w, query.Selection{}
+}
+
+// entryRequest parses a cost-entries request. empty reports a request
+// that selects nothing: an unparsable date (upstream answers it with an
+// empty list, §5.1) or a snapshot that is not one of the caller's Azure
+// snapshots.
+func (a *API) entryRequest(r *http.Request) (eq store.EntryQuery, c *catalog, empty bool, err error) {
+	q, err := parseRequest(r.URL.Query(), false)
+	if err != nil {
+		return eq, nil, false, err
+	}
+	if c, err = a.catalog(r.Context()); err != nil {
+		return eq, nil, false, err
+	}
+	if q.dateGiven && !q.dateValid {
+		return eq, c, true, nil
+	}
+	if _, ok := c.byID[q.snapshot]; q.snapshot != 0 && !ok {
+		return eq, c, true, nil
+	}
+	eq.Window, eq.Selection = q.selection()
+	eq.Filter = q.expr(c.sources)
+	return eq, c, false, nil
+}
+
+// entries asks the engine for line items; a store that keeps none one by
+// one cannot serve this endpoint.
+func (a *API) entries(r *http.Request, eq store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
+	n, err := a.engine.Entries(r.Context(), eq, fn)
+	if errors.Is(err, engine.ErrNoEntries) {
+		return n, apierr.New(http.StatusNotImplemented, "this store does not list cost entries")
+	}
+	return n, err
+}
+
+// maxPage bounds page numbers so that the offset cannot overflow; no
+// list has that many pages.
+const maxPage = 1 << 40
+
+// entryList serves cost-entries/: a streamed array, or one page.
+func (a *API) entryList(r *http.Request) (any, error) {
+	p, err := parsePage(r.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	eq, c, empty, err := a.entryRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	if p.asked {
+		return a.entryPage(r, p, eq, c, empty)
+	}
+	if empty {
+		return []any{}, nil
+	}
+	return stream(func(w *bufio.Writer) error {
+		if err := w.WriteByte('['); err != nil {
+			return err
+		}
+		n := 0
+		_, err := a.entries(r, eq, func(e *store.Entry) error {
+			b, err := marshal(entryJSON(e, c))
+			if err != nil {
+				return fmt.Errorf("encoding entry %d: %w", e.ID, err)
+			}
+			if n > 0 {
+				w.WriteByte(',')
+			}
+			n++
+			_, err = w.Write(b)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		_, err = w.WriteString("]\n")
+		return err
+	}), nil
+}
+
+// entryPage serves one page of cost entries; a page is small enough to
+// hold, and the count must precede the results.
+func (a *API) entryPage(r *http.Request, p page, eq store.EntryQuery, c *catalog, empty bool) (any, error) {
+	if empty {
+		n, err := p.resolve(0)
+		if err != nil {
+			return nil, err
+		}
+		return pageBody(r, p, n, 0, []any{}), nil
+	}
+	if p.number > maxPage {
+		return nil, &detailError{status: http.StatusNotFound, detail: msgInvalidPage}
+	}
+	n := p.number
+	if p.last {
+		// The last page's number needs the count first.
+		eq.Limit = 1
+		total, err := a.entries(r, eq, func(*store.Entry) error { return nil })
+		if err != nil {
+			return nil, err
+		}
+		if n, err = p.resolve(total); err != nil {
+			return nil, err
+		}
+	}
+	eq.Limit, eq.Offset = p.size, (n-1)*p.size
+	results := []any{}
+	total, err := a.entries(r, eq, func(e *store.Entry) error {
+		results = append(results, entryJSON(e, c))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.resolve(total); err != nil && !p.last {
+		return nil, err
+	}
+	return pageBody(r, p, n, total, results), nil
+}
+
+// entryDetail serves cost-entries/{id}/. An entry id is its snapshot id
+// times 2^32 plus its position (store.Entry), so only that snapshot is
+// read, and the walk stops at the id.
+func (a *API) entryDetail(r *http.Request, id int64) (any, error) {
+	c, err := a.catalog(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := c.byID[id>>32]; !ok {
+		return nil, notFound()
+	}
+	var found obj
+	eq := store.EntryQuery{Selection: query.Selection{Snapshots: []int64{id >> 32}}, Filter: microsoft}
+	_, err = a.entries(r, eq, func(e *store.Entry) error {
+		if e.ID == id {
+			found = entryJSON(e, c)
+		}
+		if e.ID >= id {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, err
+	}
+	if found == nil {
+		return nil, notFound()
+	}
+	return found, nil
+}

@@ -1,0 +1,87 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/tally-cost/tally/internal/source"
+	"github.com/tally-cost/tally/internal/source/emulators"
+	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/synth"
+)
+
+func TestMain(m *testing.M) {
+	stop := emulators.Start()
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+// TestAzureExportContainer: an Azure cost export container (Azurite) is a
+// source; each new export run, as Azure delivers it (a period folder, a
+// run folder, a manifest naming the run), becomes a snapshot recording
+// its run id and report date, superseding the previous run of the month.
+func TestAzureExportContainer(t *testing.T) {
+	endpoint := strings.TrimSuffix(emulators.Endpoint(t, "TALLY_TEST_AZURITE_ENDPOINT"), "/")
+	cred, err := container.NewSharedKeyCredential(emulators.AzuriteAccount, emulators.AzuriteKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("exports-%d", time.Now().UnixNano())
+	client, err := container.NewClientWithSharedKeyCredential(endpoint+"/"+name, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Create(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	// deliver uploads one month-to-date run of days days.
+	deliver := func(run string, days int, submitted, end string) {
+		var csv bytes.Buffer
+		if _, err := synth.Write(&csv, synth.Options{Provider: "azure", Rows: int64(20 * days), Days: days,
+			Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Seed: 11}); err != nil {
+			t.Fatal(err)
+		}
+		dir := "daily/tally-export/20240101-20240131/" + run
+		manifest := `{"manifestVersion": "2024-04-01", "runInfo": {"runId": "` + run + `", "submittedTime": "` + submitted +
+			`", "startDate": "2024-01-01T00:00:00", "endDate": "` + end + `"}, "blobs": [{"blobName": "` + dir + `/part_1.csv"}]}`
+		for key, body := range map[string][]byte{dir + "/part_1.csv": csv.Bytes(), dir + "/manifest.json": []byte(manifest)} {
+			if _, err := client.NewBlockBlobClient(key).UploadBuffer(context.Background(), body, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r, st := newRunner(t, Spec{Name: "azure-mpa", Provider: "azure", Location: source.Config{
+		URL: "azblob://" + name + "/daily", Endpoint: endpoint, AccountName: emulators.AzuriteAccount, AccountKey: emulators.AzuriteKey}})
+	check := func(wantRun string, wantRows int64, wantReport time.Time, wantSnapshots int) {
+		t.Helper()
+		if err := r.Rebuild("azure-mpa"); err != nil {
+			t.Fatal(err)
+		}
+		if s := wait(t, r, "azure-mpa"); s.ConnectionStatus != ConnectionSuccessful {
+			t.Fatalf("after delivering %s: %+v", wantRun, s)
+		}
+		snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Source: "azure-mpa"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snaps) != wantSnapshots || snaps[0].Status != store.StatusComplete || snaps[0].RunID != wantRun ||
+			snaps[0].Rows != wantRows || !snaps[0].ReportDate.Equal(wantReport) {
+			t.Fatalf("after delivering %s: newest snapshot %+v of %d, want run %s, %d rows, report date %s",
+				wantRun, snaps[0], len(snaps), wantRun, wantRows, wantReport.Format(time.DateOnly))
+		}
+	}
+	deliver("run-0102", 2, "2024-01-03T06:00:00Z", "2024-01-02T00:00:00")
+	check("run-0102", 40, time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), 1)
+	deliver("run-0103", 3, "2024-01-04T06:00:00Z", "2024-01-03T00:00:00")
+	check("run-0103", 60, time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC), 2)
+	if _, n := total(t, st, "azure-mpa"); n != 60 {
+		t.Fatalf("%d line items visible after two runs, want the newest run's 60", n)
+	}
+}
