@@ -3,6 +3,7 @@ package duckdb
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
@@ -14,6 +15,9 @@ func dimExpr(d cost.Dimension) (string, error) {
 	if key, ok := d.TagKey(); ok {
 		if key == "" {
 			return "", fmt.Errorf("%w: a tag dimension needs a key", cost.ErrInvalid)
+		}
+		if err := checkText("tag key", key); err != nil {
+			return "", err
 		}
 		return "coalesce(tags[" + quote(key) + "], '')", nil
 	}
@@ -29,7 +33,18 @@ func dimExpr(d cost.Dimension) (string, error) {
 
 // quote renders a SQL string literal. Dimension keys come from clients, so
 // they are quoted rather than spliced; values always go through parameters.
+// checkText has refused what a literal cannot hold.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// checkText refuses text DuckDB cannot take as a literal or parameter
+// (a NUL byte, invalid UTF-8), which would otherwise fail the query as a
+// server error.
+func checkText(what, s string) error {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return fmt.Errorf("%w: %s %q is not valid UTF-8 text", cost.ErrInvalid, what, s)
+	}
+	return nil
+}
 
 // compileFilter renders e as a SQL condition, appending its parameters.
 func compileFilter(e filter.Expr, args *[]any) (string, error) {
@@ -83,6 +98,11 @@ func compileList(xs []filter.Expr, sep, empty string, args *[]any) (string, erro
 func compileCond(c filter.Cond, args *[]any) (string, error) {
 	if len(c.Values) == 0 {
 		return "false", nil
+	}
+	for _, v := range c.Values {
+		if err := checkText("filter value", v); err != nil {
+			return "", err
+		}
 	}
 	if key, ok := c.Dim.TagKey(); ok && key == "" {
 		// Tests on tag keys: true when any key compares true.

@@ -75,6 +75,19 @@ func testFilters(t *testing.T, st store.Store) {
 	f(cond(cost.DimKubernetes, filter.Equals, "true"), "111=1")
 	f(cond(cost.TagDimension("it's"), filter.Equals, "x"), "") // quotes in keys are safe
 	f(cond(cost.DimService, filter.Equals, "x' OR '1'='1"), "")
+	// Text a store cannot bind is the client's error, not the server's.
+	for _, e := range []filter.Expr{
+		cond(cost.DimService, filter.Equals, "bad \xff utf-8"),
+		cond(cost.DimService, filter.Equals, "nul\x00"),
+		cond(cost.TagDimension("k\x00ey"), filter.Equals, "x"),
+	} {
+		if _, err := st.Query(ctx, query.Query{Window: march, Filter: e}); !errors.Is(err, cost.ErrInvalid) {
+			t.Errorf("filter %v: %v, want ErrInvalid", e, err)
+		}
+	}
+	if _, err := st.Query(ctx, query.Query{Window: march, GroupBy: []cost.Dimension{cost.TagDimension("\xfe")}}); !errors.Is(err, cost.ErrInvalid) {
+		t.Errorf("a tag key of invalid UTF-8: %v, want ErrInvalid", err)
+	}
 	// Amounts test each line item before grouping, inclusive.
 	amount := func(op filter.AmountOp, v string) filter.Expr {
 		return filter.Amount{Metric: cost.Billed, USD: true, Op: op, Value: decimal.RequireFromString(v)}
