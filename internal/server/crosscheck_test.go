@@ -8,33 +8,14 @@ import (
 	"math/big"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/tenant"
+	"github.com/tally-cost/tally/internal/testfiles"
 )
-
-// sharedTestdata returns <module root>/../shared/testdata.
-func sharedTestdata(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
 
 // rawUnblended sums the unblended cost column of a CUR file with
 // math/big, independently of Tally's readers.
@@ -92,7 +73,7 @@ func TestDialectsAgree(t *testing.T) {
 	defer st.Close()
 	want := new(big.Rat)
 	for _, name := range []string{"cur-legacy-slash-columns.csv", "cur-snake-case-columns.csv"} {
-		path := filepath.Join(sharedTestdata(t), "aws", name)
+		path := testfiles.Shared(t, "aws", name)
 		if _, err := ingest.Run(ctx, st, []string{path}, ingest.Options{Source: name, Provider: "aws"}); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package aws
 import (
 	"encoding/csv"
 	"errors"
+	"github.com/tally-cost/tally/internal/testfiles"
 	"io"
 	"math/big"
 	"os"
@@ -19,20 +20,7 @@ import (
 // from the test's working directory to the directory holding go.mod.
 func testdataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return testfiles.Shared(t)
 }
 
 // groupKey is (usage account, product code, usage day).

@@ -2,6 +2,7 @@ package azure
 
 import (
 	"errors"
+	"github.com/tally-cost/tally/internal/testfiles"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,20 +16,7 @@ import (
 // from the test's working directory to the directory holding go.mod.
 func testdataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return testfiles.Shared(t)
 }
 
 // readItems reads a whole file through NewCSV, NewMapper and Map.

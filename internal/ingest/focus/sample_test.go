@@ -3,10 +3,10 @@ package focus
 import (
 	"encoding/csv"
 	"errors"
+	"github.com/tally-cost/tally/internal/testfiles"
 	"io"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,20 +17,7 @@ import (
 // testdata returns the path of a shared test file: <module root>/../shared/testdata.
 func testdata(t testing.TB, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata", rel)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return testfiles.Shared(t, rel)
 }
 
 const samplePath = "focus/focus_sample.csv"

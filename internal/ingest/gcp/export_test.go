@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tally-cost/tally/internal/testfiles"
 	"io"
 	"math/big"
 	"os"
@@ -21,20 +22,7 @@ import (
 // being the first directory up from the test's directory with a go.mod.
 func testdataDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
+	return testfiles.Shared(t)
 }
 
 var exportFiles = []string{"gcp/bigquery-export-flat.csv", "gcp/bigquery-export-with-credits.csv"}

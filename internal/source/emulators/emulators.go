@@ -6,7 +6,6 @@ package emulators
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tally-cost/tally/internal/testfiles"
 )
 
 // Vars are the environment variables that name the emulators' endpoints.
@@ -24,24 +25,6 @@ const (
 	AzuriteAccount = "devstoreaccount1"
 	AzuriteKey     = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-
-// moduleRoot walks up from the working directory to the folder of go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
 
 // Start runs scripts/emulators.sh start with a private run
 // directory and returns the matching stop. The script's watchdog, keyed to
@@ -57,7 +40,7 @@ func Start() (stop func()) {
 	if !missing || os.Getenv("TALLY_EMULATORS_AUTOSTART") == "0" {
 		return nothing
 	}
-	repo, err := moduleRoot()
+	repo, err := testfiles.ModuleRoot()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "emulators: %v\n", err)
 		return nothing
