@@ -8,6 +8,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/store"
@@ -28,6 +30,44 @@ type Store interface {
 // Engine answers cost questions within the caller's scope.
 type Engine struct {
 	store Store
+	audit Auditor
+}
+
+// Auditor records a change made through the engine (tenant.Service.Record).
+type Auditor func(ctx context.Context, p *tenant.Principal, action, object, id, detail string) error
+
+// SetAudit makes every change through the engine recorded by a.
+func (e *Engine) SetAudit(a Auditor) { e.audit = a }
+
+// DeleteSnapshot removes a snapshot (see store.SnapshotDeleter). Only
+// administrators of the default organization may: a snapshot holds the
+// line items of every tenant it covers.
+func (e *Engine) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error) {
+	p, ok := tenant.FromContext(ctx)
+	if !ok {
+		return store.Snapshot{}, ErrNoPrincipal
+	}
+	if err := p.Require(tenant.Administer); err != nil {
+		return store.Snapshot{}, err
+	}
+	if !p.Unscoped() || p.CustomerID != 0 {
+		return store.Snapshot{}, fmt.Errorf("%w: only administrators of the default organization delete snapshots", tenant.ErrForbidden)
+	}
+	del, ok := e.store.(store.SnapshotDeleter)
+	if !ok {
+		return store.Snapshot{}, errors.New("engine: the store does not delete snapshots")
+	}
+	sn, err := del.DeleteSnapshot(ctx, id)
+	if err != nil {
+		return sn, err
+	}
+	if e.audit != nil {
+		detail := fmt.Sprintf("source=%s period=%s", sn.Source, sn.BillingPeriodStart.Format("2006-01"))
+		if err := e.audit(ctx, p, "delete", "snapshot", strconv.FormatInt(id, 10), detail); err != nil {
+			return sn, err
+		}
+	}
+	return sn, nil
 }
 
 // New returns an engine over st.

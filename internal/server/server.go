@@ -116,6 +116,7 @@ func Handler(cfg Config) http.Handler {
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
 	eng := engine.New(cfg.Store)
+	eng.SetAudit(tenants.Record)
 	nat := native.New(eng, tenants, log)
 	if cfg.Pipeline != nil {
 		nat.SetSources(cfg.Pipeline)

@@ -33,6 +33,9 @@ const (
 	StatusComplete   Status = "complete"
 	StatusSuperseded Status = "superseded"
 	StatusFailed     Status = "failed"
+	// StatusDeleted marks a snapshot an administrator removed; its rows
+	// are gone and the record stays for the audit trail.
+	StatusDeleted Status = "deleted"
 )
 
 // Snapshot is one import of one billing period from one source.
@@ -102,6 +105,19 @@ type Store interface {
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
 	Close() error
 }
+
+// SnapshotDeleter removes snapshots.
+type SnapshotDeleter interface {
+	// DeleteSnapshot removes a snapshot's rows and marks it deleted. When
+	// it was the visible snapshot of its (source, billing period), the
+	// newest superseded one becomes visible again, in the same
+	// transaction: deleting a bad run restores the previous data. A
+	// snapshot still loading is ErrConflict; an unknown one ErrNotFound.
+	DeleteSnapshot(ctx context.Context, id int64) (Snapshot, error)
+}
+
+// ErrConflict is returned for an operation the object's state forbids.
+var ErrConflict = errors.New("conflict")
 
 // Import streams the line items of one import. Items are grouped into one
 // snapshot per billing period as they arrive.

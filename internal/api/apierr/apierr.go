@@ -46,7 +46,7 @@ func Status(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, tenant.ErrConflict):
+	case errors.Is(err, tenant.ErrConflict), errors.Is(err, store.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, cost.ErrInvalid), errors.Is(err, tenant.ErrInvalid):
 		return http.StatusBadRequest

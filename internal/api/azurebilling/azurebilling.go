@@ -34,6 +34,9 @@ type Engine interface {
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
 	Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
+	// DeleteSnapshot removes an imported run (administrators only); the
+	// previous run of its month becomes visible again.
+	DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error)
 }
 
 // API serves the Azure billing API.
@@ -128,6 +131,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodOptions:
 		w.Header().Set("Allow", allowed)
 		a.respond(w, r, func(*http.Request) (any, error) { return options(rel), nil })
+	case http.MethodDelete:
+		// Snapshots are the one resource a client may change: deleting a
+		// bad export run (DRF's destroy, 204) removes its rows and makes
+		// the previous run of the month visible again.
+		if id, ok := snapshotID(rel); ok {
+			a.deleteSnapshot(w, r, id)
+			return
+		}
+		WriteError(w, r, &methodError{method: r.Method})
 	default:
 		// Every resource here is derived from the imported bills: a
 		// customer, meter or cost entry changes when a new export is
@@ -135,6 +147,33 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// 403 for everyone (§3); 405 says more precisely why.
 		WriteError(w, r, &methodError{method: r.Method})
 	}
+}
+
+// snapshotID reads the id of a "snapshots/{id}/" path.
+func snapshotID(rel string) (int64, bool) {
+	parts := strings.Split(rel, "/")
+	if len(parts) != 3 || parts[0] != "snapshots" || parts[2] != "" || parts[1] == "" || parts[1][0] == '+' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[1], 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (a *API) deleteSnapshot(w http.ResponseWriter, r *http.Request, id int64) {
+	c, err := a.catalog(r.Context())
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if _, ok := c.byID[id]; !ok {
+		WriteError(w, r, notFound())
+		return
+	}
+	if _, err := a.engine.DeleteSnapshot(r.Context(), id); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // route finds the handler of rel, a path below Prefix; nil when none.

@@ -62,7 +62,8 @@ func (a *API) catalog(ctx context.Context) (*catalog, error) {
 	}
 	c := &catalog{byID: map[int64]*store.Snapshot{}}
 	for _, s := range all {
-		if azure[s.Source] {
+		// A deleted snapshot is gone, as a deleted row is upstream.
+		if azure[s.Source] && s.Status != store.StatusDeleted {
 			c.snaps = append(c.snaps, s)
 		}
 	}

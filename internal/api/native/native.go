@@ -31,6 +31,7 @@ var Public = []string{"/api/v1/openapi.json"}
 type Engine interface {
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
+	DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error)
 }
 
 // API serves the native endpoints.
@@ -56,6 +57,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/costs", a.handle(a.costs))
 	mux.HandleFunc("GET /api/v1/snapshots", a.handle(a.snapshots))
 	mux.HandleFunc("GET /api/v1/snapshots/{id}", a.handle(a.snapshot))
+	mux.HandleFunc("DELETE /api/v1/snapshots/{id}", a.handle(a.deleteSnapshot))
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)

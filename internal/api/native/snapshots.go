@@ -68,10 +68,10 @@ func (a *API) snapshots(r *http.Request) (any, error) {
 	f := store.SnapshotFilter{Source: v.Get("source")}
 	if st := v.Get("status"); st != "" {
 		switch s := store.Status(st); s {
-		case store.StatusLoading, store.StatusComplete, store.StatusSuperseded, store.StatusFailed:
+		case store.StatusLoading, store.StatusComplete, store.StatusSuperseded, store.StatusFailed, store.StatusDeleted:
 			f.Status = s
 		default:
-			return nil, fmt.Errorf("%w: status: %q is not one of loading, complete, superseded, failed", cost.ErrInvalid, st)
+			return nil, fmt.Errorf("%w: status: %q is not one of loading, complete, superseded, failed, deleted", cost.ErrInvalid, st)
 		}
 	}
 	snaps, err := a.engine.Snapshots(r.Context(), f)
@@ -95,4 +95,18 @@ func (a *API) snapshot(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return snapshotOut(snaps[0]), nil
+}
+
+// deleteSnapshot removes an import (administrators of the default
+// organization); the previous import of its period becomes visible.
+func (a *API) deleteSnapshot(r *http.Request) (any, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, apierr.New(http.StatusNotFound, fmt.Sprintf("snapshot %q not found", r.PathValue("id")))
+	}
+	sn, err := a.engine.DeleteSnapshot(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return snapshotOut(sn), nil
 }

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -115,4 +116,27 @@ func createRaw(t *testing.T, srv *httptest.Server) string {
 		t.Fatalf("created key: %+v %v", k, err)
 	}
 	return k.Secret
+}
+
+// TestDeleteSnapshot: administrators delete an import and the audit log
+// records it; other roles get 403, unknown ids 404.
+func TestDeleteSnapshot(t *testing.T) {
+	srv := newServer(t)
+	viewer, _, err := testTenants.CreateKey(context.Background(), tenant.System, tenant.KeySpec{Name: "v", Role: tenant.RoleViewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := call(t, srv, viewer, "DELETE", "/api/v1/snapshots/1", ""); code != 403 {
+		t.Fatalf("viewer deleting: %d %s", code, body)
+	}
+	code, body := call(t, srv, "", "DELETE", "/api/v1/snapshots/1", "")
+	if code != 200 || !strings.Contains(string(body), `"status": "deleted"`) {
+		t.Fatalf("admin deleting: %d %s", code, body)
+	}
+	if code, _ := call(t, srv, "", "DELETE", "/api/v1/snapshots/1", ""); code != 404 {
+		t.Fatalf("deleting twice: %d", code)
+	}
+	if code, body := call(t, srv, "", "GET", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed", ""); code != 200 || !strings.Contains(string(body), `"data": []`) {
+		t.Fatalf("costs after deleting the only snapshot: %d %s", code, body)
+	}
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LimitOffset", func(t *testing.T) { testLimit(t, open(t)) })
 	t.Run("Selection", func(t *testing.T) { testSelection(t, open(t)) })
 	t.Run("Entries", func(t *testing.T) { testEntries(t, open(t)) })
+	t.Run("Delete", func(t *testing.T) { testDelete(t, open(t)) })
 	t.Run("APIFields", func(t *testing.T) { testAPIFields(t, open(t)) })
 }
 

@@ -1,0 +1,64 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tally-cost/tally/internal/store"
+)
+
+// DeleteSnapshot implements store.SnapshotDeleter.
+func (s *Store) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	defer tx.Rollback()
+	var status, source string
+	var start sql.NullTime
+	err = tx.QueryRowContext(ctx, `SELECT status, source, billing_period_start FROM snapshots WHERE id = ?`, id).Scan(&status, &source, &start)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Snapshot{}, fmt.Errorf("snapshot %d: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	switch store.Status(status) {
+	case store.StatusLoading:
+		return store.Snapshot{}, fmt.Errorf("snapshot %d: %w: its import is still running", id, store.ErrConflict)
+	case store.StatusDeleted:
+		return store.Snapshot{}, fmt.Errorf("snapshot %d: %w", id, store.ErrNotFound)
+	}
+	for _, q := range []string{
+		`DELETE FROM line_items WHERE snapshot_id = ?`,
+		`DELETE FROM rollup_daily WHERE snapshot_id = ?`,
+		`DELETE FROM snapshot_totals WHERE snapshot_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return store.Snapshot{}, fmt.Errorf("deleting snapshot %d: %w", id, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ?, row_count = 0, committed_at = ? WHERE id = ?`,
+		string(store.StatusDeleted), time.Now().UTC(), id); err != nil {
+		return store.Snapshot{}, fmt.Errorf("deleting snapshot %d: %w", id, err)
+	}
+	if store.Status(status) == store.StatusComplete && start.Valid {
+		// The previous run of the period is visible again.
+		if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ? WHERE id = (
+			SELECT max(id) FROM snapshots WHERE source = ? AND billing_period_start = ? AND status = ?)`,
+			string(store.StatusComplete), source, start.Time, string(store.StatusSuperseded)); err != nil {
+			return store.Snapshot{}, fmt.Errorf("restoring the previous snapshot: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Snapshot{}, err
+	}
+	snaps, err := s.Snapshots(ctx, store.SnapshotFilter{ID: id})
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	return snaps[0], nil
+}
