@@ -47,11 +47,8 @@ func (e *Engine) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, 
 	if !ok {
 		return store.Snapshot{}, ErrNoPrincipal
 	}
-	if err := p.Require(tenant.Administer); err != nil {
+	if err := p.RequireWhole(tenant.Administer, "administrators", "delete snapshots"); err != nil {
 		return store.Snapshot{}, err
-	}
-	if !p.Unscoped() || p.CustomerID != 0 {
-		return store.Snapshot{}, fmt.Errorf("%w: only administrators of the default organization delete snapshots", tenant.ErrForbidden)
 	}
 	del, ok := e.store.(store.SnapshotDeleter)
 	if !ok {

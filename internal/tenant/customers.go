@@ -44,13 +44,7 @@ func cloneCustomer(c *Customer) Customer {
 // organization (who see every account) manage customers; a customer's
 // own keys never do.
 func mayManageCustomers(actor *Principal) error {
-	if err := actor.Require(ManageCustomers); err != nil {
-		return err
-	}
-	if actor.CustomerID != 0 || !actor.Unscoped() {
-		return fmt.Errorf("%w: only keys of the default organization manage customers", ErrForbidden)
-	}
-	return nil
+	return actor.RequireWhole(ManageCustomers, "keys", "manage customers")
 }
 
 // CreateCustomer adds a partner customer without accounts.

@@ -175,22 +175,6 @@ func (s *Service) seesCustomer(p *Principal, c *Customer) bool {
 	return p.Unscoped()
 }
 
-// Scope returns the current accounts of p (after changes to its
-// organization or customer); the server calls it once per request.
-func (s *Service) Scope(p *Principal) ([]string, error) {
-	if p.NoAuth || p == System {
-		return nil, nil
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	q := *p
-	q.Accounts = nil
-	if err := s.resolve(&q); err != nil {
-		return nil, err
-	}
-	return q.Accounts, nil
-}
-
 // inSubtree reports whether org id is root or one of its descendants.
 func (s *Service) inSubtree(root, id int64) bool {
 	for seen := 0; id != 0 && seen <= len(s.orgs); seen++ {
@@ -222,11 +206,8 @@ func (s *Service) seesOrg(p *Principal, id int64) bool {
 // Audit lists audit entries, newest first. Only administrators of the
 // default organization read it: entries name objects of every tenant.
 func (s *Service) Audit(ctx context.Context, p *Principal, f AuditFilter) ([]AuditEntry, error) {
-	if err := p.Require(Administer); err != nil {
+	if err := p.RequireWhole(Administer, "administrators", "read the audit log"); err != nil {
 		return nil, err
-	}
-	if !p.Unscoped() || p.CustomerID != 0 {
-		return nil, fmt.Errorf("%w: only administrators of the default organization read the audit log", ErrForbidden)
 	}
 	return s.repo.Audit(ctx, f)
 }

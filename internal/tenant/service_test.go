@@ -96,18 +96,19 @@ func TestScopes(t *testing.T) {
 			t.Errorf("%s: accounts %v, want %v", p.KeyName, p.Accounts, c.want)
 		}
 	}
-	// The scope follows assignment changes at once.
+	// The scope follows assignment changes at once: every request
+	// authenticates anew.
 	if _, err := f.s.SetOrgAccounts(ctx, System, f.orgB.ID, AssignRemove, Accounts{AWSAccounts: {"shared"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := f.s.Scope(f.principal(t, f.viewerB)); !reflect.DeepEqual(got, []string{"b1"}) {
+	if got := f.principal(t, f.viewerB).Accounts; !reflect.DeepEqual(got, []string{"b1"}) {
 		t.Fatalf("B after removing shared: %v", got)
 	}
 	// An organization with no accounts sees nothing, not everything.
 	if _, err := f.s.SetOrgAccounts(ctx, System, f.orgB.ID, AssignReplace, Accounts{}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := f.s.Scope(f.principal(t, f.viewerB)); got == nil || len(got) != 0 {
+	if got := f.principal(t, f.viewerB).Accounts; got == nil || len(got) != 0 {
 		t.Fatalf("B without accounts sees %v (nil means everything)", got)
 	}
 }

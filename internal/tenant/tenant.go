@@ -127,6 +127,21 @@ func (p *Principal) Require(a Action) error {
 	return fmt.Errorf("%w: the %s role may not %s", ErrForbidden, role, a)
 }
 
+// RequireWhole is Require for actions over every tenant's data (the audit
+// log, pipelines, snapshot deletion, partner customers): the principal
+// must also see every account, as only keys of the default organization
+// do. who and deed word the refusal ("administrators", "run the
+// pipeline").
+func (p *Principal) RequireWhole(a Action, who, deed string) error {
+	if err := p.Require(a); err != nil {
+		return err
+	}
+	if !p.Unscoped() || p.CustomerID != 0 {
+		return fmt.Errorf("%w: only %s of the default organization %s", ErrForbidden, who, deed)
+	}
+	return nil
+}
+
 // Unscoped reports whether the principal sees every account.
 func (p *Principal) Unscoped() bool { return p != nil && p.Accounts == nil }
 

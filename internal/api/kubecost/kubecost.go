@@ -9,7 +9,6 @@ package kubecost
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -87,11 +86,8 @@ func admin(h func(*http.Request) (any, error)) func(*http.Request) (any, error) 
 		if !ok {
 			return nil, engine.ErrNoPrincipal
 		}
-		if err := p.Require(tenant.Administer); err != nil {
+		if err := p.RequireWhole(tenant.Administer, "administrators", "run the pipeline"); err != nil {
 			return nil, err
-		}
-		if !p.Unscoped() || p.CustomerID != 0 {
-			return nil, fmt.Errorf("%w: only administrators of the default organization run the pipeline", tenant.ErrForbidden)
 		}
 		return h(r)
 	}

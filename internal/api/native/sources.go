@@ -70,11 +70,8 @@ func (a *API) requireSources(r *http.Request) (*tenant.Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Require(tenant.Administer); err != nil {
+	if err := p.RequireWhole(tenant.Administer, "administrators", "manage sources"); err != nil {
 		return nil, err
-	}
-	if !p.Unscoped() || p.CustomerID != 0 {
-		return nil, fmt.Errorf("%w: only administrators of the default organization manage sources", tenant.ErrForbidden)
 	}
 	if a.sources == nil {
 		return nil, apierr.New(http.StatusNotImplemented, "no pipeline is configured on this server")
