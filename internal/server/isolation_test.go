@@ -119,20 +119,7 @@ func worldItem(account string) *cost.LineItem {
 // snapshots.
 func loadAzure(t *testing.T, st store.Store, source string, items ...*cost.LineItem) []store.Snapshot {
 	t.Helper()
-	imp, err := st.BeginImport(context.Background(), store.ImportSpec{Source: source, Provider: "azure", Files: []string{source + ".csv"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, li := range items {
-		if err := imp.Append(li); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snaps, err := imp.Commit(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snaps
+	return storetest.Import(t, st, store.ImportSpec{Source: source, Provider: "azure", Files: []string{source + ".csv"}}, items...)
 }
 
 // do sends one request as caller; "partner@C1" is the partner key acting

@@ -18,6 +18,7 @@ import (
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -78,26 +79,12 @@ func loadRun(t *testing.T, st store.Store, source, runID string, report time.Tim
 // loadAs is loadRun with another reader's provider name.
 func loadAs(t *testing.T, st store.Store, provider, source, runID string, report time.Time, items ...*cost.LineItem) []store.Snapshot {
 	t.Helper()
-	ctx := context.Background()
 	spec := store.ImportSpec{Source: source, Provider: provider,
 		Files: []string{"https://acct.blob.core.windows.net/exports/" + source + "/20240301-20240331/" + runID + "/part_0_0001.csv.gz?sv=secret"}}
 	if runID != "" {
 		spec.Runs = []store.Run{{PeriodStart: cost.MonthStart(report), ID: runID, End: report}}
 	}
-	imp, err := st.BeginImport(ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, li := range items {
-		if err := imp.Append(li); err != nil {
-			t.Fatal(err)
-		}
-	}
-	snaps, err := imp.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snaps
+	return storetest.Import(t, st, spec, items...)
 }
 
 // openStore returns an empty DuckDB store in memory.

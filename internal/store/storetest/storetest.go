@@ -67,7 +67,14 @@ func Item(account, service string, at time.Time, billed string) *cost.LineItem {
 // Load imports items as one import of source and fails the test on error.
 func Load(t *testing.T, st store.Store, source string, items ...*cost.LineItem) []store.Snapshot {
 	t.Helper()
-	imp, err := st.BeginImport(ctx, store.ImportSpec{Source: source, Provider: "aws", Files: []string{"test.csv"}})
+	return Import(t, st, store.ImportSpec{Source: source, Provider: "aws", Files: []string{"test.csv"}}, items...)
+}
+
+// Import is Load with the whole import spec (another provider, files,
+// export runs).
+func Import(t *testing.T, st store.Store, spec store.ImportSpec, items ...*cost.LineItem) []store.Snapshot {
+	t.Helper()
+	imp, err := st.BeginImport(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
