@@ -10,7 +10,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -92,21 +91,10 @@ var (
 // Entries implements store.EntryStore: the line items of q, in id order,
 // read back as they were stored.
 func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
-	where, args := selectionSQL(query.Query{Selection: q.Selection}, "charge_period_start", nil)
-	if !q.Window.Start.IsZero() || !q.Window.End.IsZero() {
-		where = append(where, "charge_period_start >= ?", "charge_period_start < ?")
-		args = append(args, q.Window.Start.UTC(), q.Window.End.UTC())
-	}
-	if q.Scope.SubAccounts != nil {
-		var in string
-		in, args = inList(q.Scope.SubAccounts, args)
-		where = append(where, "sub_account_id IN "+in)
-	}
-	cond, err := compileFilter(q.Filter, &args)
+	where, args, err := rowsWhere(q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
 	if err != nil {
 		return 0, err
 	}
-	where = append(where, cond)
 	from := " FROM line_items WHERE " + strings.Join(where, " AND ")
 	var total int64
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*)"+from, args...).Scan(&total); err != nil {

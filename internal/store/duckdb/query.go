@@ -166,19 +166,10 @@ func buildQuery(q query.Query) (string, []any, error) {
 		missing = "0"
 	}
 	sel = append(sel, items+"::BIGINT", missing+"::BIGINT")
-	where, args := selectionSQL(q, timeCol, nil)
-	args = append(args, q.Window.Start.UTC(), q.Window.End.UTC())
-	where = append(where, timeCol+" >= ?", timeCol+" < ?")
-	if q.Scope.SubAccounts != nil {
-		var in string
-		in, args = inList(q.Scope.SubAccounts, args)
-		where = append(where, "sub_account_id IN "+in)
-	}
-	cond, err := compileFilter(q.Filter, &args)
+	where, args, err := rowsWhere(q.Selection, q.Window, q.Scope, q.Filter, timeCol)
 	if err != nil {
 		return "", nil, err
 	}
-	where = append(where, cond)
 
 	order := []string{"bucket"}
 	if len(metrics) > 0 {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -13,11 +15,30 @@ import (
 var completed = "snapshot_id IN (SELECT id FROM snapshots WHERE status IN ('" +
 	string(store.StatusComplete) + "', '" + string(store.StatusSuperseded) + "'))"
 
-// selectionSQL returns the conditions that choose the snapshots of q (on
-// line_items or rollup_daily alike: both carry snapshot_id,
-// sub_account_id and a time column), with their arguments.
-func selectionSQL(q query.Query, timeCol string, args []any) ([]string, []any) {
-	sel := q.Selection
+// rowsWhere returns the conditions that choose the rows a question reads
+// (on line_items or rollup_daily alike: both carry snapshot_id,
+// sub_account_id and a time column) and their arguments: the snapshots
+// of sel, the window w (when set), the tenant scope and the filter.
+func rowsWhere(sel query.Selection, w cost.Window, scope query.Scope, f filter.Expr, timeCol string) ([]string, []any, error) {
+	where, args := selectionSQL(sel, timeCol, nil)
+	if !w.Start.IsZero() || !w.End.IsZero() {
+		where = append(where, timeCol+" >= ?", timeCol+" < ?")
+		args = append(args, w.Start.UTC(), w.End.UTC())
+	}
+	if scope.SubAccounts != nil {
+		var in string
+		in, args = inList(scope.SubAccounts, args)
+		where = append(where, "sub_account_id IN "+in)
+	}
+	cond, err := compileFilter(f, &args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(where, cond), args, nil
+}
+
+// selectionSQL returns the conditions that choose the snapshots of sel.
+func selectionSQL(sel query.Selection, timeCol string, args []any) ([]string, []any) {
 	switch {
 	case !sel.Day.IsZero():
 		// For each sub-account, the newest completed snapshot with rows of
