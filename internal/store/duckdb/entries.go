@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
@@ -17,76 +16,6 @@ import (
 // its position in the import. Rows of files made before line_no existed
 // fall back to DuckDB's rowid, unique but not stable across rewrites.
 const entryID = "(snapshot_id * 4294967296 + coalesce(line_no, rowid))"
-
-// textSetters write a text column back into a line item; every text
-// column of lineItemColumns has one (TestEveryColumnReadsBack).
-var textSetters = map[string]func(li *cost.LineItem, v string){
-	"provider_name":                func(li *cost.LineItem, v string) { li.ProviderName = v },
-	"publisher_name":               func(li *cost.LineItem, v string) { li.PublisherName = v },
-	"invoice_issuer_name":          func(li *cost.LineItem, v string) { li.InvoiceIssuerName = v },
-	"invoice_id":                   func(li *cost.LineItem, v string) { li.InvoiceID = v },
-	"billing_account_id":           func(li *cost.LineItem, v string) { li.BillingAccountID = v },
-	"billing_account_name":         func(li *cost.LineItem, v string) { li.BillingAccountName = v },
-	"sub_account_id":               func(li *cost.LineItem, v string) { li.SubAccountID = v },
-	"sub_account_name":             func(li *cost.LineItem, v string) { li.SubAccountName = v },
-	"billing_currency":             func(li *cost.LineItem, v string) { li.BillingCurrency = v },
-	"charge_category":              func(li *cost.LineItem, v string) { li.ChargeCategory = v },
-	"charge_class":                 func(li *cost.LineItem, v string) { li.ChargeClass = v },
-	"charge_frequency":             func(li *cost.LineItem, v string) { li.ChargeFrequency = v },
-	"charge_description":           func(li *cost.LineItem, v string) { li.ChargeDescription = v },
-	"charge_type":                  func(li *cost.LineItem, v string) { li.ChargeType = v },
-	"service_name":                 func(li *cost.LineItem, v string) { li.ServiceName = v },
-	"service_category":             func(li *cost.LineItem, v string) { li.ServiceCategory = v },
-	"region_id":                    func(li *cost.LineItem, v string) { li.RegionID = v },
-	"region_name":                  func(li *cost.LineItem, v string) { li.RegionName = v },
-	"availability_zone":            func(li *cost.LineItem, v string) { li.AvailabilityZone = v },
-	"resource_id":                  func(li *cost.LineItem, v string) { li.ResourceID = v },
-	"resource_name":                func(li *cost.LineItem, v string) { li.ResourceName = v },
-	"resource_type":                func(li *cost.LineItem, v string) { li.ResourceType = v },
-	"sku_id":                       func(li *cost.LineItem, v string) { li.SkuID = v },
-	"sku_price_id":                 func(li *cost.LineItem, v string) { li.SkuPriceID = v },
-	"pricing_category":             func(li *cost.LineItem, v string) { li.PricingCategory = v },
-	"pricing_unit":                 func(li *cost.LineItem, v string) { li.PricingUnit = v },
-	"consumed_unit":                func(li *cost.LineItem, v string) { li.ConsumedUnit = v },
-	"commitment_discount_id":       func(li *cost.LineItem, v string) { li.CommitmentDiscountID = v },
-	"commitment_discount_type":     func(li *cost.LineItem, v string) { li.CommitmentDiscountType = v },
-	"commitment_discount_category": func(li *cost.LineItem, v string) { li.CommitmentDiscountCategory = v },
-	"commitment_discount_status":   func(li *cost.LineItem, v string) { li.CommitmentDiscountStatus = v },
-	"usage_type":                   func(li *cost.LineItem, v string) { li.UsageType = v },
-	"operation":                    func(li *cost.LineItem, v string) { li.Operation = v },
-	"meter_category":               func(li *cost.LineItem, v string) { li.MeterCategory = v },
-	"meter_subcategory":            func(li *cost.LineItem, v string) { li.MeterSubcategory = v },
-	"meter_name":                   func(li *cost.LineItem, v string) { li.MeterName = v },
-	"resource_group":               func(li *cost.LineItem, v string) { li.ResourceGroup = v },
-	"provider_id":                  func(li *cost.LineItem, v string) { li.ProviderID = v },
-	"category":                     func(li *cost.LineItem, v string) { li.Category = v },
-	"meter_id":                     func(li *cost.LineItem, v string) { li.MeterID = v },
-	"service_family":               func(li *cost.LineItem, v string) { li.ServiceFamily = v },
-	"product_order_name":           func(li *cost.LineItem, v string) { li.ProductOrderName = v },
-	"cost_center":                  func(li *cost.LineItem, v string) { li.CostCenter = v },
-	"customer_id":                  func(li *cost.LineItem, v string) { li.CustomerID = v },
-	"customer_name":                func(li *cost.LineItem, v string) { li.CustomerName = v },
-}
-
-// timeSetters, qtySetters and flagSetters do the same for the other
-// column types.
-var (
-	timeSetters = map[string]func(li *cost.LineItem, t time.Time){
-		"billing_period_start": func(li *cost.LineItem, t time.Time) { li.BillingPeriodStart = t },
-		"billing_period_end":   func(li *cost.LineItem, t time.Time) { li.BillingPeriodEnd = t },
-		"charge_period_start":  func(li *cost.LineItem, t time.Time) { li.ChargePeriodStart = t },
-		"charge_period_end":    func(li *cost.LineItem, t time.Time) { li.ChargePeriodEnd = t },
-	}
-	qtySetters = map[string]func(li *cost.LineItem, d decimal.NullDecimal){
-		"pricing_quantity":  func(li *cost.LineItem, d decimal.NullDecimal) { li.PricingQuantity = d },
-		"consumed_quantity": func(li *cost.LineItem, d decimal.NullDecimal) { li.ConsumedQuantity = d },
-		"unit_price":        func(li *cost.LineItem, d decimal.NullDecimal) { li.UnitPrice = d },
-		"list_unit_price":   func(li *cost.LineItem, d decimal.NullDecimal) { li.ListUnitPrice = d },
-	}
-	flagSetters = map[string]func(li *cost.LineItem, b bool){
-		"kubernetes": func(li *cost.LineItem, b bool) { li.Kubernetes = b },
-	}
-)
 
 // Entries implements store.EntryStore: the line items of q, in id order,
 // read back as they were stored.
@@ -179,10 +108,10 @@ func scanEntry(rows *sql.Rows, e *store.Entry) error {
 	for i, c := range lineItemColumns {
 		switch {
 		case c.text != nil:
-			textSetters[c.name](li, texts[i])
+			*c.text(li) = texts[i]
 		case c.time != nil:
 			if times[i].Valid {
-				timeSetters[c.name](li, times[i].Time.UTC())
+				*c.time(li) = times[i].Time.UTC()
 			}
 		case c.qty != nil:
 			if qtys[i].Valid {
@@ -190,10 +119,10 @@ func scanEntry(rows *sql.Rows, e *store.Entry) error {
 				if err != nil {
 					return fmt.Errorf("entry %d: %s: %w", e.ID, c.name, err)
 				}
-				qtySetters[c.name](li, decimal.NewNullDecimal(d))
+				*c.qty(li) = decimal.NewNullDecimal(d)
 			}
 		default:
-			flagSetters[c.name](li, flags[i].Bool)
+			*c.flag(li) = flags[i].Bool
 		}
 	}
 	for m := range cost.NumMetrics {

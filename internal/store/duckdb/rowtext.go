@@ -35,7 +35,7 @@ func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem) ([]byte, err
 		b = append(b, ',')
 		switch {
 		case c.text != nil:
-			v := c.text(li)
+			v := *c.text(li)
 			if v == "" && c.added {
 				// Columns added after the first schema hold NULL in older
 				// rows, so empty is NULL for them throughout: one validity
@@ -46,17 +46,17 @@ func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem) ([]byte, err
 			}
 			b = appendText(b, v)
 		case c.time != nil:
-			if t := c.time(li); !t.IsZero() {
+			if t := *c.time(li); !t.IsZero() {
 				b = strconv.AppendInt(b, t.UnixMicro(), 10)
 			}
 		case c.qty != nil:
-			if q := c.qty(li); !q.Valid {
+			if q := *c.qty(li); !q.Valid {
 				b = append(b, ',') // NULL in both fields
 			} else if b, err = appendQuantity(b, q.Decimal); err != nil {
 				return b[:start], fmt.Errorf("%s: %w", c.name, err)
 			}
 		case c.flag != nil:
-			b = strconv.AppendBool(b, c.flag(li))
+			b = strconv.AppendBool(b, *c.flag(li))
 		}
 	}
 	for m := range cost.NumMetrics {

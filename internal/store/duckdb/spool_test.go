@@ -100,7 +100,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %v", li.InvoiceID, err)
 		}
 		for i, c := range textCols {
-			want := valid(c.text(li))
+			want := valid(*c.text(li))
 			if c.added && want == "" {
 				if texts[i].Valid {
 					t.Errorf("%s %s = %q, want NULL for an empty added column", li.InvoiceID, c.name, texts[i].String)
