@@ -19,7 +19,7 @@ import (
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
-	"github.com/tally-cost/tally/internal/tenant"
+	"github.com/tally-cost/tally/internal/tenant/tenanttest"
 )
 
 // now is the fixed clock of the tests: in March 2024, the month of the
@@ -107,13 +107,7 @@ func serve(t *testing.T, st store.Store) *httptest.Server {
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("X-Test-Accounts"); h != "" {
-			p = &tenant.Principal{Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID, Accounts: strings.Split(h, ",")}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
+	srv := httptest.NewServer(tenanttest.WithPrincipal(mux))
 	t.Cleanup(srv.Close)
 	return srv
 }

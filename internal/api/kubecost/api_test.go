@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 	"github.com/tally-cost/tally/internal/golden"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
-	"github.com/tally-cost/tally/internal/tenant"
+	"github.com/tally-cost/tally/internal/tenant/tenanttest"
 )
 
 // payer is the AWS payer account of the test data (the documented
@@ -86,13 +85,7 @@ func newServer(t *testing.T, p Pipeline) (*httptest.Server, *engine.Engine) {
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("X-Test-Accounts"); h != "" {
-			p = &tenant.Principal{Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID, Accounts: strings.Split(h, ",")}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
+	srv := httptest.NewServer(tenanttest.WithPrincipal(mux))
 	t.Cleanup(srv.Close)
 	return srv, eng
 }
