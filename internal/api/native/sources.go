@@ -79,13 +79,15 @@ func (a *API) requireSources(r *http.Request) (*tenant.Principal, error) {
 	return p, nil
 }
 
-func (a *API) sourceOut(s pipeline.Spec) sourceJSON {
+// sourceOut renders s with its entry of statuses (the pipeline's Status,
+// read once per answer).
+func sourceOut(s pipeline.Spec, statuses []pipeline.SourceStatus) sourceJSON {
 	out := sourceJSON{Name: s.Name, Provider: s.Provider, Format: s.Format, Location: s.Location.Sanitized(),
 		Refresh: s.Refresh, FromFile: s.FromFile}
 	if out.Format == "" {
 		out.Format = "auto"
 	}
-	for _, st := range a.sources.Status() {
+	for _, st := range statuses {
 		if st.Key != s.Name {
 			continue
 		}
@@ -109,8 +111,9 @@ func (a *API) listSources(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := []sourceJSON{}
+	statuses := a.sources.Status()
 	for _, s := range a.sources.Specs() {
-		out = append(out, a.sourceOut(s))
+		out = append(out, sourceOut(s, statuses))
 	}
 	return map[string]any{"data": out}, nil
 }
@@ -132,7 +135,7 @@ func (a *API) getSource(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.sourceOut(s), nil
+	return sourceOut(s, a.sources.Status()), nil
 }
 
 func (a *API) addSource(r *http.Request) (any, error) {
@@ -150,7 +153,7 @@ func (a *API) addSource(r *http.Request) (any, error) {
 	if err := a.tenants.Record(r.Context(), p, "create", "source", s.Name, "provider="+s.Provider+" location="+s.Location.Sanitized()["url"]); err != nil {
 		return nil, err
 	}
-	return created{a.sourceOut(s)}, nil
+	return created{sourceOut(s, a.sources.Status())}, nil
 }
 
 func (a *API) removeSource(r *http.Request) (any, error) {
@@ -181,7 +184,7 @@ func (a *API) rebuildSource(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"message": "rebuilding source " + name, "source": a.sourceOut(s)}, nil
+	return map[string]any{"message": "rebuilding source " + name, "source": sourceOut(s, a.sources.Status())}, nil
 }
 
 func (a *API) repairSource(r *http.Request) (any, error) {
