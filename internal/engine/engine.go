@@ -2,7 +2,10 @@
 // applies the caller's tenant scope, taken from the request context, to
 // every query and snapshot listing before the store sees it. A context
 // without a principal gets nothing: forgetting authentication fails
-// closed instead of showing every tenant's data.
+// closed instead of showing every tenant's data. The same holds for the
+// registry of named customers and sub accounts (registry.go): entries are
+// filtered by scope, and changes need a whole-scope editor and are
+// audited.
 package engine
 
 import (
@@ -12,6 +15,7 @@ import (
 	"strconv"
 
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -29,8 +33,9 @@ type Store interface {
 
 // Engine answers cost questions within the caller's scope.
 type Engine struct {
-	store Store
-	audit Auditor
+	store    Store
+	audit    Auditor
+	registry *registry.Registry
 }
 
 // Auditor records a change made through the engine (tenant.Service.Record).

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
@@ -23,7 +24,9 @@ import (
 // overlapping data, and every endpoint of every dialect asked by each of
 // them. Each account's cost is a distinct power of two, so a total shows
 // exactly which accounts went into it. Dialects add their endpoints to
-// isolationProbes as they land.
+// isolationProbes as they land. The registry names every account and
+// some customers, with names and keys that contain the account ids, so
+// that a registered entry shown outside its scope names a hidden account.
 
 var accountCost = map[string]int{
 	"acct-a1": 1, "acct-a2": 2, "acct-b1": 4, "acct-shared": 8, "acct-c1": 16, "acct-c2": 32,
@@ -79,7 +82,8 @@ func newWorld(t *testing.T) *world {
 	w.orgA, w.orgB = orgA.ID, orgB.ID
 	_, err = tenants.SetOrgAccounts(ctx, sys, orgA.ID, tenant.AssignReplace, tenant.Accounts{tenant.AWSAccounts: {"acct-a1", "acct-a2", "acct-shared"}})
 	must(err)
-	_, err = tenants.SetOrgAccounts(ctx, sys, orgB.ID, tenant.AssignReplace, tenant.Accounts{tenant.AWSAccounts: {"acct-b1", "acct-shared"}})
+	_, err = tenants.SetOrgAccounts(ctx, sys, orgB.ID, tenant.AssignReplace, tenant.Accounts{
+		tenant.AWSAccounts: {"acct-b1", "acct-shared"}, tenant.AzureSubscriptions: {registeredOnly}})
 	must(err)
 	c1, err := tenants.CreateCustomer(ctx, sys, "C1")
 	must(err)
@@ -97,12 +101,46 @@ func newWorld(t *testing.T) *world {
 	}
 	key("admin", tenant.KeySpec{Name: "admin", Role: tenant.RoleAdmin}, nil)
 	key("orgA", tenant.KeySpec{Name: "a", Role: tenant.RoleViewer, OrgID: orgA.ID}, []string{"acct-a1", "acct-a2", "acct-shared"})
-	key("orgB", tenant.KeySpec{Name: "b", Role: tenant.RoleEditor, OrgID: orgB.ID}, []string{"acct-b1", "acct-shared"})
+	key("orgB", tenant.KeySpec{Name: "b", Role: tenant.RoleEditor, OrgID: orgB.ID}, []string{"acct-b1", "acct-shared", registeredOnly})
 	key("custC1", tenant.KeySpec{Name: "c1", Role: tenant.RoleViewer, CustomerID: c1.ID}, []string{"acct-c1"})
 	key("custC2", tenant.KeySpec{Name: "c2", Role: tenant.RoleViewer, CustomerID: c2.ID}, []string{"acct-c2"})
 	key("partner", tenant.KeySpec{Name: "p", Role: tenant.RolePartner}, nil)
+	registerWorld(t, st)
 	w.h = Handler(Config{Store: st, Tenants: tenants})
 	return w
+}
+
+// registeredOnly is a subscription of organization B that the registry
+// holds and no bill does.
+const registeredOnly = "reg-acct-b1"
+
+// registerWorld names every account ("Name of acct-a1"), gives acct-b1,
+// acct-c1 and registeredOnly registered customers ("cust-of-acct-b1"),
+// and names the bills' billing account, in the store's documents, where
+// the server's registry finds them.
+func registerWorld(t *testing.T, st *duckdb.Store) {
+	t.Helper()
+	ctx := context.Background()
+	r := registry.New(registry.DocRepo(st))
+	name := func(s string) *string { return &s }
+	entries := []registry.Entry{
+		{Kind: registry.Customer, Key: "payer", Name: name("Payer Inc"), Provider: "Microsoft"},
+		{Kind: registry.Customer, Key: "cust-of-acct-b1", Name: name("Customer of acct-b1"), Provider: "Microsoft"},
+		{Kind: registry.Customer, Key: "cust-of-acct-c1", Name: name("Customer of acct-c1"), Provider: "Microsoft"},
+		{Kind: registry.SubAccount, Key: registeredOnly, Name: name("Registered acct-b1"), Parent: "cust-of-acct-b1", Provider: "Microsoft"},
+	}
+	for a := range accountCost {
+		e := registry.Entry{Kind: registry.SubAccount, Key: a, Name: name("Name of " + a), Provider: "Microsoft"}
+		if a == "acct-c1" || a == "acct-b1" {
+			e.Parent = "cust-of-" + a
+		}
+		entries = append(entries, e)
+	}
+	for _, e := range entries {
+		if _, err := r.Register(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // worldItem is the one line item of an account: an Azure subscription's
@@ -276,6 +314,10 @@ var isolationProbes = []struct {
 	{"azure billing region summary", "/azure-billing/api/costs/region-summary/", sumField("total_usd", true)},
 	{"azure billing subscriptions", "/azure-billing/api/subscriptions/", nil},
 	{"azure billing customers", "/azure-billing/api/customers/", nil},
+	{"azure billing customers page", "/azure-billing/api/customers/?page=1&page_size=100", nil},
+	{"azure billing subscriptions page", "/azure-billing/api/subscriptions/?page=last&page_size=2", nil},
+	{"azure billing cost entries by a registered name", "/azure-billing/api/cost-entries/?subscriptionName=Name%20of%20acct-b1", nil},
+	{"azure billing aggregate by a registered name", "/azure-billing/api/cost-entries/aggregate/?group_by=subscriptionName&subscriptionName=name%20of%20acct-c1", nil},
 	{"azure billing resources", "/azure-billing/api/resources/", nil},
 	{"azure billing snapshots", "/azure-billing/api/snapshots/", nil},
 	{"native organizations", "/api/v1/organizations", nil},

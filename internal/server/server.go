@@ -26,6 +26,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 	"github.com/tally-cost/tally/internal/web"
@@ -117,6 +118,7 @@ func Handler(cfg Config) http.Handler {
 	api := http.NewServeMux()
 	eng := engine.New(cfg.Store)
 	eng.SetAudit(tenants.Record)
+	eng.SetRegistry(newRegistry(cfg.Store, log))
 	nat := native.New(eng, tenants, log)
 	if cfg.Pipeline != nil {
 		nat.SetSources(cfg.Pipeline)
@@ -175,6 +177,17 @@ func Handler(cfg Config) http.Handler {
 		}()
 		mux.ServeHTTP(rec, r)
 	})
+}
+
+// newRegistry keeps registered customers and sub accounts as documents of
+// st when it keeps documents (DuckDB), else in memory, with a warning:
+// names given then last only until the server stops.
+func newRegistry(st store.Store, log *slog.Logger) *registry.Registry {
+	if ds, ok := st.(registry.DocStore); ok {
+		return registry.New(registry.DocRepo(ds))
+	}
+	log.Warn("the store keeps no documents: customers and subscriptions registered or named through the API are kept in memory only")
+	return registry.New(&registry.MemRepo{})
 }
 
 // route carries the pattern of the inner API mux out to the metrics, which

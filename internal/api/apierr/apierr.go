@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -44,11 +45,12 @@ func Status(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, tenant.ErrForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, store.ErrNotFound), errors.Is(err, registry.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, tenant.ErrConflict), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, tenant.ErrConflict), errors.Is(err, store.ErrConflict),
+		errors.Is(err, registry.ErrExists), errors.Is(err, registry.ErrInUse):
 		return http.StatusConflict
-	case errors.Is(err, cost.ErrInvalid), errors.Is(err, tenant.ErrInvalid):
+	case errors.Is(err, cost.ErrInvalid), errors.Is(err, tenant.ErrInvalid), errors.Is(err, registry.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable

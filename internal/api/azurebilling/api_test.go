@@ -190,12 +190,32 @@ func TestErrors(t *testing.T) {
 	f("GET", "cost-entries/aggregate/?group_by=subscriptionName&date=bad", 200, "[]")
 	f("GET", "cost-entries/?snapshot=5", 200, "[]") // not an Azure snapshot
 
-	// Writes: 405 in DRF's words, with the methods that are allowed.
-	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
-		res := do(t, srv, m, Prefix+"customers/")
-		if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != "GET, HEAD, OPTIONS" ||
-			strings.TrimSpace(string(res.body)) != detail(`Method \"`+m+`\" not allowed.`) {
-			t.Errorf("%s customers/ = %d %q %s", m, res.status, res.header.Get("Allow"), res.body)
+	// Methods a resource does not take: 405 in DRF's words, with the
+	// methods that are allowed. Resources, meters and cost entries are
+	// the bills and take no writes at all.
+	const reads, collection, object = "GET, HEAD, OPTIONS", "GET, POST, HEAD, OPTIONS", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+	for _, c := range []struct{ method, path, allow string }{
+		{"POST", "resources/", reads},
+		{"PUT", "resources/" + itoa(stableID("resource", "")) + "/", reads},
+		{"PATCH", "meters/" + itoa(stableID("meter", "m-lrs")) + "/", reads},
+		{"DELETE", "meters/" + itoa(stableID("meter", "m-lrs")) + "/", reads},
+		{"POST", "cost-entries/", reads},
+		{"DELETE", "cost-entries/" + itoa(2<<32+1) + "/", reads},
+		{"PATCH", "cost-entries/" + itoa(2<<32+1) + "/", reads},
+		{"POST", "cost-entries/aggregate/", reads},
+		{"POST", "costs/subscription-summary/", reads},
+		{"POST", "snapshots/", reads},
+		{"PUT", "snapshots/1/", "GET, DELETE, HEAD, OPTIONS"},
+		{"DELETE", "snapshots/available-report-dates/", reads},
+		{"PUT", "customers/", collection},
+		{"DELETE", "subscriptions/", collection},
+		{"POST", "customers/1/", object},
+		{"POST", "subscriptions/1/", object},
+	} {
+		res := do(t, srv, c.method, Prefix+c.path)
+		if res.status != http.StatusMethodNotAllowed || res.header.Get("Allow") != c.allow ||
+			strings.TrimSpace(string(res.body)) != detail(`Method \"`+c.method+`\" not allowed.`) {
+			t.Errorf("%s %s = %d %q %s, want 405 %q", c.method, c.path, res.status, res.header.Get("Allow"), res.body, c.allow)
 		}
 	}
 }
@@ -223,14 +243,28 @@ func TestRedirect(t *testing.T) {
 	}
 }
 
-// TestOptionsAndHead: the reads DRF allows besides GET.
+// TestOptionsAndHead: the reads DRF allows besides GET. OPTIONS lists
+// the methods and the body types of each resource: writes only for
+// customers and subscriptions.
 func TestOptionsAndHead(t *testing.T) {
 	srv := testServer(t)
-	res := do(t, srv, http.MethodOptions, Prefix+"meters/")
-	if res.status != http.StatusOK || res.header.Get("Allow") != "GET, HEAD, OPTIONS" || !strings.Contains(string(res.body), `"name": "meters"`) {
-		t.Errorf("OPTIONS meters/ = %d %q %s", res.status, res.header.Get("Allow"), res.body)
+	for _, c := range []struct{ path, allow, parses string }{
+		{"meters/", "GET, HEAD, OPTIONS", `"application/json"`},
+		{"cost-entries/1/", "GET, HEAD, OPTIONS", `"application/json"`},
+		{"customers/", "GET, POST, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
+		{"subscriptions/", "GET, POST, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
+		{"customers/1/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
+		{"subscriptions/1/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
+	} {
+		res := do(t, srv, http.MethodOptions, Prefix+c.path)
+		body := strings.Join(strings.Fields(string(res.body)), " ")
+		want := `"name": "` + strings.TrimSuffix(c.path, "/") + `"`
+		parses := `"parses": [ ` + strings.Join(strings.Fields(c.parses), " ") + ` ]`
+		if res.status != http.StatusOK || res.header.Get("Allow") != c.allow || !strings.Contains(body, want) || !strings.Contains(body, parses) {
+			t.Errorf("OPTIONS %s = %d %q %s, want Allow %q and %s", c.path, res.status, res.header.Get("Allow"), body, c.allow, parses)
+		}
 	}
-	res = do(t, srv, http.MethodHead, Prefix+"cost-entries/")
+	res := do(t, srv, http.MethodHead, Prefix+"cost-entries/")
 	if res.status != http.StatusOK || len(res.body) != 0 {
 		t.Errorf("HEAD cost-entries/ = %d %s", res.status, res.body)
 	}

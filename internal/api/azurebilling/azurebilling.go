@@ -4,8 +4,13 @@
 // snapshots, customers, subscriptions, resources, meters, cost entries,
 // aggregates and summaries. Like every dialect it only parses requests
 // into the engine's query model, asks the engine and renders the answer
-// in the upstream wire shape; every resource is derived from the stored
-// bills, so the dialect owns no data and accepts no writes.
+// in the upstream wire shape; the resources are derived from the stored
+// bills, so the dialect owns no data. The writes it accepts are those
+// that make sense over bills: deleting a snapshot (an export run), and
+// registering, naming and removing customers and subscriptions, which the
+// engine keeps in the registry (internal/registry) and this dialect
+// overlays on what the bills say. Resources, meters and cost entries are
+// the bills themselves and stay read-only.
 package azurebilling
 
 import (
@@ -21,6 +26,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -37,6 +43,14 @@ type Engine interface {
 	// DeleteSnapshot removes an imported run (administrators only); the
 	// previous run of its month becomes visible again.
 	DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error)
+	// Registered lists the registry entries of kind in the caller's
+	// scope; the other methods change the registry (editors and
+	// administrators of the default organization, see MayRegister).
+	Registered(ctx context.Context, kind registry.Kind) ([]registry.Entry, error)
+	MayRegister(ctx context.Context) error
+	Register(ctx context.Context, e registry.Entry) (registry.Entry, error)
+	UpdateRegistered(ctx context.Context, e registry.Entry) (registry.Entry, error)
+	Unregister(ctx context.Context, kind registry.Kind, key string) (registry.Entry, error)
 }
 
 // API serves the Azure billing API.
@@ -129,51 +143,19 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead:
 		a.respond(w, r, h)
 	case http.MethodOptions:
-		w.Header().Set("Allow", allowed)
+		w.Header().Set("Allow", allowedFor(rel))
 		a.respond(w, r, func(*http.Request) (any, error) { return options(rel), nil })
-	case http.MethodDelete:
-		// Snapshots are the one resource a client may change: deleting a
-		// bad export run (DRF's destroy, 204) removes its rows and makes
-		// the previous run of the month visible again.
-		if id, ok := snapshotID(rel); ok {
-			a.deleteSnapshot(w, r, id)
+	default:
+		if wh := a.writeRoute(rel, r.Method); wh != nil {
+			a.respond(w, r, wh)
 			return
 		}
-		WriteError(w, r, &methodError{method: r.Method})
-	default:
-		// Every resource here is derived from the imported bills: a
-		// customer, meter or cost entry changes when a new export is
-		// imported, never through the API. Upstream answers writes with
-		// 403 for everyone (§3); 405 says more precisely why.
-		WriteError(w, r, &methodError{method: r.Method})
+		// Resources, meters and cost entries are the imported bills: they
+		// change when a new export is imported, never through the API.
+		// Upstream answers writes with 403 for everyone (§3); 405 says
+		// more precisely why.
+		WriteError(w, r, &methodError{method: r.Method, allow: allowedFor(rel)})
 	}
-}
-
-// snapshotID reads the id of a "snapshots/{id}/" path.
-func snapshotID(rel string) (int64, bool) {
-	parts := strings.Split(rel, "/")
-	if len(parts) != 3 || parts[0] != "snapshots" || parts[2] != "" || parts[1] == "" || parts[1][0] == '+' {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(parts[1], 10, 64)
-	return id, err == nil && id > 0
-}
-
-func (a *API) deleteSnapshot(w http.ResponseWriter, r *http.Request, id int64) {
-	c, err := a.catalog(r.Context())
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	if _, ok := c.byID[id]; !ok {
-		WriteError(w, r, notFound())
-		return
-	}
-	if _, err := a.engine.DeleteSnapshot(r.Context(), id); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // route finds the handler of rel, a path below Prefix; nil when none.
@@ -183,23 +165,40 @@ func (a *API) route(rel string) handler {
 	if h, ok := a.static[rel]; ok {
 		return h
 	}
-	parts := strings.Split(rel, "/")
-	if len(parts) != 3 || parts[2] != "" {
+	collection, idText, ok := detailPath(rel)
+	if !ok {
 		return nil
 	}
-	d, ok := a.detail[parts[0]]
+	d, ok := a.detail[collection]
 	if !ok {
 		return nil
 	}
 	return func(r *http.Request) (any, error) {
-		// DRF looks the id up as an integer primary key; anything else
-		// finds nothing.
-		id, err := strconv.ParseInt(parts[1], 10, 64)
-		if err != nil || id <= 0 || parts[1][0] == '+' {
-			return nil, notFound()
+		id, err := parseID(idText)
+		if err != nil {
+			return nil, err
 		}
 		return d(r, id)
 	}
+}
+
+// detailPath splits "{collection}/{id}/".
+func detailPath(rel string) (collection, id string, ok bool) {
+	parts := strings.Split(rel, "/")
+	if len(parts) != 3 || parts[2] != "" {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// parseID reads an object id. DRF looks it up as an integer primary key;
+// anything else finds nothing.
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || s[0] == '+' {
+		return 0, notFound()
+	}
+	return id, nil
 }
 
 // options is DRF's metadata answer to OPTIONS.
@@ -208,15 +207,26 @@ func options(rel string) obj {
 	if rel != "" {
 		name = strings.TrimSuffix(rel, "/")
 	}
+	parses := []string{"application/json"}
+	if a := allowedFor(rel); a == allowedCollection || a == allowedObject {
+		parses = []string{mediaJSON, mediaForm}
+	}
 	return obj{
 		{"name", name}, {"description", ""},
-		{"renders", []string{"application/json"}}, {"parses", []string{"application/json"}},
+		{"renders", []string{"application/json"}}, {"parses", parses},
 	}
 }
 
 // stream is a handler result written piece by piece: a list of cost
 // entries can be far too long to hold in memory.
 type stream func(w *bufio.Writer) error
+
+// written is the result of a write: DRF's 201 with the created object,
+// 200 with the changed one, or 204 without a body (nil body).
+type written struct {
+	status int
+	body   any
+}
 
 // respond runs h and renders its result or error: the one place that
 // writes success bodies.
@@ -229,6 +239,14 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request, h handler) {
 	if s, ok := v.(stream); ok {
 		a.stream(w, r, s)
 		return
+	}
+	status := http.StatusOK
+	if wr, ok := v.(written); ok {
+		if wr.body == nil {
+			w.WriteHeader(wr.status)
+			return
+		}
+		status, v = wr.status, wr.body
 	}
 	if wv, ok := v.(warned); ok {
 		// RFC 9111's Warning header: code 299 ("miscellaneous persistent
@@ -246,6 +264,7 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request, h handler) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
 }
 

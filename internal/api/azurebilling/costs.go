@@ -42,34 +42,47 @@ func (g *group) totalUSD() number {
 // and are added here, as upstream's total_billing does (§6); the returned
 // notes say so when it happens, and when items without a USD value were
 // left out of total_usd. Groups whose fields render alike (resource
-// groups differing in case) merge. They are ordered by total_usd
+// groups differing in case, subscriptions renamed to one name) merge,
+// their decimal sums added exactly. They are ordered by total_usd
 // descending, groups without one last, then by their values.
-func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool) ([]*group, []string, error) {
+func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool, g *registered) ([]*group, []string, error) {
+	// Fields may share dimensions (subscription_id and subscription_name
+	// both read the id); each is grouped by once.
 	var dims []cost.Dimension
-	for _, f := range fields {
-		dims = append(dims, f.dims...)
+	at := make([][]int, len(fields)) // where each field's dimensions are in a row's keys
+	for j, f := range fields {
+		for _, d := range f.dims {
+			i := slices.Index(dims, d)
+			if i < 0 {
+				i = len(dims)
+				dims = append(dims, d)
+			}
+			at[j] = append(at[j], i)
+		}
 	}
 	base.GroupBy, base.Metrics = dims, []cost.Metric{cost.Billed}
 	byKey := map[string]*group{}
 	var order []*group
-	at := func(keys []string) (*group, error) {
+	groupOf := func(keys []string) (*group, error) {
 		vals := make([]any, len(fields))
-		i := 0
 		for j, f := range fields {
-			vals[j] = f.render(keys[i : i+len(f.dims)])
-			i += len(f.dims)
+			k := make([]string, len(at[j]))
+			for n, i := range at[j] {
+				k[n] = keys[i]
+			}
+			vals[j] = f.render(k, g)
 		}
 		k, err := marshal(vals)
 		if err != nil {
 			return nil, fmt.Errorf("grouping: %w", err)
 		}
-		g, ok := byKey[string(k)]
+		gr, ok := byKey[string(k)]
 		if !ok {
-			g = &group{vals: vals, sortKey: string(k), currencies: map[string]bool{}}
-			byKey[string(k)] = g
-			order = append(order, g)
+			gr = &group{vals: vals, sortKey: string(k), currencies: map[string]bool{}}
+			byKey[string(k)] = gr
+			order = append(order, gr)
 		}
-		return g, nil
+		return gr, nil
 	}
 	usd := base
 	usd.USD = true
@@ -79,13 +92,13 @@ func (a *API) totals(ctx context.Context, fields []field, base query.Query, bill
 	}
 	var missing int64
 	for _, r := range res.Rows {
-		g, err := at(r.Keys)
+		gr, err := groupOf(r.Keys)
 		if err != nil {
 			return nil, nil, err
 		}
-		g.usd = g.usd.Add(r.Values[0])
-		g.items += r.Items
-		g.missing += r.MissingUSD
+		gr.usd = gr.usd.Add(r.Values[0])
+		gr.items += r.Items
+		gr.missing += r.MissingUSD
 		missing += r.MissingUSD
 	}
 	var notes []string
@@ -99,13 +112,13 @@ func (a *API) totals(ctx context.Context, fields []field, base query.Query, bill
 		}
 		mixed := false
 		for _, r := range res.Rows {
-			g, err := at(r.Keys)
+			gr, err := groupOf(r.Keys)
 			if err != nil {
 				return nil, nil, err
 			}
-			g.billing = g.billing.Add(r.Values[0])
-			g.currencies[r.Currency] = true
-			mixed = mixed || len(g.currencies) > 1
+			gr.billing = gr.billing.Add(r.Values[0])
+			gr.currencies[r.Currency] = true
+			mixed = mixed || len(gr.currencies) > 1
 		}
 		if mixed {
 			notes = append(notes, "total_billing adds amounts of different billing currencies, as upstream does")
@@ -155,28 +168,32 @@ func (a *API) aggregate(r *http.Request) (any, error) {
 	if _, ok := c.byID[q.snapshot]; (q.dateGiven && !q.dateValid) || (q.snapshot != 0 && !ok) {
 		return []any{}, nil // nothing selected, as cost-entries/ answers
 	}
-	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c), false)
+	g, err := a.registered(r.Context(), false)
+	if err != nil {
+		return nil, err
+	}
+	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c, g), false, g)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]obj, len(groups))
-	for i, g := range groups {
+	for i, gr := range groups {
 		o := make(obj, 0, len(fields)+1)
 		for j, f := range fields {
-			o = append(o, kv{f.key, g.vals[j]})
+			o = append(o, kv{f.key, gr.vals[j]})
 		}
-		out[i] = append(o, kv{"total_cost", g.totalUSD()})
+		out[i] = append(o, kv{"total_cost", gr.totalUSD()})
 	}
 	return warned{out, notes}, nil
 }
 
 // costQuery is the engine query of a parsed request.
-func costQuery(q request, c *catalog) query.Query {
+func costQuery(q request, c *catalog, g *registered) query.Query {
 	w, sel := q.selection()
 	if w.Start.IsZero() {
 		w = allTime
 	}
-	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources)}
+	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources, g)}
 }
 
 // summaryKind is one of the costs/*-summary endpoints.
@@ -190,7 +207,7 @@ type summaryKind struct {
 var (
 	subscriptionFields = []field{
 		plain("subscription_id", cost.DimSubAccountID),
-		plain("subscription_name", cost.DimSubAccountName),
+		subscriptionNameField("subscription_name"),
 	}
 	subscriptionSummary   = summaryKind{fields: subscriptionFields}
 	vmSummary             = summaryKind{fields: subscriptionFields, meterCategory: "Virtual Machines"}
@@ -200,7 +217,7 @@ var (
 	resourceGroupTotalsBy = []field{
 		plain("resource__resource_id", cost.DimResourceID),
 		{key: "resource__resource_name", dims: []cost.Dimension{cost.DimResourceID, cost.DimResourceName},
-			render: func(k []string) any { return text(resourceName(k[0], k[1])) }},
+			render: func(k []string, _ *registered) any { return text(resourceName(k[0], k[1])) }},
 	}
 )
 
@@ -237,15 +254,19 @@ func (a *API) summary(k summaryKind) handler {
 		if err != nil {
 			return nil, err
 		}
-		groups, notes, err := a.totals(r.Context(), k.fields, costQuery(q, c), true)
+		g, err := a.registered(r.Context(), false)
+		if err != nil {
+			return nil, err
+		}
+		groups, notes, err := a.totals(r.Context(), k.fields, costQuery(q, c, g), true, g)
 		if err != nil {
 			return nil, err
 		}
 		data := make([]obj, len(groups))
-		for i, g := range groups {
-			o := obj{{"total_usd", g.totalUSD()}, {"total_billing", someNumber(g.billing)}}
+		for i, gr := range groups {
+			o := obj{{"total_usd", gr.totalUSD()}, {"total_billing", someNumber(gr.billing)}}
 			for j, f := range k.fields {
-				o = append(o, kv{f.key, g.vals[j]})
+				o = append(o, kv{f.key, gr.vals[j]})
 			}
 			data[i] = o
 		}
@@ -278,18 +299,20 @@ func (a *API) resourceGroupTotals(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups, notes, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c), true)
+	// Neither the fields nor the summaries' filters show a subscription's
+	// name, so the registry has nothing to add.
+	groups, notes, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c, nil), true, nil)
 	if err != nil {
 		return nil, err
 	}
 	data := make([]obj, len(groups))
-	for i, g := range groups {
+	for i, gr := range groups {
 		// Upstream's keys, then the resource_id and resource_name aliases
 		// its code evidently meant to add.
 		data[i] = obj{
-			{"resource__resource_id", g.vals[0]}, {"resource__resource_name", g.vals[1]},
-			{"total_usd", g.totalUSD()}, {"total_billing", someNumber(g.billing)},
-			{"resource_id", g.vals[0]}, {"resource_name", g.vals[1]},
+			{"resource__resource_id", gr.vals[0]}, {"resource__resource_name", gr.vals[1]},
+			{"total_usd", gr.totalUSD()}, {"total_billing", someNumber(gr.billing)},
+			{"resource_id", gr.vals[0]}, {"resource_name", gr.vals[1]},
 		}
 	}
 	var date any

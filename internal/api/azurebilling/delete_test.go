@@ -8,7 +8,7 @@ import (
 // TestDeleteSnapshot: deleting the newest export run of a month (DRF's
 // destroy, 204) brings the previous run back into every summary; a
 // caller who is not an administrator of the default organization gets
-// 403; other writes stay 405.
+// 403; meters, which are the bills, stay 405.
 func TestDeleteSnapshot(t *testing.T) {
 	st := openStore(t)
 	first := loadRun(t, st, "mca", "run-1", day(1), item("sub-1", 1, "1"))[0].ID
@@ -42,10 +42,13 @@ func TestDeleteSnapshot(t *testing.T) {
 	if r := do(t, srv, "GET", "/azure-billing/api/snapshots/"+itoa(first)+"/"); r.status != 200 || !strings.Contains(string(r.body), `"status": "complete"`) {
 		t.Fatalf("the previous run: %d %s", r.status, r.body)
 	}
+	if r := do(t, srv, "OPTIONS", "/azure-billing/api/snapshots/"+itoa(first)+"/"); r.header.Get("Allow") != "GET, DELETE, HEAD, OPTIONS" {
+		t.Fatalf("OPTIONS of a snapshot: Allow %q", r.header.Get("Allow"))
+	}
 	if r := do(t, srv, "DELETE", "/azure-billing/api/snapshots/999/"); r.status != 404 {
 		t.Fatalf("deleting an unknown snapshot: %d", r.status)
 	}
-	if r := do(t, srv, "DELETE", "/azure-billing/api/customers/1/"); r.status != 405 {
-		t.Fatalf("deleting a customer: %d", r.status)
+	if r := do(t, srv, "DELETE", "/azure-billing/api/meters/"+itoa(stableID("meter", "m-d2v3"))+"/"); r.status != 405 {
+		t.Fatalf("deleting a meter: %d", r.status)
 	}
 }

@@ -14,8 +14,11 @@ import (
 // Customers, subscriptions, resources and meters are upstream tables
 // filled by its importer. Here they are the distinct values of the line
 // items' natural keys, found by grouping, with ids derived from the keys
-// (stableID), so nothing is stored and a cost entry's nested objects are
-// the same objects these endpoints list.
+// (stableID), so a cost entry's nested objects are the same objects these
+// endpoints list. Customers and subscriptions can also be registered or
+// named by users (registered.go): the registry's names win over the
+// bills', and registered ones without bills are listed too, with the same
+// ids.
 
 // column is one line-item property an entity is made of: the dimension
 // that groups by it and how an entry reads it.
@@ -29,9 +32,9 @@ type entity struct {
 	kind string
 	cols []column
 	// key is the natural key of a row of column values; render draws the
-	// object from them.
+	// object from them, with the names users gave (g, which may be nil).
 	key    func(k []string) string
-	render func(k []string) obj
+	render func(k []string, g *registered) obj
 }
 
 // meterUnitDim groups meters by unit of measure (Azure UnitOfMeasure,
@@ -59,10 +62,15 @@ var customers = entity{
 	kind: "customer",
 	cols: customerCols,
 	key:  func(k []string) string { id, _ := customerOf(k); return id },
-	render: func(k []string) obj {
+	render: func(k []string, g *registered) obj {
 		id, name := customerOf(k)
-		return obj{{"id", stableID("customer", id)}, {"tenant_id", id}, {"name", text(name)}}
+		return customerObj(id, g.customerName(id, name))
 	},
+}
+
+// customerObj is a customer in upstream's shape.
+func customerObj(tenantID, name string) obj {
+	return obj{{"id", stableID("customer", tenantID)}, {"tenant_id", tenantID}, {"name", text(name)}}
 }
 
 var subscriptions = entity{
@@ -72,10 +80,15 @@ var subscriptions = entity{
 		{cost.DimSubAccountName, func(li *cost.LineItem) string { return li.SubAccountName }},
 	}, customerCols...),
 	key: func(k []string) string { return k[0] },
-	render: func(k []string) obj {
-		return obj{{"id", stableID("subscription", k[0])}, {"customer", customers.render(k[2:])},
-			{"subscription_id", k[0]}, {"name", text(k[1])}}
+	render: func(k []string, g *registered) obj {
+		return subscriptionObj(k[0], g.subscriptionName(k[0], k[1]), customers.render(k[2:], g))
 	},
+}
+
+// subscriptionObj is a subscription in upstream's shape; customer is nil
+// (null) for a registered subscription whose customer is unknown.
+func subscriptionObj(id, name string, customer any) obj {
+	return obj{{"id", stableID("subscription", id)}, {"customer", customer}, {"subscription_id", id}, {"name", text(name)}}
 }
 
 var resources = entity{
@@ -88,7 +101,7 @@ var resources = entity{
 		{cost.DimRegion, func(li *cost.LineItem) string { return li.RegionID }},
 	},
 	key: func(k []string) string { return k[0] },
-	render: func(k []string) obj {
+	render: func(k []string, _ *registered) obj {
 		// name is the export's productOrderName, as upstream fills it.
 		return obj{{"id", stableID("resource", k[0])}, {"resource_id", k[0]},
 			{"resource_name", text(resourceName(k[0], k[1]))}, {"name", text(k[2])},
@@ -107,7 +120,7 @@ var meters = entity{
 		{meterUnitDim, func(li *cost.LineItem) string { return li.PricingUnit }},
 	},
 	key: func(k []string) string { return k[0] },
-	render: func(k []string) obj {
+	render: func(k []string, _ *registered) obj {
 		return obj{{"id", stableID("meter", k[0])}, {"meter_id", k[0]}, {"name", text(k[1])},
 			{"category", text(k[2])}, {"subcategory", text(k[3])}, {"service_family", text(k[4])},
 			{"unit", text(k[5])}}
@@ -115,22 +128,56 @@ var meters = entity{
 }
 
 // fromItem renders the entity of one line item.
-func (e entity) fromItem(li *cost.LineItem) obj {
+func (e entity) fromItem(li *cost.LineItem, g *registered) obj {
 	k := make([]string, len(e.cols))
 	for i, c := range e.cols {
 		k[i] = c.get(li)
 	}
-	return e.render(k)
+	return e.render(k, g)
 }
 
-// list returns the entity's objects, ordered by natural key. They come
-// from every completed Azure snapshot, superseded ones included, so that
-// every object a cost entry can nest (a dated query reads older runs) is
-// listed and found by id, as upstream's tables keep every object ever
-// imported. Rows naming the same key with different details (a renamed
-// subscription) merge, keeping each detail's first non-empty value in key
-// order.
-func (a *API) list(ctx context.Context, e entity) ([]obj, error) {
+// billed is one object found in the bills: its natural key, the merged
+// column values it was drawn from, and the object.
+type billed struct {
+	key string
+	k   []string
+	obj obj
+}
+
+// list returns the entity's objects, ordered by natural key: those of the
+// bills (see derive) and, for customers and subscriptions, the registered
+// ones that have no bills yet.
+func (a *API) list(ctx context.Context, e entity, g *registered) ([]obj, error) {
+	rows, err := a.derive(ctx, e, g)
+	if err != nil {
+		return nil, err
+	}
+	switch e.kind {
+	case customers.kind:
+		rows = append(rows, g.customersOnly(rows)...)
+	case subscriptions.kind:
+		extra, err := a.subscriptionsOnly(ctx, rows, g)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, extra...)
+	}
+	slices.SortStableFunc(rows, func(x, y billed) int { return strings.Compare(x.key, y.key) })
+	out := make([]obj, len(rows))
+	for i, r := range rows {
+		out[i] = r.obj
+	}
+	return out, nil
+}
+
+// derive returns the entity's objects found in the bills, ordered by
+// natural key. They come from every completed Azure snapshot, superseded
+// ones included, so that every object a cost entry can nest (a dated
+// query reads older runs) is listed and found by id, as upstream's tables
+// keep every object ever imported. Rows naming the same key with
+// different details (a renamed subscription) merge, keeping each detail's
+// first non-empty value in key order.
+func (a *API) derive(ctx context.Context, e entity, g *registered) ([]billed, error) {
 	c, err := a.catalog(ctx)
 	if err != nil {
 		return nil, err
@@ -142,7 +189,7 @@ func (a *API) list(ctx context.Context, e entity) ([]obj, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return []obj{}, nil
+		return nil, nil
 	}
 	var dims []cost.Dimension
 	var at []int // the column each grouped dimension fills
@@ -171,11 +218,11 @@ func (a *API) list(ctx context.Context, e entity) ([]obj, error) {
 		}
 		return slices.Compare(x, y)
 	})
-	var out []obj
+	var out []billed
 	var cur []string
 	flush := func() {
 		if cur != nil {
-			out = append(out, e.render(cur))
+			out = append(out, billed{key: e.key(cur), k: cur, obj: e.render(cur, g)})
 		}
 	}
 	for _, k := range rows {
@@ -191,16 +238,17 @@ func (a *API) list(ctx context.Context, e entity) ([]obj, error) {
 		cur = k
 	}
 	flush()
-	if out == nil {
-		out = []obj{}
-	}
 	return out, nil
 }
 
 // listHandler serves an entity's list endpoint.
 func (a *API) listHandler(e entity) handler {
 	return func(r *http.Request) (any, error) {
-		objs, err := a.list(r.Context(), e)
+		g, err := a.registeredFor(r.Context(), e)
+		if err != nil {
+			return nil, err
+		}
+		objs, err := a.list(r.Context(), e, g)
 		if err != nil {
 			return nil, err
 		}
@@ -215,17 +263,35 @@ func (a *API) listHandler(e entity) handler {
 // detailHandler serves an entity's {id}/ endpoint.
 func (a *API) detailHandler(e entity) detailHandler {
 	return func(r *http.Request, id int64) (any, error) {
-		objs, err := a.list(r.Context(), e)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range objs {
-			if o[0].val == id {
-				return o, nil
-			}
-		}
-		return nil, notFound()
+		return a.find(r.Context(), e, id)
 	}
+}
+
+// find returns the object of e with id, or notFound.
+func (a *API) find(ctx context.Context, e entity, id int64) (obj, error) {
+	g, err := a.registeredFor(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := a.list(ctx, e, g)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if o[0].val == id {
+			return o, nil
+		}
+	}
+	return nil, notFound()
+}
+
+// registeredFor loads the registry's names that the objects of e show:
+// none for resources and meters.
+func (a *API) registeredFor(ctx context.Context, e entity) (*registered, error) {
+	if e.kind != customers.kind && e.kind != subscriptions.kind {
+		return nil, nil
+	}
+	return a.registered(ctx, true)
 }
 
 func (a *API) customerList(r *http.Request) (any, error)     { return a.listHandler(customers)(r) }

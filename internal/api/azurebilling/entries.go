@@ -21,7 +21,7 @@ import (
 // in USD has its amounts in USD; a bill in another currency without a
 // USD column (EA, PAYG) has no USD value and shows null rather than a
 // number in the wrong currency (§9 #13).
-func entryJSON(e *store.Entry, c *catalog) obj {
+func entryJSON(e *store.Entry, c *catalog, g *registered) obj {
 	li := &e.Item
 	var snap any
 	if s, ok := c.byID[e.SnapshotID]; ok {
@@ -33,9 +33,9 @@ func entryJSON(e *store.Entry, c *catalog) obj {
 	}
 	return obj{
 		{"id", e.ID},
-		{"subscription", subscriptions.fromItem(li)},
-		{"resource", resources.fromItem(li)},
-		{"meter", meters.fromItem(li)},
+		{"subscription", subscriptions.fromItem(li, g)},
+		{"resource", resources.fromItem(li, g)},
+		{"meter", meters.fromItem(li, g)},
 		{"snapshot", snap},
 		{"date", dateText(li.ChargePeriodStart)},
 		{"cost_in_usd", fixed(li.USD[cost.Billed], 4)},
@@ -72,27 +72,41 @@ func (q request) selection() (cost.Window, query.Selection) {
 	return w, query.Selection{}
 }
 
-// entryRequest parses a cost-entries request. empty reports a request
-// that selects nothing: an unparsable date (upstream answers it with an
-// empty list, §5.1) or a snapshot that is not one of the caller's Azure
-// snapshots.
-func (a *API) entryRequest(r *http.Request) (eq store.EntryQuery, c *catalog, empty bool, err error) {
+// entryReq is a parsed cost-entries request.
+type entryReq struct {
+	eq store.EntryQuery
+	c  *catalog
+	g  *registered
+	// empty reports a request that selects nothing: an unparsable date
+	// (upstream answers it with an empty list, §5.1) or a snapshot that
+	// is not one of the caller's Azure snapshots.
+	empty bool
+}
+
+// entryRequest parses a cost-entries request.
+func (a *API) entryRequest(r *http.Request) (entryReq, error) {
+	var er entryReq
 	q, err := parseRequest(r.URL.Query(), false)
 	if err != nil {
-		return eq, nil, false, err
+		return er, err
 	}
-	if c, err = a.catalog(r.Context()); err != nil {
-		return eq, nil, false, err
+	if er.c, err = a.catalog(r.Context()); err != nil {
+		return er, err
+	}
+	if er.g, err = a.registered(r.Context(), true); err != nil {
+		return er, err
 	}
 	if q.dateGiven && !q.dateValid {
-		return eq, c, true, nil
+		er.empty = true
+		return er, nil
 	}
-	if _, ok := c.byID[q.snapshot]; q.snapshot != 0 && !ok {
-		return eq, c, true, nil
+	if _, ok := er.c.byID[q.snapshot]; q.snapshot != 0 && !ok {
+		er.empty = true
+		return er, nil
 	}
-	eq.Window, eq.Selection = q.selection()
-	eq.Filter = q.expr(c.sources)
-	return eq, c, false, nil
+	er.eq.Window, er.eq.Selection = q.selection()
+	er.eq.Filter = q.expr(er.c.sources, er.g)
+	return er, nil
 }
 
 // entries asks the engine for line items; a store that keeps none one by
@@ -115,14 +129,14 @@ func (a *API) entryList(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	eq, c, empty, err := a.entryRequest(r)
+	er, err := a.entryRequest(r)
 	if err != nil {
 		return nil, err
 	}
 	if p.asked {
-		return a.entryPage(r, p, eq, c, empty)
+		return a.entryPage(r, p, er)
 	}
-	if empty {
+	if er.empty {
 		return []any{}, nil
 	}
 	return stream(func(w *bufio.Writer) error {
@@ -130,8 +144,8 @@ func (a *API) entryList(r *http.Request) (any, error) {
 			return err
 		}
 		n := 0
-		_, err := a.entries(r, eq, func(e *store.Entry) error {
-			b, err := marshal(entryJSON(e, c))
+		_, err := a.entries(r, er.eq, func(e *store.Entry) error {
+			b, err := marshal(entryJSON(e, er.c, er.g))
 			if err != nil {
 				return fmt.Errorf("encoding entry %d: %w", e.ID, err)
 			}
@@ -152,8 +166,8 @@ func (a *API) entryList(r *http.Request) (any, error) {
 
 // entryPage serves one page of cost entries; a page is small enough to
 // hold, and the count must precede the results.
-func (a *API) entryPage(r *http.Request, p page, eq store.EntryQuery, c *catalog, empty bool) (any, error) {
-	if empty {
+func (a *API) entryPage(r *http.Request, p page, er entryReq) (any, error) {
+	if er.empty {
 		n, err := p.resolve(0)
 		if err != nil {
 			return nil, err
@@ -163,6 +177,7 @@ func (a *API) entryPage(r *http.Request, p page, eq store.EntryQuery, c *catalog
 	if p.number > maxPage {
 		return nil, &detailError{status: http.StatusNotFound, detail: msgInvalidPage}
 	}
+	eq := er.eq
 	n := p.number
 	if p.last {
 		// The last page's number needs the count first.
@@ -178,7 +193,7 @@ func (a *API) entryPage(r *http.Request, p page, eq store.EntryQuery, c *catalog
 	eq.Limit, eq.Offset = p.size, (n-1)*p.size
 	results := []any{}
 	total, err := a.entries(r, eq, func(e *store.Entry) error {
-		results = append(results, entryJSON(e, c))
+		results = append(results, entryJSON(e, er.c, er.g))
 		return nil
 	})
 	if err != nil {
@@ -201,11 +216,15 @@ func (a *API) entryDetail(r *http.Request, id int64) (any, error) {
 	if _, ok := c.byID[id>>32]; !ok {
 		return nil, notFound()
 	}
+	g, err := a.registered(r.Context(), true)
+	if err != nil {
+		return nil, err
+	}
 	var found obj
 	eq := store.EntryQuery{Selection: query.Selection{Snapshots: []int64{id >> 32}}, Filter: microsoft}
 	_, err = a.entries(r, eq, func(e *store.Entry) error {
 		if e.ID == id {
-			found = entryJSON(e, c)
+			found = entryJSON(e, c, g)
 		}
 		if e.ID >= id {
 			return errStop

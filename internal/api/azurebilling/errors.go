@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/cost"
@@ -64,9 +65,10 @@ func (e *fieldError) Error() string { return fmt.Sprintf("%s: %s", e.field, e.ms
 // Unwrap makes it a client error for apierr.Status.
 func (e *fieldError) Unwrap() error { return cost.ErrInvalid }
 
-// methodError is a write on a read-only resource (see methodNotAllowed).
+// methodError is a method the resource does not take; allow is its
+// Allow header.
 type methodError struct {
-	method string
+	method, allow string
 }
 
 func (e *methodError) Error() string { return fmt.Sprintf("Method %q not allowed.", e.method) }
@@ -74,24 +76,63 @@ func (e *methodError) Error() string { return fmt.Sprintf("Method %q not allowed
 // Unwrap carries the 405 to apierr.Status.
 func (e *methodError) Unwrap() error { return apierr.New(http.StatusMethodNotAllowed, e.Error()) }
 
-// allowed is the Allow header of every resource of the dialect.
-const allowed = "GET, HEAD, OPTIONS"
+// The Allow headers, in the order DRF lists a view's methods: allowed for
+// the read-only resources, the others for the collection and the objects
+// of customers and subscriptions, which clients may write, and a
+// snapshot, which clients may delete.
+const (
+	allowed           = "GET, HEAD, OPTIONS"
+	allowedSnapshot   = "GET, DELETE, HEAD, OPTIONS"
+	allowedCollection = "GET, POST, HEAD, OPTIONS"
+	allowedObject     = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+)
+
+// validationError is DRF's 400 for a rejected request body: a map of
+// field to messages, in field order ("non_field_errors" for the body as
+// a whole).
+type validationError struct {
+	fields obj // values are []string
+}
+
+func (e *validationError) Error() string {
+	var parts []string
+	for _, f := range e.fields {
+		parts = append(parts, fmt.Sprintf("%s: %s", f.key, strings.Join(f.val.([]string), " ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap makes it a client error for apierr.Status.
+func (e *validationError) Unwrap() error { return cost.ErrInvalid }
+
+// conflict is a 409 with a text saying what to do instead.
+func conflict(detail string) error {
+	return &detailError{status: http.StatusConflict, detail: detail}
+}
 
 // WriteError renders err as Django REST Framework's {"detail": "<text>"},
 // with DRF's own texts for authentication, permission and lookups, and
-// DRF's {"<field>": ["<text>"]} for a rejected filter value.
+// DRF's {"<field>": ["<text>"]} for a rejected filter value or body.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apierr.Status(err)
 	msg := apierr.Message(err)
 	var de *detailError
 	var fe *fieldError
 	var me *methodError
+	var ve *validationError
 	switch {
 	case errors.As(err, &fe):
 		apierr.Write(w, err, status, map[string][]string{fe.field: {fe.msg}})
 		return
+	case errors.As(err, &ve):
+		apierr.Write(w, err, status, ve.fields)
+		return
 	case errors.As(err, &me):
-		w.Header().Set("Allow", allowed)
+		allow := me.allow
+		if allow == "" {
+			allow = allowed
+		}
+		w.Header().Set("Allow", allow)
 		msg = me.Error()
 	case errors.As(err, &de):
 		msg = de.detail

@@ -22,29 +22,38 @@ import (
 //     rendered lower-cased and trimmed as upstream stores it.
 
 // field is one output key of an aggregate or summary row: the dimensions
-// it is read from and how their values render.
+// it is read from and how their values render, with the names users gave
+// (g, which may be nil).
 type field struct {
 	key    string
 	dims   []cost.Dimension
-	render func(keys []string) any
+	render func(keys []string, g *registered) any
 }
 
 // plain renders the one dimension of a field as text (null when empty).
 func plain(key string, d cost.Dimension) field {
-	return field{key: key, dims: []cost.Dimension{d}, render: func(k []string) any { return text(k[0]) }}
+	return field{key: key, dims: []cost.Dimension{d}, render: func(k []string, _ *registered) any { return text(k[0]) }}
+}
+
+// subscriptionNameField renders a subscription's shown name: the bills'
+// grouped with the subscription id, so that a name given through the
+// registry replaces it; groups whose shown names are equal then merge.
+func subscriptionNameField(key string) field {
+	return field{key: key, dims: []cost.Dimension{cost.DimSubAccountID, cost.DimSubAccountName},
+		render: func(k []string, g *registered) any { return text(g.subscriptionName(k[0], k[1])) }}
 }
 
 // resourceGroupField renders the resource group as upstream stores it:
 // trimmed and lower-cased, so that "RG1" and "rg1" are one group.
 func resourceGroupField(key string) field {
-	return field{key: key, dims: []cost.Dimension{cost.DimResourceGroup}, render: func(k []string) any {
+	return field{key: key, dims: []cost.Dimension{cost.DimResourceGroup}, render: func(k []string, _ *registered) any {
 		return text(resourceGroup(k[0]))
 	}}
 }
 
 // pricingModelField renders the Azure pricing model (see pricingModel).
 func pricingModelField(key string) field {
-	return field{key: key, dims: []cost.Dimension{cost.DimPricingCategory, cost.DimCommitmentType}, render: func(k []string) any {
+	return field{key: key, dims: []cost.Dimension{cost.DimPricingCategory, cost.DimCommitmentType}, render: func(k []string, _ *registered) any {
 		return text(pricingModel(k[0], k[1]))
 	}}
 }
@@ -55,7 +64,7 @@ func resourceGroup(s string) string { return strings.ToLower(strings.TrimSpace(s
 // their output keys, upstream's internal field paths (§6).
 var groupByFields = map[string]field{
 	"resourceGroupName": resourceGroupField("resource__resource_group"),
-	"subscriptionName":  plain("subscription__name", cost.DimSubAccountName),
+	"subscriptionName":  subscriptionNameField("subscription__name"),
 	"meterCategory":     plain("meter__category", cost.DimMeterCategory),
 	"meterSubCategory":  plain("meter__subcategory", cost.DimMeterSubcategory),
 	"serviceFamily":     plain("meter__service_family", cost.DimServiceFamily),

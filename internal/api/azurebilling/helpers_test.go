@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
@@ -98,12 +99,21 @@ func openStore(t *testing.T) *duckdb.Store {
 	return st
 }
 
-// serve serves the API over st with the fixed clock. A test principal
-// sees everything unless an X-Test-Accounts header narrows it (the
-// server's guard in small).
+// serve serves the API over st with the fixed clock and a registry in
+// memory. A test principal is the no-auth administrator unless
+// X-Test-Accounts or X-Test-Role headers make it another
+// (tenanttest.WithPrincipal, the server's guard in small).
 func serve(t *testing.T, st store.Store) *httptest.Server {
 	t.Helper()
-	api := New(engine.New(st), slog.New(slog.DiscardHandler))
+	eng := engine.New(st)
+	eng.SetRegistry(registry.New(&registry.MemRepo{}))
+	return serveEngine(t, eng)
+}
+
+// serveEngine is serve over a given engine.
+func serveEngine(t *testing.T, eng *engine.Engine) *httptest.Server {
+	t.Helper()
+	api := New(eng, slog.New(slog.DiscardHandler))
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)
@@ -127,7 +137,18 @@ type response struct {
 // followed, so that tests see them.
 func do(t *testing.T, srv *httptest.Server, method, path string, header ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
+	return send(t, srv, method, path, "", header...)
+}
+
+// send is do with a request body (none when empty); header pairs may set
+// its Content-Type.
+func send(t *testing.T, srv *httptest.Server, method, path, reqBody string, header ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if reqBody != "" {
+		rd = strings.NewReader(reqBody)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
