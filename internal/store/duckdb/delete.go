@@ -33,7 +33,7 @@ func (s *Store) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, e
 		return store.Snapshot{}, fmt.Errorf("snapshot %d: %w", id, store.ErrNotFound)
 	}
 	for _, q := range []string{
-		`DELETE FROM line_items WHERE snapshot_id = ?`,
+		`DELETE FROM line_items_coded WHERE snapshot_id = ?`,
 		`DELETE FROM rollup_daily WHERE snapshot_id = ?`,
 		`DELETE FROM snapshot_totals WHERE snapshot_id = ?`,
 	} {

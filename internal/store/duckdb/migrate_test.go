@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,10 +37,11 @@ func lineItemColumnNames(t *testing.T, st *Store) []string {
 	return names
 }
 
-// TestOldFileGainsColumns opens a file made before the added columns
-// existed (simulated by dropping them), and checks that Open appends them,
-// that an import loads into the reordered table, and that a query groups
-// by a new dimension, old rows reading empty.
+// TestOldFileGainsColumns opens a file made before coded text columns
+// and before the added columns existed: line_items a table of texts
+// without them (made here by undoing both), and checks that Open converts
+// it, keeping the old row and its entry id, and that an import loads and
+// a query groups by a new dimension, the old row reading empty.
 func TestOldFileGainsColumns(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.duckdb")
@@ -48,20 +50,26 @@ func TestOldFileGainsColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.Load(t, st, "old", storetest.Item("sub-old", "Microsoft.Compute", storetest.Day(3, 1), "1"))
-	var added []string
+	exclude := []string{"rowid", "line_no"}
 	for _, c := range lineItemColumns {
 		if c.added {
-			added = append(added, c.name)
-			if _, err := st.DB().Exec(`ALTER TABLE line_items DROP COLUMN ` + c.name); err != nil {
-				t.Fatalf("dropping %s: %v", c.name, err)
-			}
+			exclude = append(exclude, c.name)
 		}
 	}
-	if len(added) != 8 {
-		t.Fatalf("%d added columns (%v), want the 8 of the Azure billing API", len(added), added)
+	if len(exclude) != 10 {
+		t.Fatalf("%d added columns (%v), want the 8 of the Azure billing API", len(exclude)-2, exclude[2:])
 	}
-	if cols := strings.Join(lineItemColumnNames(t, st), ","); strings.Contains(cols, "cost_center") {
-		t.Fatalf("columns after the drop: %s", cols)
+	for _, q := range []string{
+		`CREATE TABLE old_items AS SELECT * EXCLUDE (` + strings.Join(exclude, ", ") + `) FROM line_items`,
+		`DROP VIEW line_items`, `DROP TABLE line_items_coded`, `DROP TABLE text_codes`,
+		`ALTER TABLE old_items RENAME TO line_items`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if cols := strings.Join(lineItemColumnNames(t, st), ","); strings.Contains(cols, "cost_center") || !strings.Contains(cols, "service_name") {
+		t.Fatalf("columns of the old table: %s", cols)
 	}
 	st.Close()
 
@@ -70,11 +78,14 @@ func TestOldFileGainsColumns(t *testing.T) {
 		t.Fatalf("reopening the old file: %v", err)
 	}
 	defer st.Close()
-	// The columns come back at the end of the table, after tags: the
-	// spool's INSERT must name its columns to load into this order.
-	cols := lineItemColumnNames(t, st)
-	if got := strings.Join(cols[len(cols)-len(added):], ","); got != strings.Join(added, ",") {
-		t.Fatalf("last columns %s, want %s (all columns: %v)", got, strings.Join(added, ","), cols)
+	var views int
+	if err := st.DB().QueryRow(`SELECT count(*) FROM duckdb_views() WHERE view_name = 'line_items'`).Scan(&views); err != nil || views != 1 {
+		t.Fatalf("line_items views after opening: %d (%v), want 1", views, err)
+	}
+	// Rows of files made before line_no had entry ids from their rowid
+	// (snapshot 1, row 0); converting keeps them.
+	if got, want := entryIDs(t, st), fmt.Sprintf("%d:sub-old", int64(1)<<32); got != want {
+		t.Fatalf("entry ids after converting %q, want %q as before", got, want)
 	}
 
 	li := storetest.Item("sub-new", "Microsoft.Compute", storetest.Day(3, 2), "2")
@@ -137,4 +148,18 @@ func TestOldFileGainsColumns(t *testing.T) {
 	if old == nil || old.CostCenter != "" || old.CustomerID != "" || old.UnitPrice.Valid || old.ListUnitPrice.Valid {
 		t.Errorf("old entry = %+v, want empty Azure fields", old)
 	}
+}
+
+// entryIDs lists the store's entry ids and sub accounts.
+func entryIDs(t *testing.T, st *Store) string {
+	t.Helper()
+	var out []string
+	if _, err := st.Entries(context.Background(), store.EntryQuery{}, func(e *store.Entry) error {
+		out = append(out, fmt.Sprintf("%d:%s", e.ID, e.Item.SubAccountID))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }

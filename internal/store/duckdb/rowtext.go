@@ -21,10 +21,11 @@ import (
 // microseconds since the epoch; tags are one JSON object.
 
 // appendRow appends li, tagged with its snapshot and its position in the
-// import (line_no, which makes the stored entry's id), as one spool line. It
+// import (line_no, which makes the stored entry's id), as one spool line,
+// with the codes cd gives for the coded text columns (codes.go). It
 // fails without side effects (b is returned unchanged) when an amount
 // cannot be stored exactly.
-func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem) ([]byte, error) {
+func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem, cd *coder) ([]byte, error) {
 	start := len(b)
 	b = strconv.AppendInt(b, snapshot, 10)
 	b = append(b, ',')
@@ -42,6 +43,10 @@ func appendRow(b []byte, snapshot, lineNo int64, li *cost.LineItem) ([]byte, err
 				// bit instead of an empty string through DuckDB's string
 				// statistics and compression (most bills leave the Azure
 				// fields empty). Readers coalesce to ''.
+				break
+			}
+			if c.coded() {
+				b = strconv.AppendInt(b, int64(cd.code(v)), 10)
 				break
 			}
 			b = appendText(b, v)

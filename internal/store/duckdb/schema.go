@@ -92,15 +92,15 @@ var lineItemColumns = []column{
 	{name: "charge_category", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ChargeCategory }},
 	{name: "charge_class", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ChargeClass }},
 	{name: "charge_frequency", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ChargeFrequency }},
-	{name: "charge_description", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ChargeDescription }},
+	{name: "charge_description", typ: "VARCHAR", free: true, text: func(li *cost.LineItem) *string { return &li.ChargeDescription }},
 	{name: "charge_type", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ChargeType }},
 	{name: "service_name", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ServiceName }},
 	{name: "service_category", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ServiceCategory }},
 	{name: "region_id", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.RegionID }},
 	{name: "region_name", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.RegionName }},
 	{name: "availability_zone", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.AvailabilityZone }},
-	{name: "resource_id", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ResourceID }},
-	{name: "resource_name", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ResourceName }},
+	{name: "resource_id", typ: "VARCHAR", free: true, text: func(li *cost.LineItem) *string { return &li.ResourceID }},
+	{name: "resource_name", typ: "VARCHAR", free: true, text: func(li *cost.LineItem) *string { return &li.ResourceName }},
 	{name: "resource_type", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ResourceType }},
 	{name: "sku_id", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.SkuID }},
 	{name: "sku_price_id", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.SkuPriceID }},
@@ -119,7 +119,7 @@ var lineItemColumns = []column{
 	{name: "meter_subcategory", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.MeterSubcategory }},
 	{name: "meter_name", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.MeterName }},
 	{name: "resource_group", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ResourceGroup }},
-	{name: "provider_id", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.ProviderID }},
+	{name: "provider_id", typ: "VARCHAR", free: true, text: func(li *cost.LineItem) *string { return &li.ProviderID }},
 	{name: "category", typ: "VARCHAR", text: func(li *cost.LineItem) *string { return &li.Category }},
 	{name: "kubernetes", typ: "BOOLEAN", flag: func(li *cost.LineItem) *bool { return &li.Kubernetes }},
 	// The Azure billing API's fields (azure-billing.md §10.1), added after
@@ -145,17 +145,35 @@ type column struct {
 	qty  func(li *cost.LineItem) *decimal.NullDecimal
 	flag func(li *cost.LineItem) *bool
 
+	// free marks a text column whose values are mostly unique (ids,
+	// descriptions): it is stored as text, every other text column as
+	// codes (see codes.go).
+	free bool
+
 	// added marks a column that files made by earlier versions lack:
 	// schemaSQL adds it with ALTER TABLE, at the end of their table, which
 	// is why loadSQL names every column it inserts.
 	added bool
 }
 
-func schemaSQL() []string {
+// coded reports whether c is stored as codes into text_codes.
+func (c *column) coded() bool { return c.text != nil && !c.free }
+
+// storedType is c's type in line_items_coded.
+func (c *column) storedType() string {
+	if c.coded() {
+		return "INTEGER"
+	}
+	return c.typ
+}
+
+// lineItemsTableSQL creates line_items_coded, the table the view
+// line_items decodes (codes.go).
+func lineItemsTableSQL() string {
 	var li strings.Builder
-	li.WriteString("CREATE TABLE IF NOT EXISTS line_items (\n  snapshot_id BIGINT NOT NULL,\n  source VARCHAR NOT NULL,\n  line_no BIGINT")
+	li.WriteString("CREATE TABLE IF NOT EXISTS line_items_coded (\n  snapshot_id BIGINT NOT NULL,\n  source VARCHAR NOT NULL,\n  line_no BIGINT")
 	for _, c := range lineItemColumns {
-		fmt.Fprintf(&li, ",\n  %s %s", c.name, c.typ)
+		fmt.Fprintf(&li, ",\n  %s %s", c.name, c.storedType())
 	}
 	for _, m := range metricColumns {
 		fmt.Fprintf(&li, ",\n  %s %s NOT NULL", m, money)
@@ -164,7 +182,10 @@ func schemaSQL() []string {
 		fmt.Fprintf(&li, ",\n  usd_%s %s", m, money)
 	}
 	li.WriteString(",\n  tags MAP(VARCHAR, VARCHAR)\n)")
+	return li.String()
+}
 
+func schemaSQL() []string {
 	var ru strings.Builder
 	ru.WriteString("CREATE TABLE IF NOT EXISTS rollup_daily (\n  snapshot_id BIGINT NOT NULL,\n  day TIMESTAMP NOT NULL")
 	for _, c := range rollupColumns() {
@@ -200,29 +221,31 @@ func schemaSQL() []string {
   snapshot_id BIGINT NOT NULL,
   currency VARCHAR NOT NULL,` + totalsColumnsSQL() + `
 )`,
-		li.String(),
 		ru.String(),
 		// Files made before usd_missing existed: their rows count as
 		// having USD values, which is what their queries assumed.
 		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS usd_missing BIGINT DEFAULT 0`,
-		// The row's position in its import, which makes its entry id;
-		// NULL in files made before it existed (see entryID).
-		`ALTER TABLE line_items ADD COLUMN IF NOT EXISTS line_no BIGINT`,
 		// The export run a snapshot imported (Azure manifests).
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,
-	}, append(addedColumnsSQL(), append(tenantSchemaSQL, documentsSQL)...)...)
+	}, append(tenantSchemaSQL, documentsSQL)...)
 }
 
-// addedColumnsSQL adds the line_items columns marked added to files made
-// before they existed; their old rows read NULL there. DuckDB refuses
-// constraints on ADD COLUMN, so the columns are plain and nullable, as
-// CREATE TABLE makes them.
-func addedColumnsSQL() []string {
-	var stmts []string
+// addedColumnsSQL adds the columns marked added to table (line_items in
+// files made before coding, line_items_coded after) when it lacks them;
+// their old rows read NULL there. DuckDB refuses constraints on ADD
+// COLUMN, so the columns are plain and nullable, as CREATE TABLE makes
+// them. line_no, the row's position in its import (which makes its entry
+// id), is NULL in files made before it existed (see entryID).
+func addedColumnsSQL(table string, coded bool) []string {
+	stmts := []string{"ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS line_no BIGINT"}
 	for _, c := range lineItemColumns {
 		if c.added {
-			stmts = append(stmts, "ALTER TABLE line_items ADD COLUMN IF NOT EXISTS "+c.name+" "+c.typ)
+			typ := c.typ
+			if coded {
+				typ = c.storedType()
+			}
+			stmts = append(stmts, "ALTER TABLE "+table+" ADD COLUMN IF NOT EXISTS "+c.name+" "+typ)
 		}
 	}
 	return stmts

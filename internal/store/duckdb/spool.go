@@ -25,6 +25,8 @@ import (
 // the disk used to two chunks (one loading, one being written).
 type spool struct {
 	ctx    context.Context
+	store  *Store
+	coder  *coder
 	dir    string
 	prefix string // file names start with it; see removeStaleSpools
 	source string
@@ -68,7 +70,12 @@ func (s *Store) newSpool(ctx context.Context, source string) (*spool, error) {
 		conn.Close()
 		return nil, err
 	}
-	sp := &spool{ctx: ctx, dir: s.spoolDir, prefix: s.spoolPrefix, source: source, chunks: make(chan chunk)}
+	cd, err := s.newCoder(ctx)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	sp := &spool{ctx: ctx, store: s, coder: cd, dir: s.spoolDir, prefix: s.spoolPrefix, source: source, chunks: make(chan chunk)}
 	sp.wg.Add(1)
 	go sp.load(conn)
 	return sp, nil
@@ -94,7 +101,7 @@ func (sp *spool) write(snapshot int64, li *cost.LineItem) error {
 	}
 	// The row is built in the writer's own free space, so a row that
 	// fits is not copied again.
-	row, err := appendRow(sp.w.AvailableBuffer(), snapshot, sp.lineNo+1, li)
+	row, err := appendRow(sp.w.AvailableBuffer(), snapshot, sp.lineNo+1, li, sp.coder)
 	if err != nil {
 		return err
 	}
@@ -119,6 +126,10 @@ func (sp *spool) handOver() error {
 	err := sp.w.Flush()
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// The chunk's new texts must be in text_codes before it loads.
+		err = sp.store.flushCodes(sp.ctx)
 	}
 	if err != nil {
 		os.Remove(f.Name())
@@ -193,12 +204,16 @@ func loadSQL(longest int) string {
 	names := []string{"snapshot_id", "line_no", "source"}
 	types := []string{"'snapshot_id': 'BIGINT'", "'line_no': 'BIGINT'"}
 	sel := []string{"snapshot_id", "line_no", "?"}
-	for _, c := range lineItemColumns {
+	for i := range lineItemColumns {
+		c := &lineItemColumns[i]
 		names = append(names, c.name)
 		typ := c.typ
 		expr := c.name
 		if c.time != nil {
 			typ, expr = "BIGINT", "make_timestamp("+c.name+")"
+		}
+		if c.coded() {
+			typ = "INTEGER"
 		}
 		if c.qty != nil {
 			types = append(types, decimalPair(c.name, quantityShortScale, typ))
@@ -218,7 +233,7 @@ func loadSQL(longest int) string {
 	names = append(names, "tags")
 	types = append(types, "'tags': 'VARCHAR'")
 	sel = append(sel, "CAST(CAST(tags AS JSON) AS MAP(VARCHAR, VARCHAR))")
-	return "INSERT INTO line_items (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(sel, ", ") +
+	return "INSERT INTO line_items_coded (" + strings.Join(names, ", ") + ") SELECT " + strings.Join(sel, ", ") +
 		" FROM read_csv(?, columns = {" + strings.Join(types, ", ") + "}, header = false, auto_detect = false," +
 		" delim = ',', quote = '\"', escape = '\"', new_line = '\\n', allow_quoted_nulls = false" + lineSize(longest) + ")"
 }

@@ -31,6 +31,8 @@ type Store struct {
 	log       *slog.Logger
 	// spoolDir and spoolPrefix place an import's temporary files.
 	spoolDir, spoolPrefix string
+	// codes is the dictionary of coded text columns (codes.go).
+	codes textCodes
 }
 
 var _ store.Store = (*Store)(nil)
@@ -87,6 +89,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 				return nil, fmt.Errorf("creating schema in %s: %w", displayPath(path), err)
 			}
 		}
+		if err := s.prepareLineItems(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("creating schema in %s: %w", displayPath(path), err)
+		}
 		if err := s.recoverInterrupted(ctx); err != nil {
 			s.Close()
 			return nil, err
@@ -137,7 +143,7 @@ func (s *Store) failSnapshots(ctx context.Context, ids []int64, msg string) erro
 	}
 	defer tx.Rollback()
 	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM line_items WHERE snapshot_id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM line_items_coded WHERE snapshot_id = ?`, id); err != nil {
 			return fmt.Errorf("discarding rows of snapshot %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ?, error = ?, committed_at = ? WHERE id = ?`,
