@@ -48,9 +48,12 @@ func BenchmarkQueryByService30d(b *testing.B) {
 	t0 := time.Now()
 	start := loadSynthetic(b, st, n)
 	b.Logf("loaded %d line items in %s", n, time.Since(t0).Round(time.Millisecond))
+	if err := st.RawTable(context.Background(), "raw_line_items"); err != nil {
+		b.Fatal(err)
+	}
 	w := cost.Window{Start: start.AddDate(0, 0, 30), End: start.AddDate(0, 0, 60)}
 	q := query.Query{Window: w, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.AmortizedNet}}
-	raw := `SELECT service_name, billing_currency, sum(amortized_net_cost)::VARCHAR FROM line_items
+	raw := `SELECT service_name, billing_currency, sum(amortized_net_cost)::VARCHAR FROM raw_line_items
 		WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY ALL ORDER BY 3 DESC`
 	ctx := context.Background()
 	var tally, direct []time.Duration

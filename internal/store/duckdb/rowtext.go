@@ -18,7 +18,8 @@ import (
 // string, which is how the appender stored absent and empty values.
 // Amounts are exact decimal text, which DuckDB's CSV reader parses
 // straight into DECIMAL without a float in between; timestamps are
-// microseconds since the epoch; tags are one JSON object.
+// microseconds since the epoch; tags are one JSON object. Coded text
+// columns (codes.go) are written as their integer codes.
 
 // appendRow appends li, tagged with its snapshot and its position in the
 // import (line_no, which makes the stored entry's id), as one spool line,

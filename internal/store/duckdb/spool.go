@@ -22,7 +22,9 @@ import (
 // file is handed to a loader goroutine that runs one INSERT ... SELECT
 // FROM read_csv on the import's own connection and removes the file,
 // while the caller writes the next one. The unbuffered hand-over bounds
-// the disk used to two chunks (one loading, one being written).
+// the disk used to two chunks (one loading, one being written). Before a
+// file is handed over, the texts its coded columns introduced are written
+// to text_codes (codes.go).
 type spool struct {
 	ctx    context.Context
 	store  *Store
