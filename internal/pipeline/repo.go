@@ -4,22 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-)
 
-// DocStore keeps small JSON documents by kind and name (store/duckdb).
-type DocStore interface {
-	Documents(ctx context.Context, kind string) (map[string][]byte, error)
-	PutDocument(ctx context.Context, kind, name string, body []byte) error
-	DeleteDocument(ctx context.Context, kind, name string) error
-}
+	"github.com/tally-cost/tally/internal/store"
+)
 
 // docKind is the document kind of source specs.
 const docKind = "pipeline.source"
 
 // DocRepo keeps the sources added through the API as documents of d.
-func DocRepo(d DocStore) Repo { return docRepo{d} }
+func DocRepo(d store.DocStore) Repo { return docRepo{d} }
 
-type docRepo struct{ d DocStore }
+type docRepo struct{ d store.DocStore }
 
 func (r docRepo) LoadSources(ctx context.Context) ([]Spec, error) {
 	docs, err := r.d.Documents(ctx, docKind)

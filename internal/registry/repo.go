@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/tally-cost/tally/internal/store"
 )
 
 // Repo persists the entries.
@@ -18,23 +20,14 @@ type Repo interface {
 	DeleteEntry(ctx context.Context, kind Kind, key string) error
 }
 
-// DocStore keeps small JSON documents by kind and name (store/duckdb);
-// the same contract as pipeline.DocStore, declared here so that the
-// registry depends on no other domain package.
-type DocStore interface {
-	Documents(ctx context.Context, kind string) (map[string][]byte, error)
-	PutDocument(ctx context.Context, kind, name string, body []byte) error
-	DeleteDocument(ctx context.Context, kind, name string) error
-}
-
 // docKind is the document kind of an entry kind: one document per entry,
 // named by its key.
 func docKind(k Kind) string { return "registry." + string(k) }
 
 // DocRepo keeps the entries as documents of d.
-func DocRepo(d DocStore) Repo { return docRepo{d} }
+func DocRepo(d store.DocStore) Repo { return docRepo{d} }
 
-type docRepo struct{ d DocStore }
+type docRepo struct{ d store.DocStore }
 
 func (r docRepo) LoadEntries(ctx context.Context) ([]Entry, error) {
 	var out []Entry

@@ -183,7 +183,7 @@ func Handler(cfg Config) http.Handler {
 // st when it keeps documents (DuckDB), else in memory, with a warning:
 // names given then last only until the server stops.
 func newRegistry(st store.Store, log *slog.Logger) *registry.Registry {
-	if ds, ok := st.(registry.DocStore); ok {
+	if ds, ok := st.(store.DocStore); ok {
 		return registry.New(registry.DocRepo(ds))
 	}
 	log.Warn("the store keeps no documents: customers and subscriptions registered or named through the API are kept in memory only")

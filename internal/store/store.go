@@ -106,6 +106,15 @@ type Store interface {
 	Close() error
 }
 
+// DocStore keeps small JSON documents by kind and name beside the costs,
+// for domain packages that own their documents' shape (the pipeline's
+// sources, the registry's entries); store/duckdb implements it.
+type DocStore interface {
+	Documents(ctx context.Context, kind string) (map[string][]byte, error)
+	PutDocument(ctx context.Context, kind, name string, body []byte) error
+	DeleteDocument(ctx context.Context, kind, name string) error
+}
+
 // SnapshotDeleter removes snapshots.
 type SnapshotDeleter interface {
 	// DeleteSnapshot removes a snapshot's rows and marks it deleted. When
