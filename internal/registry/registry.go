@@ -252,9 +252,23 @@ func (r *Registry) put(ctx context.Context, e Entry, update bool) (Entry, error)
 	return e.clone(), nil
 }
 
+// InUseError is Unregister's refusal to remove a customer that
+// registered sub accounts name as their parent; it is ErrInUse.
+type InUseError struct {
+	Key      string   // the customer
+	Children []string // its registered sub accounts, sorted
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("%s %q: %v: %s", Customer, e.Key, ErrInUse, strings.Join(e.Children, ", "))
+}
+
+// Unwrap makes the error ErrInUse for errors.Is.
+func (e *InUseError) Unwrap() error { return ErrInUse }
+
 // Unregister removes an entry and returns it. A customer that registered
-// sub accounts name as their parent stays (ErrInUse): removing it would
-// leave them pointing at nothing.
+// sub accounts name as their parent stays (an *InUseError): removing it
+// would leave them pointing at nothing.
 func (r *Registry) Unregister(ctx context.Context, kind Kind, key string) (Entry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -274,7 +288,7 @@ func (r *Registry) Unregister(ctx context.Context, kind Kind, key string) (Entry
 		}
 		if len(children) > 0 {
 			slices.Sort(children)
-			return Entry{}, fmt.Errorf("%s %q: %w: %s", kind, key, ErrInUse, strings.Join(children, ", "))
+			return Entry{}, &InUseError{Key: key, Children: children}
 		}
 	}
 	if err := r.repo.DeleteEntry(ctx, kind, key); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/tally-cost/tally/internal/registry"
@@ -277,27 +276,25 @@ func (a *API) deleteCustomer(r *http.Request, id int64) (any, error) {
 		return nil, err
 	}
 	if t.inBills {
-		return nil, conflict(fmt.Sprintf("Customer %s has cost entries in imported snapshots, which it comes from: "+
-			"delete those snapshots first, or PATCH its name to null to clear the name given here.", t.key))
+		return nil, inBillsConflict("Customer", t.key)
 	}
-	var children []string
-	for key, s := range g.subs {
-		if s.Parent == t.key {
-			children = append(children, key)
-		}
-	}
-	slices.Sort(children)
-	if len(children) > 0 {
-		return nil, conflict(fmt.Sprintf("Customer %s is the customer of the registered subscriptions %s: delete them first.",
-			t.key, strings.Join(children, ", ")))
-	}
+	// The registry refuses to remove the customer of registered
+	// subscriptions, and names them.
 	if _, err := a.engine.Unregister(ctx, registry.Customer, t.key); err != nil {
-		if errors.Is(err, registry.ErrInUse) {
-			return nil, conflict(fmt.Sprintf("Customer %s is the customer of registered subscriptions: delete them first.", t.key))
+		if iu, ok := errors.AsType[*registry.InUseError](err); ok {
+			return nil, conflict(fmt.Sprintf("Customer %s is the customer of the registered subscriptions %s: delete them first.",
+				t.key, strings.Join(iu.Children, ", ")))
 		}
 		return nil, err
 	}
 	return written{status: http.StatusNoContent}, nil
+}
+
+// inBillsConflict refuses to delete a customer or subscription (noun)
+// that imported snapshots hold.
+func inBillsConflict(noun, key string) error {
+	return conflict(fmt.Sprintf("%s %s has cost entries in imported snapshots, which it comes from: "+
+		"delete those snapshots first, or PATCH its name to null to clear the name given here.", noun, key))
 }
 
 // customerField reads a subscription's customer: customer_id, or
@@ -474,8 +471,7 @@ func (a *API) deleteSubscription(r *http.Request, id int64) (any, error) {
 		return nil, err
 	}
 	if t.inBills {
-		return nil, conflict(fmt.Sprintf("Subscription %s has cost entries in imported snapshots, which it comes from: "+
-			"delete those snapshots first, or PATCH its name to null to clear the name given here.", t.key))
+		return nil, inBillsConflict("Subscription", t.key)
 	}
 	if _, err := a.engine.Unregister(ctx, registry.SubAccount, t.key); err != nil {
 		return nil, err
