@@ -139,42 +139,32 @@ func (e *Engine) registrar(ctx context.Context) (*tenant.Principal, error) {
 
 // Register adds an entry to the registry (see registry.Registry.Register).
 func (e *Engine) Register(ctx context.Context, en registry.Entry) (registry.Entry, error) {
-	p, err := e.registrar(ctx)
-	if err != nil {
-		return registry.Entry{}, err
-	}
-	out, err := e.registry.Register(ctx, en)
-	if err != nil {
-		return out, err
-	}
-	return out, e.auditEntry(ctx, p, "create", out)
+	return e.change(ctx, "create", func(r *registry.Registry) (registry.Entry, error) { return r.Register(ctx, en) })
 }
 
 // UpdateRegistered replaces a registered entry's name, parent and
 // provider (see registry.Registry.Update).
 func (e *Engine) UpdateRegistered(ctx context.Context, en registry.Entry) (registry.Entry, error) {
-	p, err := e.registrar(ctx)
-	if err != nil {
-		return registry.Entry{}, err
-	}
-	out, err := e.registry.Update(ctx, en)
-	if err != nil {
-		return out, err
-	}
-	return out, e.auditEntry(ctx, p, "update", out)
+	return e.change(ctx, "update", func(r *registry.Registry) (registry.Entry, error) { return r.Update(ctx, en) })
 }
 
 // Unregister removes an entry from the registry.
 func (e *Engine) Unregister(ctx context.Context, kind registry.Kind, key string) (registry.Entry, error) {
+	return e.change(ctx, "delete", func(r *registry.Registry) (registry.Entry, error) { return r.Unregister(ctx, kind, key) })
+}
+
+// change makes one registry change for a caller who may (registrar) and
+// audits it as action.
+func (e *Engine) change(ctx context.Context, action string, do func(*registry.Registry) (registry.Entry, error)) (registry.Entry, error) {
 	p, err := e.registrar(ctx)
 	if err != nil {
 		return registry.Entry{}, err
 	}
-	out, err := e.registry.Unregister(ctx, kind, key)
+	out, err := do(e.registry)
 	if err != nil {
 		return out, err
 	}
-	return out, e.auditEntry(ctx, p, "delete", out)
+	return out, e.auditEntry(ctx, p, action, out)
 }
 
 // auditEntry records a registry change; the object is "registry.<kind>"

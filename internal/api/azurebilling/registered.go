@@ -54,10 +54,7 @@ func (g *registered) customerName(tenantID, billName string) string {
 	if g == nil {
 		return billName
 	}
-	if e, ok := g.customers[tenantID]; ok {
-		return e.NameOr(billName)
-	}
-	return billName
+	return shownName(g.customers, tenantID, billName)
 }
 
 // subscriptionName is the name a subscription shows: the one a user
@@ -66,7 +63,12 @@ func (g *registered) subscriptionName(id, billName string) string {
 	if g == nil {
 		return billName
 	}
-	if e, ok := g.subs[id]; ok {
+	return shownName(g.subs, id, billName)
+}
+
+// shownName is the name of key in entries, else billName.
+func shownName(entries map[string]registry.Entry, key, billName string) string {
+	if e, ok := entries[key]; ok {
 		return e.NameOr(billName)
 	}
 	return billName
