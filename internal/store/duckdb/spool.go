@@ -209,13 +209,10 @@ func loadSQL(longest int) string {
 	for i := range lineItemColumns {
 		c := &lineItemColumns[i]
 		names = append(names, c.name)
-		typ := c.typ
+		typ := c.storedType()
 		expr := c.name
 		if c.time != nil {
 			typ, expr = "BIGINT", "make_timestamp("+c.name+")"
-		}
-		if c.coded() {
-			typ = "INTEGER"
 		}
 		if c.qty != nil {
 			types = append(types, decimalPair(c.name, quantityShortScale, typ))

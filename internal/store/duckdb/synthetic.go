@@ -46,7 +46,9 @@ FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours((i * 2160 // %d)::BIGINT) AS t
 	if _, err := st.db.Exec(sql); err != nil {
 		return start, err
 	}
-	st.codes.forget()
+	// SQL adds texts to text_codes: the dictionary in memory is stale
+	// after it, whether or not it all succeeds.
+	defer st.codes.forget()
 	for _, q := range append(encodeSQL("synthetic_items"), `DROP TABLE synthetic_items`) {
 		if _, err := st.db.ExecContext(ctx, q); err != nil {
 			return start, err
