@@ -131,15 +131,21 @@ type target struct {
 	billCustomer string
 }
 
-// target finds the object of e with id, in the bills or the registry.
-func (a *API) target(ctx context.Context, e entity, id int64, g *registered) (target, error) {
+// target finds the object of e with id, in the bills or the registry,
+// and returns it with the caller's registered entries (customers too when
+// withCustomers is set).
+func (a *API) target(ctx context.Context, e entity, id int64, withCustomers bool) (target, *registered, error) {
+	g, err := a.registered(ctx, withCustomers)
+	if err != nil {
+		return target{}, nil, err
+	}
 	entries := g.customers
 	if e.kind == subscriptions.kind {
 		entries = g.subs
 	}
 	rows, err := a.derive(ctx, e, g)
 	if err != nil {
-		return target{}, err
+		return target{}, nil, err
 	}
 	for _, b := range rows {
 		if stableID(e.kind, b.key) != id {
@@ -152,14 +158,14 @@ func (a *API) target(ctx context.Context, e entity, id int64, g *registered) (ta
 		if en, ok := entries[b.key]; ok {
 			t.entry = &en
 		}
-		return t, nil
+		return t, g, nil
 	}
 	for key, en := range entries {
 		if ours(en) && stableID(e.kind, key) == id {
-			return target{key: key, entry: &en}, nil
+			return target{key: key, entry: &en}, g, nil
 		}
 	}
-	return target{}, notFound()
+	return target{}, nil, notFound()
 }
 
 // save writes the name (and, for a subscription, the parent) of t: the
@@ -227,11 +233,7 @@ func (a *API) createCustomer(r *http.Request) (any, error) {
 func (a *API) updateCustomer(partial bool) detailHandler {
 	return func(r *http.Request, id int64) (any, error) {
 		ctx := r.Context()
-		g, err := a.registered(ctx, true)
-		if err != nil {
-			return nil, err
-		}
-		t, err := a.target(ctx, customers, id, g)
+		t, _, err := a.target(ctx, customers, id, true)
 		if err != nil {
 			return nil, err
 		}
@@ -267,11 +269,7 @@ func (a *API) updateCustomer(partial bool) detailHandler {
 // bills and without registered subscriptions can go.
 func (a *API) deleteCustomer(r *http.Request, id int64) (any, error) {
 	ctx := r.Context()
-	g, err := a.registered(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	t, err := a.target(ctx, customers, id, g)
+	t, _, err := a.target(ctx, customers, id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -403,11 +401,7 @@ func (a *API) createSubscription(r *http.Request) (any, error) {
 func (a *API) updateSubscription(partial bool) detailHandler {
 	return func(r *http.Request, id int64) (any, error) {
 		ctx := r.Context()
-		g, err := a.registered(ctx, true)
-		if err != nil {
-			return nil, err
-		}
-		t, err := a.target(ctx, subscriptions, id, g)
+		t, g, err := a.target(ctx, subscriptions, id, true)
 		if err != nil {
 			return nil, err
 		}
@@ -462,11 +456,7 @@ func (a *API) updateSubscription(partial bool) detailHandler {
 // subscription without bills can go.
 func (a *API) deleteSubscription(r *http.Request, id int64) (any, error) {
 	ctx := r.Context()
-	g, err := a.registered(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	t, err := a.target(ctx, subscriptions, id, g)
+	t, _, err := a.target(ctx, subscriptions, id, false)
 	if err != nil {
 		return nil, err
 	}
