@@ -11,6 +11,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/synth"
@@ -39,7 +40,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer st.Close()
-	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Status: store.StatusComplete})
+	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Status: store.StatusComplete, Scope: scope.All()})
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,11 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 func queryTotal(w cost.Window) query.Query {
-	return query.Query{Window: w, Metrics: []cost.Metric{cost.Billed}}
+	return query.Query{Scope: scope.All(), Window: w, Metrics: []cost.Metric{cost.Billed}}
 }
 
 var servingLine = regexp.MustCompile(`serving on (http://\S+/)`)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 )
@@ -316,7 +317,7 @@ func TestKilledIngestKeepsPreviousData(t *testing.T) {
 	}
 	defer st.Close()
 	feb := cost.Window{Start: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}
-	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Source: "s"})
+	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Scope: scope.All(), Source: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +365,7 @@ func TestFailedIngestKeepsPreviousData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Source: "s"})
+	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Scope: scope.All(), Source: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}

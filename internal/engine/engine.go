@@ -16,6 +16,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -75,23 +76,24 @@ func (e *Engine) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, 
 // New returns an engine over st.
 func New(st Store) *Engine { return &Engine{store: st} }
 
-// scope returns the accounts the caller of ctx may see (nil: all).
-func scope(ctx context.Context) ([]string, error) {
+// callerScope returns the accounts the caller of ctx may see.
+func callerScope(ctx context.Context) (scope.Scope, error) {
 	p, ok := tenant.FromContext(ctx)
 	if !ok {
-		return nil, ErrNoPrincipal
+		return scope.None(), ErrNoPrincipal
 	}
-	return p.Accounts, nil
+	return p.Scope, nil
 }
 
-// Query answers q within the caller's scope: the scope is intersected
-// with any scope q already has, so a dialect can only narrow it.
+// Query answers q within the caller's scope. The scope is the caller's,
+// whatever q carried: a dialect narrows a question with its filter, which
+// the store applies inside the scope, never by choosing the scope.
 func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error) {
-	accounts, err := scope(ctx)
+	sc, err := callerScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	q.Scope.SubAccounts = tenant.Intersect(q.Scope.SubAccounts, accounts)
+	q.Scope = sc
 	return e.store.Query(ctx, q)
 }
 
@@ -99,7 +101,7 @@ func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error
 // one (see store.EntryStore); a store that cannot list them answers
 // ErrNoEntries.
 func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
-	accounts, err := scope(ctx)
+	sc, err := callerScope(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -107,7 +109,7 @@ func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store
 	if !ok {
 		return 0, ErrNoEntries
 	}
-	q.Scope.SubAccounts = tenant.Intersect(q.Scope.SubAccounts, accounts)
+	q.Scope = sc
 	return es.Entries(ctx, q, fn)
 }
 
@@ -119,10 +121,10 @@ var ErrNoEntries = errors.New("engine: the store does not list line items")
 // caller, rows and totals count only its accounts (see
 // store.SnapshotFilter.Scope).
 func (e *Engine) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
-	accounts, err := scope(ctx)
+	sc, err := callerScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f.Scope.SubAccounts = tenant.Intersect(f.Scope.SubAccounts, accounts)
+	f.Scope = sc
 	return e.store.Snapshots(ctx, f)
 }

@@ -82,8 +82,7 @@ func (e *Engine) customersSeen(ctx context.Context, p *tenant.Principal) (map[st
 			seen[s.Parent] = true
 		}
 	}
-	scope := query.Scope{SubAccounts: p.Accounts}
-	snaps, err := e.store.Snapshots(ctx, store.SnapshotFilter{Scope: scope})
+	snaps, err := e.store.Snapshots(ctx, store.SnapshotFilter{Scope: p.Scope})
 	if err != nil {
 		return nil, fmt.Errorf("finding the caller's customers: %w", err)
 	}
@@ -98,7 +97,7 @@ func (e *Engine) customersSeen(ctx context.Context, p *tenant.Principal) (map[st
 	}
 	res, err := e.store.Query(ctx, query.Query{
 		Window: allTime, GroupBy: []cost.Dimension{cost.DimCustomerID, cost.DimBillingAccountID},
-		Metrics: []cost.Metric{cost.Billed}, Scope: scope, Selection: query.Selection{Snapshots: ids},
+		Metrics: []cost.Metric{cost.Billed}, Scope: p.Scope, Selection: query.Selection{Snapshots: ids},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finding the caller's customers: %w", err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -90,7 +91,11 @@ func TestRegisteredScope(t *testing.T) {
 	f := func(accounts []string, bills [][2]string, wantSubs, wantCustomers []string) {
 		t.Helper()
 		st.rows = bills
-		ctx := as(&tenant.Principal{Role: tenant.RoleViewer, OrgID: 2, Accounts: accounts})
+		sc := scope.All() // nil: the test's shorthand for every account
+		if accounts != nil {
+			sc = scope.Accounts(accounts...)
+		}
+		ctx := as(&tenant.Principal{Role: tenant.RoleViewer, OrgID: 2, Scope: sc})
 		if got := keys(t, e, ctx, registry.SubAccount); !reflect.DeepEqual(got, wantSubs) {
 			t.Errorf("scope %v: sub accounts %v, want %v", accounts, got, wantSubs)
 		}
@@ -111,9 +116,9 @@ func TestRegisteredScope(t *testing.T) {
 	// The question about line items is asked in the caller's scope, of
 	// the completed snapshots only.
 	st.rows = nil
-	keys(t, e, as(&tenant.Principal{Role: tenant.RoleViewer, Accounts: []string{"sub-a"}}), registry.Customer)
-	if !reflect.DeepEqual(st.q.Scope.SubAccounts, []string{"sub-a"}) || !reflect.DeepEqual(st.q.Selection.Snapshots, []int64{1, 2}) {
-		t.Errorf("customer question asked with scope %v, snapshots %v", st.q.Scope.SubAccounts, st.q.Selection.Snapshots)
+	keys(t, e, as(&tenant.Principal{Role: tenant.RoleViewer, Scope: scope.Accounts("sub-a")}), registry.Customer)
+	if !st.q.Scope.Equal(scope.Accounts("sub-a")) || !reflect.DeepEqual(st.q.Selection.Snapshots, []int64{1, 2}) {
+		t.Errorf("customer question asked with scope %v, snapshots %v", st.q.Scope, st.q.Selection.Snapshots)
 	}
 }
 
@@ -138,11 +143,11 @@ func TestRegisterPermissions(t *testing.T) {
 		t.Fatalf("without a principal: %v", err)
 	}
 	refused := map[string]*tenant.Principal{
-		"viewer":            {Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID},
-		"partner":           {Role: tenant.RolePartner, OrgID: tenant.DefaultOrgID},
-		"scoped editor":     {Role: tenant.RoleEditor, OrgID: 2, Accounts: []string{"sub-a"}},
-		"scoped admin":      {Role: tenant.RoleAdmin, OrgID: 2, Accounts: []string{}},
-		"customer's editor": {Role: tenant.RoleEditor, CustomerID: 3},
+		"viewer":            {Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID, Scope: scope.All()},
+		"partner":           {Role: tenant.RolePartner, OrgID: tenant.DefaultOrgID, Scope: scope.All()},
+		"scoped editor":     {Role: tenant.RoleEditor, OrgID: 2, Scope: scope.Accounts("sub-a")},
+		"scoped admin":      {Role: tenant.RoleAdmin, OrgID: 2, Scope: scope.Accounts()},
+		"customer's editor": {Role: tenant.RoleEditor, CustomerID: 3, Scope: scope.All()},
 	}
 	for name, p := range refused {
 		ctx := as(p)
@@ -163,7 +168,7 @@ func TestRegisterPermissions(t *testing.T) {
 		t.Fatalf("refused changes were audited: %v", log.entries)
 	}
 
-	editor := as(&tenant.Principal{Role: tenant.RoleEditor, OrgID: tenant.DefaultOrgID, KeyName: "ed"})
+	editor := as(&tenant.Principal{Role: tenant.RoleEditor, OrgID: tenant.DefaultOrgID, KeyName: "ed", Scope: scope.All()})
 	if err := e.MayRegister(editor); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +211,7 @@ func TestNoRegistry(t *testing.T) {
 	if _, err := e.Register(admin, registry.Entry{Kind: registry.Customer, Key: "c"}); !errors.Is(err, ErrNoRegistry) {
 		t.Fatalf("register: %v, want ErrNoRegistry", err)
 	}
-	viewer := as(&tenant.Principal{Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID})
+	viewer := as(&tenant.Principal{Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID, Scope: scope.All()})
 	if err := e.MayRegister(viewer); !errors.Is(err, tenant.ErrForbidden) {
 		t.Fatalf("a viewer without a registry: %v, want ErrForbidden", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
@@ -59,7 +60,7 @@ func totalsOf(t *testing.T, provider, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := st.Query(context.Background(), query.Query{
+	res, err := st.Query(context.Background(), query.Query{Scope: scope.All(),
 		Window:  cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
 		Step:    query.StepDay,
 		GroupBy: []cost.Dimension{cost.DimSubAccountID, cost.DimService},

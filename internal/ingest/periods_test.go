@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/synth"
 )
@@ -45,7 +46,7 @@ func TestPeriods(t *testing.T) {
 			if sum.Rows+sum.OutOfPeriods != 3000 {
 				t.Fatalf("rows %d + left out %d, want 3000", sum.Rows, sum.OutOfPeriods)
 			}
-			snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Source: "s", Status: store.StatusComplete})
+			snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Scope: scope.All(), Source: "s", Status: store.StatusComplete})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/synth"
@@ -47,7 +48,7 @@ func TestAzureRunsRecorded(t *testing.T) {
 	if _, err := Run(context.Background(), st, []string{root}, Options{Source: "azure-mpa", Provider: "azure"}); err != nil {
 		t.Fatal(err)
 	}
-	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Source: "azure-mpa"})
+	snaps, err := st.Snapshots(context.Background(), store.SnapshotFilter{Scope: scope.All(), Source: "azure-mpa"})
 	if err != nil {
 		t.Fatal(err)
 	}

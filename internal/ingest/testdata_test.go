@@ -18,6 +18,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 func sharedTestdata(parts ...string) string {
@@ -189,7 +190,7 @@ func TestTestdataTotalsExact(t *testing.T) {
 				raw = gz[0]
 			}
 			e := expect(t, provider, raw)
-			res, err := st.Query(context.Background(), query.Query{
+			res, err := st.Query(context.Background(), query.Query{Scope: scope.All(),
 				Window:  cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
 				Step:    query.StepDay,
 				GroupBy: []cost.Dimension{cost.DimSubAccountID, cost.DimService},

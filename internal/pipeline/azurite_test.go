@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/source/emulators"
 	"github.com/tally-cost/tally/internal/store"
@@ -67,7 +68,7 @@ func TestAzureExportContainer(t *testing.T) {
 		if s := wait(t, r, "azure-mpa"); s.ConnectionStatus != ConnectionSuccessful {
 			t.Fatalf("after delivering %s: %+v", wantRun, s)
 		}
-		snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Source: "azure-mpa"})
+		snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "azure-mpa"})
 		if err != nil {
 			t.Fatal(err)
 		}

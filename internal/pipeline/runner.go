@@ -15,6 +15,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -375,7 +376,7 @@ func (r *Runner) finish(e *entry, err error) {
 // coverage is the range of billing periods of the source's complete
 // snapshots.
 func (r *Runner) coverage(name string) cost.Window {
-	snaps, err := r.store.Snapshots(context.Background(), store.SnapshotFilter{Source: name, Status: store.StatusComplete})
+	snaps, err := r.store.Snapshots(context.Background(), store.SnapshotFilter{Source: name, Status: store.StatusComplete, Scope: scope.All()})
 	if err != nil {
 		return cost.Window{}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
@@ -67,7 +68,7 @@ func wait(t *testing.T, r *Runner, key string) SourceStatus {
 
 func total(t *testing.T, st store.Store, source string) (string, int64) {
 	t.Helper()
-	res, err := st.Query(ctx, query.Query{Window: cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
+	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
 		Metrics: []cost.Metric{cost.Billed}, Filter: nil})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestRebuildAndRepair(t *testing.T) {
 		t.Fatalf("%d items after the rebuild", items)
 	}
 	snaps := func() (complete, superseded int) {
-		list, err := st.Snapshots(ctx, store.SnapshotFilter{Source: "aws-main"})
+		list, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "aws-main"})
 		if err != nil {
 			t.Fatal(err)
 		}

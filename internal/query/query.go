@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 // Step splits a window into buckets.
@@ -36,14 +37,6 @@ func ParseStep(s string) (Step, error) {
 		return StepMonth, nil
 	}
 	return "", fmt.Errorf("%w: unknown step %q (want day, week or month)", cost.ErrInvalid, s)
-}
-
-// Scope restricts a query to what a tenant may see. The zero Scope sees
-// everything; tenancy (a later issue) fills it and stores apply it before
-// anything else.
-type Scope struct {
-	// SubAccounts, when non-nil, limits line items to these accounts.
-	SubAccounts []string
 }
 
 // Selection chooses the snapshots that answer a query. The zero value
@@ -74,8 +67,11 @@ type Query struct {
 	Metrics []cost.Metric
 	// USD totals the USD columns instead of billing currency. Rows whose
 	// USD value is unknown are counted in Result.MissingUSD.
-	USD       bool
-	Scope     Scope
+	USD bool
+	// Scope limits the line items to the accounts a tenant may see. Its
+	// zero value sees nothing: whoever asks says scope.All() to see
+	// every account. Stores apply it so that no filter can widen it.
+	Scope     scope.Scope
 	Selection Selection
 	Limit     int // 0: no limit
 	Offset    int

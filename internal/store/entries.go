@@ -6,6 +6,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 // EntryQuery selects line items one by one, as stored: the Azure billing
@@ -15,7 +16,8 @@ type EntryQuery struct {
 	Window    cost.Window
 	Selection query.Selection
 	Filter    filter.Expr
-	Scope     query.Scope
+	// Scope must be given: its zero value lists nothing.
+	Scope scope.Scope
 	// Limit 0 means no limit.
 	Limit, Offset int
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 // Sentinel errors; callers use errors.Is.
@@ -82,16 +83,18 @@ type Run struct {
 	End         time.Time // the run's data end date; zero when unknown
 }
 
-// SnapshotFilter selects snapshots to list; zero fields match all.
+// SnapshotFilter selects snapshots to list; zero Source, Status and ID
+// match all.
 type SnapshotFilter struct {
 	Source string
 	Status Status
 	ID     int64
-	// Scope, when it limits accounts, lists only snapshots holding line
-	// items of those accounts, with Rows and Totals counting only them;
-	// snapshots without rows (empty or failed imports) are left out, as
-	// nothing shows whose they are.
-	Scope query.Scope
+	// Scope must be given: its zero value lists nothing. scope.All()
+	// lists every snapshot; a limited scope lists only snapshots holding
+	// line items of its accounts, with Rows and Totals counting only
+	// them, and leaves out snapshots without rows (empty or failed
+	// imports), as nothing shows whose they are.
+	Scope scope.Scope
 }
 
 // Store is a cost store.

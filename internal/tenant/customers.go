@@ -129,7 +129,8 @@ func (s *Service) SetCustomerAccounts(ctx context.Context, actor *Principal, id 
 	}
 	switch mode {
 	case AssignReplace:
-		c.Accounts = slices.Clone(ids)
+		// Never nil: an empty list is stored and shown as no accounts.
+		c.Accounts = append([]string{}, ids...)
 	case AssignAdd:
 		c.Accounts = append(c.Accounts, ids...)
 	case AssignRemove:

@@ -3,10 +3,11 @@ package tenant
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 // Service is the tenant state of one server: it authenticates keys,
@@ -27,11 +28,11 @@ type Service struct {
 
 // System is the principal of the command line: an administrator of the
 // default organization, recorded as "cli" in the audit log.
-var System = &Principal{Role: RoleAdmin, OrgID: DefaultOrgID, KeyName: "cli"}
+var System = &Principal{Role: RoleAdmin, OrgID: DefaultOrgID, KeyName: "cli", Scope: scope.All()}
 
 // NoAuth is the principal of every request to a server started with
 // --no-auth: an administrator of the default organization.
-var NoAuth = &Principal{Role: RoleAdmin, OrgID: DefaultOrgID, KeyName: "no-auth", NoAuth: true}
+var NoAuth = &Principal{Role: RoleAdmin, OrgID: DefaultOrgID, KeyName: "no-auth", NoAuth: true, Scope: scope.All()}
 
 // Open loads the tenant state, creating the default organization on
 // first use.
@@ -127,23 +128,29 @@ func (s *Service) Authenticate(key string) (*Principal, error) {
 	return p, nil
 }
 
-// resolve fills p.Accounts from its organization and customer. A key
-// whose organization or customer is gone sees nothing, never everything.
+// resolve sets p.Scope from its organization and customer. It starts
+// from nothing and widens only from what is stored: the default
+// organization sees every account, another organization its own, and a
+// customer's key at most the customer's, so a customer without accounts
+// sees none. A key whose organization or customer is gone is refused.
 func (s *Service) resolve(p *Principal) error {
+	p.Scope = scope.None()
 	o, ok := s.orgs[p.OrgID]
 	if !ok {
 		return ErrBadCredentials
 	}
-	if !o.Default {
-		p.Accounts = o.Accounts.All()
+	sc := scope.Accounts(o.Accounts.All()...)
+	if o.Default {
+		sc = scope.All()
 	}
 	if p.CustomerID != 0 {
 		c, ok := s.customers[p.CustomerID]
 		if !ok {
 			return ErrBadCredentials
 		}
-		p.Accounts = Intersect(p.Accounts, slices.Clone(c.Accounts))
+		sc = sc.Intersect(scope.Accounts(c.Accounts...))
 	}
+	p.Scope = sc
 	return nil
 }
 
@@ -162,7 +169,7 @@ func (s *Service) ActFor(p *Principal, customer string) (*Principal, error) {
 	}
 	q := *p
 	q.CustomerID = id
-	q.Accounts = Intersect(p.Accounts, slices.Clone(c.Accounts))
+	q.Scope = p.Scope.Intersect(scope.Accounts(c.Accounts...))
 	return &q, nil
 }
 

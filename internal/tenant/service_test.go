@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"github.com/tally-cost/tally/internal/scope"
 	"reflect"
 	"strings"
 	"testing"
@@ -92,8 +93,12 @@ func TestScopes(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := f.principal(t, c.key)
-		if !reflect.DeepEqual(p.Accounts, c.want) {
-			t.Errorf("%s: accounts %v, want %v", p.KeyName, p.Accounts, c.want)
+		want := scope.All()
+		if c.want != nil {
+			want = scope.Accounts(c.want...)
+		}
+		if !p.Scope.Equal(want) {
+			t.Errorf("%s: scope %v, want %v", p.KeyName, p.Scope, want)
 		}
 	}
 	// The scope follows assignment changes at once: every request
@@ -101,15 +106,15 @@ func TestScopes(t *testing.T) {
 	if _, err := f.s.SetOrgAccounts(ctx, System, f.orgB.ID, AssignRemove, Accounts{AWSAccounts: {"shared"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.principal(t, f.viewerB).Accounts; !reflect.DeepEqual(got, []string{"b1"}) {
+	if got := f.principal(t, f.viewerB).Scope; !got.Equal(scope.Accounts("b1")) {
 		t.Fatalf("B after removing shared: %v", got)
 	}
 	// An organization with no accounts sees nothing, not everything.
 	if _, err := f.s.SetOrgAccounts(ctx, System, f.orgB.ID, AssignReplace, Accounts{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.principal(t, f.viewerB).Accounts; got == nil || len(got) != 0 {
-		t.Fatalf("B without accounts sees %v (nil means everything)", got)
+	if got := f.principal(t, f.viewerB).Scope; !got.IsNone() {
+		t.Fatalf("B without accounts sees %v", got)
 	}
 }
 
@@ -288,7 +293,7 @@ func TestVisibility(t *testing.T) {
 		t.Errorf("C1 acting for C2: %v", err)
 	}
 	p, err := f.s.ActFor(f.principal(t, f.partner), "1")
-	if err != nil || !reflect.DeepEqual(p.Accounts, []string{"c1a", "c1b"}) {
+	if err != nil || !p.Scope.Equal(scope.Accounts("c1a", "c1b")) {
 		t.Errorf("partner acting for C1: %+v, %v", p, err)
 	}
 	if _, err := f.s.ActFor(f.principal(t, f.viewerA), "1"); !errors.Is(err, ErrNotFound) {

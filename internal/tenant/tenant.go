@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 // Sentinel errors; callers use errors.Is and map them to their dialect's
@@ -102,9 +104,11 @@ type Principal struct {
 	Role       Role
 	OrgID      int64
 	CustomerID int64 // non-zero when acting for (or as) a partner customer
-	// Accounts are the cloud account ids (AWS account, Azure subscription,
-	// GCP project, data center account) the caller may see; nil means all.
-	Accounts []string
+	// Scope is the cloud accounts (AWS accounts, Azure subscriptions, GCP
+	// projects, data center accounts) the caller may see. Its zero value
+	// sees nothing: only the default organization's keys, the command
+	// line and --no-auth are given scope.All().
+	Scope scope.Scope
 	// NoAuth marks the principal of a server started with --no-auth.
 	NoAuth bool
 }
@@ -143,12 +147,10 @@ func (p *Principal) RequireWhole(a Action, who, deed string) error {
 }
 
 // Unscoped reports whether the principal sees every account.
-func (p *Principal) Unscoped() bool { return p != nil && p.Accounts == nil }
+func (p *Principal) Unscoped() bool { return p != nil && p.Scope.IsAll() }
 
 // Sees reports whether an account is in the principal's scope.
-func (p *Principal) Sees(account string) bool {
-	return p != nil && (p.Accounts == nil || slices.Contains(p.Accounts, account))
-}
+func (p *Principal) Sees(account string) bool { return p != nil && p.Scope.Sees(account) }
 
 // Actor is how the principal appears in the audit log.
 func (p *Principal) Actor() string {
@@ -174,22 +176,4 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 func FromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(*Principal)
 	return p, ok && p != nil
-}
-
-// Intersect returns the accounts both scopes see; nil means all, so an
-// empty non-nil result sees nothing.
-func Intersect(a, b []string) []string {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	}
-	out := []string{}
-	for _, x := range a {
-		if slices.Contains(b, x) && !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }

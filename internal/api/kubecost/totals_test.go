@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -29,7 +30,7 @@ func TestTotalsExact(t *testing.T) {
 			want[i] = want[i].Add(li.Cost[m.metric])
 		}
 	}
-	q := query.Query{Window: win(d(3, 1), d(5, 1)), USD: true}
+	q := query.Query{Scope: scope.All(), Window: win(d(3, 1), d(5, 1)), USD: true}
 	for _, m := range metrics {
 		q.Metrics = append(q.Metrics, m.metric)
 	}

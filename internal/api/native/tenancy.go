@@ -127,8 +127,9 @@ func (a *API) me(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	accounts, _ := p.Scope.IDs() // nil for every account
 	return meJSON{KeyID: optID(p.KeyID), Name: p.Actor(), Role: string(p.Role), Organization: p.OrgID,
-		Customer: optID(p.CustomerID), Accounts: p.Accounts, NoAuth: p.NoAuth}, nil
+		Customer: optID(p.CustomerID), Accounts: accounts, NoAuth: p.NoAuth}, nil
 }
 
 type keyJSON struct {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 // benchItems is the number of line items of the query benchmark:
@@ -52,7 +53,7 @@ func BenchmarkQueryByService30d(b *testing.B) {
 		b.Fatal(err)
 	}
 	w := cost.Window{Start: start.AddDate(0, 0, 30), End: start.AddDate(0, 0, 60)}
-	q := query.Query{Window: w, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.AmortizedNet}}
+	q := query.Query{Scope: scope.All(), Window: w, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.AmortizedNet}}
 	raw := `SELECT service_name, billing_currency, sum(amortized_net_cost)::VARCHAR FROM raw_line_items
 		WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY ALL ORDER BY 3 DESC`
 	ctx := context.Background()

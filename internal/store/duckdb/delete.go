@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -56,7 +57,7 @@ func (s *Store) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, e
 	if err := tx.Commit(); err != nil {
 		return store.Snapshot{}, err
 	}
-	snaps, err := s.Snapshots(ctx, store.SnapshotFilter{ID: id})
+	snaps, err := s.Snapshots(ctx, store.SnapshotFilter{ID: id, Scope: scope.All()})
 	if err != nil {
 		return store.Snapshot{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant/tenanttest"
@@ -60,7 +61,7 @@ func TestInterruptedImportRecovered(t *testing.T) {
 	if got := storetest.Total(t, st, march, cost.Billed); got != "10" {
 		t.Fatalf("total after an interrupted import = %s, want 10", got)
 	}
-	failed, err := st.Snapshots(ctx, store.SnapshotFilter{Status: store.StatusFailed})
+	failed, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Status: store.StatusFailed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,11 +20,10 @@ const entryID = "(snapshot_id * 4294967296 + coalesce(line_no, rowid))"
 // Entries implements store.EntryStore: the line items of q, in id order,
 // read back as they were stored.
 func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
-	where, args, err := rowsWhere(q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
+	from, args, err := scopedRows("line_items", q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
 	if err != nil {
 		return 0, err
 	}
-	from := " FROM line_items WHERE " + strings.Join(where, " AND ")
 	var total int64
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*)"+from, args...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("counting entries: %w", err)

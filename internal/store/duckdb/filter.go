@@ -47,6 +47,10 @@ func checkText(what, s string) error {
 }
 
 // compileFilter renders e as a SQL condition, appending its parameters.
+// Every condition it returns with more than one term is enclosed in
+// parentheses, so that it stays one condition wherever it is spliced.
+// Every leaf is true or false, never NULL, so that NOT negates it as the
+// filter AST means (SQL's NOT NULL is NULL, which drops the row).
 func compileFilter(e filter.Expr, args *[]any) (string, error) {
 	switch x := e.(type) {
 	case nil:
@@ -65,7 +69,9 @@ func compileFilter(e filter.Expr, args *[]any) (string, error) {
 			op = "<="
 		}
 		*args = append(*args, x.Value.String())
-		return col + " " + op + " CAST(? AS " + money + ")", nil
+		// An item without a USD amount does not match, and its NULL must
+		// not reach a NOT: every leaf is true or false, never NULL.
+		return "coalesce(" + col + " " + op + " CAST(? AS " + money + "), false)", nil
 	case filter.Not:
 		inner, err := compileFilter(x.X, args)
 		if err != nil {
@@ -92,7 +98,7 @@ func compileList(xs []filter.Expr, sep, empty string, args *[]any) (string, erro
 		}
 		parts[i] = "(" + p + ")"
 	}
-	return strings.Join(parts, sep), nil
+	return "(" + strings.Join(parts, sep) + ")", nil
 }
 
 func compileCond(c filter.Cond, args *[]any) (string, error) {
@@ -108,10 +114,12 @@ func compileCond(c filter.Cond, args *[]any) (string, error) {
 		// Tests on tag keys: true when any key compares true.
 		parts := make([]string, len(c.Values))
 		for i, v := range c.Values {
-			parts[i] = "len(list_filter(map_keys(tags), k -> " + compare("k", c.Op, c.FoldCase) + ")) > 0"
+			// coalesce: an item without tags has a NULL map, whose NULL
+			// answer a NOT would keep NULL; it has no key, so false.
+			parts[i] = "coalesce(len(list_filter(map_keys(tags), k -> " + compare("k", c.Op, c.FoldCase) + ")) > 0, false)"
 			*args = append(*args, foldValue(v, c.FoldCase))
 		}
-		return strings.Join(parts, " OR "), nil
+		return "(" + strings.Join(parts, " OR ") + ")", nil
 	}
 	expr, err := dimExpr(c.Dim)
 	if err != nil {
@@ -122,7 +130,7 @@ func compileCond(c filter.Cond, args *[]any) (string, error) {
 		parts[i] = compare(expr, c.Op, c.FoldCase)
 		*args = append(*args, foldValue(v, c.FoldCase))
 	}
-	return strings.Join(parts, " OR "), nil
+	return "(" + strings.Join(parts, " OR ") + ")", nil
 }
 
 func foldValue(v string, fold bool) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -149,7 +150,7 @@ func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 		if _, err := im.s.db.ExecContext(ctx, `UPDATE snapshots SET committed_at = ? WHERE id = ?`, time.Now().UTC(), id); err != nil {
 			return nil, err
 		}
-		return im.s.Snapshots(ctx, store.SnapshotFilter{ID: id})
+		return im.s.Snapshots(ctx, store.SnapshotFilter{ID: id, Scope: scope.All()})
 	}
 	if err := im.s.commit(ctx, im.spec.Source, im.order); err != nil {
 		cause := fmt.Errorf("committing import: %w", err)
@@ -158,7 +159,7 @@ func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 	}
 	out := make([]store.Snapshot, 0, len(im.order))
 	for _, p := range im.order {
-		sn, err := im.s.Snapshots(ctx, store.SnapshotFilter{ID: p.id})
+		sn, err := im.s.Snapshots(ctx, store.SnapshotFilter{ID: p.id, Scope: scope.All()})
 		if err != nil {
 			return nil, err
 		}

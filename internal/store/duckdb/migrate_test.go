@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/storetest"
 )
@@ -104,7 +105,7 @@ func TestOldFileGainsColumns(t *testing.T) {
 		{cost.DimCustomerID, "=1 tenant-1=2"},
 		{cost.DimProductOrderName, "=1 Azure plan=2"},
 	} {
-		res, err := st.Query(ctx, query.Query{Window: march, GroupBy: []cost.Dimension{tc.dim}, Metrics: []cost.Metric{cost.Billed}})
+		res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{tc.dim}, Metrics: []cost.Metric{cost.Billed}})
 		if err != nil {
 			t.Fatalf("group by %s: %v", tc.dim, err)
 		}
@@ -136,7 +137,7 @@ func TestOldFileGainsColumns(t *testing.T) {
 
 	// Entries read the old row's missing values as empty and null.
 	var old *cost.LineItem
-	if _, err := st.Entries(ctx, store.EntryQuery{}, func(e *store.Entry) error {
+	if _, err := st.Entries(ctx, store.EntryQuery{Scope: scope.All()}, func(e *store.Entry) error {
 		if e.Item.SubAccountID == "sub-old" {
 			c := e.Item
 			old = &c
@@ -154,7 +155,7 @@ func TestOldFileGainsColumns(t *testing.T) {
 func entryIDs(t *testing.T, st *Store) string {
 	t.Helper()
 	var out []string
-	if _, err := st.Entries(context.Background(), store.EntryQuery{}, func(e *store.Entry) error {
+	if _, err := st.Entries(context.Background(), store.EntryQuery{Scope: scope.All()}, func(e *store.Entry) error {
 		out = append(out, fmt.Sprintf("%d:%s", e.ID, e.Item.SubAccountID))
 		return nil
 	}); err != nil {

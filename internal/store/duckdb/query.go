@@ -9,12 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
-	"github.com/tally-cost/tally/internal/store"
 )
-
-// visible restricts rows to complete snapshots: the newest import of each
-// (source, billing period).
-var visible = "snapshot_id IN (SELECT id FROM snapshots WHERE status = '" + string(store.StatusComplete) + "')"
 
 // missingUSD counts the line items of a group that have no USD value: a
 // bill in another currency that gives no exchange rate. USD totals leave
@@ -166,7 +161,7 @@ func buildQuery(q query.Query) (string, []any, error) {
 		missing = "0"
 	}
 	sel = append(sel, items+"::BIGINT", missing+"::BIGINT")
-	where, args, err := rowsWhere(q.Selection, q.Window, q.Scope, q.Filter, timeCol)
+	from, args, err := scopedRows(table, q.Selection, q.Window, q.Scope, q.Filter, timeCol)
 	if err != nil {
 		return "", nil, err
 	}
@@ -179,7 +174,9 @@ func buildQuery(q query.Query) (string, []any, error) {
 		order = append(order, fmt.Sprintf("k%d", i))
 	}
 	order = append(order, "currency")
-	return "SELECT " + strings.Join(sel, ", ") + " FROM " + table +
-		" WHERE " + strings.Join(where, " AND ") +
-		" GROUP BY ALL ORDER BY " + strings.Join(order, ", "), args, nil
+	// HAVING: when every grouping column is a constant (one bucket, no
+	// groups, USD), GROUP BY ALL is a plain aggregate, which answers one
+	// row of NULLs over no rows; a group exists only where rows are.
+	return "SELECT " + strings.Join(sel, ", ") + from +
+		" GROUP BY ALL HAVING count(*) > 0 ORDER BY " + strings.Join(order, ", "), args, nil
 }

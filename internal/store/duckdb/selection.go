@@ -7,54 +7,100 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
+
+// visible restricts rows to complete snapshots: the newest import of each
+// (source, billing period).
+var visible = "snapshot_id IN (SELECT id FROM snapshots WHERE status = '" + string(store.StatusComplete) + "')"
 
 // completed are the snapshots whose import finished: the visible ones and
 // those a later import superseded.
 var completed = "snapshot_id IN (SELECT id FROM snapshots WHERE status IN ('" +
 	string(store.StatusComplete) + "', '" + string(store.StatusSuperseded) + "'))"
 
-// rowsWhere returns the conditions that choose the rows a question reads
-// (on line_items or rollup_daily alike: both carry snapshot_id,
-// sub_account_id and a time column) and their arguments: the snapshots
-// of sel, the window w (when set), the tenant scope and the filter.
-func rowsWhere(sel query.Selection, w cost.Window, scope query.Scope, f filter.Expr, timeCol string) ([]string, []any, error) {
-	where, args := selectionSQL(sel, timeCol, nil)
-	if !w.Start.IsZero() || !w.End.IsZero() {
-		where = append(where, timeCol+" >= ?", timeCol+" < ?")
-		args = append(args, w.Start.UTC(), w.End.UTC())
-	}
-	if scope.SubAccounts != nil {
-		var in string
-		in, args = inList(scope.SubAccounts, args)
-		where = append(where, "sub_account_id IN "+in)
-	}
-	cond, err := compileFilter(f, &args)
-	if err != nil {
-		return nil, nil, err
-	}
-	return append(where, cond), args, nil
+// conds is a conjunction of SQL conditions and their arguments, built in
+// text order. Every condition is parenthesised when joined, so that no
+// part, however it was written, can turn the conjunction into a
+// disjunction.
+type conds struct {
+	parts []string
+	args  []any
 }
 
-// selectionSQL returns the conditions that choose the snapshots of sel.
-func selectionSQL(sel query.Selection, timeCol string, args []any) ([]string, []any) {
+func (c *conds) add(cond string, args ...any) {
+	c.parts = append(c.parts, cond)
+	c.args = append(c.args, args...)
+}
+
+// sql renders the conjunction; with no conditions it is "true".
+func (c *conds) sql() string {
+	if len(c.parts) == 0 {
+		return "true"
+	}
+	return "(" + strings.Join(c.parts, ") AND (") + ")"
+}
+
+// scopedRows is the SQL that chooses the rows a question reads, from line_items
+// or rollup_daily alike (both carry snapshot_id, sub_account_id and a
+// time column): the text that follows a select list, and its arguments.
+//
+// The snapshots of sel, the window w (when set) and the tenant scope sc
+// are applied in a subquery; the client's filter f is applied outside
+// it, to the rows the subquery gives. Whatever f is, it can only narrow
+// those rows: it never sees the conditions it could otherwise escape.
+func scopedRows(table string, sel query.Selection, w cost.Window, sc scope.Scope, f filter.Expr, timeCol string) (string, []any, error) {
+	var in conds
+	selectionSQL(&in, sel, timeCol)
+	if !w.Start.IsZero() || !w.End.IsZero() {
+		in.add(timeCol+" >= ?", w.Start.UTC())
+		in.add(timeCol+" < ?", w.End.UTC())
+	}
+	scopeSQL(&in, sc)
+	out := conds{args: in.args}
+	cond, err := compileFilter(f, &out.args)
+	if err != nil {
+		return "", nil, err
+	}
+	out.parts = []string{cond}
+	return " FROM (SELECT * FROM " + table + " WHERE " + in.sql() + ") AS scoped WHERE " + out.sql(), out.args, nil
+}
+
+// scopeSQL limits rows to the accounts of sc. Only All adds nothing; the
+// zero scope and an empty account list match no row.
+func scopeSQL(c *conds, sc scope.Scope) {
+	ids, limited := sc.IDs()
+	if !limited {
+		return
+	}
+	if len(ids) == 0 {
+		c.add("false")
+		return
+	}
+	in, args := inList(ids, nil)
+	c.add("sub_account_id IN "+in, args...)
+}
+
+// selectionSQL adds the conditions that choose the snapshots of sel.
+func selectionSQL(c *conds, sel query.Selection, timeCol string) {
 	switch {
 	case !sel.Day.IsZero():
 		// For each sub-account, the newest completed snapshot with rows of
 		// it on that day; the rollup holds exactly that per day.
 		day := sel.Day.UTC()
-		next := day.AddDate(0, 0, 1)
-		cond := "(snapshot_id, sub_account_id) IN (SELECT max(snapshot_id), sub_account_id FROM rollup_daily WHERE day = ? AND " +
-			completed + " GROUP BY sub_account_id)"
-		args = append(args, day, day, next)
-		return []string{cond, timeCol + " >= ?", timeCol + " < ?"}, args
+		c.add("(snapshot_id, sub_account_id) IN (SELECT max(snapshot_id), sub_account_id FROM rollup_daily WHERE day = ? AND "+
+			completed+" GROUP BY sub_account_id)", day)
+		c.add(timeCol+" >= ?", day)
+		c.add(timeCol+" < ?", day.AddDate(0, 0, 1))
 	case len(sel.Snapshots) > 0:
 		ids := make([]string, len(sel.Snapshots))
 		for i, id := range sel.Snapshots {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
-		return []string{"snapshot_id IN (" + strings.Join(ids, ", ") + ")", completed}, args
+		c.add("snapshot_id IN (" + strings.Join(ids, ", ") + ")")
+		c.add(completed)
+	default:
+		c.add(visible)
 	}
-	return []string{visible}, args
 }

@@ -171,26 +171,27 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 	q := `SELECT id, import_id, source, provider, billing_period_start, billing_period_end, status,
 	row_count, coalesce(error, ''), coalesce(array_to_string(files, chr(10)), ''), created_at, committed_at,
 	coalesce(run_id, ''), report_date
-	FROM snapshots WHERE true`
-	var args []any
+	FROM snapshots WHERE `
+	var where conds
 	if f.Source != "" {
-		q += ` AND source = ?`
-		args = append(args, f.Source)
+		where.add(`source = ?`, f.Source)
 	}
 	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, string(f.Status))
+		where.add(`status = ?`, string(f.Status))
 	}
 	if f.ID != 0 {
-		q += ` AND id = ?`
-		args = append(args, f.ID)
+		where.add(`id = ?`, f.ID)
 	}
-	scoped := f.Scope.SubAccounts != nil
-	var scopeIn string
+	accounts, scoped := f.Scope.IDs()
 	if scoped {
-		scopeIn, args = inList(f.Scope.SubAccounts, args)
-		q += ` AND id IN (SELECT DISTINCT snapshot_id FROM rollup_daily WHERE sub_account_id IN ` + scopeIn + `)`
+		// Only snapshots holding rows of the scope's accounts; none for
+		// an empty scope, as scopeSQL renders it.
+		var in conds
+		scopeSQL(&in, f.Scope)
+		where.add(`id IN (SELECT DISTINCT snapshot_id FROM rollup_daily WHERE `+in.sql()+`)`, in.args...)
 	}
+	q += where.sql()
+	args := where.args
 	q += ` ORDER BY id DESC`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -225,7 +226,7 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 		return out, nil
 	}
 	if scoped {
-		err = s.loadScopedTotals(ctx, out, byID, f.Scope.SubAccounts)
+		err = s.loadScopedTotals(ctx, out, byID, accounts)
 	} else {
 		err = s.loadTotals(ctx, out, byID)
 	}

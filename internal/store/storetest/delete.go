@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -31,7 +32,7 @@ func testDelete(t *testing.T, st store.Store) {
 	if got := Total(t, st, march, cost.Billed); got != "15" {
 		t.Fatalf("after deleting the restated run: %s, want the previous run's 10 + 5", got)
 	}
-	prev, err := st.Snapshots(ctx, store.SnapshotFilter{ID: first})
+	prev, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), ID: first})
 	if err != nil || prev[0].Status != store.StatusComplete {
 		t.Fatalf("the previous run after deleting the newest: %+v, %v", prev, err)
 	}
@@ -48,7 +49,7 @@ func testDelete(t *testing.T, st store.Store) {
 	if err := imp.Append(Item("a3", "AmazonEC2", Day(3, 1), "1")); err != nil {
 		t.Fatal(err)
 	}
-	loading, err := st.Snapshots(ctx, store.SnapshotFilter{Source: "s3", Status: store.StatusLoading})
+	loading, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "s3", Status: store.StatusLoading})
 	if err != nil || len(loading) != 1 {
 		t.Fatalf("loading snapshots: %+v, %v", loading, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -77,7 +78,7 @@ func testEntries(t *testing.T, st store.Store) {
 		}
 		return out, total
 	}
-	all, total := list(store.EntryQuery{})
+	all, total := list(store.EntryQuery{Scope: scope.All()})
 	if total != 4 || len(all) != 4 {
 		t.Fatalf("%d entries (total %d), want 4", len(all), total)
 	}
@@ -102,7 +103,7 @@ func testEntries(t *testing.T, st store.Store) {
 		}
 		seen[e.ID] = true
 	}
-	again, _ := list(store.EntryQuery{})
+	again, _ := list(store.EntryQuery{Scope: scope.All()})
 	if again[2].ID != all[2].ID {
 		t.Fatal("entry ids changed between two listings")
 	}
@@ -118,13 +119,14 @@ func testEntries(t *testing.T, st store.Store) {
 		want  []int64
 		total int64
 	}{
-		{"window", store.EntryQuery{Window: march}, ids(all[:3]), 3},
-		{"filter", store.EntryQuery{Filter: filter.Cond{Dim: cost.DimService, Op: filter.Equals, Values: []string{"AmazonS3"}}}, ids(all[1:3]), 2},
-		{"scope", store.EntryQuery{Scope: query.Scope{SubAccounts: []string{"111", "333"}}}, []int64{all[0].ID, all[3].ID}, 2},
-		{"empty scope", store.EntryQuery{Scope: query.Scope{SubAccounts: []string{}}}, nil, 0},
-		{"page", store.EntryQuery{Limit: 2, Offset: 1}, ids(all[1:3]), 4},
-		{"day", store.EntryQuery{Selection: query.Selection{Day: Day(3, 2)}}, ids(all[1:3]), 2},
-		{"snapshot", store.EntryQuery{Selection: query.Selection{Snapshots: []int64{later}}}, ids(all[3:]), 1},
+		{"window", store.EntryQuery{Scope: scope.All(), Window: march}, ids(all[:3]), 3},
+		{"filter", store.EntryQuery{Scope: scope.All(), Filter: filter.Cond{Dim: cost.DimService, Op: filter.Equals, Values: []string{"AmazonS3"}}}, ids(all[1:3]), 2},
+		{"scope", store.EntryQuery{Scope: scope.Accounts("111", "333")}, []int64{all[0].ID, all[3].ID}, 2},
+		{"empty scope", store.EntryQuery{Scope: scope.Accounts()}, nil, 0},
+		{"zero scope", store.EntryQuery{Scope: scope.Scope{}}, nil, 0},
+		{"page", store.EntryQuery{Scope: scope.All(), Limit: 2, Offset: 1}, ids(all[1:3]), 4},
+		{"day", store.EntryQuery{Scope: scope.All(), Selection: query.Selection{Day: Day(3, 2)}}, ids(all[1:3]), 2},
+		{"snapshot", store.EntryQuery{Scope: scope.All(), Selection: query.Selection{Snapshots: []int64{later}}}, ids(all[3:]), 1},
 	} {
 		got, total := list(c.q)
 		if !reflect.DeepEqual(ids(got), c.want) || total != c.total {

@@ -7,6 +7,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -40,7 +41,7 @@ func testAPIFields(t *testing.T, st store.Store) {
 		{cost.DimServiceFamily, "=4 Compute=1 Storage=2"},
 		{cost.DimProductOrderName, "=4 Azure plan=1 Reserved VM Instance, Standard_B1s, UK South, 3 Years=2"},
 	} {
-		if got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{tc.dim}}); got != tc.want {
+		if got := groups(t, st, query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{tc.dim}}); got != tc.want {
 			t.Errorf("group by %s = %q, want %q", tc.dim, got, tc.want)
 		}
 	}
@@ -56,7 +57,7 @@ func testAPIFields(t *testing.T, st store.Store) {
 		{filter.Cond{Dim: cost.DimCustomerID, Op: filter.Equals, Values: []string{""}}, "sub-3=4"},
 		{filter.Cond{Dim: cost.DimMeterID, Op: filter.Prefix, Values: []string{"meter-"}}, "sub-1=1 sub-2=2"},
 	} {
-		q := query.Query{Window: march, Filter: tc.cond, GroupBy: []cost.Dimension{cost.DimSubAccountID}}
+		q := query.Query{Scope: scope.All(), Window: march, Filter: tc.cond, GroupBy: []cost.Dimension{cost.DimSubAccountID}}
 		if got := groups(t, st, q); got != tc.want {
 			t.Errorf("filter %v = %q, want %q", tc.cond, got, tc.want)
 		}
@@ -67,7 +68,7 @@ func testAPIFields(t *testing.T, st store.Store) {
 		return
 	}
 	got := map[string]cost.LineItem{}
-	if _, err := es.Entries(ctx, store.EntryQuery{}, func(e *store.Entry) error {
+	if _, err := es.Entries(ctx, store.EntryQuery{Scope: scope.All()}, func(e *store.Entry) error {
 		got[e.Item.SubAccountID] = e.Item
 		return nil
 	}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -50,7 +51,7 @@ func testFilters(t *testing.T, st store.Store) {
 	}
 	f := func(e filter.Expr, want string) {
 		t.Helper()
-		got := groups(t, st, query.Query{Window: march, Filter: e, GroupBy: []cost.Dimension{cost.DimSubAccountID}})
+		got := groups(t, st, query.Query{Scope: scope.All(), Window: march, Filter: e, GroupBy: []cost.Dimension{cost.DimSubAccountID}})
 		if got != want {
 			t.Fatalf("filter %v: got %q, want %q", e, got, want)
 		}
@@ -81,11 +82,11 @@ func testFilters(t *testing.T, st store.Store) {
 		cond(cost.DimService, filter.Equals, "nul\x00"),
 		cond(cost.TagDimension("k\x00ey"), filter.Equals, "x"),
 	} {
-		if _, err := st.Query(ctx, query.Query{Window: march, Filter: e}); !errors.Is(err, cost.ErrInvalid) {
+		if _, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Filter: e}); !errors.Is(err, cost.ErrInvalid) {
 			t.Errorf("filter %v: %v, want ErrInvalid", e, err)
 		}
 	}
-	if _, err := st.Query(ctx, query.Query{Window: march, GroupBy: []cost.Dimension{cost.TagDimension("\xfe")}}); !errors.Is(err, cost.ErrInvalid) {
+	if _, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{cost.TagDimension("\xfe")}}); !errors.Is(err, cost.ErrInvalid) {
 		t.Errorf("a tag key of invalid UTF-8: %v, want ErrInvalid", err)
 	}
 	// Amounts test each line item before grouping, inclusive.
@@ -97,7 +98,7 @@ func testFilters(t *testing.T, st store.Store) {
 	f(filter.And{Xs: []filter.Expr{amount(filter.AtLeast, "1.5"), amount(filter.AtMost, "3")}}, "222=2")
 	f(filter.Amount{Metric: cost.List, Op: filter.AtLeast, Value: decimal.RequireFromString("8")}, "333=4") // list is twice billed
 
-	got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{cost.TagDimension("team"), cost.DimService}})
+	got := groups(t, st, query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{cost.TagDimension("team"), cost.DimService}})
 	if want := "/AmazonRDS=4 data/AmazonS3=2 web/AmazonEC2=1"; got != want {
 		t.Fatalf("group by tag: got %q, want %q", got, want)
 	}
@@ -113,7 +114,7 @@ func testSteps(t *testing.T, st store.Store) {
 	items = append(items, Item("a1", "AmazonEC2", Day(4, 2), "7"))
 	Load(t, st, "s1", items...)
 
-	q := query.Query{Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.Billed, cost.List}}
+	q := query.Query{Scope: scope.All(), Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.Billed, cost.List}}
 	if !query.UsesRollup(q) {
 		t.Fatal("a whole-day query by service should use the rollup")
 	}
@@ -135,7 +136,7 @@ func testSteps(t *testing.T, st store.Store) {
 	}
 	// The same totals from the line items (an hour-aligned window cannot
 	// use the rollup) and from the rollup.
-	raw := query.Query{Window: cost.Window{Start: Day(3, 1).Add(-time.Hour), End: Day(4, 1)}, Metrics: []cost.Metric{cost.Billed}}
+	raw := query.Query{Scope: scope.All(), Window: cost.Window{Start: Day(3, 1).Add(-time.Hour), End: Day(4, 1)}, Metrics: []cost.Metric{cost.Billed}}
 	if query.UsesRollup(raw) {
 		t.Fatal("an hour-aligned window must not use the daily rollup")
 	}
@@ -146,7 +147,7 @@ func testSteps(t *testing.T, st store.Store) {
 	if got, want := rr.Rows[0].Values[0].String(), Total(t, st, march, cost.Billed); got != want || want != "19.84" {
 		t.Fatalf("raw total %s, rollup total %s, want both 19.84", got, want)
 	}
-	month, err := st.Query(ctx, query.Query{Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.StepMonth, Metrics: []cost.Metric{cost.Billed}})
+	month, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.StepMonth, Metrics: []cost.Metric{cost.Billed}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,24 +158,26 @@ func testSteps(t *testing.T, st store.Store) {
 
 func testScope(t *testing.T, st store.Store) {
 	filterData(t, st)
-	f := func(accounts []string, want string) {
+	f := func(sc scope.Scope, want string) {
 		t.Helper()
-		got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Scope: query.Scope{SubAccounts: accounts}})
+		got := groups(t, st, query.Query{Window: march, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Scope: sc})
 		if got != want {
-			t.Fatalf("scope %v: got %q, want %q", accounts, got, want)
+			t.Fatalf("scope %v: got %q, want %q", sc, got, want)
 		}
 	}
-	f(nil, "111=1 222=2 333=4")
-	f([]string{"222", "333"}, "222=2 333=4")
-	f([]string{}, "")
+	f(scope.All(), "111=1 222=2 333=4")
+	f(scope.Accounts("222", "333"), "222=2 333=4")
+	f(scope.Accounts(), "")
+	f(scope.None(), "")
+	f(scope.Scope{}, "") // the zero value fails closed
 
 	// Snapshots: a scoped listing counts only the scope's rows and money,
 	// and leaves out snapshots without any of its accounts.
 	other := Load(t, st, "other", Item("999", "AmazonEC2", Day(3, 1), "100"))
 	Load(t, st, "empty")
-	snaps := func(accounts []string) string {
+	snaps := func(sc scope.Scope) string {
 		t.Helper()
-		list, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: query.Scope{SubAccounts: accounts}})
+		list, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: sc})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,20 +192,21 @@ func testScope(t *testing.T, st store.Store) {
 		return strings.Join(parts, " ")
 	}
 	for _, c := range []struct {
-		accounts []string
-		want     string
+		sc   scope.Scope
+		want string
 	}{
-		{nil, "empty:0 other:1:USD=100 s1:3:USD=7"},
-		{[]string{"222", "333"}, "s1:2:USD=6"},
-		{[]string{"999"}, "other:1:USD=100"},
-		{[]string{"nobody"}, ""},
-		{[]string{}, ""},
+		{scope.All(), "empty:0 other:1:USD=100 s1:3:USD=7"},
+		{scope.Accounts("222", "333"), "s1:2:USD=6"},
+		{scope.Accounts("999"), "other:1:USD=100"},
+		{scope.Accounts("nobody"), ""},
+		{scope.Accounts(), ""},
+		{scope.Scope{}, ""},
 	} {
-		if got := snaps(c.accounts); got != c.want {
-			t.Errorf("snapshots in scope %v = %q, want %q", c.accounts, got, c.want)
+		if got := snaps(c.sc); got != c.want {
+			t.Errorf("snapshots in scope %v = %q, want %q", c.sc, got, c.want)
 		}
 	}
-	one, err := st.Snapshots(ctx, store.SnapshotFilter{ID: other[0].ID, Scope: query.Scope{SubAccounts: []string{"222"}}})
+	one, err := st.Snapshots(ctx, store.SnapshotFilter{ID: other[0].ID, Scope: scope.Accounts("222")})
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("snapshot %d outside the scope: %+v, %v, want ErrNotFound", other[0].ID, one, err)
 	}
@@ -216,7 +220,7 @@ func testCurrencies(t *testing.T, st store.Store) {
 	}
 	eur.USD[cost.Billed] = decimal.NewNullDecimal(decimal.RequireFromString("10.9"))
 	Load(t, st, "s1", eur, Item("u1", "AmazonEC2", Day(3, 1), "1"))
-	res, err := st.Query(ctx, query.Query{Window: march, Metrics: []cost.Metric{cost.Billed}})
+	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Metrics: []cost.Metric{cost.Billed}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +231,7 @@ func testCurrencies(t *testing.T, st store.Store) {
 	if len(got) != 2 || got["EUR"] != "10" || got["USD"] != "1" {
 		t.Fatalf("per-currency totals = %v, want EUR 10 and USD 1 kept apart", got)
 	}
-	usd, err := st.Query(ctx, query.Query{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true})
+	usd, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,8 +251,8 @@ func testCurrencies(t *testing.T, st store.Store) {
 	}
 	Load(t, st, "s2", gbp, gbp)
 	for _, q := range []query.Query{
-		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true},
-		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true, GroupBy: []cost.Dimension{cost.DimResourceID}},
+		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true, Scope: scope.All()},
+		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true, GroupBy: []cost.Dimension{cost.DimResourceID}, Scope: scope.All()},
 	} {
 		res, err := st.Query(ctx, q)
 		if err != nil {

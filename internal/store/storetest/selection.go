@@ -7,6 +7,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -55,7 +56,7 @@ func testSelection(t *testing.T, st store.Store) {
 		// dimension the rollup does not keep (matching every item).
 		everyItem := filter.Not{X: filter.Cond{Dim: cost.DimResourceID, Op: filter.Equals, Values: []string{"no such resource"}}}
 		for _, f := range []filter.Expr{nil, everyItem} {
-			q := query.Query{Window: march, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Filter: f, Selection: c.sel}
+			q := query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Filter: f, Selection: c.sel}
 			if query.UsesRollup(q) != (f == nil) {
 				t.Fatalf("the test meant to use the rollup: %v", f == nil)
 			}
@@ -64,7 +65,7 @@ func testSelection(t *testing.T, st store.Store) {
 			}
 		}
 	}
-	if _, err := st.Query(ctx, query.Query{Window: march, Selection: query.Selection{Day: Day(3, 1).Add(3600e9)}}); !errors.Is(err, cost.ErrInvalid) {
+	if _, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Selection: query.Selection{Day: Day(3, 1).Add(3600e9)}}); !errors.Is(err, cost.ErrInvalid) {
 		t.Errorf("a dated selection not at midnight: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -29,6 +30,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open(t)) })
 	t.Run("StepsAndRollup", func(t *testing.T) { testSteps(t, open(t)) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open(t)) })
+	t.Run("FilterCannotEscape", func(t *testing.T) { testFilterCannotEscape(t, open(t)) })
+	t.Run("NoAnswer", func(t *testing.T) { testNoAnswer(t, open(t)) })
+	t.Run("FilterProperty", func(t *testing.T) { testFilterProperty(t, open(t)) })
 	t.Run("USDAndCurrencies", func(t *testing.T) { testCurrencies(t, open(t)) })
 	t.Run("LimitOffset", func(t *testing.T) { testLimit(t, open(t)) })
 	t.Run("Selection", func(t *testing.T) { testSelection(t, open(t)) })
@@ -94,7 +98,7 @@ func Import(t *testing.T, st store.Store, spec store.ImportSpec, items ...*cost.
 // as text ("0" when empty).
 func Total(t *testing.T, st store.Store, w cost.Window, m cost.Metric) string {
 	t.Helper()
-	res, err := st.Query(ctx, query.Query{Window: w, Metrics: []cost.Metric{m}})
+	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: w, Metrics: []cost.Metric{m}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +159,7 @@ func testRestatement(t *testing.T, st store.Store) {
 	if got := Total(t, st, cost.Window{Start: Day(4, 1), End: Day(5, 1)}, cost.Billed); got != "100" {
 		t.Fatalf("April after restating March = %s, want 100", got)
 	}
-	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Source: "s1"})
+	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "s1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +199,7 @@ func testFailed(t *testing.T, st store.Store) {
 	if got := Total(t, st, march, cost.Billed); got != "10" {
 		t.Fatalf("total after failed import = %s, want 10", got)
 	}
-	failed, err := st.Snapshots(ctx, store.SnapshotFilter{Status: store.StatusFailed})
+	failed, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Status: store.StatusFailed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +216,7 @@ func testEmpty(t *testing.T, st store.Store) {
 	if len(snaps) != 1 || snaps[0].Rows != 0 || snaps[0].Status != store.StatusComplete || !snaps[0].BillingPeriodStart.IsZero() {
 		t.Fatalf("empty import snapshots = %+v", snaps)
 	}
-	if _, err := st.Snapshots(ctx, store.SnapshotFilter{ID: 424242}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), ID: 424242}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown snapshot: err = %v, want ErrNotFound", err)
 	}
 }
@@ -221,7 +225,7 @@ func testLimit(t *testing.T, st store.Store) {
 	Load(t, st, "s1",
 		Item("a1", "A", Day(3, 1), "3"), Item("a1", "B", Day(3, 1), "2"), Item("a1", "C", Day(3, 1), "1"),
 		Item("a1", "A", Day(3, 2), "1"), Item("a1", "B", Day(3, 2), "5"))
-	res, err := st.Query(ctx, query.Query{Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService},
+	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService},
 		Metrics: []cost.Metric{cost.Billed}, Limit: 1, Offset: 1})
 	if err != nil {
 		t.Fatal(err)

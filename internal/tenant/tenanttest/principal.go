@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -18,12 +19,12 @@ func WithPrincipal(h http.Handler) http.Handler {
 		p := tenant.NoAuth
 		accounts, role := r.Header.Get("X-Test-Accounts"), r.Header.Get("X-Test-Role")
 		if accounts != "" || role != "" {
-			p = &tenant.Principal{Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID, KeyName: "test"}
+			p = &tenant.Principal{Role: tenant.RoleViewer, OrgID: tenant.DefaultOrgID, KeyName: "test", Scope: scope.All()}
 			if role != "" {
 				p.Role = tenant.Role(role)
 			}
 			if accounts != "" {
-				p.Accounts = strings.Split(accounts, ",")
+				p.Scope = scope.Accounts(strings.Split(accounts, ",")...)
 			}
 		}
 		h.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))

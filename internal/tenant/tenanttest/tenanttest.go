@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -87,10 +88,10 @@ func Run(t *testing.T, repo tenant.Repo) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"111111111111", "222222222222", "sub-a"}; !reflect.DeepEqual(p.Accounts, want) {
-		t.Fatalf("scope of alice after reopening = %v, want %v", p.Accounts, want)
+	if want := scope.Accounts("111111111111", "222222222222", "sub-a"); !p.Scope.Equal(want) {
+		t.Fatalf("scope of alice after reopening = %v, want %v", p.Scope, want)
 	}
-	if p, err := again.Authenticate(keyC); err != nil || !reflect.DeepEqual(p.Accounts, []string{"333333333333"}) {
+	if p, err := again.Authenticate(keyC); err != nil || !p.Scope.Equal(scope.Accounts("333333333333")) {
 		t.Fatalf("customer key after reopening: %+v, %v", p, err)
 	}
 	if _, err := again.Authenticate(gone); !errors.Is(err, tenant.ErrBadCredentials) {
