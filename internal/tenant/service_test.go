@@ -3,10 +3,13 @@ package tenant
 import (
 	"context"
 	"errors"
-	"github.com/tally-cost/tally/internal/scope"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tally-cost/tally/internal/scope"
 )
 
 var ctx = context.Background()
@@ -116,6 +119,79 @@ func TestScopes(t *testing.T) {
 	if got := f.principal(t, f.viewerB).Scope; !got.IsNone() {
 		t.Fatalf("B without accounts sees %v", got)
 	}
+}
+
+// TestEmptyAccountListsSeeNothing: every way of giving a customer or an
+// organization no accounts (nil, an empty list, removing the last one)
+// leaves its keys seeing nothing, also after the state is loaded again,
+// and never every account.
+func TestEmptyAccountListsSeeNothing(t *testing.T) {
+	repo := &MemRepo{}
+	s, err := Open(ctx, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CreateCustomer(ctx, System, "C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.CreateOrg(ctx, System, OrgSpec{Name: "O"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	custKey, _, err := s.CreateKey(ctx, System, KeySpec{Role: RoleViewer, CustomerID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgKey, _, err := s.CreateKey(ctx, System, KeySpec{Role: RoleViewer, OrgID: o.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partnerKey, _, err := s.CreateKey(ctx, System, KeySpec{Role: RolePartner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Service, when string) {
+		t.Helper()
+		for name, key := range map[string]string{"customer": custKey, "organization": orgKey} {
+			p, err := s.Authenticate(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Scope.IsNone() {
+				t.Errorf("%s: the %s's key sees %v", when, name, p.Scope)
+			}
+		}
+		p, err := s.Authenticate(partnerKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acting, err := s.ActFor(p, strconv.FormatInt(c.ID, 10))
+		if err != nil || !acting.Scope.IsNone() {
+			t.Errorf("%s: a partner acting for the customer sees %v (%v)", when, acting, err)
+		}
+	}
+	check(s, "new")
+	for _, ids := range [][]string{nil, {}, {"x"}} {
+		if _, err := s.SetCustomerAccounts(ctx, System, c.ID, AssignReplace, ids); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetOrgAccounts(ctx, System, o.ID, AssignReplace, Accounts{AWSAccounts: ids}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetCustomerAccounts(ctx, System, c.ID, AssignRemove, []string{"x"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetOrgAccounts(ctx, System, o.ID, AssignRemove, Accounts{AWSAccounts: {"x"}}); err != nil {
+			t.Fatal(err)
+		}
+		check(s, fmt.Sprintf("after replacing with %#v", ids))
+	}
+	again, err := Open(ctx, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(again, "reloaded")
 }
 
 func TestBadKeys(t *testing.T) {
