@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 // The media types write bodies may have: DRF's JSON and form parsers.
@@ -31,11 +32,13 @@ const (
 	msgNull      = "This field may not be null."
 	msgBlank     = "This field may not be blank."
 	msgNotString = "Not a valid string."
-	msgTooLong   = "Ensure this field has no more than 255 characters."
 	// msgControl is ours: DRF refuses only NUL (msgNullCharacters), the
 	// registry every control character.
 	msgControl = "Control characters are not allowed."
 )
+
+// msgTooLong is DRF's max_length error at the registry's limit.
+var msgTooLong = fmt.Sprintf("Ensure this field has no more than %d characters.", textcheck.MaxName)
 
 // input is a write's body: JSON values (strings, json.Number, bool, nil,
 // maps, slices), or the last value of each form field, as Django's
@@ -187,7 +190,7 @@ func (in input) key(field string, required bool, errs *fieldErrors) (string, boo
 		errs.add(field, msgNull)
 		return "", false
 	}
-	if err := registry.CheckText(*v); err != nil {
+	if err := registry.CheckText(field, *v); err != nil {
 		errs.add(field, textMessage(*v, err))
 		return "", false
 	}
@@ -201,7 +204,7 @@ func (in input) name(field string, errs *fieldErrors) (val *string, given bool) 
 	if !given || errs.has(field) || v == nil || *v == "" {
 		return nil, given && !errs.has(field)
 	}
-	if err := registry.CheckText(*v); err != nil {
+	if err := registry.CheckText(field, *v); err != nil {
 		errs.add(field, textMessage(*v, err))
 		return nil, false
 	}
@@ -211,9 +214,9 @@ func (in input) name(field string, errs *fieldErrors) (val *string, given bool) 
 // textMessage words a registry.CheckText error as DRF would.
 func textMessage(s string, err error) string {
 	switch {
-	case errors.Is(err, registry.ErrEmpty):
+	case errors.Is(err, textcheck.ErrBlank):
 		return msgBlank
-	case errors.Is(err, registry.ErrTooLong):
+	case errors.Is(err, textcheck.ErrTooLong):
 		return msgTooLong
 	case strings.ContainsRune(s, 0):
 		return msgNullCharacters
