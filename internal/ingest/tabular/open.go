@@ -158,10 +158,11 @@ func (b *Body) Read(p []byte) (int, error) {
 }
 
 // Verify reads what is left of a gzip body and returns the damage it
-// finds: nil for intact data, for a plain file and after Close. Damaged
-// deflate data often decompresses into garbage rows long before gzip
-// checks its checksum at the very end, so a reader whose rows fail
-// verifies the body before it blames the rows.
+// finds: nil for intact data and for a plain file; after Close, only the
+// damage already met. Damaged deflate data often decompresses into
+// garbage rows long before gzip checks its checksum at the very end, so
+// a reader whose rows fail verifies the body before it blames the rows;
+// that reads to the end of the file, but only for a table that failed.
 func (b *Body) Verify() error {
 	if b.gzip && b.err == nil && !b.closed {
 		io.Copy(io.Discard, b) // records a damage in b.err
