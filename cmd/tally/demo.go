@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,7 +30,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	// The demo serves without keys, so it must stay on this machine.
-	if err := loopbackOnly(*addr); err != nil {
+	if err := loopbackOnly(ctx, net.DefaultResolver, *addr); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/tally-cost/tally/internal/pipeline"
@@ -26,7 +27,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *noAuth {
-		if err := loopbackOnly(*addr); err != nil {
+		if err := loopbackOnly(ctx, net.DefaultResolver, *addr); err != nil {
 			return err
 		}
 	}
@@ -47,20 +48,49 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout}, pipeline: pc}, stdout)
 }
 
+// hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
+// tests stub it).
+type hostResolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+}
+
 // loopbackOnly refuses --no-auth on an address other machines can reach:
-// without keys, whoever connects is an administrator.
-func loopbackOnly(addr string) error {
+// without keys, whoever connects is an administrator. An IP address must
+// be a loopback address; a host name, localhost included (a machine's
+// /etc/hosts may point it anywhere), must resolve, and only to loopback
+// addresses; an empty host (":8080") listens on every interface.
+func loopbackOnly(ctx context.Context, res hostResolver, addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%w: --addr %q: %v", errUsage, addr, err)
 	}
-	if host == "localhost" {
+	refuse := func(why string) error {
+		return fmt.Errorf("%w: --no-auth is only allowed on a loopback address (127.0.0.1, ::1, or a name such as localhost that resolves only to them), not %q (%s): anyone who can connect would be an administrator", errUsage, addr, why)
+	}
+	if host == "" {
+		return refuse("no host listens on every interface")
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !ip.Unmap().IsLoopback() {
+			return refuse("not a loopback address")
+		}
 		return nil
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ips, err := res.LookupIPAddr(ctx, host)
+	if err != nil {
+		return refuse(fmt.Sprintf("resolving it: %v", err))
 	}
-	return fmt.Errorf("%w: --no-auth is only allowed on a loopback address (127.0.0.1, ::1, localhost), not %q: anyone who can connect would be an administrator", errUsage, addr)
+	if len(ips) == 0 {
+		return refuse("it resolves to no address")
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return refuse(fmt.Sprintf("it resolves to %s", ip.IP))
+		}
+	}
+	return nil
 }
 
 type serveOptions struct {

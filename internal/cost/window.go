@@ -1,7 +1,6 @@
 package cost
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,25 @@ const day = 24 * time.Hour
 // maxUnixSecond is 9999-12-31T23:59:59Z: later instants cannot be written
 // in RFC 3339 and would break every consumer that formats a window.
 const maxUnixSecond = 253402300799
+
+// The range every parsed window lies in. minStart is the first midnight
+// after Go's zero time, which marks an unset window (query.Validate
+// refuses it; a pipeline run over a zero window reads every period), so
+// that widening a window to whole days never reaches it. maxEnd is the
+// last midnight RFC 3339 can write, so that widening the end to the next
+// midnight still can be written.
+var (
+	minStart = time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)
+	maxEnd   = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// maxSpanSeconds bounds the span and offset of a relative window: no
+// longer one fits between minStart and maxEnd.
+var maxSpanSeconds = maxEnd.Unix() - minStart.Unix()
+
+// tooLong is the reason given for a relative window that would start
+// before minStart.
+var tooLong = "too long: it would start before " + minStart.Format(time.DateOnly)
 
 // Contains reports whether t lies in [Start, End).
 func (w Window) Contains(t time.Time) bool {
@@ -114,7 +132,10 @@ func (e *windowError) Unwrap() error { return ErrInvalid }
 // the words of an offset window. Errors wrap ErrInvalid with the message
 // "illegal window: <input>"; a window whose end is not after its start is
 // an error, except week and month at the very instant they begin, which
-// are empty windows.
+// are empty windows. Every window lies between 0001-01-02 and 9999-12-31
+// (midnight UTC); spans are counted in calendar seconds, not in a
+// time.Duration, so a window of thousands of years works, and one that
+// would start earlier is refused as too long.
 func ParseWindow(s string, now time.Time) (Window, error) {
 	now = now.UTC()
 	in := strings.TrimSpace(s)
@@ -136,14 +157,23 @@ func ParseWindow(s string, now time.Time) (Window, error) {
 		return Window{end.AddDate(0, -1, 0), end}, nil
 	}
 	w, reason, ok := parseRelative(in, now)
-	if !ok && reason == "" {
+	relative := ok || reason != ""
+	if !relative {
 		w, reason, ok = parsePair(in)
+	}
+	switch {
+	case !ok:
+	case w.Start.Before(minStart) && relative:
+		reason, ok = tooLong, false
+	case w.Start.Before(minStart):
+		reason, ok = "starts before "+minStart.Format(time.DateOnly), false
+	case w.End.After(maxEnd):
+		reason, ok = "ends after "+maxEnd.Format(time.DateOnly), false
+	case !w.End.After(w.Start):
+		reason, ok = "end is not after start", false
 	}
 	if !ok {
 		return Window{}, &windowError{input: s, reason: reason}
-	}
-	if !w.End.After(w.Start) {
-		return Window{}, &windowError{input: s, reason: "end is not after start"}
 	}
 	return w, nil
 }
@@ -154,7 +184,7 @@ func parseRelative(in string, now time.Time) (w Window, reason string, ok bool) 
 	words := strings.Fields(in)
 	switch {
 	case len(words) == 1:
-		n, unit, round, reason, ok := parseSpan(words[0])
+		secs, round, reason, ok := parseSpan(words[0])
 		if !ok {
 			return Window{}, reason, false
 		}
@@ -162,46 +192,54 @@ func parseRelative(in string, now time.Time) (w Window, reason string, ok bool) 
 		// "1d" at 00:00 is the day that has just begun (OpenCost rounds
 		// with Truncate + unit, as here).
 		end := now.Truncate(round).Add(round)
-		return Window{end.Add(-n * unit), end}, "", true
+		return Window{before(end, secs), end}, "", true
 	case len(words) == 3 && words[1] == "offset":
-		n, unit, _, reason, ok := parseSpan(words[0])
+		secs, _, reason, ok := parseSpan(words[0])
 		if !ok {
 			return Window{}, reason, false
 		}
-		k, kunit, _, reason, ok := parseSpan(words[2])
+		ksecs, _, reason, ok := parseSpan(words[2])
 		if !ok {
 			return Window{}, reason, false
 		}
-		end := now.Add(-k * kunit)
-		return Window{end.Add(-n * unit), end}, "", true
+		end := before(now, ksecs)
+		return Window{before(end, secs), end}, "", true
 	}
 	return Window{}, "", false
 }
 
-// parseSpan reads "<n><u>" and returns n as a Duration multiplier, the
-// unit, and the boundary the unit rounds to. It refuses n·unit beyond the
-// range of a Duration (about 292 years) instead of overflowing.
-func parseSpan(s string) (n, unit, round time.Duration, reason string, ok bool) {
+// before returns t minus secs seconds. UTC has no daylight saving and Go
+// no leap seconds, so this is calendar arithmetic; unlike t.Add it has no
+// time.Duration to overflow past 292 years.
+func before(t time.Time, secs int64) time.Time {
+	return time.Unix(t.Unix()-secs, int64(t.Nanosecond())).UTC()
+}
+
+// parseSpan reads "<n><u>" and returns its length in seconds and the
+// boundary the unit rounds to. A span longer than any window can be is
+// refused as too long rather than overflowing.
+func parseSpan(s string) (secs int64, round time.Duration, reason string, ok bool) {
 	if len(s) < 2 || !allDigits(s[:len(s)-1]) {
-		return 0, 0, 0, "", false
+		return 0, 0, "", false
 	}
+	var unit int64
 	switch s[len(s)-1] {
 	case 'm':
-		unit, round = time.Minute, time.Minute
+		unit, round = 60, time.Minute
 	case 'h':
-		unit, round = time.Hour, time.Hour
+		unit, round = 3600, time.Hour
 	case 'd':
-		unit, round = day, day
+		unit, round = 86400, day
 	case 'w':
-		unit, round = 7*day, day
+		unit, round = 7*86400, day
 	default:
-		return 0, 0, 0, "", false
+		return 0, 0, "", false
 	}
-	v, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
-	if err != nil || v > math.MaxInt64/int64(unit) {
-		return 0, 0, 0, "span out of range", false
+	n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
+	if err != nil || n > maxSpanSeconds/unit {
+		return 0, 0, tooLong, false
 	}
-	return time.Duration(v), unit, round, "", true
+	return n * unit, round, "", true
 }
 
 // parsePair reads a pair of unix seconds, RFC 3339 times or dates.

@@ -98,6 +98,17 @@ func TestParseWindow(t *testing.T) {
 	f("2024-01-01, 2024-02-01", wed, "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
 	f("2024-01-01,2024-01-15T12:00:00Z", wed, "2024-01-01T00:00:00Z", "2024-01-15T12:00:00Z")
 
+	// Longer than a time.Duration holds (about 292 years): spans are
+	// calendar seconds, up to the first day a window may start on.
+	f("106752d", wed, "1731-12-04T00:00:00Z", "2024-03-14T00:00:00Z")
+	f("15251w", wed, "1731-11-29T00:00:00Z", "2024-03-14T00:00:00Z")
+	f("700000d", wed, "0107-09-01T00:00:00Z", "2024-03-14T00:00:00Z")
+	f("738957d", wed, "0001-01-02T00:00:00Z", "2024-03-14T00:00:00Z")
+	f("500000000m", wed, "1073-07-15T10:18:00Z", "2024-03-13T15:38:00Z")
+	f("1d offset 106752d", wed, "1731-12-02T15:37:12.5Z", "1731-12-03T15:37:12.5Z")
+	f("1970-01-01,2300-01-01", wed, "1970-01-01T00:00:00Z", "2300-01-01T00:00:00Z")
+	f("0001-01-02,9999-12-31", wed, "0001-01-02T00:00:00Z", "9999-12-31T00:00:00Z")
+
 	// Surrounding whitespace; a now outside UTC is read in UTC
 	// (2024-03-14T01:00+10:00 is still the 13th in UTC).
 	f(" today\n", wed, "2024-03-13T00:00:00Z", "2024-03-14T00:00:00Z")
@@ -144,11 +155,26 @@ func TestParseWindowErrors(t *testing.T) {
 	f("2020-04-03,2020-04-01", "illegal window: 2020-04-03,2020-04-01 (end is not after start)")
 	f("1586908800,1586822400", "illegal window: 1586908800,1586822400 (end is not after start)")
 	f("2020-04-01T02:00:00+02:00,2020-04-01T00:00:00Z", "illegal window: 2020-04-01T02:00:00+02:00,2020-04-01T00:00:00Z (end is not after start)")
-	// Spans that would overflow a Duration, and instants past year 9999.
-	f("99999999999999999999d", "illegal window: 99999999999999999999d (span out of range)")
-	f("9223372036854775807m", "illegal window: 9223372036854775807m (span out of range)")
-	f("15251w", "illegal window: 15251w (span out of range)")
-	f("1d offset 106752d", "illegal window: 1d offset 106752d (span out of range)")
+	// Windows that would start before 0001-01-02 (Go's zero time marks an
+	// unset window) or end after 9999-12-31 (RFC 3339 cannot write the
+	// next midnight): too long, however the span is written.
+	tooLong := func(in string) {
+		t.Helper()
+		f(in, "illegal window: "+in+" (too long: it would start before 0001-01-02)")
+	}
+	tooLong("738958d") // 2024-03-14 is day 738957 after 0001-01-02
+	tooLong("105566w")
+	tooLong("1064099521m")
+	tooLong("99999999999999999999d")
+	tooLong("9223372036854775807m")
+	tooLong("9223372036854775807w")
+	tooLong("1d offset 738957d")
+	tooLong("1d offset 9223372036854775807h")
+	f("0001-01-01,2024-01-01", "illegal window: 0001-01-01,2024-01-01 (starts before 0001-01-02)")
+	f("0001-01-02T01:00:00+02:00,2024-01-01", "illegal window: 0001-01-02T01:00:00+02:00,2024-01-01 (starts before 0001-01-02)")
+	f("0000-06-01,2024-01-01", "illegal window: 0000-06-01,2024-01-01 (starts before 0001-01-02)")
+	f("2024-01-01,9999-12-31T00:00:01Z", "illegal window: 2024-01-01,9999-12-31T00:00:01Z (ends after 9999-12-31)")
+	f("0,253402300799", "illegal window: 0,253402300799 (ends after 9999-12-31)")
 	f("253402300800,253402300801", "illegal window: 253402300800,253402300801 (unix time out of range)")
 	f("1,99999999999999999999", "illegal window: 1,99999999999999999999 (unix time out of range)")
 }
@@ -234,6 +260,7 @@ func FuzzParseWindow(f *testing.F) {
 		"1586822400|1586908800", "2020-04-01T00:00:00Z,2020-04-03T00:00:00Z",
 		"2020-04-01T02:00:00.5+02:00,2020-04-03T00:00:00Z", "2024-01-01,2024-02-01",
 		"0d", "99999999999999999999d", "253402300800,253402300801", "x", "",
+		"106752d", "738958d", "1d offset 106752d", "0001-01-01,2024-01-01", "0,253402300799",
 	} {
 		f.Add(s, int64(1710344232))
 	}
@@ -266,6 +293,11 @@ func FuzzParseWindow(f *testing.F) {
 		d := w.WidenToDays()
 		if d.Start.After(w.Start) || d.End.Before(w.End) || w.Days() < 1 {
 			t.Fatalf("ParseWindow(%q) = %v: widened %v, %d days", in, w, d, w.Days())
+		}
+		// Widened, it is still set (not Go's zero time) and can be
+		// written in RFC 3339.
+		if _, err := d.End.MarshalText(); err != nil || d.Start.IsZero() {
+			t.Fatalf("ParseWindow(%q) = %v: widened %v cannot be used: %v", in, w, d, err)
 		}
 		ms := MonthsOf(w)
 		if len(ms) == 0 || ms[0].After(w.Start) || !ms[len(ms)-1].Before(w.End) {

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"archive/zip"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,7 +39,7 @@ func openTables(f File, format tabular.Format, jsonlHeader []string, fn func(tab
 		return err
 	}
 	defer tr.Close()
-	return fn(namedReader{tr, f.Path}, &read)
+	return tr.blame(fn(namedReader{tr, f.Path}, &read))
 }
 
 func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabular.Reader, *int64) error) error {
@@ -63,7 +65,7 @@ func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabula
 		if err != nil {
 			return err
 		}
-		err = fn(namedReader{tr, name}, &read)
+		err = tr.blame(fn(namedReader{tr, name}, &read))
 		tr.Close()
 		if err != nil {
 			return err
@@ -72,8 +74,28 @@ func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabula
 	return nil
 }
 
+// table is a row reader with the body it reads (nil for Parquet), so that
+// an error can be traced to damaged compression.
+type table struct {
+	tabular.Reader
+	body *tabular.Body
+}
+
+// blame returns err, or the corrupt gzip data it is a symptom of: a row
+// with the wrong number of fields or an unreadable cell is what damaged
+// deflate data looks like until gzip's checksum fails at the end.
+func (t table) blame(err error) error {
+	if err == nil || t.body == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if gerr := t.body.Verify(); gerr != nil {
+		return gerr
+	}
+	return err
+}
+
 // newReader opens a row reader for one file on disk.
-func newReader(name string, file *os.File, size int64, format tabular.Format, jsonlHeader []string, read *int64) (tabular.Reader, error) {
+func newReader(name string, file *os.File, size int64, format tabular.Format, jsonlHeader []string, read *int64) (table, error) {
 	if format == tabular.FormatAuto {
 		format = tabular.FormatOf(name)
 	}
@@ -81,30 +103,41 @@ func newReader(name string, file *os.File, size int64, format tabular.Format, js
 		pr, err := tabular.NewParquet(name, file, size)
 		if err != nil {
 			file.Close()
-			return nil, err
+			return table{}, err
 		}
 		*read = size
-		return closeBoth{pr, file}, nil
+		return table{Reader: closeBoth{pr, file}}, nil
 	}
 	return newStreamReader(name, file, format, jsonlHeader, read)
 }
 
-func newStreamReader(name string, rc io.ReadCloser, format tabular.Format, jsonlHeader []string, read *int64) (tabular.Reader, error) {
+func newStreamReader(name string, rc io.ReadCloser, format tabular.Format, jsonlHeader []string, read *int64) (table, error) {
 	if format == tabular.FormatAuto {
 		format = tabular.FormatOf(strings.TrimSuffix(path.Base(name), ".gz"))
 	}
-	body, err := tabular.Decompress(rc, read)
-	if err != nil {
-		return nil, &tabular.ParseError{File: name, Line: 1, Err: err}
+	body, err := tabular.Decompress(name, rc, read)
+	if errors.Is(err, tabular.ErrCorruptGzip) {
+		return table{}, err
 	}
+	if err != nil {
+		return table{}, &tabular.ParseError{File: name, Line: 1, Err: err}
+	}
+	var tr tabular.Reader
 	switch format {
 	case tabular.FormatJSONL:
-		return tabular.NewJSONL(name, body, jsonlHeader)
+		tr, err = tabular.NewJSONL(name, body, jsonlHeader)
 	case tabular.FormatParquet:
 		body.Close()
-		return nil, fmt.Errorf("%s: Parquet must be a plain file (not compressed or in an archive)", name)
+		return table{}, fmt.Errorf("%s: Parquet must be a plain file (not compressed or in an archive)", name)
+	default:
+		tr, err = tabular.NewCSV(name, body)
 	}
-	return tabular.NewCSV(name, body)
+	if err != nil {
+		// The readers close the body when the header fails; a gzip error
+		// met on the way is still known.
+		return table{}, table{body: body}.blame(err)
+	}
+	return table{Reader: tr, body: body}, nil
 }
 
 type closeBoth struct {

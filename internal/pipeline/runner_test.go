@@ -248,4 +248,9 @@ func TestConfigFile(t *testing.T) {
 	f(`{"sources":[{"name":"a","provider":"oracle","location":{"url":"/tmp"}}]}`, `provider "oracle"`)
 	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"/tmp"},"refresh":"1s"}]}`, "at least 1m")
 	f(`{"source":[]}`, "unknown field")
+	// Location fields are stored and shown: bounded UTF-8 text; an inline
+	// JSON credential may span lines (it then fails for its own reason).
+	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"/tmp/`+strings.Repeat("x", 4096)+`"}}]}`, "location.url is longer than 4096 characters")
+	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"s3://bills/p","region":"us-east-1\u0000"}}]}`, "location.region holds a control character")
+	f(`{"sources":[{"name":"a","provider":"gcp","location":{"url":"gs://bucket/p","credentials_json":"{\n \"type\": \"x\"\n}"}}]}`, `GCS credentials of type "x"`)
 }

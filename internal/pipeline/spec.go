@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/source"
+	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 // ErrInvalid marks a source specification that cannot work.
@@ -51,6 +52,9 @@ func (s Spec) Validate() (time.Duration, error) {
 	default:
 		return 0, fmt.Errorf("%w: source %s: format %q is not auto, csv, parquet or jsonl", ErrInvalid, s.Name, s.Format)
 	}
+	if err := checkLocationText(s.Location); err != nil {
+		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
+	}
 	if err := s.Location.Validate(); err != nil {
 		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
 	}
@@ -63,6 +67,24 @@ func (s Spec) Validate() (time.Duration, error) {
 		refresh = d
 	}
 	return refresh, nil
+}
+
+// checkLocationText bounds the location's text fields as free text
+// (textcheck.Description: 4,096 characters of UTF-8, line breaks allowed
+// as in an inline JSON credential): a spec is stored, its URL shown in
+// source lists and in the audit log.
+func checkLocationText(c source.Config) error {
+	for _, f := range []struct{ name, val string }{
+		{"url", c.URL}, {"endpoint", c.Endpoint}, {"region", c.Region},
+		{"access_key_id", c.AccessKeyID}, {"secret_access_key", c.SecretAccessKey}, {"session_token", c.SessionToken},
+		{"account_name", c.AccountName}, {"account_key", c.AccountKey}, {"connection_string", c.ConnectionString},
+		{"sas_token", c.SASToken}, {"credentials_file", c.CredentialsFile}, {"credentials_json", c.CredentialsJSON},
+	} {
+		if _, err := textcheck.Description("location."+f.name, f.val); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Config is the pipeline part of Tally's configuration file.

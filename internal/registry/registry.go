@@ -15,21 +15,17 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 // Sentinel errors; callers use errors.Is. Validation failures wrap
-// ErrInvalid and one of the reasons ErrEmpty, ErrTooLong, ErrText or
-// ErrNoParent, so that a dialect can word each in its own terms.
+// ErrInvalid and either ErrNoParent or, for a key or a name, a
+// *textcheck.Error naming the field with one of package textcheck's
+// reasons (ErrBlank, ErrTooLong, ErrNotUTF8, ErrControl), so that a
+// dialect can word each in its own terms.
 var (
 	ErrInvalid = errors.New("invalid registry entry")
-	// ErrEmpty: a key (or a given name) is empty.
-	ErrEmpty = errors.New("empty")
-	// ErrTooLong: a text is longer than MaxLen characters.
-	ErrTooLong = fmt.Errorf("longer than %d characters", MaxLen)
-	// ErrText: a text is not UTF-8 or holds control characters.
-	ErrText = errors.New("not UTF-8 text without control characters")
 	// ErrNoParent: a sub account names a customer that is not registered.
 	ErrNoParent = errors.New("parent customer not registered")
 	// ErrExists: the key is registered already.
@@ -39,10 +35,6 @@ var (
 	// ErrInUse: a customer is still the parent of registered sub accounts.
 	ErrInUse = errors.New("still the customer of registered sub accounts")
 )
-
-// MaxLen bounds keys and names, in characters: the longest name
-// upstream APIs store (255), and far above any cloud's account id.
-const MaxLen = 255
 
 // Kind is what an entry registers.
 type Kind string
@@ -94,16 +86,12 @@ func (e Entry) clone() Entry {
 	return e
 }
 
-// CheckText validates a key or a name: non-empty, at most MaxLen
-// characters, UTF-8 without control characters.
-func CheckText(s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("%w: %w", ErrInvalid, ErrEmpty)
-	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return fmt.Errorf("%w: %w", ErrInvalid, ErrText)
-	case utf8.RuneCountInString(s) > MaxLen:
-		return fmt.Errorf("%w: %w", ErrInvalid, ErrTooLong)
+// CheckText validates a key or a name, field naming it in the error, by
+// the rules of every stored name (textcheck.Name): not blank, at most
+// textcheck.MaxName characters, UTF-8 without control characters.
+func CheckText(field, s string) error {
+	if _, err := textcheck.Name(field, s); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }
@@ -114,17 +102,17 @@ func validate(e Entry) error {
 	if !slices.Contains(Kinds, e.Kind) {
 		return fmt.Errorf("%w: unknown kind %q", ErrInvalid, e.Kind)
 	}
-	if err := CheckText(e.Key); err != nil {
-		return fmt.Errorf("%s key: %w", e.Kind, err)
+	if err := CheckText("key", e.Key); err != nil {
+		return fmt.Errorf("%s: %w", e.Kind, err)
 	}
 	if e.Name != nil {
-		if err := CheckText(*e.Name); err != nil {
-			return fmt.Errorf("%s %s: name: %w", e.Kind, e.Key, err)
+		if err := CheckText("name", *e.Name); err != nil {
+			return fmt.Errorf("%s %s: %w", e.Kind, e.Key, err)
 		}
 	}
 	if e.Provider != "" {
-		if err := CheckText(e.Provider); err != nil {
-			return fmt.Errorf("%s %s: provider: %w", e.Kind, e.Key, err)
+		if err := CheckText("provider", e.Provider); err != nil {
+			return fmt.Errorf("%s %s: %w", e.Kind, e.Key, err)
 		}
 	}
 	if e.Parent == "" {
@@ -133,8 +121,8 @@ func validate(e Entry) error {
 	if e.Kind != SubAccount {
 		return fmt.Errorf("%w: a %s has no parent", ErrInvalid, e.Kind)
 	}
-	if err := CheckText(e.Parent); err != nil {
-		return fmt.Errorf("%s %s: parent: %w", e.Kind, e.Key, err)
+	if err := CheckText("parent", e.Parent); err != nil {
+		return fmt.Errorf("%s %s: %w", e.Kind, e.Key, err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 func name(s string) *string { return &s }
@@ -40,19 +41,25 @@ func TestValidate(t *testing.T) {
 	f(Entry{Kind: Customer, Key: "tenant-1"})
 	f(Entry{Kind: Customer, Key: "tenant-1", Name: name("Contoso")})
 	f(Entry{Kind: SubAccount, Key: "sub-1", Parent: "tenant-1", Provider: "Microsoft"})
-	f(Entry{Kind: Customer, Key: strings.Repeat("é", MaxLen)}) // characters, not bytes
+	f(Entry{Kind: Customer, Key: strings.Repeat("é", textcheck.MaxName)}) // characters, not bytes
 	f(Entry{Kind: "resource", Key: "r"}, ErrInvalid)
-	f(Entry{Kind: Customer}, ErrInvalid, ErrEmpty)
-	f(Entry{Kind: Customer, Key: strings.Repeat("x", MaxLen+1)}, ErrInvalid, ErrTooLong)
-	f(Entry{Kind: Customer, Key: "a\nb"}, ErrInvalid, ErrText)
-	f(Entry{Kind: Customer, Key: "a\x00"}, ErrInvalid, ErrText)
-	f(Entry{Kind: Customer, Key: "\xff"}, ErrInvalid, ErrText)
-	f(Entry{Kind: Customer, Key: "t", Name: name("")}, ErrInvalid, ErrEmpty)
-	f(Entry{Kind: Customer, Key: "t", Name: name("a\tb")}, ErrInvalid, ErrText)
-	f(Entry{Kind: Customer, Key: "t", Name: name(strings.Repeat("n", MaxLen+1))}, ErrInvalid, ErrTooLong)
+	f(Entry{Kind: Customer}, ErrInvalid, textcheck.ErrBlank)
+	f(Entry{Kind: Customer, Key: strings.Repeat("x", textcheck.MaxName+1)}, ErrInvalid, textcheck.ErrTooLong)
+	f(Entry{Kind: Customer, Key: " "}, ErrInvalid, textcheck.ErrBlank)
+	f(Entry{Kind: Customer, Key: "a\nb"}, ErrInvalid, textcheck.ErrControl)
+	f(Entry{Kind: Customer, Key: "a\x00"}, ErrInvalid, textcheck.ErrControl)
+	f(Entry{Kind: Customer, Key: "\xff"}, ErrInvalid, textcheck.ErrNotUTF8)
+	f(Entry{Kind: Customer, Key: "t", Name: name("")}, ErrInvalid, textcheck.ErrBlank)
+	f(Entry{Kind: Customer, Key: "t", Name: name("a\tb")}, ErrInvalid, textcheck.ErrControl)
+	f(Entry{Kind: Customer, Key: "t", Name: name(strings.Repeat("n", textcheck.MaxName+1))}, ErrInvalid, textcheck.ErrTooLong)
 	f(Entry{Kind: Customer, Key: "t", Parent: "x"}, ErrInvalid)
-	f(Entry{Kind: SubAccount, Key: "s", Parent: "\x7f"}, ErrInvalid, ErrText)
-	f(Entry{Kind: SubAccount, Key: "s", Provider: "\x1b"}, ErrInvalid, ErrText)
+	f(Entry{Kind: SubAccount, Key: "s", Parent: "\x7f"}, ErrInvalid, textcheck.ErrControl)
+	f(Entry{Kind: SubAccount, Key: "s", Provider: "\x1b"}, ErrInvalid, textcheck.ErrControl)
+	// The error names the field.
+	err := validate(Entry{Kind: Customer, Key: "t", Name: name(strings.Repeat("n", 10<<20))})
+	if want := "customer t: invalid registry entry: name is longer than 255 characters"; err == nil || err.Error() != want {
+		t.Errorf("a 10 MiB name: %v, want %q", err, want)
+	}
 }
 
 func TestLifecycle(t *testing.T) {

@@ -101,6 +101,10 @@ func (g *guard) wrap(d Dialect, next http.Handler) http.Handler {
 			d.Error(w, r, apierr.New(http.StatusRequestURITooLong, fmt.Sprintf("request URI longer than %d characters", g.limits.MaxURI)))
 			return
 		}
+		if err := checkUTF8(r); err != nil {
+			d.Error(w, r, err)
+			return
+		}
 		if public[r.URL.Path] {
 			next.ServeHTTP(w, r)
 			return

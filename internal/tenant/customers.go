@@ -52,8 +52,9 @@ func (s *Service) CreateCustomer(ctx context.Context, actor *Principal, name str
 	if err := mayManageCustomers(actor); err != nil {
 		return Customer{}, err
 	}
-	if name = strings.TrimSpace(name); name == "" {
-		return Customer{}, fmt.Errorf("%w: name can't be blank", ErrInvalid)
+	name, err := checkName("name", name)
+	if err != nil {
+		return Customer{}, err
 	}
 	id, err := s.repo.NextTenantID(ctx, "customer")
 	if err != nil {
@@ -72,8 +73,9 @@ func (s *Service) RenameCustomer(ctx context.Context, actor *Principal, id int64
 	if err := mayManageCustomers(actor); err != nil {
 		return Customer{}, err
 	}
-	if name = strings.TrimSpace(name); name == "" {
-		return Customer{}, fmt.Errorf("%w: name can't be blank", ErrInvalid)
+	name, err := checkName("name", name)
+	if err != nil {
+		return Customer{}, err
 	}
 	c, err := s.Customer(actor, id)
 	if err != nil {
@@ -121,6 +123,9 @@ func (s *Service) SetCustomerAccounts(ctx context.Context, actor *Principal, id 
 	for _, a := range ids {
 		if strings.TrimSpace(a) == "" {
 			return Customer{}, fmt.Errorf("%w: empty account id", ErrInvalid)
+		}
+		if err := checkAccountID("account id", a); err != nil {
+			return Customer{}, err
 		}
 	}
 	c, err := s.Customer(actor, id)

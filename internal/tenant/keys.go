@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // KeySpec describes a key to create.
@@ -22,7 +21,6 @@ type KeySpec struct {
 // here. Administrators create keys in the organizations they see;
 // partners create keys for their customers (viewer or editor).
 func (s *Service) CreateKey(ctx context.Context, actor *Principal, spec KeySpec) (string, Key, error) {
-	spec.Name = strings.TrimSpace(spec.Name)
 	if spec.OrgID == 0 {
 		spec.OrgID = actor.OrgID
 		if spec.OrgID == 0 {
@@ -36,6 +34,9 @@ func (s *Service) CreateKey(ctx context.Context, actor *Principal, spec KeySpec)
 	err := s.mayManageKey(actor, spec.Role, spec.OrgID, spec.CustomerID)
 	s.mu.RUnlock()
 	if err != nil {
+		return "", Key{}, err
+	}
+	if spec.Name, err = checkOptionalName("name", spec.Name); err != nil {
 		return "", Key{}, err
 	}
 	id, err := s.repo.NextTenantID(ctx, "key")

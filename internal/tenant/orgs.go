@@ -55,12 +55,12 @@ func (s *Service) CreateOrg(ctx context.Context, actor *Principal, spec OrgSpec)
 	if err := actor.Require(Administer); err != nil {
 		return Org{}, err
 	}
-	spec.Name = strings.TrimSpace(spec.Name)
-	if spec.Name == "" {
-		return Org{}, fmt.Errorf("%w: name can't be blank", ErrInvalid)
+	spec, err := spec.checked()
+	if err != nil {
+		return Org{}, err
 	}
 	s.mu.RLock()
-	err := s.mayCreateUnder(actor, spec.ParentID)
+	err = s.mayCreateUnder(actor, spec.ParentID)
 	s.mu.RUnlock()
 	if err != nil {
 		return Org{}, err
@@ -125,13 +125,14 @@ func (s *Service) UpdateOrg(ctx context.Context, actor *Principal, id int64, nam
 		return Org{}, err
 	}
 	if name != nil {
-		if strings.TrimSpace(*name) == "" {
-			return Org{}, fmt.Errorf("%w: name can't be blank", ErrInvalid)
+		if o.Name, err = checkName("name", *name); err != nil {
+			return Org{}, err
 		}
-		o.Name = strings.TrimSpace(*name)
 	}
 	if description != nil {
-		o.Description = *description
+		if o.Description, err = checkDescription("description", *description); err != nil {
+			return Org{}, err
+		}
 	}
 	o.UpdatedAt = s.now()
 	if err := s.apply(ctx, actor, Change{Orgs: []Org{o}}, "update", "organization", idString(id), "name="+o.Name); err != nil {
@@ -193,6 +194,9 @@ func (s *Service) SetOrgAccounts(ctx context.Context, actor *Principal, id int64
 		for _, a := range ids {
 			if strings.TrimSpace(a) == "" {
 				return Org{}, fmt.Errorf("%w: empty account id in %s", ErrInvalid, k)
+			}
+			if err := checkAccountID("account id in "+string(k), a); err != nil {
+				return Org{}, err
 			}
 		}
 	}

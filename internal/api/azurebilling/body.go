@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 // The media types write bodies may have: DRF's JSON and form parsers.
@@ -31,11 +35,17 @@ const (
 	msgNull      = "This field may not be null."
 	msgBlank     = "This field may not be blank."
 	msgNotString = "Not a valid string."
-	msgTooLong   = "Ensure this field has no more than 255 characters."
 	// msgControl is ours: DRF refuses only NUL (msgNullCharacters), the
 	// registry every control character.
 	msgControl = "Control characters are not allowed."
+	// msgNotUTF8 and msgFieldNameNotUTF8 are ours too: Django replaces
+	// what it cannot decode.
+	msgNotUTF8          = "Not valid UTF-8 text."
+	msgFieldNameNotUTF8 = "A field name is not valid UTF-8 text."
 )
+
+// msgTooLong is DRF's max_length error at the registry's limit.
+var msgTooLong = fmt.Sprintf("Ensure this field has no more than %d characters.", textcheck.MaxName)
 
 // input is a write's body: JSON values (strings, json.Number, bool, nil,
 // maps, slices), or the last value of each form field, as Django's
@@ -59,21 +69,40 @@ func readInput(r *http.Request) (input, error) {
 	case err == nil && mt == mediaJSON:
 		return readJSON(body)
 	case err == nil && mt == mediaForm:
-		// Django's QueryDict reads any form data, dropping what it cannot
-		// decode; url.ParseQuery keeps the pairs it can read too.
-		v, _ := url.ParseQuery(string(body))
-		in := input{}
-		for k, vals := range v {
-			in[k] = strings.ToValidUTF8(vals[len(vals)-1], "\uFFFD")
-		}
-		return in, nil
+		return readForm(body)
 	}
 	return nil, &detailError{status: http.StatusUnsupportedMediaType,
 		detail: fmt.Sprintf("Unsupported media type %q in request.", ct)}
 }
 
-// readJSON decodes one JSON object.
+// readForm reads form data. Django's QueryDict reads any form data,
+// dropping what it cannot decode, and url.ParseQuery keeps the pairs it
+// can read too; but a value that is not UTF-8, which Django would store
+// with U+FFFD in place of its bytes, is refused as the field's error.
+func readForm(body []byte) (input, error) {
+	v, _ := url.ParseQuery(string(body))
+	in := input{}
+	var errs fieldErrors
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		val := v[k][len(v[k])-1]
+		switch {
+		case !utf8.ValidString(k):
+			errs.add("non_field_errors", msgFieldNameNotUTF8)
+		case !utf8.ValidString(val):
+			errs.add(k, msgNotUTF8)
+		}
+		in[k] = val
+	}
+	return in, errs.err()
+}
+
+// readJSON decodes one JSON object. Its bytes must be UTF-8, as DRF's
+// JSON parser decodes them strictly; encoding/json alone would read
+// U+FFFD in place of the bytes it cannot decode.
 func readJSON(body []byte) (input, error) {
+	if i := textcheck.InvalidUTF8(body); i >= 0 {
+		return nil, badRequest(fmt.Sprintf("JSON parse error - 'utf-8' codec can't decode byte 0x%02x in position %d", body[i], i))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber() // ids compare as written, never through a float
 	var v any
@@ -187,7 +216,7 @@ func (in input) key(field string, required bool, errs *fieldErrors) (string, boo
 		errs.add(field, msgNull)
 		return "", false
 	}
-	if err := registry.CheckText(*v); err != nil {
+	if err := registry.CheckText(field, *v); err != nil {
 		errs.add(field, textMessage(*v, err))
 		return "", false
 	}
@@ -201,7 +230,7 @@ func (in input) name(field string, errs *fieldErrors) (val *string, given bool) 
 	if !given || errs.has(field) || v == nil || *v == "" {
 		return nil, given && !errs.has(field)
 	}
-	if err := registry.CheckText(*v); err != nil {
+	if err := registry.CheckText(field, *v); err != nil {
 		errs.add(field, textMessage(*v, err))
 		return nil, false
 	}
@@ -211,10 +240,12 @@ func (in input) name(field string, errs *fieldErrors) (val *string, given bool) 
 // textMessage words a registry.CheckText error as DRF would.
 func textMessage(s string, err error) string {
 	switch {
-	case errors.Is(err, registry.ErrEmpty):
+	case errors.Is(err, textcheck.ErrBlank):
 		return msgBlank
-	case errors.Is(err, registry.ErrTooLong):
+	case errors.Is(err, textcheck.ErrTooLong):
 		return msgTooLong
+	case errors.Is(err, textcheck.ErrNotUTF8):
+		return msgNotUTF8
 	case strings.ContainsRune(s, 0):
 		return msgNullCharacters
 	}

@@ -101,6 +101,10 @@ func TestCreateCustomer(t *testing.T) {
 	post(jsonCT+"; charset=utf-8", `{"tenant_id": 42}`, 201, created("42", "null"))
 	post(formCT, `tenant_id=tenant-f&name=Form+%26+Co`, 201, created("tenant-f", `"Form & Co"`))
 	post(formCT, `tenant_id=tenant-e&name=`, 201, created("tenant-e", "null"))
+	// Bytes that are not UTF-8 are refused, not stored as U+FFFD.
+	post(jsonCT, "{\"tenant_id\": \"t\xff\"}", 400, `{"detail":"JSON parse error - 'utf-8' codec can't decode byte 0xff in position 16"}`)
+	post(formCT, `tenant_id=t-11&name=a%FFb`, 400, `{"name":["Not valid UTF-8 text."]}`)
+	post(formCT, "tenant_id=t\xc3&name=n", 400, `{"tenant_id":["Not valid UTF-8 text."]}`)
 
 	// Listed by tenant id among the customers of the bills, and found by
 	// id.

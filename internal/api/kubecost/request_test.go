@@ -197,6 +197,8 @@ func TestParseErrors(t *testing.T) {
 		{"window=7D", "invalid window parameter: illegal window: 7D"},
 		{"window=2024-04-03T00:00:00Z,2024-04-01T00:00:00Z", "invalid window parameter: illegal window: 2024-04-03T00:00:00Z,2024-04-01T00:00:00Z (end is not after start)"},
 		{"window=100000d", "invalid window parameter: [1750-07-11T00:00:00Z, 2024-04-25T00:00:00Z) gives more than 10000 sets with accumulate=day; use a shorter window or a longer accumulate"},
+		{"window=1000000d", "invalid window parameter: illegal window: 1000000d (too long: it would start before 0001-01-02)"},
+		{"window=0001-01-01T00:00:00Z,2024-01-01T00:00:00Z", "invalid window parameter: illegal window: 0001-01-01T00:00:00Z,2024-01-01T00:00:00Z (starts before 0001-01-02)"},
 		{"window=1d&aggregate=colour", "error parsing aggregate by invalid cloud cost property: colour"},
 		{"window=1d&aggregate=service,Label:team", "error parsing aggregate by invalid cloud cost property: Label:team"},
 		{"window=1d&aggregate=label:", "error parsing aggregate by invalid cloud cost property: label:"},
@@ -230,6 +232,10 @@ func TestParseErrors(t *testing.T) {
 	// A long window is fine in one set.
 	if _, err := ParseCloudCostRequest(url.Values{"window": {"100000d"}, "accumulate": {"true"}}, now); err != nil {
 		t.Errorf("100000d accumulated: %v", err)
+	}
+	// Longer than a time.Duration holds (292 years), too.
+	if r, err := ParseCloudCostRequest(url.Values{"window": {"200000d"}, "accumulate": {"quarter"}}, now); err != nil || len(r.Steps) != 2192 {
+		t.Errorf("200000d by quarter: %d steps, %v", len(r.Steps), err)
 	}
 }
 

@@ -103,6 +103,9 @@ func TestEndpoints(t *testing.T) {
 	f("snapshot_one", "/api/v1/snapshots/1", 200)
 
 	f("error_window", "/api/v1/costs?window=yesteryear", 400)
+	f("error_window_too_long", "/api/v1/costs?window=1000000d", 400)
+	f("error_window_year_one", "/api/v1/costs?window=0001-01-01,2024-01-01", 400)
+	f("error_window_year_10000", "/api/v1/costs?window=0,253402300799&step=day", 400)
 	f("error_group", "/api/v1/costs?groupBy=colour", 400)
 	f("error_metric", "/api/v1/costs?metric=cheapest", 400)
 	f("error_filter", `/api/v1/costs?filter=service:"AmazonEC2`, 400)

@@ -32,6 +32,11 @@ func TestParseCostsRequest(t *testing.T) {
 	})
 	ok("step=day&window=24h", func(q query.Query) bool { return q.Step == query.StepDay && query.UsesRollup(q) })
 	ok("currency=USD", func(q query.Query) bool { return q.USD })
+	// Longer than a time.Duration (292 years) and still a valid query.
+	ok("window=200000d&step=month", func(q query.Query) bool {
+		return q.Window.Start.Year() == 1476 && q.Window.Days() == 200000 && q.Validate() == nil
+	})
+	ok("window=0001-01-02,2024-01-01&step=day", func(q query.Query) bool { return q.Validate() == nil })
 
 	bad := func(raw string) {
 		t.Helper()

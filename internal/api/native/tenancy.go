@@ -1,6 +1,7 @@
 package native
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/tenant"
+	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 // registerTenancy mounts who-am-I, keys, organizations, customers and the
@@ -73,20 +75,29 @@ func principalAndID(r *http.Request, what string) (*tenant.Principal, int64, err
 }
 
 // decode reads a JSON body strictly: unknown fields are errors, so that
-// a misspelt field never silently does nothing.
+// a misspelt field never silently does nothing, and a body that is not
+// UTF-8 is refused, as encoding/json would store U+FFFD in its place.
+// The server bounds the body (--max-body) before it gets here.
 func decode(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
 			return apierr.New(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send application/json", ct))
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case err != nil:
+		return apierr.New(http.StatusBadRequest, "request body: "+err.Error())
+	}
+	if i := textcheck.InvalidUTF8(body); i >= 0 {
+		return apierr.New(http.StatusBadRequest, fmt.Sprintf("request body: not valid UTF-8 (byte %d)", i))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		if errors.Is(err, io.EOF) {
 			return apierr.New(http.StatusBadRequest, "request body: expected a JSON object")
 		}

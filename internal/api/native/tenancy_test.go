@@ -74,6 +74,12 @@ func TestTenancyEndpoints(t *testing.T) {
 	step("error_tenancy_patch_without_mode", "", "PATCH", "/api/v1/organizations/3/accounts", `{"aws_accounts":["111"]}`, 400)
 	step("error_tenancy_unknown_field", "", "POST", "/api/v1/organizations", `{"nmae":"x"}`, 400)
 	step("error_tenancy_blank_name", "", "POST", "/api/v1/organizations", `{"name":" "}`, 400)
+	step("error_tenancy_long_name", "", "POST", "/api/v1/organizations", `{"name":"`+strings.Repeat("x", 256)+`"}`, 400)
+	step("error_tenancy_nul_description", "", "POST", "/api/v1/organizations", `{"name":"x","description":"a\u0000b"}`, 400)
+	step("error_tenancy_long_customer", "", "POST", "/api/v1/customers", `{"name":"`+strings.Repeat("é", 256)+`"}`, 400)
+	// encoding/json would have stored U+FFFD for the invalid byte.
+	step("error_tenancy_body_not_utf8", "", "POST", "/api/v1/customers", "{\"name\":\"Acme\xff\"}", 400)
+	step("error_tenancy_body_not_utf8_key", "", "POST", "/api/v1/keys", "{\"name\":\"k\xc3\",\"role\":\"viewer\"}", 400)
 	step("tenancy_orgs", "", "GET", "/api/v1/organizations", "", 200)
 	step("tenancy_customer_create", "", "POST", "/api/v1/customers", `{"name":"Acme"}`, 201)
 	step("tenancy_customer_accounts", "", "PATCH", "/api/v1/customers/1/accounts", `{"accounts":"add","ids":["222"]}`, 200)

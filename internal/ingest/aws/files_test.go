@@ -225,7 +225,7 @@ func TestBucketWithManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := tabular.Decompress(f, nil)
+	rc, err := tabular.Decompress(files[0], f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package tabular
 import (
 	"bufio"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -57,31 +58,120 @@ func (c countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Decompress returns rc itself, or a reader of its content when it starts
-// with the gzip magic number. n, when not nil, counts the compressed bytes
-// read, for progress. A truncated gzip stream surfaces as
-// io.ErrUnexpectedEOF from Read.
-func Decompress(rc io.ReadCloser, n *int64) (io.ReadCloser, error) {
+// ErrCorruptGzip marks gzip data that cannot be read; every *GzipError
+// is one.
+var ErrCorruptGzip = errors.New("corrupt gzip data")
+
+// GzipError is damaged compression in File: a .gz file that is not gzip,
+// a bad header, a stream cut short, corrupt deflate data or a checksum
+// that does not match.
+type GzipError struct {
+	File string
+	Err  error
+}
+
+func (e *GzipError) Error() string {
+	return e.File + ": " + ErrCorruptGzip.Error() + ": " + strings.TrimPrefix(e.Err.Error(), "gzip: ")
+}
+
+// Is makes every GzipError ErrCorruptGzip for errors.Is.
+func (e *GzipError) Is(target error) bool { return target == ErrCorruptGzip }
+
+func (e *GzipError) Unwrap() error { return e.Err }
+
+// Body is a file's content, decompressed when the file is gzip.
+type Body struct {
+	r      io.Reader
+	close  func() error
+	name   string
+	gzip   bool
+	src    *sourceReader
+	err    error // the first *GzipError met
+	closed bool
+}
+
+// sourceReader remembers the first error of the file itself, so that a
+// failing disk or network read is not reported as corrupt compression.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// Decompress returns a reader of rc's content: gzip is decompressed when
+// name ends in .gz or the data starts with the gzip magic number. A .gz
+// file that is not gzip, and any damage found while reading, is a
+// *GzipError naming the file. n, when not nil, counts the compressed
+// bytes read, for progress.
+func Decompress(name string, rc io.ReadCloser, n *int64) (*Body, error) {
 	var r io.Reader = rc
 	if n != nil {
 		r = countingReader{r: rc, n: n}
 	}
-	br := bufio.NewReaderSize(r, 1<<16)
+	src := &sourceReader{r: r}
+	br := bufio.NewReaderSize(src, 1<<16)
 	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			rc.Close()
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		return readCloser{Reader: zr, close: func() error { zr.Close(); return rc.Close() }}, nil
+	if src.err != nil {
+		rc.Close()
+		return nil, src.err
 	}
-	return readCloser{Reader: br, close: rc.Close}, nil
+	isGzip := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	if !isGzip && strings.HasSuffix(strings.ToLower(name), ".gz") {
+		rc.Close()
+		reason := "the file does not start with the gzip magic number"
+		if len(magic) == 0 {
+			reason = "the file is empty"
+		}
+		return nil, &GzipError{File: name, Err: errors.New(reason)}
+	}
+	if !isGzip {
+		return &Body{r: br, close: rc.Close, name: name, src: src}, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		rc.Close()
+		if src.err != nil {
+			return nil, src.err
+		}
+		return nil, &GzipError{File: name, Err: err}
+	}
+	return &Body{r: zr, close: func() error { zr.Close(); return rc.Close() }, name: name, gzip: true, src: src}, nil
 }
 
-type readCloser struct {
-	io.Reader
-	close func() error
+// Read reads decompressed data; damage in a gzip stream is a *GzipError.
+func (b *Body) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == nil || err == io.EOF || !b.gzip || b.src.err != nil {
+		return n, err
+	}
+	if b.err == nil {
+		b.err = &GzipError{File: b.name, Err: err}
+	}
+	return n, b.err
 }
 
-func (r readCloser) Close() error { return r.close() }
+// Verify reads what is left of a gzip body and returns the damage it
+// finds: nil for intact data and for a plain file; after Close, only the
+// damage already met. Damaged deflate data often decompresses into
+// garbage rows long before gzip checks its checksum at the very end, so
+// a reader whose rows fail verifies the body before it blames the rows;
+// that reads to the end of the file, but only for a table that failed.
+func (b *Body) Verify() error {
+	if b.gzip && b.err == nil && !b.closed {
+		io.Copy(io.Discard, b) // records a damage in b.err
+	}
+	return b.err
+}
+
+// Close closes the file.
+func (b *Body) Close() error {
+	b.closed = true
+	return b.close()
+}
