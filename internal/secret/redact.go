@@ -35,7 +35,7 @@ var (
 		`security[_-]?token|connection[_-]?string|credentials[_-]?json|private[_-]?key|client[_-]?secret|` +
 		`refresh[_-]?token|access[_-]?token|api[_-]?key|password|passwd|shared[_-]?access[_-]?signature|signature|sig))` +
 		`(["']?\s*[:=]\s*)` +
-		`(`+regexp.QuoteMeta(Mask)+`|"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"',;)}\]<>]+)`)
+		`(` + regexp.QuoteMeta(Mask) + `|"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"',;)}\]<>]+)`)
 	// authRE finds an Authorization header with its scheme.
 	authRE = regexp.MustCompile(`(?i)(\bauthorization["']?\s*[:=]\s*(?:(?:bearer|basic|token|sharedkey)\s+)?)([^\s"',;]+)`)
 	// pemRE finds a PEM private key (a service account's), with real or
