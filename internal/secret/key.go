@@ -110,7 +110,7 @@ func (k *Key) Open(sealed, context string) (string, error) {
 		return "", fmt.Errorf("%w: no key id", ErrCorrupt)
 	}
 	if id != k.id {
-		return "", fmt.Errorf("%w: sealed with key %s, the key in use is %s", ErrWrongKey, id, k.id)
+		return "", fmt.Errorf("%w (key %s; the key in use is %s)", ErrWrongKey, id, k.id)
 	}
 	box, err := base64.RawURLEncoding.DecodeString(data)
 	if err != nil || len(box) < k.aead.NonceSize()+k.aead.Overhead() {
