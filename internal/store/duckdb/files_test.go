@@ -3,12 +3,15 @@ package duckdb
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tally-cost/tally/internal/store"
 )
 
 func mode(t *testing.T, p string) os.FileMode {
@@ -109,4 +112,26 @@ func copyFile(t *testing.T, from, to string, perm os.FileMode) {
 	}
 	out.Close()
 	os.Chmod(to, perm)
+}
+
+// TestFailedImportErrorRedacted: the error of a failed import is stored
+// without what is secret in it, as every snapshot listing shows it.
+func TestFailedImportErrorRedacted(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t)
+	imp, err := st.BeginImport(ctx, store.ImportSpec{Source: "azure", Provider: "azure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cause := errors.New(`download: Get "https://acct.blob.core.windows.net/exports/a.csv?sv=1&sig=STOREDSECRET": reset`)
+	if err := imp.Fail(ctx, cause); err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Source: "azure"})
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("snapshots %+v, %v", snaps, err)
+	}
+	if want := `download: Get "https://acct.blob.core.windows.net/exports/a.csv?[REDACTED]": reset`; snaps[0].Error != want {
+		t.Errorf("stored error %q, want %q", snaps[0].Error, want)
+	}
 }
