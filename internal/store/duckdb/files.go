@@ -17,7 +17,8 @@ import (
 // the sources' credentials. A missing database is created private
 // (unless readOnly); an existing one, its write-ahead log and DuckDB's
 // temporary folder lose any group and other permissions, with a log
-// line. Spool files are created 0600 by os.CreateTemp.
+// line (a warning only when they are another user's). Spool files are
+// created 0600 by os.CreateTemp.
 func privateFiles(path string, readOnly bool, log *slog.Logger) error {
 	if path == "" {
 		return nil
@@ -27,12 +28,20 @@ func privateFiles(path string, readOnly bool, log *slog.Logger) error {
 			return err
 		}
 	}
-	for _, p := range []string{path, path + ".wal"} {
-		if err := secret.RestrictFile(p, log); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
+	err := secret.RestrictFile(path, log)
+	if err == nil {
+		err = secret.RestrictFile(path+".wal", log)
 	}
-	return secret.RestrictTree(path+".tmp", log)
+	if err == nil {
+		err = secret.RestrictTree(path+".tmp", log)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		// Another user's file, opened through group permissions: use it,
+		// but say that it stays readable.
+		log.Warn("cannot make the database private", "err", err)
+		return nil
+	}
+	return err
 }
 
 // createPrivate creates an empty database at path, 0600, unless a file
