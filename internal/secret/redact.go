@@ -2,7 +2,8 @@
 // process and off its disk in clear text: it redacts error texts,
 // statuses and log records (Redact, Redactor, NewHandler), seals
 // credential fields for storage with AES-256-GCM (Key, Keys), and
-// restricts the permissions of the files that hold them (Restrict).
+// restricts the permissions of the files that hold them (RestrictFile,
+// RestrictTree).
 package secret
 
 import (
