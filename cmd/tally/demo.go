@@ -26,6 +26,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	db := fs.String("db", defaultDemoDB(), "DuckDB file of the demo (reused when it already holds data)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noServe := fs.Bool("no-serve", false, "load the demo data and exit")
+	keyFile := secretKeyFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +34,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := loopbackOnly(ctx, net.DefaultResolver, *addr); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
+		return err
+	}
+	keys, err := secretKeys(*db, *keyFile, slog.Default())
+	if err != nil {
 		return err
 	}
 	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
@@ -53,7 +58,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *noServe {
 		return nil
 	}
-	return serve(ctx, st, serveOptions{addr: *addr, noAuth: true, pipeline: pipeline.Config{CacheDir: *db + ".sources"}}, stdout)
+	return serve(ctx, st, serveOptions{addr: *addr, noAuth: true, pipeline: pipeline.Config{CacheDir: *db + ".sources"}, keys: keys}, stdout)
 }
 
 func defaultDemoDB() string {

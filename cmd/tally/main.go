@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tally-cost/tally/internal/secret"
 )
 
 const usage = `tally: exact, self-hosted cloud cost platform
@@ -20,6 +22,7 @@ Usage:
   tally demo   [--db PATH] [--addr 127.0.0.1:8080]     generate demo bills, ingest them, serve
   tally ingest --db PATH --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
   tally serve  --db PATH [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
+               [--config FILE] [--secret-key-file FILE]
   tally keys   create|list|revoke|rotate --db PATH ...  manage API keys (see "tally keys help")
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
   tally bench  duckdb-csv --db PATH FILE               DuckDB's own CSV load, the ingest baseline
@@ -37,7 +40,7 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "tally:", err)
+			fmt.Fprintln(os.Stderr, "tally:", redactor.Error(err))
 		}
 		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
 			os.Exit(2)
@@ -47,7 +50,8 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	privateUmask()
+	slog.SetDefault(slog.New(secret.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}), redactor)))
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: no command", errUsage)

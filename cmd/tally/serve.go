@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/server"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -23,7 +24,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
 	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
 	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
+	keyFile := secretKeyFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	keys, err := secretKeys(*db, *keyFile, slog.Default())
+	if err != nil {
 		return err
 	}
 	if *noAuth {
@@ -45,7 +51,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if pc.CacheDir == "" {
 		pc.CacheDir = *db + ".sources"
 	}
-	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout}, pipeline: pc}, stdout)
+	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
+		pipeline: pc, keys: keys}, stdout)
 }
 
 // hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
@@ -98,6 +105,8 @@ type serveOptions struct {
 	noAuth   bool
 	limits   server.Limits
 	pipeline pipeline.Config
+	// keys seal the credentials of sources stored in the database.
+	keys *secret.Keys
 }
 
 func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writer) error {
@@ -109,7 +118,8 @@ func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writ
 	if o.limits.Timeout == 0 {
 		o.limits.Timeout = time.Minute
 	}
-	runner, err := pipeline.New(ctx, st, pipeline.DocRepo(st), o.pipeline, log)
+	o.pipeline.Redactor = redactor
+	runner, err := pipeline.New(ctx, st, pipeline.DocRepo(st, o.keys, log), o.pipeline, log)
 	if err != nil {
 		return err
 	}

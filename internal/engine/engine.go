@@ -17,6 +17,7 @@ import (
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -119,12 +120,21 @@ var ErrNoEntries = errors.New("engine: the store does not list line items")
 
 // Snapshots lists the snapshots within the caller's scope; for a scoped
 // caller, rows and totals count only its accounts (see
-// store.SnapshotFilter.Scope).
+// store.SnapshotFilter.Scope). Errors and file names are redacted: a
+// store written by an older version may hold a failed import's error
+// with a URL's SAS token in it.
 func (e *Engine) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
 	sc, err := callerScope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	f.Scope = sc
-	return e.store.Snapshots(ctx, f)
+	snaps, err := e.store.Snapshots(ctx, f)
+	for i := range snaps {
+		snaps[i].Error = secret.Redact(snaps[i].Error)
+		for j, file := range snaps[i].Files {
+			snaps[i].Files[j] = secret.Redact(file)
+		}
+	}
+	return snaps, err
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/query"
@@ -13,9 +14,10 @@ import (
 
 // recorder is a store that records the scope it is asked with.
 type recorder struct {
-	q query.Query
-	f store.SnapshotFilter
-	e store.EntryQuery
+	q     query.Query
+	f     store.SnapshotFilter
+	e     store.EntryQuery
+	snaps []store.Snapshot // what Snapshots answers
 }
 
 func (r *recorder) Entries(_ context.Context, q store.EntryQuery, _ func(*store.Entry) error) (int64, error) {
@@ -30,7 +32,26 @@ func (r *recorder) Query(_ context.Context, q query.Query) (*query.Result, error
 
 func (r *recorder) Snapshots(_ context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
 	r.f = f
-	return nil, nil
+	return r.snaps, nil
+}
+
+// TestSnapshotErrorsRedacted: a failed import's error stored by an older
+// version, SAS token and all, is shown without it.
+func TestSnapshotErrorsRedacted(t *testing.T) {
+	rec := &recorder{snaps: []store.Snapshot{{ID: 1, Status: store.StatusFailed,
+		Error: `mirror: Get "https://acct.blob.core.windows.net/exports?comp=list&sig=OLDSECRET": dial tcp: refused`,
+		Files: []string{"https://acct.blob.core.windows.net/exports/a.csv?sig=OLDSECRET"}}}}
+	ctx := tenant.WithPrincipal(context.Background(), &tenant.Principal{Role: tenant.RoleViewer})
+	snaps, err := New(rec).Snapshots(ctx, store.SnapshotFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Snapshot{ID: 1, Status: store.StatusFailed,
+		Error: `mirror: Get "https://acct.blob.core.windows.net/exports?[REDACTED]": dial tcp: refused`,
+		Files: []string{"https://acct.blob.core.windows.net/exports/a.csv?[REDACTED]"}}
+	if len(snaps) != 1 || !reflect.DeepEqual(snaps[0], want) {
+		t.Fatalf("snapshots %+v\nwant %+v", snaps, want)
+	}
 }
 
 func TestScopeApplied(t *testing.T) {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/source/emulators"
 	"github.com/tally-cost/tally/internal/store"
@@ -84,5 +86,48 @@ func TestAzureExportContainer(t *testing.T) {
 	check("run-0103", 60, time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC), 2)
 	if _, n := total(t, st, "azure-mpa"); n != 60 {
 		t.Fatalf("%d line items visible after two runs, want the newest run's 60", n)
+	}
+}
+
+// TestMigratedAzureSourceRuns: an Azure source stored in clear text by an
+// older version is sealed at open and still reads its container
+// (Azurite checks the account key).
+func TestMigratedAzureSourceRuns(t *testing.T) {
+	endpoint := strings.TrimSuffix(emulators.Endpoint(t, "TALLY_TEST_AZURITE_ENDPOINT"), "/")
+	cred, err := container.NewSharedKeyCredential(emulators.AzuriteAccount, emulators.AzuriteKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("migrated-%d", time.Now().UnixNano())
+	client, err := container.NewClientWithSharedKeyCredential(endpoint+"/"+name, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Create(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var csv bytes.Buffer
+	if _, err := synth.Write(&csv, synth.Options{Provider: "azure", Rows: 50, Days: 2,
+		Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.NewBlockBlobClient("bills/cost.csv").UploadBuffer(ctx, csv.Bytes(), nil); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	st := openFile(t, db)
+	defer st.Close()
+	putClear(t, st, Spec{Name: "azure", Provider: "azure", Location: source.Config{URL: "azblob://" + name + "/bills",
+		Endpoint: endpoint, AccountName: emulators.AzuriteAccount, AccountKey: emulators.AzuriteKey}})
+	r, err := New(ctx, st, DocRepo(st, secret.NewKeys(secret.KeyConfig{DefaultFile: db + ".key"}), nil), Config{CacheDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noneOf(t, "the migrated source", storedDocs(t, st), emulators.AzuriteKey, emulators.AzuriteKey[:20])
+	if err := r.Rebuild("azure"); err != nil {
+		t.Fatal(err)
+	}
+	if s := wait(t, r, "azure"); s.ConnectionStatus != ConnectionSuccessful || s.Rows != 50 {
+		t.Fatalf("the migrated source: %+v", s)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -29,6 +30,8 @@ type Runner struct {
 	cache string
 	log   *slog.Logger
 	now   func() time.Time
+	// redact removes every source's secrets from run errors and logs.
+	redact *secret.Redactor
 
 	slot chan struct{} // one import at a time
 	wake chan struct{}
@@ -47,15 +50,26 @@ type entry struct {
 
 // New returns a runner over st that mirrors sources under cacheDir and
 // keeps API-added sources in repo (nil: not persisted). Sources of the
-// configuration file come in cfg.
+// configuration file come in cfg. Files an older version left readable
+// by others in the cache are made private.
 func New(ctx context.Context, st store.Store, repo Repo, cfg Config, log *slog.Logger) (*Runner, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now,
+	red := cfg.Redactor
+	if red == nil {
+		red = secret.NewRedactor()
+	}
+	// Whatever the caller's handler, the runner's own lines (run errors
+	// quote SDK errors, which quote request URLs) are redacted.
+	log = slog.New(secret.NewHandler(log.Handler(), red))
+	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now, redact: red,
 		slot: make(chan struct{}, 1), wake: make(chan struct{}, 1), sources: map[string]*entry{}}
 	if r.cache == "" {
 		r.cache = filepath.Join(os.TempDir(), "tally-sources")
+	}
+	if err := secret.RestrictTree(r.cache, log); err != nil {
+		log.Warn("the source cache may be readable by other users", "err", err)
 	}
 	specs := slices.Clone(cfg.Sources)
 	if repo != nil {
@@ -72,6 +86,9 @@ func New(ctx context.Context, st store.Store, repo Repo, cfg Config, log *slog.L
 		}
 	}
 	for _, s := range specs {
+		if s.locked != nil {
+			log.Error("stored source cannot run", "source", s.Name, "err", s.locked)
+		}
 		if err := r.add(s); err != nil {
 			return nil, err
 		}
@@ -80,7 +97,13 @@ func New(ctx context.Context, st store.Store, repo Repo, cfg Config, log *slog.L
 }
 
 func (r *Runner) add(s Spec) error {
-	refresh, err := s.Validate()
+	var refresh time.Duration
+	var err error
+	if s.locked != nil {
+		refresh, err = s.validateSchedule()
+	} else {
+		refresh, err = s.Validate()
+	}
 	if err != nil {
 		return err
 	}
@@ -89,11 +112,18 @@ func (r *Runner) add(s Spec) error {
 	if _, ok := r.sources[s.Name]; ok {
 		return fmt.Errorf("%w: source %s already exists", ErrInvalid, s.Name)
 	}
+	if s.locked == nil {
+		r.redact.Add(s.Location.SecretValues()...)
+	}
 	now := r.now().UTC()
-	r.sources[s.Name] = &entry{spec: s, refresh: refresh, status: SourceStatus{
+	st := SourceStatus{
 		Key: s.Name, Source: s.Location.Sanitized()["url"], Provider: s.Provider, Valid: true, Created: now,
 		NextRun: now, RefreshRate: refresh, ConnectionStatus: NoConnection, Config: s.Location.Sanitized(),
-	}}
+	}
+	if s.locked != nil {
+		st.Valid, st.ConnectionStatus, st.LastError = false, InvalidConfiguration, r.redact.Error(s.locked)
+	}
+	r.sources[s.Name] = &entry{spec: s, refresh: refresh, status: st}
 	return nil
 }
 
@@ -286,13 +316,16 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window) error {
 		return ctx.Err()
 	}
 	spec := e.spec
+	if spec.locked != nil {
+		return spec.locked
+	}
 	src, err := source.Open(ctx, spec.Location)
 	if err != nil {
 		return err
 	}
 	defer source.Close(src)
 	dir := filepath.Join(r.cache, spec.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	if _, err := source.Mirror(ctx, src, dir, func(done, total int64) {
@@ -368,7 +401,8 @@ func (r *Runner) finish(e *entry, err error) {
 	}
 	if err != nil {
 		st.Runs++
-		st.LastError = err.Error()
+		// Statuses are answered by three APIs; they all read this.
+		st.LastError = r.redact.Error(err)
 		r.log.Error("source run failed", "source", e.spec.Name, "err", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
@@ -19,6 +20,15 @@ import (
 )
 
 var ctx = context.Background()
+
+// testKeys seals the credentials of the sources tests store.
+var testKeys = secret.StaticKeys(func() *secret.Key {
+	k, err := secret.ParseKey(secret.GenerateKey())
+	if err != nil {
+		panic(err)
+	}
+	return k
+}())
 
 // bills writes a synthetic AWS bill of rows rows over Jan-Feb 2024 into
 // a new folder and returns it.
@@ -43,7 +53,7 @@ func newRunner(t *testing.T, specs ...Spec) (*Runner, *duckdb.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r, err := New(ctx, st, DocRepo(st), Config{CacheDir: t.TempDir(), Sources: specs}, nil)
+	r, err := New(ctx, st, DocRepo(st, testKeys, nil), Config{CacheDir: t.TempDir(), Sources: specs}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +206,7 @@ func TestSourcesPersistAndSchedule(t *testing.T) {
 		t.Fatalf("a name that escapes the cache folder: %v", err)
 	}
 	// A new runner over the same database finds the source.
-	r2, err := New(ctx, st, DocRepo(st), Config{CacheDir: t.TempDir()}, nil)
+	r2, err := New(ctx, st, DocRepo(st, testKeys, nil), Config{CacheDir: t.TempDir()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +234,7 @@ func TestSourcesPersistAndSchedule(t *testing.T) {
 	if err := r2.Remove(ctx, "api-src"); err != nil {
 		t.Fatal(err)
 	}
-	r3, _ := New(ctx, st, DocRepo(st), Config{CacheDir: t.TempDir()}, nil)
+	r3, _ := New(ctx, st, DocRepo(st, testKeys, nil), Config{CacheDir: t.TempDir()}, nil)
 	if len(r3.Specs()) != 0 {
 		t.Fatalf("a removed source came back: %+v", r3.Specs())
 	}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/textcheck"
 )
@@ -33,12 +34,32 @@ type Spec struct {
 	// FromFile marks sources of the configuration file, which the API
 	// cannot change.
 	FromFile bool `json:"-"`
+	// locked says why a stored source cannot run: its credentials could
+	// not be decrypted (DocRepo).
+	locked error
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // Validate checks the spec and returns its refresh period.
 func (s Spec) Validate() (time.Duration, error) {
+	refresh, err := s.validateSchedule()
+	if err != nil {
+		return 0, err
+	}
+	if err := checkLocationText(s.Location); err != nil {
+		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
+	}
+	if err := s.Location.Validate(); err != nil {
+		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
+	}
+	return refresh, nil
+}
+
+// validateSchedule checks everything but the location, which a locked
+// source cannot have checked (its credentials are sealed), and returns
+// the refresh period.
+func (s Spec) validateSchedule() (time.Duration, error) {
 	if !nameRE.MatchString(s.Name) {
 		return 0, fmt.Errorf("%w: name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalid, s.Name)
 	}
@@ -51,12 +72,6 @@ func (s Spec) Validate() (time.Duration, error) {
 	case "", "auto", "csv", "parquet", "jsonl":
 	default:
 		return 0, fmt.Errorf("%w: source %s: format %q is not auto, csv, parquet or jsonl", ErrInvalid, s.Name, s.Format)
-	}
-	if err := checkLocationText(s.Location); err != nil {
-		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
-	}
-	if err := s.Location.Validate(); err != nil {
-		return 0, fmt.Errorf("%w: source %s: %w", ErrInvalid, s.Name, err)
 	}
 	refresh := DefaultRefresh
 	if s.Refresh != "" {
@@ -93,6 +108,11 @@ type Config struct {
 	// folder beside the database.
 	CacheDir string `json:"cacheDir,omitempty"`
 	Sources  []Spec `json:"sources"`
+	// Redactor removes the sources' secrets from statuses and logs; the
+	// runner adds each source's secrets to it. Give the one the process
+	// log uses, so that other log lines lose them too; nil: the runner
+	// makes its own.
+	Redactor *secret.Redactor `json:"-"`
 }
 
 // LoadConfig reads a JSON configuration file. Unknown fields are errors,

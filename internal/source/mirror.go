@@ -64,14 +64,16 @@ type stateEntry struct {
 // only once complete and of the listed size, so a failed or cancelled run
 // leaves the previous copy of every file intact. Memory use does not
 // depend on object sizes. Keys that could escape dir (absolute, "..")
-// make Mirror fail with ErrUnsafeKey before any file is changed.
+// make Mirror fail with ErrUnsafeKey before any file is changed. What it
+// creates is private to the user (folders 0700, files 0600): bills name
+// accounts, resources and prices.
 //
 // dir must be empty, missing or a previous mirror: Mirror refuses to
 // delete files from a directory it does not own. progress, if not nil,
 // is called with bytes downloaded so far and bytes to download in all,
 // from one goroutine at a time.
 func Mirror(ctx context.Context, src Source, dir string, progress func(done, total int64)) (stats MirrorStats, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return stats, fmt.Errorf("mirror: create %s: %w", dir, err)
 	}
 	root, err := os.OpenRoot(dir)
@@ -132,7 +134,7 @@ func Mirror(ctx context.Context, src Source, dir string, progress func(done, tot
 		// in parallel downloads.
 		if d := path.Dir(o.Key); d != "." && !dirs[d] {
 			dirs[d] = true
-			if err := root.MkdirAll(d, 0o755); err != nil {
+			if err := root.MkdirAll(d, 0o700); err != nil {
 				return stats, fmt.Errorf("mirror %s: create directory %s: %w", dir, d, err)
 			}
 		}
@@ -245,7 +247,7 @@ func (m *mirrorRun) saveLocked() error {
 		return fmt.Errorf("mirror: encode state: %w", err)
 	}
 	tmp := tempPrefix + "state-" + randomHex()
-	if err := m.root.WriteFile(tmp, data, 0o644); err != nil {
+	if err := m.root.WriteFile(tmp, data, 0o600); err != nil {
 		return fmt.Errorf("mirror: write state: %w", err)
 	}
 	if err := m.root.Rename(tmp, stateFile); err != nil {
@@ -347,7 +349,7 @@ func (p progressWriter) Write(b []byte) (int, error) {
 // the key; its directory already exists.
 func (m *mirrorRun) download(ctx context.Context, o Object) (err error) {
 	tmp := tempPrefix + randomHex()
-	f, err := m.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := m.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("create temporary file: %w", err)
 	}

@@ -115,6 +115,9 @@ type Store interface {
 type DocStore interface {
 	Documents(ctx context.Context, kind string) (map[string][]byte, error)
 	PutDocument(ctx context.Context, kind, name string, body []byte) error
+	// PutDocuments inserts or replaces several documents of one kind in
+	// one transaction (a migration rewrites all or none).
+	PutDocuments(ctx context.Context, kind string, docs map[string][]byte) error
 	DeleteDocument(ctx context.Context, kind, name string) error
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -58,8 +59,10 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// Message is the text to show for err: its own for client errors, a
-// generic one for server errors (whose details go to the log only).
+// Message is the text to show for err: its own for client errors,
+// redacted (a message may quote what a client sent, credentials
+// included), a generic one for server errors (whose details go to the
+// log only).
 func Message(err error) string {
 	var mbe *http.MaxBytesError
 	switch st := Status(err); {
@@ -70,7 +73,7 @@ func Message(err error) string {
 	case st >= 500:
 		return "internal error; see the server log"
 	}
-	return err.Error()
+	return secret.Redact(err.Error())
 }
 
 // RetryAfter returns the Retry-After seconds of err, or 0.

@@ -34,16 +34,24 @@ func (s *Store) Documents(ctx context.Context, kind string) (map[string][]byte, 
 
 // PutDocument inserts or replaces a document.
 func (s *Store) PutDocument(ctx context.Context, kind, name string, body []byte) error {
+	return s.PutDocuments(ctx, kind, map[string][]byte{name: body})
+}
+
+// PutDocuments inserts or replaces documents of one kind in one
+// transaction.
+func (s *Store) PutDocuments(ctx context.Context, kind string, docs map[string][]byte) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE kind = ? AND name = ?`, kind, name); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO documents (kind, name, body) VALUES (?, ?, ?)`, kind, name, string(body)); err != nil {
-		return err
+	for name, body := range docs {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE kind = ? AND name = ?`, kind, name); err != nil {
+			return fmt.Errorf("replacing %s document %s: %w", kind, name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO documents (kind, name, body) VALUES (?, ?, ?)`, kind, name, string(body)); err != nil {
+			return fmt.Errorf("replacing %s document %s: %w", kind, name, err)
+		}
 	}
 	return tx.Commit()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -226,7 +227,9 @@ func (im *importer) Fail(ctx context.Context, cause error) error {
 func (im *importer) fail(ctx context.Context, cause error) error {
 	msg := "import failed"
 	if cause != nil {
-		msg = cause.Error()
+		// The error is shown by every snapshot listing, for as long as
+		// the snapshot is kept: what is secret in it never gets stored.
+		msg = secret.Redact(cause.Error())
 	}
 	if len(im.order) == 0 {
 		// Record the failure so that it shows in the snapshot list.

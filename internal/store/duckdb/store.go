@@ -50,10 +50,18 @@ type Options struct {
 }
 
 // Open opens (creating when missing) the DuckDB file at path; "" opens an
-// in-memory store. Snapshots left loading by a process that died are
+// in-memory store. The file and its sidecars are made private to the
+// user (privateFiles). Snapshots left loading by a process that died are
 // marked failed and their rows removed, so that the previous data stays
 // the visible data.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := privateFiles(path, opt.ReadOnly, log); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+	}
 	params := url.Values{}
 	if opt.ReadOnly && path != "" {
 		params.Set("access_mode", "READ_ONLY")
@@ -72,10 +80,6 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("opening %s: %w: another process has it open for writing (stop tally serve, or use another file): %v", displayPath(path), ErrLocked, err)
 		}
 		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
-	}
-	log := opt.Logger
-	if log == nil {
-		log = slog.Default()
 	}
 	s := &Store{connector: connector, db: sql.OpenDB(connector), log: log}
 	s.spoolDir, s.spoolPrefix = spoolPlace(path)

@@ -1,0 +1,86 @@
+package duckdb
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/tally-cost/tally/internal/secret"
+)
+
+// privateFiles makes the database at path and its sidecars private to
+// the user before DuckDB opens them: they hold every bill and, sealed,
+// the sources' credentials. A missing database is created private
+// (unless readOnly); an existing one, its write-ahead log and DuckDB's
+// temporary folder lose any group and other permissions, with a log
+// line (a warning only when they are another user's). Spool files are
+// created 0600 by os.CreateTemp.
+func privateFiles(path string, readOnly bool, log *slog.Logger) error {
+	if path == "" {
+		return nil
+	}
+	if !readOnly {
+		if err := createPrivate(path); err != nil {
+			return err
+		}
+	}
+	err := secret.RestrictFile(path, log)
+	if err == nil {
+		err = secret.RestrictFile(path+".wal", log)
+	}
+	if err == nil {
+		err = secret.RestrictTree(path+".tmp", log)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		// Another user's file, opened through group permissions: use it,
+		// but say that it stays readable.
+		log.Warn("cannot make the database private", "err", err)
+		return nil
+	}
+	return err
+}
+
+// createPrivate creates an empty database at path, 0600, unless a file
+// is there. DuckDB refuses an empty file and creates its own with the
+// umask's mode, so the database is made in a private folder beside path,
+// restricted, then linked into place: no other user can open it between
+// its creation and the chmod.
+func createPrivate(path string) error {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil // there, or DuckDB reports why it cannot be opened
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".tally-new-")
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, filepath.Base(path))
+	c, err := duckdb.NewConnector(tmp, nil)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	// Link, unlike Rename, never replaces a database another process
+	// created meanwhile; Rename serves file systems without hard links.
+	err = os.Link(tmp, path)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		if _, serr := os.Lstat(path); errors.Is(serr, fs.ErrNotExist) {
+			err = os.Rename(tmp, path)
+		} else {
+			err = nil
+		}
+	}
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	return nil
+}
