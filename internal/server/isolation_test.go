@@ -45,6 +45,10 @@ type world struct {
 	orgA    int64
 	orgB    int64
 	c2      int64
+
+	// customers are the accounts of each partner customer ("C1"), as
+	// the tests set them.
+	customers map[string][]string
 }
 
 func newWorld(t *testing.T) *world {
@@ -83,6 +87,7 @@ func newWorld(t *testing.T) *world {
 	c2, err := tenants.CreateCustomer(ctx, sys, "C2")
 	must(err)
 	w.c2 = c2.ID
+	w.customers = map[string][]string{"C1": {"acct-c1"}, "C2": {"acct-c2"}}
 	_, err = tenants.SetCustomerAccounts(ctx, sys, c1.ID, tenant.AssignReplace, []string{"acct-c1"})
 	must(err)
 	_, err = tenants.SetCustomerAccounts(ctx, sys, c2.ID, tenant.AssignReplace, []string{"acct-c2"})
@@ -154,17 +159,17 @@ func loadAzure(t *testing.T, st store.Store, source string, items ...*cost.LineI
 }
 
 // do sends one request as caller; "partner@C1" is the partner key acting
-// for customer C1 with client_api_id.
+// for customer C1 with client_api_id (any key may ask: "orgA@C2").
 func (w *world) do(t *testing.T, caller, method, path string) (int, string) {
 	t.Helper()
 	key := w.keys[caller]
-	if p, ok := strings.CutPrefix(caller, "partner@"); ok {
-		key = w.keys["partner"]
+	if k, c, ok := strings.Cut(caller, "@C"); ok {
+		key = w.keys[k]
 		sep := "?"
 		if strings.Contains(path, "?") {
 			sep = "&"
 		}
-		path += sep + "client_api_id=" + map[string]string{"C1": "1", "C2": "2"}[p]
+		path += sep + "client_api_id=" + c
 	}
 	req := httptest.NewRequest(method, path, nil)
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -177,13 +182,7 @@ func (w *world) do(t *testing.T, caller, method, path string) (int, string) {
 // expected returns the sum of the rows of set in the accounts caller
 // sees, and the accounts it must never see.
 func (w *world) expected(caller string, set rowSet) (sum int, hidden []string) {
-	scope := w.scope[caller]
-	switch caller {
-	case "partner@C1":
-		scope = []string{"acct-c1"}
-	case "partner@C2":
-		scope = []string{"acct-c2"}
-	}
+	scope := w.callerScope(caller)
 	for a := range accountCost {
 		if scope != nil && !slices.Contains(scope, a) {
 			hidden = append(hidden, a)
@@ -195,6 +194,30 @@ func (w *world) expected(caller string, set rowSet) (sum int, hidden []string) {
 		}
 	}
 	return sum, hidden
+}
+
+// callerScope is the accounts caller may see (nil: all); a key acting
+// for a customer ("partner@C1") sees the customer's accounts within its
+// own scope.
+func (w *world) callerScope(caller string) []string {
+	k, c, ok := strings.Cut(caller, "@")
+	if !ok {
+		return w.scope[caller]
+	}
+	base, own := w.scope[k], w.customers[c]
+	if own == nil {
+		own = []string{} // a customer that does not exist has no accounts
+	}
+	if base == nil {
+		return own
+	}
+	out := []string{}
+	for _, a := range own {
+		if slices.Contains(base, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 var callers = []string{"admin", "orgA", "orgB", "custC1", "custC2", "partner", "partner@C1", "partner@C2"}

@@ -117,7 +117,7 @@ type rowSet func(row) bool
 //   - snapshot=ID (Azure billing): the rows of that run, superseded or
 //     not, of day D too when a date is given;
 //   - /api/v1/snapshots lists every run, superseded ones included, unless
-//     status= narrows it;
+//     status= or source= narrows it;
 //   - anything else (Azure billing without a date): every visible row,
 //     of any time.
 func selectedRows(t *testing.T, path string) rowSet {
@@ -137,6 +137,9 @@ func selectedRows(t *testing.T, path string) rowSet {
 			sets = append(sets, func(r row) bool { return r.superseded })
 		default:
 			t.Fatalf("%s: no rows known for this status", path)
+		}
+		if src := v.Get("source"); src != "" {
+			sets = append(sets, func(r row) bool { return sourceOf(r.account) == src })
 		}
 	} else if s := v.Get("snapshot"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
