@@ -30,9 +30,8 @@ type filterEndpoint struct {
 // filterEndpoints are the native and Kubecost endpoints that filter.
 func filterEndpoints() []filterEndpoint {
 	return []filterEndpoint{
-		{"native costs", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed", nativeFilters, nativeSum("data")},
-		{"native costs totals", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&groupBy=subAccountId", nativeFilters, nativeSum("totals")},
-		{"native costs by account and day", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&groupBy=subAccountId&step=day", nativeFilters, nativeSum("data")},
+		{"native costs", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed", nativeFilters, nativeTotal},
+		{"native costs by account and day", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&groupBy=subAccountId&step=day", nativeFilters, nativeTotal},
 		{"kubecost cloudCost", kcWindow("/model/cloudCost", "aggregate=accountID&accumulate=true"), kubecostFilters, probeTotal("kubecost cloudCost")},
 		{"kubecost cloudCost daily", kcWindow("/model/cloudCost", ""), kubecostFilters, probeTotal("kubecost cloudCost")},
 		{"kubecost totals view", kcWindow("/model/cloudCost/view/totals", "costMetric=invoicedCost"), kubecostFilters, probeTotal("kubecost totals view")},
@@ -147,34 +146,33 @@ func probeTotal(name string) func(string) (int, error) {
 	panic("no isolation probe " + name + " with a total")
 }
 
-// nativeSum adds the billed cost of the native costs response's rows:
-// its data, or its totals.
-func nativeSum(field string) func(string) (int, error) {
-	return func(body string) (int, error) {
-		type costRow struct {
-			Costs map[string]string `json:"costs"`
-		}
-		var out struct {
-			Data   []costRow `json:"data"`
-			Totals []costRow `json:"totals"`
-		}
-		if err := json.Unmarshal([]byte(body), &out); err != nil {
-			return 0, err
-		}
-		rows := out.Data
-		if field == "totals" {
-			rows = out.Totals
-		}
-		sum := 0
+// nativeTotal adds the billed cost of the native costs response's data
+// rows, which must come to its totals.
+func nativeTotal(body string) (int, error) {
+	type costRow struct {
+		Costs map[string]string `json:"costs"`
+	}
+	var out struct {
+		Data   []costRow `json:"data"`
+		Totals []costRow `json:"totals"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		return 0, err
+	}
+	var sums [2]int
+	for i, rows := range [][]costRow{out.Data, out.Totals} {
 		for _, r := range rows {
 			n, err := strconv.Atoi(r.Costs["billed"])
 			if err != nil {
 				return 0, fmt.Errorf("billed %q: %w", r.Costs["billed"], err)
 			}
-			sum += n
+			sums[i] += n
 		}
-		return sum, nil
 	}
+	if sums[0] != sums[1] {
+		return 0, fmt.Errorf("the rows add up to %d, the totals to %d", sums[0], sums[1])
+	}
+	return sums[0], nil
 }
 
 // csvTotal adds the Total column of the Kubecost table view's CSV.

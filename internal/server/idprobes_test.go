@@ -327,7 +327,7 @@ func TestIdProbes(t *testing.T) {
 			total func(string) (int, error)
 		}
 		endpoints := []endpoint{
-			{"/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed", &nativeFilters, nativeSum("data")},
+			{"/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed", &nativeFilters, nativeTotal},
 			{kcWindow("/model/cloudCost", "aggregate=accountID&accumulate=true"), &kubecostFilters, probeTotal("kubecost cloudCost")},
 			{"/azure-billing/api/cost-entries/?max_cost=1e20", nil, sumField("cost_in_usd", false)},
 		}
