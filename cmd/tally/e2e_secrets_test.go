@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"io/fs"
@@ -40,24 +39,7 @@ func (l *lockedBuffer) String() string {
 // the process and its log.
 func serveWithLog(t *testing.T, env []string, args ...string) (string, *exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-auth"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	log := &lockedBuffer{}
-	cmd.Stderr = log
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-			go io.Copy(io.Discard, stdout)
-			return m[1], cmd, log
-		}
-	}
-	t.Fatalf("server did not print its URL; log:\n%s", log.String())
-	return "", nil, nil
+	return startServerEnv(t, env, append([]string{"serve", "--addr", "127.0.0.1:0", "--no-auth"}, args...)...)
 }
 
 // stop ends a server gracefully, so that its log is complete.

@@ -29,7 +29,18 @@ var servingLine = regexp.MustCompile(`serving on (http://\S+/)`)
 // base URL it prints.
 func startServer(t *testing.T, args ...string) (string, *exec.Cmd) {
 	t.Helper()
+	base, cmd, _ := startServerEnv(t, nil, args...)
+	return base, cmd
+}
+
+// startServerEnv is startServer with env added to the process's
+// environment; it also returns what the process logs.
+func startServerEnv(t *testing.T, env []string, args ...string) (string, *exec.Cmd, *lockedBuffer) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	log := &lockedBuffer{}
+	cmd.Stderr = log
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -39,11 +50,11 @@ func startServer(t *testing.T, args ...string) (string, *exec.Cmd) {
 	for sc.Scan() {
 		if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
 			go io.Copy(io.Discard, stdout)
-			return m[1], cmd
+			return m[1], cmd, log
 		}
 	}
-	t.Fatal("server did not print its URL")
-	return "", nil
+	t.Fatalf("server did not print its URL; log:\n%s", log.String())
+	return "", nil, nil
 }
 
 func fetch(t *testing.T, url string) (int, string) {
