@@ -31,9 +31,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	// The demo serves without keys, so it must stay on this machine.
-	if err := loopbackOnly(ctx, net.DefaultResolver, *addr); err != nil {
+	listen, err := loopbackOnly(ctx, net.DefaultResolver, *addr)
+	if err != nil {
 		return err
 	}
+	*addr = listen
 	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
 		return err
 	}

@@ -38,12 +38,15 @@ func TestLoopbackOnly(t *testing.T) {
 	}
 	f := func(addr string, res hostResolver, want string) {
 		t.Helper()
-		err := loopbackOnly(context.Background(), res, addr)
+		listen, err := loopbackOnly(context.Background(), res, addr)
 		if want == "" {
 			if err != nil {
 				t.Errorf("%s: %v, want allowed", addr, err)
 			}
 			return
+		}
+		if listen != "" {
+			t.Errorf("%s: refused, yet listens on %q", addr, listen)
 		}
 		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want a usage error with %q", addr, err, want)
@@ -71,4 +74,17 @@ func TestLoopbackOnly(t *testing.T) {
 	f("nothing:8080", hosts, "it resolves to no address")
 	f("unknown.example:8080", hosts, "resolving it: lookup unknown.example: no such host")
 	f("127.0.0.1", hosts, "missing port")
+
+	// The listener gets the address that was checked, never the name to
+	// resolve again.
+	listen := func(addr, want string) {
+		t.Helper()
+		if got, err := loopbackOnly(context.Background(), hosts, addr); err != nil || got != want {
+			t.Errorf("%s: listens on %q (%v), want %q", addr, got, err, want)
+		}
+	}
+	listen("localhost:8080", "127.0.0.1:8080")
+	listen("ip6-local:0", "[::1]:0")
+	listen("[::1]:8080", "[::1]:8080")
+	listen("127.8.9.10:0", "127.8.9.10:0")
 }

@@ -33,7 +33,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *noAuth {
-		if err := loopbackOnly(ctx, net.DefaultResolver, *addr); err != nil {
+		if *addr, err = loopbackOnly(ctx, net.DefaultResolver, *addr); err != nil {
 			return err
 		}
 	}
@@ -66,38 +66,42 @@ type hostResolver interface {
 // be a loopback address; a host name, localhost included (a machine's
 // /etc/hosts may point it anywhere), must resolve, and only to loopback
 // addresses; an empty host (":8080") listens on every interface.
-func loopbackOnly(ctx context.Context, res hostResolver, addr string) error {
-	host, _, err := net.SplitHostPort(addr)
+//
+// It returns the address to listen on: the name's first resolved
+// address, so that the listener does not resolve the name again and get
+// another answer than the one checked.
+func loopbackOnly(ctx context.Context, res hostResolver, addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%w: --addr %q: %v", errUsage, addr, err)
+		return "", fmt.Errorf("%w: --addr %q: %v", errUsage, addr, err)
 	}
 	refuse := func(why string) error {
 		return fmt.Errorf("%w: --no-auth is only allowed on a loopback address (127.0.0.1, ::1, or a name such as localhost that resolves only to them), not %q (%s): anyone who can connect would be an administrator", errUsage, addr, why)
 	}
 	if host == "" {
-		return refuse("no host listens on every interface")
+		return "", refuse("no host listens on every interface")
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !ip.Unmap().IsLoopback() {
-			return refuse("not a loopback address")
+			return "", refuse("not a loopback address")
 		}
-		return nil
+		return addr, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	ips, err := res.LookupIPAddr(ctx, host)
 	if err != nil {
-		return refuse(fmt.Sprintf("resolving it: %v", err))
+		return "", refuse(fmt.Sprintf("resolving it: %v", err))
 	}
 	if len(ips) == 0 {
-		return refuse("it resolves to no address")
+		return "", refuse("it resolves to no address")
 	}
 	for _, ip := range ips {
 		if !ip.IP.IsLoopback() {
-			return refuse(fmt.Sprintf("it resolves to %s", ip.IP))
+			return "", refuse(fmt.Sprintf("it resolves to %s", ip.IP))
 		}
 	}
-	return nil
+	return net.JoinHostPort(ips[0].IP.String(), port), nil
 }
 
 type serveOptions struct {
