@@ -1,8 +1,9 @@
 // Package tenant holds who may see and change what: API keys, roles,
 // organizations (the CloudHealth model, FlexOrgs included) and the
 // customers of a partner. It resolves every authenticated request to a
-// Principal whose Accounts are the cloud accounts it may see; the engine
-// applies that scope to every query before anything else.
+// Principal whose Scope is the cloud accounts it may see, built from what
+// is stored and never wider (see resolve); the engine applies that scope
+// to every query before anything else.
 //
 // The package has no HTTP or SQL in it: the server extracts credentials,
 // a Repo (store/duckdb, or MemRepo in tests) persists the state.
