@@ -32,10 +32,13 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
 
-# bench: the Go benchmarks (ingest and query), reported as ratios to
-# DuckDB's own speed on the same data; see BENCHMARKS.md.
+# bench: the Go benchmarks (ingest, query, the Kubecost API, key
+# verification, bill generation), the store and API ones reported as
+# ratios to DuckDB's own speed on the same data; see BENCHMARKS.md.
+# BENCH_PKGS narrows them; TALLY_BENCH_ITEMS sizes the query benchmarks.
+BENCH_PKGS ?= ./internal/store/duckdb ./internal/api/kubecost ./internal/ingest ./internal/tenant ./internal/synth
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m ./internal/bench/...
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m $(BENCH_PKGS)
 
 clean:
 	rm -f tally
