@@ -3,19 +3,19 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
 	"time"
 
+	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/source"
 	"github.com/tally-cost/tally/internal/textcheck"
 )
 
 // ErrInvalid marks a source specification that cannot work.
-var ErrInvalid = errors.New("invalid source")
+var ErrInvalid = errkind.Invalid.New("invalid source")
 
 // DefaultRefresh is how often a source is re-read when its spec does not
 // say: OpenCost's refresh rate.

@@ -6,14 +6,14 @@
 package pipeline
 
 import (
-	"errors"
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/errkind"
 )
 
 // ErrUnknownSource is returned for a source key that is not configured.
-var ErrUnknownSource = errors.New("unknown source")
+var ErrUnknownSource = errkind.NotFound.New("unknown source")
 
 // ConnectionStatus is OpenCost's vocabulary for the state of a billing
 // integration.

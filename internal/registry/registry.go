@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/textcheck"
 )
 
@@ -25,15 +26,15 @@ import (
 // reasons (ErrBlank, ErrTooLong, ErrNotUTF8, ErrControl), so that a
 // dialect can word each in its own terms.
 var (
-	ErrInvalid = errors.New("invalid registry entry")
+	ErrInvalid = errkind.Invalid.New("invalid registry entry")
 	// ErrNoParent: a sub account names a customer that is not registered.
 	ErrNoParent = errors.New("parent customer not registered")
 	// ErrExists: the key is registered already.
-	ErrExists = errors.New("already registered")
+	ErrExists = errkind.Conflict.New("already registered")
 	// ErrNotFound: the key is not registered.
-	ErrNotFound = errors.New("not registered")
+	ErrNotFound = errkind.NotFound.New("not registered")
 	// ErrInUse: a customer is still the parent of registered sub accounts.
-	ErrInUse = errors.New("still the customer of registered sub accounts")
+	ErrInUse = errkind.Conflict.New("still the customer of registered sub accounts")
 )
 
 // Kind is what an entry registers.

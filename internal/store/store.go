@@ -12,13 +12,14 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
 )
 
 // Sentinel errors; callers use errors.Is.
 var (
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errkind.NotFound.New("not found")
 	// ErrClosed is returned by an Import used after Commit or Fail.
 	ErrClosed = errors.New("import already finished")
 )
@@ -132,7 +133,7 @@ type SnapshotDeleter interface {
 }
 
 // ErrConflict is returned for an operation the object's state forbids.
-var ErrConflict = errors.New("conflict")
+var ErrConflict = errkind.Conflict.New("conflict")
 
 // Import streams the line items of one import. Items are grouped into one
 // snapshot per billing period as they arrive.

@@ -11,30 +11,30 @@ package tenant
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/scope"
 )
 
-// Sentinel errors; callers use errors.Is and map them to their dialect's
-// status codes.
+// Sentinel errors; callers use errors.Is. Each has its errkind, which
+// decides the HTTP class of an answer.
 var (
 	// ErrUnauthenticated: no credentials were sent.
-	ErrUnauthenticated = errors.New("authentication required")
+	ErrUnauthenticated = errkind.Unauthenticated.New("authentication required")
 	// ErrBadCredentials: the key is unknown or revoked.
-	ErrBadCredentials = errors.New("invalid or revoked API key")
+	ErrBadCredentials = errkind.Unauthenticated.New("invalid or revoked API key")
 	// ErrForbidden: the caller is known but its role does not allow the
 	// action.
-	ErrForbidden = errors.New("forbidden")
+	ErrForbidden = errkind.Forbidden.New("forbidden")
 	// ErrNotFound: the object does not exist or is outside the caller's
 	// scope; the two are indistinguishable on purpose (no id guessing).
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = errkind.NotFound.New("not found")
 	// ErrInvalid: a request to change something is malformed.
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = errkind.Invalid.New("invalid")
 	// ErrConflict: the change collides with existing state.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = errkind.Conflict.New("conflict")
 )
 
 // Role is what a key may do.

@@ -1,6 +1,8 @@
-// Package apierr maps the engine's errors to HTTP statuses once, for
-// every dialect; each dialect then renders the status and message in its
-// own error body.
+// Package apierr maps errors to HTTP statuses once, for every dialect;
+// each dialect then renders the status and message in its own error body.
+// Errors classify themselves: domain packages declare their sentinels
+// with an errkind, and this map reads only the kind, so it imports no
+// domain package.
 package apierr
 
 import (
@@ -10,11 +12,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/secret"
-	"github.com/tally-cost/tally/internal/store"
-	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // Error is an error with the HTTP status it answers to; RetryAfter, in
@@ -42,16 +41,15 @@ func Status(err error) int {
 		return ae.Status
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, tenant.ErrUnauthenticated), errors.Is(err, tenant.ErrBadCredentials):
+	case errors.Is(err, errkind.Unauthenticated):
 		return http.StatusUnauthorized
-	case errors.Is(err, tenant.ErrForbidden):
+	case errors.Is(err, errkind.Forbidden):
 		return http.StatusForbidden
-	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, store.ErrNotFound), errors.Is(err, registry.ErrNotFound):
+	case errors.Is(err, errkind.NotFound):
 		return http.StatusNotFound
-	case errors.Is(err, tenant.ErrConflict), errors.Is(err, store.ErrConflict),
-		errors.Is(err, registry.ErrExists), errors.Is(err, registry.ErrInUse):
+	case errors.Is(err, errkind.Conflict):
 		return http.StatusConflict
-	case errors.Is(err, cost.ErrInvalid), errors.Is(err, tenant.ErrInvalid), errors.Is(err, registry.ErrInvalid):
+	case errors.Is(err, errkind.Invalid):
 		return http.StatusBadRequest
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable

@@ -2,7 +2,6 @@ package native
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -148,7 +147,7 @@ func (a *API) addSource(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if err := a.sources.Add(r.Context(), s); err != nil {
-		return nil, sourceErr(err)
+		return nil, err
 	}
 	if err := a.tenants.Record(r.Context(), p, "create", "source", s.Name, "provider="+s.Provider+" location="+s.Location.Sanitized()["url"]); err != nil {
 		return nil, err
@@ -163,7 +162,7 @@ func (a *API) removeSource(r *http.Request) (any, error) {
 	}
 	name := r.PathValue("name")
 	if err := a.sources.Remove(r.Context(), name); err != nil {
-		return nil, sourceErr(err)
+		return nil, err
 	}
 	return noContent{}, a.tenants.Record(r.Context(), p, "delete", "source", name, "")
 }
@@ -175,7 +174,7 @@ func (a *API) rebuildSource(r *http.Request) (any, error) {
 	}
 	name := r.PathValue("name")
 	if err := a.sources.Rebuild(name); err != nil {
-		return nil, sourceErr(err)
+		return nil, err
 	}
 	if err := a.tenants.Record(r.Context(), p, "rebuild", "source", name, "every billing period"); err != nil {
 		return nil, err
@@ -198,22 +197,11 @@ func (a *API) repairSource(r *http.Request) (any, error) {
 	}
 	name := r.PathValue("name")
 	if err := a.sources.Repair(w, name); err != nil {
-		return nil, sourceErr(err)
+		return nil, err
 	}
 	detail := w.Start.Format(time.RFC3339) + " to " + w.End.Format(time.RFC3339)
 	if err := a.tenants.Record(r.Context(), p, "repair", "source", name, detail); err != nil {
 		return nil, err
 	}
 	return map[string]any{"message": "repairing source " + name + " for " + detail}, nil
-}
-
-// sourceErr maps pipeline errors to statuses.
-func sourceErr(err error) error {
-	switch {
-	case errors.Is(err, pipeline.ErrUnknownSource):
-		return apierr.New(http.StatusNotFound, err.Error())
-	case errors.Is(err, pipeline.ErrInvalid):
-		return apierr.New(http.StatusBadRequest, err.Error())
-	}
-	return err
 }
