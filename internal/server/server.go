@@ -56,16 +56,46 @@ type Config struct {
 	Extra []Dialect
 }
 
-// dialects are the API prefixes the server guards. Dialects still to be
-// built answer 404 in their own format, behind authentication, so that
-// clients see the right error bodies from the first day.
-func dialects() []Dialect {
-	return []Dialect{
-		{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError},
-		{Prefix: kubecost.Prefix, Error: kubecost.WriteError},
-		{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError},
-		{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError},
-		{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError},
+// deps is what a dialect is built from.
+type deps struct {
+	engine   *engine.Engine
+	tenants  *tenant.Service
+	pipeline *pipeline.Runner // nil without configured sources
+	log      *slog.Logger
+}
+
+// mount is one dialect: how the guard treats its prefix, and how it
+// registers its routes (nil: the dialect is still to be built, and its
+// prefix answers 404 in its own format, behind authentication, so that
+// clients see the right error bodies from the first day).
+type mount struct {
+	Dialect
+	register func(api *http.ServeMux, d deps)
+}
+
+// dialects are the API prefixes the server serves. Adding a dialect is
+// one entry here.
+func dialects() []mount {
+	return []mount{
+		{Dialect{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError}, func(api *http.ServeMux, d deps) {
+			nat := native.New(d.engine, d.tenants, d.log)
+			if d.pipeline != nil {
+				nat.SetSources(d.pipeline)
+			}
+			nat.Register(api)
+		}},
+		{Dialect{Prefix: kubecost.Prefix, Error: kubecost.WriteError}, func(api *http.ServeMux, d deps) {
+			var etl kubecost.Pipeline // an untyped nil when there is no pipeline
+			if d.pipeline != nil {
+				etl = d.pipeline
+			}
+			kubecost.New(d.engine, etl, d.log).Register(api)
+		}},
+		{Dialect{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError}, nil},
+		{Dialect{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError}, nil},
+		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
+			azurebilling.New(d.engine, d.log).Register(api)
+		}},
 	}
 }
 
@@ -119,24 +149,16 @@ func Handler(cfg Config) http.Handler {
 	eng := engine.New(cfg.Store)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(newRegistry(cfg.Store, log))
-	nat := native.New(eng, tenants, log)
-	if cfg.Pipeline != nil {
-		nat.SetSources(cfg.Pipeline)
-	}
-	nat.Register(api)
-	var etl kubecost.Pipeline // an untyped nil when there is no pipeline
-	if cfg.Pipeline != nil {
-		etl = cfg.Pipeline
-	}
-	kubecost.New(eng, etl, log).Register(api)
-	azurebilling.New(eng, log).Register(api)
+	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, log: log}
 	for _, d := range dialects() {
-		if d.Prefix != native.Prefix && d.Prefix != kubecost.Prefix && d.Prefix != azurebilling.Prefix {
+		if d.register != nil {
+			d.register(api, dd)
+		} else {
 			api.HandleFunc(d.Prefix, func(w http.ResponseWriter, r *http.Request) {
 				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 			})
 		}
-		mux.Handle(d.Prefix, g.wrap(d, routed(api)))
+		mux.Handle(d.Prefix, g.wrap(d.Dialect, routed(api)))
 	}
 	for _, d := range cfg.Extra {
 		mux.Handle(d.Prefix, g.wrap(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
