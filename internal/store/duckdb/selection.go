@@ -78,8 +78,11 @@ func scopeSQL(c *conds, sc scope.Scope) {
 		c.add("false")
 		return
 	}
-	in, args := inList(ids, nil)
-	c.add("sub_account_id IN "+in, args...)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	c.add("sub_account_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
 // selectionSQL adds the conditions that choose the snapshots of sel.

@@ -16,6 +16,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -186,7 +187,7 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 	if f.ID != 0 {
 		where.add(`id = ?`, f.ID)
 	}
-	accounts, scoped := f.Scope.IDs()
+	_, scoped := f.Scope.IDs()
 	if scoped {
 		// Only snapshots holding rows of the scope's accounts; none for
 		// an empty scope, as scopeSQL renders it.
@@ -194,10 +195,8 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 		scopeSQL(&in, f.Scope)
 		where.add(`id IN (SELECT DISTINCT snapshot_id FROM rollup_daily WHERE `+in.sql()+`)`, in.args...)
 	}
-	q += where.sql()
-	args := where.args
-	q += ` ORDER BY id DESC`
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	q += where.sql() + ` ORDER BY id DESC`
+	rows, err := s.db.QueryContext(ctx, q, where.args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing snapshots: %w", err)
 	}
@@ -230,7 +229,7 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 		return out, nil
 	}
 	if scoped {
-		err = s.loadScopedTotals(ctx, out, byID, accounts)
+		err = s.loadScopedTotals(ctx, out, byID, f.Scope)
 	} else {
 		err = s.loadTotals(ctx, out, byID)
 	}
@@ -240,31 +239,20 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 	return out, nil
 }
 
-// inList renders "(?, ?, ...)" for vals and appends them to args; an
-// empty list renders a list that matches nothing.
-func inList(vals []string, args []any) (string, []any) {
-	if len(vals) == 0 {
-		return "(NULL)", args
-	}
-	ph := make([]string, len(vals))
-	for i, v := range vals {
-		ph[i] = "?"
-		args = append(args, v)
-	}
-	return "(" + strings.Join(ph, ", ") + ")", args
-}
-
 func (s *Store) loadTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int) error {
 	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+
 		` FROM snapshot_totals WHERE snapshot_id IN (`+idList(byID)+`) ORDER BY snapshot_id, currency`)
 }
 
 // loadScopedTotals recomputes rows and totals of the snapshots over the
-// given accounts only, from the daily rollup (exact: it holds the sums).
-func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int, accounts []string) error {
-	in, args := inList(accounts, nil)
-	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, sum(items)::BIGINT FROM rollup_daily WHERE snapshot_id IN (`+
-		idList(byID)+`) AND sub_account_id IN `+in+` GROUP BY ALL`, args...)
+// accounts of sc only, from the daily rollup (exact: it holds the sums).
+// The scope is rendered by scopeSQL, as for every other scoped read.
+func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int, sc scope.Scope) error {
+	var where conds
+	where.add(`snapshot_id IN (` + idList(byID) + `)`)
+	scopeSQL(&where, sc)
+	rows, err := s.db.QueryContext(ctx, `SELECT snapshot_id, sum(items)::BIGINT FROM rollup_daily WHERE `+
+		where.sql()+` GROUP BY ALL`, where.args...)
 	if err != nil {
 		return fmt.Errorf("counting snapshot rows: %w", err)
 	}
@@ -278,8 +266,7 @@ func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, by
 	}
 	rows.Close()
 	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+joinCols(metricColumns[:], "sum(", ")::VARCHAR")+
-		` FROM rollup_daily WHERE snapshot_id IN (`+idList(byID)+`) AND sub_account_id IN `+in+
-		` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, args...)
+		` FROM rollup_daily WHERE `+where.sql()+` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, where.args...)
 }
 
 func idList(byID map[int64]int) string {
