@@ -89,13 +89,8 @@ func (s Spec) validateSchedule() (time.Duration, error) {
 // as in an inline JSON credential): a spec is stored, its URL shown in
 // source lists and in the audit log.
 func checkLocationText(c source.Config) error {
-	for _, f := range []struct{ name, val string }{
-		{"url", c.URL}, {"endpoint", c.Endpoint}, {"region", c.Region},
-		{"access_key_id", c.AccessKeyID}, {"secret_access_key", c.SecretAccessKey}, {"session_token", c.SessionToken},
-		{"account_name", c.AccountName}, {"account_key", c.AccountKey}, {"connection_string", c.ConnectionString},
-		{"sas_token", c.SASToken}, {"credentials_file", c.CredentialsFile}, {"credentials_json", c.CredentialsJSON},
-	} {
-		if _, err := textcheck.Description("location."+f.name, f.val); err != nil {
+	for _, f := range c.TextFields() {
+		if _, err := textcheck.Description("location."+f.Name, *f.Value); err != nil {
 			return err
 		}
 	}

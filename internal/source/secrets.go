@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// SecretField is one credential field of a Config.
-type SecretField struct {
+// Field is one text field of a Config.
+type Field struct {
 	// Name is the field's JSON name.
 	Name string
 	// Value points into the Config, so that a store can seal and open
@@ -15,11 +15,24 @@ type SecretField struct {
 	Value *string
 }
 
+// TextFields returns every field of c, the credentials last (the
+// fields of SecretFields): what a store keeps, and checks as text.
+func (c *Config) TextFields() []Field {
+	return append([]Field{
+		{"url", &c.URL},
+		{"endpoint", &c.Endpoint},
+		{"region", &c.Region},
+		{"access_key_id", &c.AccessKeyID},
+		{"account_name", &c.AccountName},
+		{"credentials_file", &c.CredentialsFile},
+	}, c.SecretFields()...)
+}
+
 // SecretFields returns c's credential fields. A SAS token can also hide
 // in URL's query string: see SplitURLQuery. AccessKeyID, AccountName and
 // CredentialsFile name credentials without being them, and stay readable.
-func (c *Config) SecretFields() []SecretField {
-	return []SecretField{
+func (c *Config) SecretFields() []Field {
+	return []Field{
 		{"secret_access_key", &c.SecretAccessKey},
 		{"session_token", &c.SessionToken},
 		{"account_key", &c.AccountKey},

@@ -3,7 +3,9 @@ package source
 import (
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -70,5 +72,27 @@ func TestMirrorIsPrivate(t *testing.T) {
 	})
 	if n < 4 {
 		t.Fatalf("only %d entries mirrored", n)
+	}
+}
+
+// TestTextFieldsCoverConfig: TextFields names every string field of a
+// Config by its JSON name, so that a field added later is checked and
+// kept like the others.
+func TestTextFieldsCoverConfig(t *testing.T) {
+	var c Config
+	listed := map[string]bool{}
+	for _, f := range c.TextFields() {
+		listed[f.Name] = true
+	}
+	typ := reflect.TypeOf(c)
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if sf.Type.Kind() == reflect.String && !listed[name] {
+			t.Errorf("TextFields leaves out %s (%q)", sf.Name, name)
+		}
+	}
+	if len(listed) != typ.NumField() {
+		t.Errorf("TextFields lists %d fields, Config has %d", len(listed), typ.NumField())
 	}
 }
