@@ -12,8 +12,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/scope"
@@ -29,7 +32,7 @@ var ErrNoPrincipal = errors.New("engine: request without a principal")
 
 // Store is what the engine needs of a cost store.
 type Store interface {
-	Query(ctx context.Context, q query.Query) (*query.Result, error)
+	Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
 }
 
@@ -86,16 +89,25 @@ func callerScope(ctx context.Context) (scope.Scope, error) {
 	return p.Scope, nil
 }
 
-// Query answers q within the caller's scope. The scope is the caller's,
-// whatever q carried: a dialect narrows a question with its filter, which
-// the store applies inside the scope, never by choosing the scope.
-func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error) {
+// Stream answers q within the caller's scope, row by row. The scope is
+// the caller's, whatever q carried: a dialect narrows a question with its
+// filter, which the store applies inside the scope, never by choosing
+// the scope.
+func (e *Engine) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
 	sc, err := callerScope(ctx)
 	if err != nil {
-		return nil, err
+		return query.Stats{}, err
 	}
 	q.Scope = sc
-	return e.store.Query(ctx, q)
+	if q.Mappings, err = e.withNames(ctx, q.Mappings, q.StoredDimensions()); err != nil {
+		return query.Stats{}, err
+	}
+	return e.store.Stream(ctx, q, fn)
+}
+
+// Query answers q within the caller's scope, collected (see Stream).
+func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error) {
+	return query.Collect(ctx, e, q)
 }
 
 // Entries lists the line items of q within the caller's scope, one by
@@ -111,6 +123,9 @@ func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store
 		return 0, ErrNoEntries
 	}
 	q.Scope = sc
+	if q.Mappings, err = e.withNames(ctx, q.Mappings, filter.Dimensions(q.Filter)); err != nil {
+		return 0, err
+	}
 	return es.Entries(ctx, q, fn)
 }
 
@@ -137,4 +152,36 @@ func (e *Engine) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store
 		}
 	}
 	return snaps, err
+}
+
+// withNames adds to maps the registered names (registry.Names) of the
+// name dimensions a question reads (used), so that a sub account or
+// customer shows the name users gave it in every dialect, in groups and
+// in filters alike. A dialect's own mapping of a name dimension wins.
+// The registry is read only for questions that show a name.
+func (e *Engine) withNames(ctx context.Context, maps map[cost.Dimension]query.Mapping, used []cost.Dimension) (map[cost.Dimension]query.Mapping, error) {
+	if e.registry == nil {
+		return maps, nil
+	}
+	for _, kind := range registry.Kinds {
+		d := registry.NameDimension(kind)
+		if _, mapped := maps[d]; mapped || !slices.Contains(used, d) {
+			continue
+		}
+		entries, err := e.Registered(ctx, kind)
+		if err != nil {
+			return nil, fmt.Errorf("reading registered names: %w", err)
+		}
+		m, ok := registry.Names(kind, entries)
+		if !ok {
+			continue
+		}
+		out := make(map[cost.Dimension]query.Mapping, len(maps)+1)
+		for k, v := range maps {
+			out[k] = v
+		}
+		out[d] = m
+		maps = out
+	}
+	return maps, nil
 }

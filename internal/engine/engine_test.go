@@ -25,9 +25,9 @@ func (r *recorder) Entries(_ context.Context, q store.EntryQuery, _ func(*store.
 	return 0, nil
 }
 
-func (r *recorder) Query(_ context.Context, q query.Query) (*query.Result, error) {
+func (r *recorder) Stream(_ context.Context, q query.Query, _ func(query.Row) error) (query.Stats, error) {
 	r.q = q
-	return &query.Result{}, nil
+	return query.Stats{}, nil
 }
 
 func (r *recorder) Snapshots(_ context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {

@@ -95,19 +95,19 @@ func (e *Engine) customersSeen(ctx context.Context, p *tenant.Principal) (map[st
 	if len(ids) == 0 {
 		return seen, nil
 	}
-	res, err := e.store.Query(ctx, query.Query{
+	_, err = e.store.Stream(ctx, query.Query{
 		Window: allTime, GroupBy: []cost.Dimension{cost.DimCustomerID, cost.DimBillingAccountID},
 		Metrics: []cost.Metric{cost.Billed}, Scope: p.Scope, Selection: query.Selection{Snapshots: ids},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("finding the caller's customers: %w", err)
-	}
-	for _, r := range res.Rows {
+	}, func(r query.Row) error {
 		for _, k := range r.Keys {
 			if k != "" {
 				seen[k] = true
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finding the caller's customers: %w", err)
 	}
 	return seen, nil
 }

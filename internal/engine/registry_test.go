@@ -21,13 +21,14 @@ type billStore struct {
 	q     query.Query
 }
 
-func (b *billStore) Query(_ context.Context, q query.Query) (*query.Result, error) {
+func (b *billStore) Stream(_ context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
 	b.q = q
-	res := &query.Result{}
 	for _, r := range b.rows {
-		res.Rows = append(res.Rows, query.Row{Keys: []string{r[0], r[1]}})
+		if err := fn(query.Row{Keys: []string{r[0], r[1]}}); err != nil {
+			return query.Stats{}, err
+		}
 	}
-	return res, nil
+	return query.Stats{Total: len(b.rows)}, nil
 }
 
 func (b *billStore) Snapshots(context.Context, store.SnapshotFilter) ([]store.Snapshot, error) {

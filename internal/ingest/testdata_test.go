@@ -191,8 +191,8 @@ func TestTestdataTotalsExact(t *testing.T) {
 			}
 			e := expect(t, provider, raw)
 			res, err := st.Query(context.Background(), query.Query{Scope: scope.All(),
-				Window:  cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
-				Step:    query.StepDay,
+				Window:  cost.Window{Start: time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC)},
+				Step:    query.Days(1),
 				GroupBy: []cost.Dimension{cost.DimSubAccountID, cost.DimService},
 				Metrics: []cost.Metric{e.metric},
 			})

@@ -24,18 +24,14 @@ var inRollup = func() map[cost.Dimension]bool {
 }()
 
 // UsesRollup reports whether the daily rollup can answer q exactly: every
-// grouped and filtered dimension is kept by the rollup and the window
-// starts and ends on UTC midnights.
+// stored dimension it groups or filters by, mappings included, is kept
+// by the rollup, the window starts and ends on UTC midnights and the
+// step is a whole number of days.
 func UsesRollup(q Query) bool {
-	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) {
+	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) || q.Step.Unit == UnitHour {
 		return false
 	}
-	for _, d := range q.GroupBy {
-		if !inRollup[d] {
-			return false
-		}
-	}
-	for _, d := range filter.Dimensions(q.Filter) {
+	for _, d := range q.StoredDimensions() {
 		if !inRollup[d] {
 			return false
 		}

@@ -1,9 +1,21 @@
-// Package query holds the engine's query model: what every dialect
-// translates its request into, and the result it renders back. Stores
-// answer a Query; Plan decides whether the daily rollup can.
+// Package query holds the meaning of a cost question, the one model every
+// dialect translates its request into and every store answers:
+//
+//   - query.go: the Query (window, filter, groups, metrics, scope,
+//     snapshot selection, sorting, top-N, paging) and its streamed rows;
+//   - step.go: how a window is cut into buckets (hours to years, with
+//     multiples and an explicit week start), computed once in Cut;
+//   - mapping.go: derived dimensions (ordered rules filter → value, an
+//     else), such as provider display names and registered names;
+//   - order.go: how the rows of a bucket are ordered;
+//   - plan.go: whether the daily rollup can answer exactly.
+//
+// A store may compute an answer however it likes, but only the meaning
+// written here; store/storetest checks that any store does.
 package query
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -12,32 +24,6 @@ import (
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/scope"
 )
-
-// Step splits a window into buckets.
-type Step string
-
-// The steps. StepNone returns one bucket for the whole window.
-const (
-	StepNone  Step = ""
-	StepDay   Step = "day"
-	StepWeek  Step = "week"
-	StepMonth Step = "month"
-)
-
-// ParseStep reads a step name; "" and "none"/"window" mean one bucket.
-func ParseStep(s string) (Step, error) {
-	switch s {
-	case "", "none", "window", "all":
-		return StepNone, nil
-	case "day", "daily", "1d":
-		return StepDay, nil
-	case "week", "weekly", "1w":
-		return StepWeek, nil
-	case "month", "monthly":
-		return StepMonth, nil
-	}
-	return "", fmt.Errorf("%w: unknown step %q (want day, week or month)", cost.ErrInvalid, s)
-}
 
 // Selection chooses the snapshots that answer a query. The zero value
 // reads the visible snapshots: the newest complete import of each
@@ -57,31 +43,57 @@ type Selection struct {
 // IsZero reports whether s is the default selection.
 func (s Selection) IsZero() bool { return s.Day.IsZero() && len(s.Snapshots) == 0 }
 
-// Query asks for cost totals over a window.
+// Query asks for cost totals over a window: the line items of the
+// selected snapshots within the scope and the filter, cut into the
+// buckets of Step, grouped by GroupBy, summed per metric, then ordered,
+// cut to the top Top rows of each bucket and paged.
 type Query struct {
-	Window  cost.Window
-	Step    Step
-	Filter  filter.Expr
+	Window cost.Window
+	Step   Step
+	Filter filter.Expr
+	// GroupBy names stored dimensions or derived ones (Mappings).
 	GroupBy []cost.Dimension
+	// Mappings derive dimensions from rules (mapping.go). A dimension
+	// named here reads its mapping wherever the query names it, in
+	// GroupBy and in Filter alike.
+	Mappings map[cost.Dimension]Mapping
 	// Metrics to total; empty means every metric.
 	Metrics []cost.Metric
 	// USD totals the USD columns instead of billing currency. Rows whose
 	// USD value is unknown are counted in Result.MissingUSD.
 	USD bool
+	// PricedOnly leaves out of a USD query the groups none of whose line
+	// items has a USD value, which would otherwise show a cost of 0.
+	PricedOnly bool
 	// Scope limits the line items to the accounts a tenant may see. Its
 	// zero value sees nothing: whoever asks says scope.All() to see
 	// every account. Stores apply it so that no filter can widen it.
 	Scope     scope.Scope
 	Selection Selection
-	Limit     int // 0: no limit
-	Offset    int
+	// Sort orders the rows of each bucket (order.go); empty is by the
+	// first metric descending. Ties are always broken by the group's keys
+	// ascending, then currency.
+	Sort []Order
+	// Top, when positive, keeps at most Top rows per bucket: when a
+	// bucket has more, its first Top-1 rows and one Other row summing the
+	// rest (per currency).
+	Top int
+	// Limit and Offset page the rows of each bucket, in Sort order, so
+	// that "the ten largest services per day" keeps ten a day. Limit 0
+	// keeps every row after Offset.
+	Limit  int
+	Offset int
+	// Spans asks for each row's Span.
+	Spans bool
 }
 
 // Row is one group of one step bucket. Rows of different billing
 // currencies are never added: Currency is always part of the group.
 type Row struct {
+	// Start and End are the row's bucket.
 	Start, End time.Time
-	// Keys holds the values of Query.GroupBy, in order.
+	// Keys holds the values of Query.GroupBy, in order; empty strings in
+	// an Other row.
 	Keys     []string
 	Currency string
 	// Values holds the totals of Query.Metrics, in order.
@@ -93,20 +105,57 @@ type Row struct {
 	// MissingUSD counts the line items of a USD query left out because
 	// their bill gives no USD value.
 	MissingUSD int64
+	// Other marks the row that sums the rows a Top query left out.
+	Other bool
+	// Span, when the query asks for it, is the part of the bucket the
+	// group's line items cover, in whole days (hours for hourly steps):
+	// from the start of the day of its earliest line item to the end of
+	// the day of its latest, within the bucket.
+	Span cost.Window
 }
 
-// Result is the answer to a Query, ordered by bucket start, then by the
-// first metric descending, then by keys.
-type Result struct {
-	Query Query
-	Rows  []Row
-	// Total is the number of rows before Limit/Offset.
+// Stats describes a streamed answer.
+type Stats struct {
+	// Total is the number of rows before Limit and Offset (after Top).
 	Total int
 	// MissingUSD counts, for a USD query, the line items left out of
 	// every row because their bill gives no USD value.
 	MissingUSD int64
 	// Rollup reports whether the daily rollup answered (for diagnostics).
 	Rollup bool
+	// Buckets are the windows of the query's buckets, every one, with
+	// rows or without.
+	Buckets []cost.Window
+}
+
+// Result is the answer to a Query, collected: rows ordered by bucket
+// start, then as Query.Sort says.
+type Result struct {
+	Query Query
+	Rows  []Row
+	Stats
+}
+
+// Streamer answers a query row by row: a store, or the engine in front
+// of one. fn is called for each row in order; an error from fn stops the
+// answer and is returned.
+type Streamer interface {
+	Stream(ctx context.Context, q Query, fn func(Row) error) (Stats, error)
+}
+
+// Collect answers q from s into memory, for answers known to be small
+// (a page, a summary); large ones are streamed.
+func Collect(ctx context.Context, s Streamer, q Query) (*Result, error) {
+	res := &Result{Query: q}
+	st, err := s.Stream(ctx, q, func(r Row) error {
+		res.Rows = append(res.Rows, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Stats = st
+	return res, nil
 }
 
 // MetricsOrAll returns q.Metrics, or every metric when empty.
@@ -122,8 +171,20 @@ func (q Query) Validate() error {
 	if q.Window.Start.IsZero() || q.Window.End.IsZero() || !q.Window.End.After(q.Window.Start) {
 		return fmt.Errorf("%w: window must have a start before its end", cost.ErrInvalid)
 	}
-	if q.Limit < 0 || q.Offset < 0 {
-		return fmt.Errorf("%w: limit and offset must not be negative", cost.ErrInvalid)
+	if q.Limit < 0 || q.Offset < 0 || q.Top < 0 {
+		return fmt.Errorf("%w: limit, offset and top must not be negative", cost.ErrInvalid)
+	}
+	if q.Top > 0 && (q.Limit > 0 || q.Offset > 0) {
+		return fmt.Errorf("%w: a query keeps its top rows or pages them, not both", cost.ErrInvalid)
+	}
+	if _, err := Cut(q.Window, q.Step); err != nil {
+		return err
+	}
+	if err := q.validateMappings(); err != nil {
+		return err
+	}
+	if err := q.validateSort(); err != nil {
+		return err
 	}
 	if d := q.Selection.Day; !d.IsZero() {
 		if !d.Equal(d.UTC().Truncate(24 * time.Hour)) {

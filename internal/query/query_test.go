@@ -2,7 +2,6 @@ package query
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -29,43 +28,25 @@ func TestUsesRollup(t *testing.T) {
 	f(Query{Window: cost.Window{Start: day.Add(time.Hour), End: w.End}}, false)
 }
 
-func TestPage(t *testing.T) {
-	var rows []Row
-	for d := range 2 {
-		for k := range 3 {
-			rows = append(rows, Row{Start: day.AddDate(0, 0, d), Keys: []string{fmt.Sprintf("%d%d", d, k)}})
-		}
-	}
-	f := func(limit, offset int, want string) {
-		t.Helper()
-		var got []string
-		for _, r := range Page(append([]Row(nil), rows...), limit, offset) {
-			got = append(got, r.Keys[0])
-		}
-		if fmt.Sprint(got) != want {
-			t.Fatalf("Page(limit %d, offset %d) = %v, want %s", limit, offset, got, want)
-		}
-	}
-	f(0, 0, "[00 01 02 10 11 12]")
-	f(1, 0, "[00 10]")
-	f(2, 1, "[01 02 11 12]")
-	f(0, 2, "[02 12]")
-	f(5, 3, "[]")
-}
-
 func TestParseStepAndValidate(t *testing.T) {
-	for in, want := range map[string]Step{"": StepNone, "day": StepDay, "daily": StepDay, "week": StepWeek, "month": StepMonth} {
+	for in, want := range map[string]Step{"": StepNone, "day": Days(1), "daily": Days(1), "week": Weeks(1, time.Monday),
+		"month": Months(1), "2w": Weeks(2, time.Monday), "hour": Hours(1), "3M": Months(3), "quarter": Quarters(1), "1y": Years(1)} {
 		if got, err := ParseStep(in); err != nil || got != want {
 			t.Fatalf("ParseStep(%q) = %q, %v", in, got, err)
 		}
 	}
-	if _, err := ParseStep("hour"); !errors.Is(err, cost.ErrInvalid) {
-		t.Fatalf("ParseStep(hour) err = %v", err)
+	for _, in := range []string{"fortnight", "0d", "2", "-1d", "12345d"} {
+		if _, err := ParseStep(in); !errors.Is(err, cost.ErrInvalid) {
+			t.Fatalf("ParseStep(%q) err = %v", in, err)
+		}
 	}
 	bad := []Query{
 		{},
 		{Window: cost.Window{Start: day, End: day}},
 		{Window: cost.Window{Start: day, End: day.AddDate(0, 0, 1)}, Limit: -1},
+		{Window: cost.Window{Start: day, End: day.AddDate(0, 0, 1)}, Top: 3, Limit: 1},
+		{Window: cost.Window{Start: day, End: day.AddDate(0, 0, 1)}, Sort: []Order{Key(0, false)}},
+		{Window: cost.Window{Start: day, End: day.AddDate(100, 0, 0)}, Step: Days(1)},
 	}
 	for _, q := range bad {
 		if err := q.Validate(); !errors.Is(err, cost.ErrInvalid) {

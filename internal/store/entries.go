@@ -16,6 +16,9 @@ type EntryQuery struct {
 	Window    cost.Window
 	Selection query.Selection
 	Filter    filter.Expr
+	// Mappings are the derived dimensions Filter may test (see
+	// query.Mapping).
+	Mappings map[cost.Dimension]query.Mapping
 	// Scope must be given: its zero value lists nothing.
 	Scope scope.Scope
 	// Limit 0 means no limit.

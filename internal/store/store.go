@@ -106,6 +106,9 @@ type Store interface {
 	// next opened.
 	BeginImport(ctx context.Context, spec ImportSpec) (Import, error)
 	Snapshots(ctx context.Context, f SnapshotFilter) ([]Snapshot, error)
+	// Stream answers q row by row (see query.Streamer); Query collects
+	// the same answer into memory.
+	Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error)
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
 	Close() error
 }

@@ -193,7 +193,7 @@ func costQuery(q request, c *catalog, g *registered) query.Query {
 	if w.Start.IsZero() {
 		w = allTime
 	}
-	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources, g)}
+	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources)}
 }
 
 // summaryKind is one of the costs/*-summary endpoints.

@@ -105,7 +105,7 @@ func (a *API) entryRequest(r *http.Request) (entryReq, error) {
 		return er, nil
 	}
 	er.eq.Window, er.eq.Selection = q.selection()
-	er.eq.Filter = q.expr(er.c.sources, er.g)
+	er.eq.Filter = q.expr(er.c.sources)
 	return er, nil
 }
 

@@ -43,7 +43,7 @@ func FuzzParseQuery(f *testing.F) {
 				}
 				continue
 			}
-			checkAmounts(t, raw, q.expr(sources, nil))
+			checkAmounts(t, raw, q.expr(sources))
 			if q.dateValid && (!q.dateGiven || q.day.Location() != time.UTC || !q.day.Equal(q.day.Truncate(24*time.Hour))) {
 				t.Fatalf("%q: day %s", raw, q.day)
 			}

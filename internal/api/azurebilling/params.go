@@ -28,11 +28,6 @@ type request struct {
 	day                  time.Time
 	// snapshot, when not 0, reads that snapshot only (cost entries).
 	snapshot int64
-	// subscriptionName is the subscriptionName filter, kept as text
-	// because the names users gave decide what it matches (see expr);
-	// subNameAt is its place in filters.
-	subscriptionName string
-	subNameAt        int
 }
 
 // filterParam is one filter of §5: its parameter name, whether the
@@ -132,9 +127,6 @@ func parseRequest(v url.Values, summary bool) (request, error) {
 		if err != nil {
 			return request{}, err
 		}
-		if p.name == "subscriptionName" {
-			q.subscriptionName, q.subNameAt = s, len(q.filters)
-		}
 		q.filters = append(q.filters, x)
 	}
 	if s := last(v, "source_id"); s != "" {
@@ -170,12 +162,10 @@ func parseRequest(v url.Values, summary bool) (request, error) {
 // expr is the whole filter of q: Microsoft's line items, the client's
 // filters and source_id resolved against the known source names (a
 // source id no source has matches nothing). subscriptionName matches the
-// names subscriptions show, the registry's (g) where users gave one.
-func (q request) expr(sources []string, g *registered) filter.Expr {
+// names subscriptions show: the engine reads the sub-account name
+// dimension through the registered names (registry.Names).
+func (q request) expr(sources []string) filter.Expr {
 	xs := append([]filter.Expr{microsoft}, q.filters...)
-	if q.subscriptionName != "" {
-		xs[1+q.subNameAt] = g.subscriptionNameFilter(q.subscriptionName)
-	}
 	if q.hasSource {
 		var names []string
 		for _, s := range sources {

@@ -75,7 +75,7 @@ func TestParseRequest(t *testing.T) {
 			if c.want != "" {
 				want = "and(" + ms + ", " + c.want + ")"
 			}
-			if got := q.expr(sources, nil).String(); got != want {
+			if got := q.expr(sources).String(); got != want {
 				t.Errorf("filter\n got %s\nwant %s", got, want)
 			}
 		})

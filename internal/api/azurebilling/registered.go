@@ -3,11 +3,8 @@ package azurebilling
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/registry"
 )
 
@@ -139,35 +136,4 @@ func keysOf(bs []billed) map[string]bool {
 		m[b.key] = true
 	}
 	return m
-}
-
-// subscriptionNameFilter matches the subscriptions whose shown name is v
-// (case-insensitively, as every text filter): those the bills name v and
-// users did not rename, and those users named v.
-func (g *registered) subscriptionNameFilter(v string) filter.Expr {
-	plain := filter.Cond{Dim: cost.DimSubAccountName, Op: filter.Equals, Values: []string{v}, FoldCase: true}
-	if g == nil {
-		return plain
-	}
-	var renamed, to []string
-	for key, e := range g.subs {
-		if e.Name == nil {
-			continue
-		}
-		renamed = append(renamed, key)
-		if strings.EqualFold(*e.Name, v) {
-			to = append(to, key)
-		}
-	}
-	if len(renamed) == 0 {
-		return plain
-	}
-	slices.Sort(renamed)
-	slices.Sort(to)
-	xs := []filter.Expr{filter.And{Xs: []filter.Expr{plain,
-		filter.Not{X: filter.Cond{Dim: cost.DimSubAccountID, Op: filter.Equals, Values: renamed}}}}}
-	if len(to) > 0 {
-		xs = append(xs, filter.Cond{Dim: cost.DimSubAccountID, Op: filter.Equals, Values: to})
-	}
-	return filter.Or{Xs: xs}
 }

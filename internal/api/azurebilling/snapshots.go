@@ -196,7 +196,7 @@ func (a *API) availableDates(r *http.Request) (any, error) {
 		return nil, err
 	}
 	res, err := a.engine.Query(r.Context(), query.Query{
-		Window: cost.Window{Start: month, End: month.AddDate(0, 1, 0)}, Step: query.StepDay,
+		Window: cost.Window{Start: month, End: month.AddDate(0, 1, 0)}, Step: query.Days(1),
 		Filter: microsoft, Metrics: []cost.Metric{cost.Billed},
 	})
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -80,100 +78,67 @@ func openCostWindow(w cost.Window) string {
 // item is one aggregated cloud cost of one set.
 type item struct {
 	key string
-	// values are the shown values of the aggregate properties, in order.
+	// values are the shown values of the aggregate properties, in order
+	// (__unallocated__ for an empty one).
 	values []string
-	// window grows to cover every member (§3.2).
+	// window is the days the item's costs cover within its set (§3.2).
 	window cost.Window
 	cost   [numMetrics]decimal.Decimal
 	k8s    [numMetrics]decimal.Decimal
 }
 
-// set is the items of one step, by key.
+// set is the items of one step, in the order the query asked for.
 type set struct {
 	window cost.Window
-	items  map[string]*item
+	items  []*item
 }
 
-// fetch asks the engine for r's costs at step and folds the rows into one
-// set per window of steps.
-func (a *API) fetch(ctx context.Context, r Request, steps []cost.Window, step query.Step) ([]set, error) {
-	if len(steps) == 0 {
+// fetch asks the engine for q, one of Request.query, and returns one
+// set per step of r, each holding the rows of its bucket as items.
+func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error) {
+	if len(r.Steps) == 0 {
 		return nil, nil
 	}
-	res, err := a.engine.Query(ctx, r.query(step))
+	b, err := query.Cut(q.Window, q.Step)
+	if err != nil {
+		return nil, err
+	}
+	sets := make([]set, len(b.Windows))
+	for i, w := range b.Windows {
+		sets[i].window = w
+	}
+	j := 0
+	st, err := a.engine.Stream(ctx, q, func(row query.Row) error {
+		for j < len(sets) && !sets[j].window.Start.Equal(row.Start) {
+			j++
+		}
+		if j == len(sets) {
+			return fmt.Errorf("a row of %s outside the steps of %s", row.Start, q.Window)
+		}
+		it := &item{key: keyOf(row.Keys), values: row.Keys, window: row.Span}
+		if row.Other {
+			it.key = "Other"
+		}
+		for m := range numMetrics {
+			it.cost[m], it.k8s[m] = row.Values[m], row.Kubernetes[m]
+		}
+		sets[j].items = append(sets[j].items, it)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("querying cloud costs: %w", err)
 	}
-	if res.MissingUSD > 0 {
+	if st.MissingUSD > 0 {
 		// Kubecost has no currency: costs are in USD, and items whose bill
 		// gives no exchange rate cannot be added. Say so rather than
 		// silently show a smaller total.
-		warn(ctx, fmt.Sprintf("%d line items are billed in another currency without a USD value and are not included", res.MissingUSD))
-		// A group of such items only would show as a cost of 0.
-		res.Rows = slices.DeleteFunc(res.Rows, func(row query.Row) bool { return row.MissingUSD == row.Items })
+		warn(ctx, fmt.Sprintf("%d line items are billed in another currency without a USD value and are not included", st.MissingUSD))
 	}
-	return collect(r.Aggregate, res.Rows, steps), nil
+	return sets, nil
 }
 
-// collect adds rows into the sets of steps (which tile the query window):
-// each row goes to the step holding its start, under the key of its
-// shown property values. Rows whose keys coincide once shown (a stored
-// "Azure" and "Microsoft") are added, as Kubecost adds equal keys.
-func collect(props []Property, rows []query.Row, steps []cost.Window) []set {
-	sets := make([]set, len(steps))
-	for i, w := range steps {
-		sets[i] = set{window: w, items: map[string]*item{}}
-	}
-	for _, row := range rows {
-		j := sort.Search(len(steps), func(i int) bool { return steps[i].End.After(row.Start) })
-		if j == len(steps) {
-			continue
-		}
-		values := make([]string, len(props))
-		for i, p := range props {
-			if i < len(row.Keys) {
-				values[i] = row.Keys[i]
-			}
-			if p.Dim == cost.DimProvider {
-				values[i] = providerName(values[i])
-			}
-		}
-		key := keyOf(values)
-		it := sets[j].items[key]
-		if it == nil {
-			it = &item{key: key, values: values, window: cost.Window{Start: row.Start, End: row.End}}
-			sets[j].items[key] = it
-		}
-		if row.Start.Before(it.window.Start) {
-			it.window.Start = row.Start
-		}
-		if row.End.After(it.window.End) {
-			it.window.End = row.End
-		}
-		for m := range numMetrics {
-			if m < len(row.Values) {
-				it.cost[m] = it.cost[m].Add(row.Values[m])
-			}
-			if m < len(row.Kubernetes) {
-				it.k8s[m] = it.k8s[m].Add(row.Kubernetes[m])
-			}
-		}
-	}
-	return sets
-}
-
-// keyOf joins the values with "/", writing an empty value as
-// __unallocated__ (§5.2).
-func keyOf(values []string) string {
-	parts := make([]string, len(values))
-	for i, v := range values {
-		if v == "" {
-			v = unallocated
-		}
-		parts[i] = v
-	}
-	return strings.Join(parts, "/")
-}
+// keyOf joins the shown values with "/" (§5.2).
+func keyOf(values []string) string { return strings.Join(values, "/") }
 
 // percent is the Kubernetes share of a summed cost: Σk8s/Σcost when the
 // sum is positive, else 0 (§7), to 16 digits.
@@ -182,34 +147,6 @@ func percent(total, k8s decimal.Decimal) decimal.Decimal {
 		return decimal.Zero
 	}
 	return k8s.DivRound(total, pctDigits)
-}
-
-// sorted returns the items of s by cost of metric m descending, then by
-// key, the order in which offset and limit page them.
-func (s set) sorted(m int) []*item {
-	out := make([]*item, 0, len(s.items))
-	for _, it := range s.items {
-		out = append(out, it)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if c := out[i].cost[m].Cmp(out[j].cost[m]); c != 0 {
-			return c > 0
-		}
-		return out[i].key < out[j].key
-	})
-	return out
-}
-
-// page keeps items[offset:offset+limit] (limit 0: all after offset).
-func page[T any](items []T, offset, limit int) []T {
-	if offset >= len(items) {
-		return items[:0]
-	}
-	items = items[offset:]
-	if limit > 0 && limit < len(items) {
-		items = items[:limit]
-	}
-	return items
 }
 
 type metricJSON struct {
@@ -261,11 +198,11 @@ type rangeJSON struct {
 func (it *item) labels(props []Property) map[string]string {
 	var out map[string]string
 	for i, p := range props {
-		if p.Label != "" && it.values[i] != "" {
+		if v := propertyValue(it.values[i]); p.Label != "" && v != "" {
 			if out == nil {
 				out = map[string]string{}
 			}
-			out[p.Label] = it.values[i]
+			out[p.Label] = v
 		}
 	}
 	return out
@@ -277,7 +214,7 @@ func (it *item) labels(props []Property) map[string]string {
 func (it *item) properties(props []Property) propertiesJSON {
 	var pj propertiesJSON
 	for i, p := range props {
-		v := it.values[i]
+		v := propertyValue(it.values[i])
 		switch p.Name {
 		case "providerID":
 			pj.ProviderID = v
@@ -327,13 +264,17 @@ func propertyNamesOf(props []Property) []string {
 
 // cloudCost serves GET /model/cloudCost. Offset and limit page the items
 // of each set, ordered by amortizedNetCost (Kubecost's default metric)
-// descending, so that limit=10 keeps the ten largest.
+// descending, then by key, so that limit=10 keeps the ten largest; the
+// store orders and pages them.
 func (a *API) cloudCost(r *http.Request) (any, error) {
 	req, err := ParseCloudCostRequest(r.URL.Query(), a.now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	sets, err := a.fetch(r.Context(), req, req.Steps, query.StepDay)
+	q := req.query(req.Accumulate.step())
+	q.Sort = []query.Order{query.Metric(defaultMetric, true)}
+	q.Limit, q.Offset = req.Limit, req.Offset
+	sets, err := a.fetch(r.Context(), req, q)
 	if err != nil {
 		return nil, err
 	}
@@ -341,8 +282,7 @@ func (a *API) cloudCost(r *http.Request) (any, error) {
 	out := rangeJSON{Sets: make([]setJSON, 0, len(sets)), Window: windowJSON{Start: "null", End: "null"}}
 	for _, s := range sets {
 		sj := setJSON{Window: windowOf(s.window), AggregationProperties: names}
-		items := page(s.sorted(defaultMetric), req.Offset, req.Limit)
-		if len(items) > 0 {
+		if items := s.items; len(items) > 0 {
 			sj.CloudCosts = make(map[string]cloudCostJSON, len(items))
 			for _, it := range items {
 				sj.CloudCosts[it.key] = it.json(req.Aggregate)

@@ -68,7 +68,7 @@ func FuzzParseCloudCostRequest(f *testing.F) {
 			_ = r.Filter.String()
 		}
 		if len(r.Steps) > 0 {
-			if err := r.query("").Validate(); err != nil {
+			if err := r.query(r.Accumulate.step()).Validate(); err != nil {
 				t.Fatalf("%q: engine query invalid: %v", raw, err)
 			}
 		}

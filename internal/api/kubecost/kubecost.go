@@ -25,7 +25,7 @@ import (
 // Engine is what the dialect needs of the engine, which scopes every
 // query by the request's principal.
 type Engine interface {
-	Query(ctx context.Context, q query.Query) (*query.Result, error)
+	Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error)
 }
 
 // Pipeline is what the ETL endpoints drive (internal/pipeline implements it).

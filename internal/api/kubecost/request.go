@@ -1,6 +1,7 @@
 package kubecost
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -60,10 +61,8 @@ const (
 	AccumulateQuarter Accumulate = "quarter"
 )
 
-// maxSets bounds the sets of one response (ten thousand days is 27
-// years), so that a window like "100000d" cannot make the server build
-// and send millions of empty sets.
-const maxSets = 10000
+// maxSets bounds the sets of one response: the buckets of one query.
+const maxSets = query.MaxBuckets
 
 // Request is a parsed /model/cloudCost request.
 type Request struct {
@@ -71,10 +70,12 @@ type Request struct {
 	Window     cost.Window
 	Aggregate  []Property
 	Accumulate Accumulate
-	// Steps are the windows of the sets, in order; they tile Window. An
-	// empty window (week or month at the instant it begins) has none.
+	// Steps are the windows of the sets, in order, as query.Cut cuts
+	// Window at the accumulate step; they tile Window. An empty window
+	// (week or month at the instant it begins) has none.
 	Steps []cost.Window
-	// Filter is in Tally's terms: provider names are already translated.
+	// Filter compares provider names as Kubecost shows them: the query
+	// maps the provider dimension (providerNames).
 	Filter filter.Expr
 	// Offset and Limit page the items of each set (0: no limit).
 	Offset, Limit int
@@ -107,7 +108,7 @@ func ParseCloudCostRequest(v url.Values, now time.Time) (Request, error) {
 			//lint:ignore ST1005 OpenCost's own wording, which clients see.
 			return r, fmt.Errorf("Parsing 'filter' parameter: %w", err)
 		}
-		r.Filter = translateProviderFilter(e)
+		r.Filter = e
 	}
 	if r.Offset, err = intParam(v, "offset"); err != nil {
 		return r, err
@@ -115,8 +116,15 @@ func ParseCloudCostRequest(v url.Values, now time.Time) (Request, error) {
 	if r.Limit, err = intParam(v, "limit"); err != nil {
 		return r, err
 	}
-	if r.Steps, err = steps(r.Window, r.Accumulate); err != nil {
-		return r, err
+	if r.Window.End.After(r.Window.Start) {
+		b, err := query.Cut(r.Window, r.Accumulate.step())
+		if errors.Is(err, query.ErrTooManyBuckets) {
+			return r, badParam(fmt.Sprintf("invalid window parameter: %s gives more than %d sets with accumulate=%s; use a shorter window or a longer accumulate", r.Window, maxSets, r.Accumulate))
+		}
+		if err != nil {
+			return r, err
+		}
+		r.Steps = b.Windows
 	}
 	return r, nil
 }
@@ -187,57 +195,38 @@ func intParam(v url.Values, name string) (int, error) {
 	return n, nil
 }
 
-// steps splits w (whole days) into the windows of the sets of acc: days,
-// weeks starting on Sunday, calendar months or quarters, the first and
-// last possibly partial; or w itself for AccumulateAll.
-func steps(w cost.Window, acc Accumulate) ([]cost.Window, error) {
-	if !w.End.After(w.Start) {
-		return nil, nil
-	}
-	if acc == AccumulateAll {
-		return []cost.Window{w}, nil
-	}
-	var out []cost.Window
-	for s := w.Start; s.Before(w.End); {
-		if len(out) == maxSets {
-			return nil, badParam(fmt.Sprintf("invalid window parameter: %s gives more than %d sets with accumulate=%s; use a shorter window or a longer accumulate", w, maxSets, acc))
-		}
-		e := nextBoundary(s, acc)
-		if e.After(w.End) {
-			e = w.End
-		}
-		out = append(out, cost.Window{Start: s, End: e})
-		s = e
-	}
-	return out, nil
-}
-
-// nextBoundary returns the start of the step after the one holding t, a
-// UTC midnight.
-func nextBoundary(t time.Time, acc Accumulate) time.Time {
+// step is the query step of acc: days, weeks starting on Sunday (§3.3),
+// calendar months or quarters, or the whole window.
+func (acc Accumulate) step() query.Step {
 	switch acc {
+	case AccumulateAll:
+		return query.StepNone
 	case AccumulateWeek:
-		return t.AddDate(0, 0, 7-int(t.Weekday()))
+		return query.Weeks(1, time.Sunday)
 	case AccumulateMonth:
-		return cost.MonthStart(t).AddDate(0, 1, 0)
+		return query.Months(1)
 	case AccumulateQuarter:
-		q := time.Date(t.Year(), (t.Month()-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC)
-		return q.AddDate(0, 3, 0)
+		return query.Quarters(1)
 	}
-	return t.AddDate(0, 0, 1)
+	return query.Days(1)
 }
 
 // query returns the engine query of r at step: the five metrics in
-// Kubecost's order (see metrics), grouped by the aggregate dimensions.
+// Kubecost's order (see metrics), grouped by the aggregate properties as
+// shown, each item's window the days its costs cover (Spans, §3.2).
 //
 // Totals are in USD (query.Query.USD): Kubecost has no currency field and
 // adds every item of a key into one number, so amounts must share one
 // currency. Items whose USD amount the bill does not give are left out
-// by the store rather than added in another currency.
+// by the store rather than added in another currency, and a group of
+// only such items is no item (PricedOnly) rather than a cost of 0.
 func (r Request) query(step query.Step) query.Query {
-	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true}
+	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true, PricedOnly: true, Spans: true,
+		Mappings: map[cost.Dimension]query.Mapping{cost.DimProvider: providerNames}}
 	for _, p := range r.Aggregate {
-		q.GroupBy = append(q.GroupBy, p.Dim)
+		d := shown(p.Dim)
+		q.GroupBy = append(q.GroupBy, d)
+		q.Mappings[d] = shownMapping(p.Dim)
 	}
 	for _, m := range metrics {
 		q.Metrics = append(q.Metrics, m.metric)

@@ -11,8 +11,12 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -90,40 +94,37 @@ func TestTotalsExact(t *testing.T) {
 	}
 }
 
-// fakeEngine answers every query with fixed rows and keeps the query.
-type fakeEngine struct {
-	rows []query.Row
-	got  query.Query
+// recorder answers from a real engine and keeps the last query.
+type recorder struct {
+	eng *engine.Engine
+	got query.Query
 }
 
-func (f *fakeEngine) Query(_ context.Context, q query.Query) (*query.Result, error) {
-	f.got = q
-	return &query.Result{Query: q, Rows: f.rows, Total: len(f.rows)}, nil
+func (r *recorder) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
+	r.got = q
+	return r.eng.Stream(ctx, q, fn)
 }
 
-// row is a daily row of the fake engine whose five metrics are all v.
-func row(day int, v string, keys ...string) query.Row {
-	r := query.Row{Start: d(4, day), End: d(4, day+1), Keys: keys, Currency: "USD", Items: 1}
-	for range numMetrics {
-		r.Values = append(r.Values, decimal.RequireFromString(v))
-		r.Kubernetes = append(r.Kubernetes, decimal.Zero)
-	}
-	return r
-}
-
-func serveFake(t *testing.T, rows []query.Row, path string) (*fakeEngine, []byte) {
+// serveItems loads items into a fresh store and serves one GET of path.
+func serveItems(t *testing.T, items []*cost.LineItem, path string) (*recorder, []byte) {
 	t.Helper()
-	fe := &fakeEngine{rows: rows}
-	api := New(fe, nil, nil)
+	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	storetest.Load(t, st, "src", items...)
+	rec := &recorder{eng: engine.New(st)}
+	api := New(rec, nil, nil)
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil).WithContext(tenant.WithPrincipal(context.Background(), tenant.NoAuth)))
+	if w.Code != http.StatusOK {
+		t.Fatalf("%s: %d %s", path, w.Code, w.Body)
 	}
-	return fe, rec.Body.Bytes()
+	return rec, w.Body.Bytes()
 }
 
 // TestGraphOther checks the top-ten rule of the graph view at its edges:
@@ -139,11 +140,13 @@ func TestGraphOther(t *testing.T) {
 		{12, "k12:12 k11:11 k10:10 k09:9 k08:8 k07:7 k06:6 k05:5 k04:4 Other:6"},
 	}
 	for _, tc := range tests {
-		var rows []query.Row
+		var items []*cost.LineItem
 		for i := 1; i <= tc.n; i++ {
-			rows = append(rows, row(24, fmt.Sprint(i), fmt.Sprintf("k%02d", i)))
+			li := storetest.Item("111", fmt.Sprintf("k%02d", i), d(4, 24), fmt.Sprint(i))
+			li.Cost[cost.AmortizedNet], li.USD[cost.AmortizedNet] = li.Cost[cost.Billed], li.USD[cost.Billed]
+			items = append(items, li)
 		}
-		_, body := serveFake(t, rows, "/model/cloudCost/view/graph?window=today&aggregate=service")
+		_, body := serveItems(t, items, "/model/cloudCost/view/graph?window=today&aggregate=service")
 		var out struct {
 			Data []struct {
 				Items []struct {
@@ -168,19 +171,24 @@ func TestGraphOther(t *testing.T) {
 	}
 }
 
-// TestCollect checks what the dialect asks the engine and how it folds the
-// rows: stored provider names that Kubecost shows alike are one key, and
-// an item's window covers its member days.
+// TestCollect checks what the dialect asks the engine and how the rows
+// come back: stored provider names that Kubecost shows alike are one key,
+// and an item's window covers its member days.
 func TestCollect(t *testing.T) {
-	rows := []query.Row{
-		row(22, "1.5", "Microsoft", "sub-1"),
-		row(23, "2", "Azure", "sub-1"),
-		row(23, "4", "Google Cloud", ""),
+	item := func(provider, account string, day int, billed string) *cost.LineItem {
+		li := storetest.Item(account, "svc", d(4, day), billed)
+		li.ProviderName = provider
+		return li
 	}
-	fe, body := serveFake(t, rows, "/model/cloudCost?window=week&aggregate=provider,accountID&accumulate=true")
-	q := fe.got
-	if !q.USD || q.Step != query.StepDay || q.Window != win(d(4, 21), d(4, 25)) ||
-		fmt.Sprint(q.GroupBy) != "[provider subAccountId]" || fmt.Sprint(q.Metrics) != "[list net amortizedNet billed amortized]" {
+	items := []*cost.LineItem{
+		item("Microsoft", "sub-1", 22, "1.5"),
+		item("Azure", "sub-1", 23, "2"),
+		item("Google Cloud", "", 23, "4"),
+	}
+	rec, body := serveItems(t, items, "/model/cloudCost?window=week&aggregate=provider,accountID&accumulate=true")
+	q := rec.got
+	if !q.USD || !q.PricedOnly || !q.Spans || !q.Step.IsNone() || q.Window != win(d(4, 21), d(4, 25)) ||
+		fmt.Sprint(q.GroupBy) != "[kubecost.shown:provider kubecost.shown:subAccountId]" || fmt.Sprint(q.Metrics) != "[list net amortizedNet billed amortized]" {
 		t.Fatalf("engine query = %+v", q)
 	}
 	var out struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
@@ -29,13 +28,16 @@ type graphSetJSON struct {
 
 // viewGraph serves GET /model/cloudCost/view/graph: per step, the items'
 // costMetric by value descending, the tenth and later items summed into
-// "Other". No data in the whole window gives [].
+// "Other" by the store (Query.Top). No data in the whole window gives [].
 func (a *API) viewGraph(r *http.Request) (any, error) {
 	req, err := ParseViewRequest(r.URL.Query(), a.now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	sets, err := a.fetch(r.Context(), req.Request, req.Steps, query.StepDay)
+	q := req.query(req.Accumulate.step())
+	q.Sort = []query.Order{query.Metric(req.Metric, true)}
+	q.Top = chartItems
+	sets, err := a.fetch(r.Context(), req.Request, q)
 	if err != nil {
 		return nil, err
 	}
@@ -50,17 +52,8 @@ func (a *API) viewGraph(r *http.Request) (any, error) {
 		return out, nil
 	}
 	for _, s := range sets {
-		items := s.sorted(req.Metric)
 		g := graphSetJSON{Start: windowOf(s.window).Start, End: windowOf(s.window).End, Items: []graphItemJSON{}}
-		for i, it := range items {
-			if i == chartItems-1 && len(items) > chartItems {
-				other := decimal.Zero
-				for _, rest := range items[i:] {
-					other = other.Add(rest.cost[req.Metric])
-				}
-				g.Items = append(g.Items, graphItemJSON{Name: "Other", Value: number(other)})
-				break
-			}
+		for _, it := range s.items {
 			g.Items = append(g.Items, graphItemJSON{Name: it.key, Value: number(it.cost[req.Metric])})
 		}
 		out = append(out, g)
@@ -81,36 +74,29 @@ type totalsJSON struct {
 	Combined   *tableRowJSON `json:"combined"`
 }
 
-// whole returns r's items over the whole window, ignoring accumulate:
-// totals and table are over the window (§8).
-func (a *API) whole(r *http.Request, req ViewRequest) (set, error) {
-	sets, err := a.fetch(r.Context(), req.Request, []cost.Window{req.Window}, query.StepNone)
-	if err != nil || len(sets) == 0 {
-		return set{items: map[string]*item{}}, err
-	}
-	return sets[0], nil
-}
-
 // viewTotals serves GET /model/cloudCost/view/totals: the number of
-// aggregated items and their combined costMetric; null without data.
+// aggregated items over the whole window, ignoring accumulate (§8), and
+// their combined costMetric; null without data. The items are counted
+// and added as they stream.
 func (a *API) viewTotals(r *http.Request) (any, error) {
 	req, err := ParseViewRequest(r.URL.Query(), a.now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.whole(r, req)
-	if err != nil {
-		return nil, err
-	}
-	if len(s.items) == 0 {
+	if len(req.Steps) == 0 {
 		return nil, nil
 	}
-	total, k8s := decimal.Zero, decimal.Zero
-	for _, it := range s.items {
-		total = total.Add(it.cost[req.Metric])
-		k8s = k8s.Add(it.k8s[req.Metric])
+	n, total, k8s := 0, decimal.Zero, decimal.Zero
+	_, err = a.engine.Stream(r.Context(), req.query(query.StepNone), func(row query.Row) error {
+		n++
+		total = total.Add(row.Values[req.Metric])
+		k8s = k8s.Add(row.Kubernetes[req.Metric])
+		return nil
+	})
+	if err != nil || n == 0 {
+		return nil, err
 	}
-	return totalsJSON{NumResults: len(s.items), Combined: &tableRowJSON{
+	return totalsJSON{NumResults: n, Combined: &tableRowJSON{
 		Name: "Totals", KubernetesPercent: number(percent(total, k8s)), Cost: number(total),
 	}}, nil
 }
@@ -123,25 +109,29 @@ type tableRow struct {
 }
 
 // viewTable serves GET /model/cloudCost/view/table: one row per item over
-// the window, sorted and paged, as JSON or CSV.
+// the window, ignoring accumulate (§8), sorted and paged by the store, as
+// JSON or CSV.
 func (a *API) viewTable(r *http.Request) (any, error) {
 	req, err := ParseViewRequest(r.URL.Query(), a.now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	s, err := a.whole(r, req)
+	q := req.query(query.StepNone)
+	q.Sort = tableOrder(req)
+	q.Limit, q.Offset = req.Limit, req.Offset
+	sets, err := a.fetch(r.Context(), req.Request, q)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]tableRow, 0, len(s.items))
-	for _, it := range s.items {
-		rows = append(rows, tableRow{
-			name: it.key, labels: it.labels(req.Aggregate),
-			pct: percent(it.cost[req.Metric], it.k8s[req.Metric]), cost: it.cost[req.Metric],
-		})
+	var rows []tableRow
+	for _, s := range sets {
+		for _, it := range s.items {
+			rows = append(rows, tableRow{
+				name: it.key, labels: it.labels(req.Aggregate),
+				pct: percent(it.cost[req.Metric], it.k8s[req.Metric]), cost: it.cost[req.Metric],
+			})
+		}
 	}
-	sortTable(rows, req.SortBy, req.Ascending)
-	rows = page(rows, req.Offset, req.Limit)
 	if req.CSV {
 		return tableCSV(rows, req.Window)
 	}
@@ -152,30 +142,20 @@ func (a *API) viewTable(r *http.Request) (any, error) {
 	return out, nil
 }
 
-// sortTable orders rows by name descending first, so that ties of the
-// sort column keep a stable order, then by the column (§8).
-func sortTable(rows []tableRow, by string, ascending bool) {
-	sort.Slice(rows, func(i, j int) bool { return rows[i].name > rows[j].name })
-	var cmp func(a, b tableRow) int
-	switch by {
-	case "name":
-		if !ascending {
-			return
-		}
-		sort.SliceStable(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
-		return
-	case "kubernetesPercent":
-		cmp = func(a, b tableRow) int { return a.pct.Cmp(b.pct) }
-	default:
-		cmp = func(a, b tableRow) int { return a.cost.Cmp(b.cost) }
+// tableOrder is the table's sort (§8): by name, or by the column with
+// ties by name descending, as the UI's stable sort leaves them.
+func tableOrder(req ViewRequest) []query.Order {
+	var byName []query.Order
+	for i := range req.Aggregate {
+		byName = append(byName, query.Key(i, req.SortBy != "name" || !req.Ascending))
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		c := cmp(rows[i], rows[j])
-		if ascending {
-			return c < 0
-		}
-		return c > 0
-	})
+	switch req.SortBy {
+	case "name":
+		return byName
+	case "kubernetesPercent":
+		return append([]query.Order{{By: query.ByShare, Index: req.Metric, Desc: !req.Ascending}}, byName...)
+	}
+	return append([]query.Order{query.Metric(req.Metric, !req.Ascending)}, byName...)
 }
 
 // tableCSV renders rows as OpenCost's CSV: values to three decimals

@@ -38,7 +38,7 @@ func ParseCostsRequest(v url.Values, now time.Time) (query.Query, error) {
 	if q.Step, err = query.ParseStep(v.Get("step")); err != nil {
 		return q, fmt.Errorf("step: %w", err)
 	}
-	if q.Step != query.StepNone {
+	if !q.Step.IsNone() && q.Step.Unit != query.UnitHour {
 		// Buckets are whole days; a window like 24h is widened to cover
 		// the days it touches.
 		q.Window = q.Window.WidenToDays()
@@ -152,11 +152,8 @@ func (a *API) costs(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := costsResponse{
-		Window: windowJSON{q.Window.Start, q.Window.End}, Step: string(q.Step), GroupBy: []string{},
+		Window: windowJSON{q.Window.Start, q.Window.End}, Step: q.Step.String(), GroupBy: []string{},
 		Metrics: []string{}, Currency: "billing", Total: res.Total, Data: rows(q, res.Rows), Totals: rows(tq, tot.Rows),
-	}
-	if out.Step == "" {
-		out.Step = "window"
 	}
 	if q.USD {
 		out.Currency, out.MissingUSD = "USD", tot.MissingUSD

@@ -111,7 +111,7 @@ func TestEndpoints(t *testing.T) {
 	f("error_filter", `/api/v1/costs?filter=service:"AmazonEC2`, 400)
 	f("error_param", "/api/v1/costs?windwo=7d", 400)
 	f("error_limit", "/api/v1/costs?limit=-1", 400)
-	f("error_step", "/api/v1/costs?step=hourly", 400)
+	f("error_step", "/api/v1/costs?step=fortnight", 400)
 	f("error_status", "/api/v1/snapshots?status=done", 400)
 	f("error_snapshot_missing", "/api/v1/snapshots/99", 404)
 	f("error_snapshot_bad_id", "/api/v1/snapshots/abc", 404)

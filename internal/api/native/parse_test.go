@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
@@ -30,13 +31,16 @@ func TestParseCostsRequest(t *testing.T) {
 	ok("metric=invoiced,amortizedNet", func(q query.Query) bool {
 		return len(q.Metrics) == 2 && q.Metrics[0] == cost.Billed && q.Metrics[1] == cost.AmortizedNet
 	})
-	ok("step=day&window=24h", func(q query.Query) bool { return q.Step == query.StepDay && query.UsesRollup(q) })
+	ok("step=day&window=24h", func(q query.Query) bool { return q.Step == query.Days(1) && query.UsesRollup(q) })
 	ok("currency=USD", func(q query.Query) bool { return q.USD })
 	// Longer than a time.Duration (292 years) and still a valid query.
 	ok("window=200000d&step=month", func(q query.Query) bool {
 		return q.Window.Start.Year() == 1476 && q.Window.Days() == 200000 && q.Validate() == nil
 	})
-	ok("window=0001-01-02,2024-01-01&step=day", func(q query.Query) bool { return q.Validate() == nil })
+	ok("window=0001-01-02,2024-01-01", func(q query.Query) bool { return q.Validate() == nil })
+	ok("window=0001-01-02,2024-01-01&step=year", func(q query.Query) bool { return q.Validate() == nil })
+	ok("step=2w", func(q query.Query) bool { return q.Step == query.Weeks(2, time.Monday) })
+	ok("step=hour&window=24h", func(q query.Query) bool { return q.Step == query.Hours(1) && !query.UsesRollup(q) })
 
 	bad := func(raw string) {
 		t.Helper()
@@ -45,11 +49,14 @@ func TestParseCostsRequest(t *testing.T) {
 			t.Fatalf("%s: err = %v, want ErrInvalid", raw, err)
 		}
 	}
+	// More than query.MaxBuckets buckets.
+	bad("window=0001-01-02,2024-01-01&step=day")
 	bad("window=soon")
 	bad("groupBy=nope")
 	bad("metric=nope")
 	bad("filter=service")
-	bad("step=year")
+	bad("step=fortnight")
+	bad("step=0d")
 	bad("currency=EUR")
 	bad("limit=x")
 	bad("offset=-2")

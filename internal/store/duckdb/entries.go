@@ -20,10 +20,12 @@ const entryID = "(snapshot_id * 4294967296 + coalesce(line_no, rowid))"
 // Entries implements store.EntryStore: the line items of q, in id order,
 // read back as they were stored.
 func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
-	from, args, err := scopedRows("line_items", q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
+	c := &compiler{maps: q.Mappings}
+	from, err := scopedRows(c, "line_items", q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
 	if err != nil {
 		return 0, err
 	}
+	args := c.args
 	var total int64
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*)"+from, args...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("counting entries: %w", err)

@@ -2,11 +2,13 @@ package duckdb
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
 )
 
 // dimExpr is the SQL text of a dimension, never NULL, so that "" matches
@@ -46,17 +48,64 @@ func checkText(what, s string) error {
 	return nil
 }
 
-// compileFilter renders e as a SQL condition, appending its parameters.
+// compiler renders filters and dimensions of one query: it knows the
+// query's mappings and collects the parameters in text order.
+type compiler struct {
+	maps map[cost.Dimension]query.Mapping
+	// within are the mappings being compiled, outermost first: inside a
+	// mapping, its own dimension reads as stored (query.Mapping).
+	within []cost.Dimension
+	args   []any
+}
+
+// dim is the SQL text of a dimension: a mapping's CASE, or the stored
+// column (dimExpr).
+func (c *compiler) dim(d cost.Dimension) (string, error) {
+	m, ok := c.maps[d]
+	if !ok || slices.Contains(c.within, d) {
+		return dimExpr(d)
+	}
+	inner := &compiler{maps: c.maps, within: append(slices.Clip(c.within), d), args: c.args}
+	var b strings.Builder
+	b.WriteString("(CASE")
+	for _, r := range m.Rules {
+		if err := checkText("mapped value", r.Value); err != nil {
+			return "", err
+		}
+		cond, err := inner.filter(r.When)
+		if err != nil {
+			return "", err
+		}
+		inner.args = append(inner.args, r.Value)
+		b.WriteString(" WHEN " + cond + " THEN ?")
+	}
+	elseSQL := "''"
+	if m.Else != "" {
+		e, err := inner.dim(m.Else)
+		if err != nil {
+			return "", err
+		}
+		elseSQL = e
+	}
+	c.args = inner.args
+	if len(m.Rules) == 0 {
+		return elseSQL, nil
+	}
+	b.WriteString(" ELSE " + elseSQL + " END)")
+	return b.String(), nil
+}
+
+// filter renders e as a SQL condition, appending its parameters.
 // Every condition it returns with more than one term is enclosed in
 // parentheses, so that it stays one condition wherever it is spliced.
 // Every leaf is true or false, never NULL, so that NOT negates it as the
 // filter AST means (SQL's NOT NULL is NULL, which drops the row).
-func compileFilter(e filter.Expr, args *[]any) (string, error) {
+func (c *compiler) filter(e filter.Expr) (string, error) {
 	switch x := e.(type) {
 	case nil:
 		return "true", nil
 	case filter.Cond:
-		return compileCond(x, args)
+		return c.cond(x)
 	case filter.Amount:
 		// Only line_items carry single items' amounts; UsesRollup keeps
 		// such queries off the rollup.
@@ -68,31 +117,31 @@ func compileFilter(e filter.Expr, args *[]any) (string, error) {
 		if x.Op == filter.AtMost {
 			op = "<="
 		}
-		*args = append(*args, x.Value.String())
+		c.args = append(c.args, x.Value.String())
 		// An item without a USD amount does not match, and its NULL must
 		// not reach a NOT: every leaf is true or false, never NULL.
 		return "coalesce(" + col + " " + op + " CAST(? AS " + money + "), false)", nil
 	case filter.Not:
-		inner, err := compileFilter(x.X, args)
+		inner, err := c.filter(x.X)
 		if err != nil {
 			return "", err
 		}
 		return "NOT (" + inner + ")", nil
 	case filter.And:
-		return compileList(x.Xs, " AND ", "true", args)
+		return c.list(x.Xs, " AND ", "true")
 	case filter.Or:
-		return compileList(x.Xs, " OR ", "false", args)
+		return c.list(x.Xs, " OR ", "false")
 	}
 	return "", fmt.Errorf("%w: unknown filter node %T", cost.ErrInvalid, e)
 }
 
-func compileList(xs []filter.Expr, sep, empty string, args *[]any) (string, error) {
+func (c *compiler) list(xs []filter.Expr, sep, empty string) (string, error) {
 	if len(xs) == 0 {
 		return empty, nil
 	}
 	parts := make([]string, len(xs))
 	for i, x := range xs {
-		p, err := compileFilter(x, args)
+		p, err := c.filter(x)
 		if err != nil {
 			return "", err
 		}
@@ -101,7 +150,7 @@ func compileList(xs []filter.Expr, sep, empty string, args *[]any) (string, erro
 	return "(" + strings.Join(parts, sep) + ")", nil
 }
 
-func compileCond(c filter.Cond, args *[]any) (string, error) {
+func (cc *compiler) cond(c filter.Cond) (string, error) {
 	if len(c.Values) == 0 {
 		return "false", nil
 	}
@@ -117,18 +166,33 @@ func compileCond(c filter.Cond, args *[]any) (string, error) {
 			// coalesce: an item without tags has a NULL map, whose NULL
 			// answer a NOT would keep NULL; it has no key, so false.
 			parts[i] = "coalesce(len(list_filter(map_keys(tags), k -> " + compare("k", c.Op, c.FoldCase) + ")) > 0, false)"
-			*args = append(*args, foldValue(v, c.FoldCase))
+			cc.args = append(cc.args, foldValue(v, c.FoldCase))
 		}
 		return "(" + strings.Join(parts, " OR ") + ")", nil
 	}
-	expr, err := dimExpr(c.Dim)
+	if _, mapped := cc.maps[c.Dim]; mapped && !slices.Contains(cc.within, c.Dim) && len(c.Values) > 1 {
+		// A mapping's CASE carries parameters: spell it once per value
+		// would repeat them, so test each value as its own condition.
+		parts := make([]string, len(c.Values))
+		for i, v := range c.Values {
+			one := c
+			one.Values = []string{v}
+			p, err := cc.cond(one)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = p
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", nil
+	}
+	expr, err := cc.dim(c.Dim)
 	if err != nil {
 		return "", err
 	}
 	parts := make([]string, len(c.Values))
 	for i, v := range c.Values {
 		parts[i] = compare(expr, c.Op, c.FoldCase)
-		*args = append(*args, foldValue(v, c.FoldCase))
+		cc.args = append(cc.args, foldValue(v, c.FoldCase))
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", nil
 }

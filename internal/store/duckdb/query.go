@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,31 +17,51 @@ import (
 // them out, and the count tells the caller so.
 const missingUSD = "count(*) FILTER (WHERE usd_billed_cost IS NULL AND billing_currency <> 'USD')"
 
-// Query answers q from the daily rollup when it can, else from the line
-// items. Money is summed as DECIMAL and read back as text, so no digit is
-// lost on the way.
+// Query answers q into memory (query.Collect over Stream).
 func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error) {
+	return query.Collect(ctx, s, q)
+}
+
+// Stream answers q row by row, from the daily rollup when it can, else
+// from the line items. Money is summed as DECIMAL and read back as text,
+// so no digit is lost on the way; DuckDB groups, orders and pages, and
+// only the rows asked for reach Go.
+func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
+	st := query.Stats{Rollup: query.UsesRollup(q)}
 	if err := q.Validate(); err != nil {
-		return nil, err
+		return st, err
 	}
-	sqlText, args, err := buildQuery(q)
+	b, err := query.Cut(q.Window, q.Step)
 	if err != nil {
-		return nil, err
+		return st, err
 	}
-	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	st.Buckets = b.Windows
+	p, err := plan(q, b)
 	if err != nil {
-		return nil, fmt.Errorf("querying costs: %w", err)
+		return st, err
+	}
+	rows, err := s.db.QueryContext(ctx, p.sql, p.args...)
+	if err != nil {
+		return st, fmt.Errorf("querying costs: %w", err)
 	}
 	defer rows.Close()
-	metrics := q.MetricsOrAll()
-	res := &query.Result{Query: q, Rollup: query.UsesRollup(q)}
+	nm := len(q.MetricsOrAll())
 	nk := len(q.GroupBy)
 	for rows.Next() {
-		var bucket *time.Time
+		var (
+			stats       bool
+			grn         int64
+			bucket      int64
+			r           query.Row
+			first, last *time.Time
+		)
 		keys := make([]string, nk)
-		texts := make([]string, 2*len(metrics))
-		var r query.Row
-		dest := make([]any, 0, 3+nk+len(texts))
+		texts := make([]string, 2*nm)
+		dest := make([]any, 0, 10+nk+len(texts))
+		dest = append(dest, &stats)
+		if p.windowed {
+			dest = append(dest, &grn)
+		}
 		dest = append(dest, &bucket)
 		for i := range keys {
 			dest = append(dest, &keys[i])
@@ -49,84 +70,106 @@ func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error)
 		for i := range texts {
 			dest = append(dest, &texts[i])
 		}
-		dest = append(dest, &r.Items, &r.MissingUSD)
+		dest = append(dest, &r.Items, &r.MissingUSD, &first, &last, &r.Other)
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("reading query result: %w", err)
+			return st, fmt.Errorf("reading query result: %w", err)
 		}
-		r.Keys = keys
-		r.Start, r.End = bucketBounds(q, bucket)
-		r.Values = make([]decimal.Decimal, len(metrics))
-		r.Kubernetes = make([]decimal.Decimal, len(metrics))
-		for i := range metrics {
+		if stats {
+			// The last row of a windowed answer: its totals.
+			st.Total, st.MissingUSD = int(r.Items), r.MissingUSD
+			continue
+		}
+		if !p.windowed {
+			st.Total++
+			st.MissingUSD += r.MissingUSD
+		}
+		if bucket < 0 || int(bucket) >= len(b.Windows) {
+			return st, fmt.Errorf("querying costs: bucket %d outside the %d buckets of %s", bucket, len(b.Windows), q.Window)
+		}
+		w := b.Windows[bucket]
+		r.Start, r.End, r.Keys = w.Start, w.End, keys
+		if q.Spans && first != nil && last != nil {
+			r.Span = span(w, *first, *last, q.Step)
+		}
+		r.Values = make([]decimal.Decimal, nm)
+		r.Kubernetes = make([]decimal.Decimal, nm)
+		for i := range nm {
 			if r.Values[i], err = parseDecimal(texts[2*i]); err != nil {
-				return nil, err
+				return st, err
 			}
 			if r.Kubernetes[i], err = parseDecimal(texts[2*i+1]); err != nil {
-				return nil, err
+				return st, err
 			}
 		}
-		res.Rows = append(res.Rows, r)
+		if err := fn(r); err != nil {
+			return st, err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("querying costs: %w", err)
+		return st, fmt.Errorf("querying costs: %w", err)
 	}
-	res.Total = len(res.Rows)
-	for _, r := range res.Rows {
-		res.MissingUSD += r.MissingUSD
-	}
-	res.Rows = query.Page(res.Rows, q.Limit, q.Offset)
-	return res, nil
+	return st, nil
 }
 
-func bucketBounds(q query.Query, b *time.Time) (time.Time, time.Time) {
-	w := q.Window
-	if b == nil || q.Step == query.StepNone {
-		return w.Start, w.End
+// span is the part of bucket w from the start of the granule (day, or
+// hour for hourly steps) of first to the end of that of last.
+func span(w cost.Window, first, last time.Time, step query.Step) cost.Window {
+	g := 24 * time.Hour
+	if step.Unit == query.UnitHour {
+		g = time.Hour
 	}
-	start := b.UTC()
-	var end time.Time
-	switch q.Step {
-	case query.StepDay:
-		end = start.AddDate(0, 0, 1)
-	case query.StepWeek:
-		end = start.AddDate(0, 0, 7)
-	default:
-		end = start.AddDate(0, 1, 0)
+	out := cost.Window{Start: first.UTC(), End: last.UTC().Add(g)}
+	if out.Start.Before(w.Start) {
+		out.Start = w.Start
 	}
-	if start.Before(w.Start) {
-		start = w.Start
+	if out.End.After(w.End) {
+		out.End = w.End
 	}
-	if end.After(w.End) {
-		end = w.End
-	}
-	return start, end
+	return out
 }
 
-func buildQuery(q query.Query) (string, []any, error) {
+// planned is the SQL of a query and its arguments.
+type planned struct {
+	sql  string
+	args []any
+	// windowed: the rows carry their number (grn) and a last stats row
+	// (windowedSQL).
+	windowed bool
+}
+
+// bucketSQL puts a row's time t into its bucket by the integer
+// arithmetic of query.Buckets, with the anchor and length as parameters.
+func bucketSQL(c *compiler, b query.Buckets, t string) string {
+	switch {
+	case len(b.Windows) <= 1:
+		return "0::BIGINT"
+	case b.Months > 0:
+		c.args = append(c.args, int64(query.MonthIndex(b.Anchor)), int64(b.Months))
+		return "(((year(" + t + ") * 12 + month(" + t + ") - 1) - ?) // ?)::BIGINT"
+	}
+	c.args = append(c.args, b.Anchor.UnixMicro(), b.Length.Microseconds())
+	return "((epoch_us(" + t + ") - ?) // ?)::BIGINT"
+}
+
+// plan renders q. The grouped sums are computed in g; a query that pages
+// or keeps its top rows numbers them per bucket in r and cuts them
+// outside, so that only the rows asked for leave DuckDB.
+func plan(q query.Query, b query.Buckets) (planned, error) {
 	rollup := query.UsesRollup(q)
 	table, timeCol := "line_items", "charge_period_start"
 	if rollup {
 		table, timeCol = "rollup_daily", "day"
 	}
-	var sel []string
-	switch q.Step {
-	case query.StepNone:
-		sel = append(sel, "NULL::TIMESTAMP AS bucket")
-	case query.StepDay:
-		sel = append(sel, "date_trunc('day', "+timeCol+") AS bucket")
-	case query.StepWeek:
-		sel = append(sel, "date_trunc('week', "+timeCol+") AS bucket")
-	case query.StepMonth:
-		sel = append(sel, "date_trunc('month', "+timeCol+") AS bucket")
-	default:
-		return "", nil, fmt.Errorf("%w: unknown step %q", cost.ErrInvalid, q.Step)
-	}
+	c := &compiler{maps: q.Mappings}
+	sel := []string{bucketSQL(c, b, timeCol) + " AS bucket"}
+	keys := make([]string, len(q.GroupBy))
 	for i, d := range q.GroupBy {
-		e, err := dimExpr(d)
+		e, err := c.dim(d)
 		if err != nil {
-			return "", nil, err
+			return planned{}, err
 		}
-		sel = append(sel, fmt.Sprintf("%s AS k%d", e, i))
+		keys[i] = "k" + strconv.Itoa(i)
+		sel = append(sel, e+" AS "+keys[i])
 	}
 	prefix := ""
 	if q.USD {
@@ -145,13 +188,16 @@ func buildQuery(q query.Query) (string, []any, error) {
 		}
 		return metricColumns[m]
 	}
-	for _, m := range metrics {
+	var sums []string // m0, x0, m1, x1, ...
+	for i, m := range metrics {
 		col := amount(m)
 		k8s := "CASE WHEN kubernetes THEN " + col + " ELSE 0 END"
 		if rollup {
 			k8s = prefix + "k8s_" + metricColumns[m]
 		}
-		sel = append(sel, fmt.Sprintf("coalesce(sum(%s), 0)::VARCHAR, coalesce(sum(%s), 0)::VARCHAR", col, k8s))
+		mi, xi := "m"+strconv.Itoa(i), "x"+strconv.Itoa(i)
+		sel = append(sel, "coalesce(sum("+col+"), 0) AS "+mi, "coalesce(sum("+k8s+"), 0) AS "+xi)
+		sums = append(sums, mi, xi)
 	}
 	items, missing := "count(*)", missingUSD
 	if rollup {
@@ -160,23 +206,112 @@ func buildQuery(q query.Query) (string, []any, error) {
 	if !q.USD {
 		missing = "0"
 	}
-	sel = append(sel, items+"::BIGINT", missing+"::BIGINT")
-	from, args, err := scopedRows(table, q.Selection, q.Window, q.Scope, q.Filter, timeCol)
+	sel = append(sel, items+"::BIGINT AS items", missing+"::BIGINT AS missing")
+	spanCol := timeCol
+	switch {
+	case !q.Spans:
+		spanCol = "NULL::TIMESTAMP"
+	case q.Step.Unit == query.UnitHour:
+		spanCol = "date_trunc('hour', " + timeCol + ")"
+	case !rollup:
+		spanCol = "date_trunc('day', " + timeCol + ")"
+	}
+	sel = append(sel, "min("+spanCol+") AS first", "max("+spanCol+") AS last")
+	from, err := scopedRows(c, table, q.Selection, q.Window, q.Scope, q.Filter, timeCol)
 	if err != nil {
-		return "", nil, err
+		return planned{}, err
 	}
-
-	order := []string{"bucket"}
-	if len(metrics) > 0 {
-		order = append(order, fmt.Sprintf("sum(%s) DESC", amount(metrics[0])))
-	}
-	for i := range q.GroupBy {
-		order = append(order, fmt.Sprintf("k%d", i))
-	}
-	order = append(order, "currency")
 	// HAVING: when every grouping column is a constant (one bucket, no
 	// groups, USD), GROUP BY ALL is a plain aggregate, which answers one
 	// row of NULLs over no rows; a group exists only where rows are.
-	return "SELECT " + strings.Join(sel, ", ") + from +
-		" GROUP BY ALL HAVING count(*) > 0 ORDER BY " + strings.Join(order, ", "), args, nil
+	g := "SELECT " + strings.Join(sel, ", ") + from + " GROUP BY ALL HAVING count(*) > 0"
+
+	order := orderSQL(q, keys)
+	cols := "bucket, " + strings.Join(append(append([]string{}, keys...), "currency"), ", ")
+	for _, s := range sums {
+		cols += ", " + s + "::VARCHAR"
+	}
+	cols += ", items, missing, first, last"
+	if q.Top == 0 && q.Limit == 0 && q.Offset == 0 && !q.PricedOnly {
+		return planned{
+			sql:  "SELECT false AS stats, " + cols + ", false AS other FROM (" + g + ") AS g ORDER BY bucket, " + order,
+			args: c.args,
+		}, nil
+	}
+	return planned{sql: windowedSQL(q, g, order, cols, keys, sums), args: c.args, windowed: true}, nil
+}
+
+// windowedSQL numbers the grouped rows g per bucket in the order asked
+// for, keeps the top ones and sums the rest into Other rows, or cuts a
+// page, so that only the rows asked for leave DuckDB. A last row (stats)
+// carries the answer's totals in its items and missing columns: the
+// number of rows before paging, and the line items without USD value of
+// every group, those PricedOnly leaves out included.
+func windowedSQL(q query.Query, g, order, cols string, keys, sums []string) string {
+	priced := "true"
+	if q.USD && q.PricedOnly {
+		priced = "items > missing"
+	}
+	r := "SELECT *, row_number() OVER (PARTITION BY bucket ORDER BY " + order + ") AS rn, count(*) OVER (PARTITION BY bucket) AS n FROM g WHERE " + priced
+	t := "SELECT *, false AS other FROM r"
+	inPage := "true"
+	if q.Top > 0 {
+		top := strconv.Itoa(q.Top)
+		otherCols := []string{"bucket"}
+		for range keys {
+			otherCols = append(otherCols, "''")
+		}
+		otherCols = append(otherCols, "currency")
+		for _, s := range sums {
+			otherCols = append(otherCols, "sum("+s+")")
+		}
+		otherCols = append(otherCols, "sum(items)::BIGINT", "sum(missing)::BIGINT", "min(first)", "max(last)", top+" AS rn", "0 AS n", "true AS other")
+		t += " WHERE n <= " + top + " OR rn < " + top +
+			" UNION ALL SELECT " + strings.Join(otherCols, ", ") + " FROM r WHERE n > " + top + " AND rn >= " + top + " GROUP BY bucket, currency"
+	} else {
+		inPage = "rn > " + strconv.Itoa(q.Offset)
+		if q.Limit > 0 {
+			inPage += " AND rn <= " + strconv.Itoa(q.Offset+q.Limit)
+		}
+	}
+	stats := []string{"true", "0::BIGINT", "0::BIGINT"}
+	for range keys {
+		stats = append(stats, "''")
+	}
+	stats = append(stats, "''")
+	for range sums {
+		stats = append(stats, "'0'")
+	}
+	stats = append(stats, "(SELECT count(*) FROM p)::BIGINT", "(SELECT coalesce(sum(missing), 0) FROM g)::BIGINT", "NULL", "NULL", "false")
+	// g and p are read twice (rows and stats): MATERIALIZED computes them
+	// once.
+	return "WITH g AS MATERIALIZED (" + g + "), r AS (" + r + "), t AS (" + t + ")," +
+		" p AS MATERIALIZED (SELECT *, row_number() OVER (ORDER BY bucket, other, rn, currency) AS grn FROM t)" +
+		" SELECT false AS stats, grn, " + cols + ", other FROM p WHERE " + inPage +
+		" UNION ALL SELECT " + strings.Join(stats, ", ") +
+		" ORDER BY stats, grn"
+}
+
+// orderSQL is the order of the rows of a bucket: q's orders, then the
+// keys ascending and the currency, so that the order is total.
+func orderSQL(q query.Query, keys []string) string {
+	var parts []string
+	for _, o := range q.Orders() {
+		var e string
+		switch o.By {
+		case query.ByKey:
+			e = keys[o.Index]
+		case query.ByShare:
+			i := strconv.Itoa(o.Index)
+			e = "CASE WHEN m" + i + " > 0 THEN x" + i + "::DOUBLE / m" + i + "::DOUBLE ELSE 0 END"
+		default:
+			e = "m" + strconv.Itoa(o.Index)
+		}
+		if o.Desc {
+			e += " DESC"
+		}
+		parts = append(parts, e)
+	}
+	parts = append(parts, keys...)
+	return strings.Join(append(parts, "currency"), ", ")
 }

@@ -44,13 +44,14 @@ func (c *conds) sql() string {
 
 // scopedRows is the SQL that chooses the rows a question reads, from line_items
 // or rollup_daily alike (both carry snapshot_id, sub_account_id and a
-// time column): the text that follows a select list, and its arguments.
+// time column): the text that follows a select list. Its arguments are
+// appended to c's, which hold those of the select list before it.
 //
 // The snapshots of sel, the window w (when set) and the tenant scope sc
 // are applied in a subquery; the client's filter f is applied outside
 // it, to the rows the subquery gives. Whatever f is, it can only narrow
 // those rows: it never sees the conditions it could otherwise escape.
-func scopedRows(table string, sel query.Selection, w cost.Window, sc scope.Scope, f filter.Expr, timeCol string) (string, []any, error) {
+func scopedRows(c *compiler, table string, sel query.Selection, w cost.Window, sc scope.Scope, f filter.Expr, timeCol string) (string, error) {
 	var in conds
 	selectionSQL(&in, sel, timeCol)
 	if !w.Start.IsZero() || !w.End.IsZero() {
@@ -58,13 +59,13 @@ func scopedRows(table string, sel query.Selection, w cost.Window, sc scope.Scope
 		in.add(timeCol+" < ?", w.End.UTC())
 	}
 	scopeSQL(&in, sc)
-	out := conds{args: in.args}
-	cond, err := compileFilter(f, &out.args)
+	c.args = append(c.args, in.args...)
+	cond, err := c.filter(f)
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	out.parts = []string{cond}
-	return " FROM (SELECT * FROM " + table + " WHERE " + in.sql() + ") AS scoped WHERE " + out.sql(), out.args, nil
+	out := conds{parts: []string{cond}}
+	return " FROM (SELECT * FROM " + table + " WHERE " + in.sql() + ") AS scoped WHERE " + out.sql(), nil
 }
 
 // scopeSQL limits rows to the accounts of sc. Only All adds nothing; the

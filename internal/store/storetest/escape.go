@@ -111,7 +111,7 @@ func testNoAnswer(t *testing.T, st store.Store) {
 			if w != empty && sc.IsAll() {
 				continue // rows are there
 			}
-			for _, step := range []query.Step{query.StepNone, query.StepDay} {
+			for _, step := range []query.Step{query.StepNone, query.Days(1)} {
 				for _, usd := range []bool{false, true} {
 					for _, group := range [][]cost.Dimension{nil, {cost.DimService}} {
 						q := query.Query{Window: w, Scope: sc, Step: step, USD: usd, GroupBy: group}

@@ -186,6 +186,7 @@ func randomItem(r *rand.Rand) *cost.LineItem {
 	if r.IntN(3) == 0 {
 		li.SetTag("env", "prod")
 	}
+	li.Kubernetes = r.IntN(3) == 0
 	return li
 }
 
@@ -299,21 +300,32 @@ func (m *model) chosen(sel query.Selection) func(stored) bool {
 // matches evaluates e on li as the filter AST defines it, independently
 // of any store's compiler.
 func matches(e filter.Expr, li *cost.LineItem) bool {
+	return matchesGet(e, li, func(d cost.Dimension) string { return dimValue(d, li) })
+}
+
+// matchesIn is matches for a query with mappings: a condition on a mapped
+// dimension compares the mapping's value (query.Query.Value).
+func matchesIn(q query.Query, e filter.Expr, li *cost.LineItem) bool {
+	return matchesGet(e, li, func(d cost.Dimension) string { return value(q, d, li) })
+}
+
+// matchesGet is matches reading dimensions with get.
+func matchesGet(e filter.Expr, li *cost.LineItem, get func(cost.Dimension) string) bool {
 	switch x := e.(type) {
 	case nil:
 		return true
 	case filter.Not:
-		return !matches(x.X, li)
+		return !matchesGet(x.X, li, get)
 	case filter.And:
 		for _, y := range x.Xs {
-			if !matches(y, li) {
+			if !matchesGet(y, li, get) {
 				return false
 			}
 		}
 		return true
 	case filter.Or:
 		for _, y := range x.Xs {
-			if matches(y, li) {
+			if matchesGet(y, li, get) {
 				return true
 			}
 		}
@@ -339,7 +351,7 @@ func matches(e filter.Expr, li *cost.LineItem) bool {
 			}
 			return false
 		}
-		return condMatches(x, dimValue(x.Dim, li))
+		return condMatches(x, get(x.Dim))
 	}
 	panic(fmt.Sprintf("unknown filter node %T", e))
 }

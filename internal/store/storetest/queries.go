@@ -114,7 +114,7 @@ func testSteps(t *testing.T, st store.Store) {
 	items = append(items, Item("a1", "AmazonEC2", Day(4, 2), "7"))
 	Load(t, st, "s1", items...)
 
-	q := query.Query{Scope: scope.All(), Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.Billed, cost.List}}
+	q := query.Query{Scope: scope.All(), Window: march, Step: query.Days(1), GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.Billed, cost.List}}
 	if !query.UsesRollup(q) {
 		t.Fatal("a whole-day query by service should use the rollup")
 	}
@@ -147,7 +147,7 @@ func testSteps(t *testing.T, st store.Store) {
 	if got, want := rr.Rows[0].Values[0].String(), Total(t, st, march, cost.Billed); got != want || want != "19.84" {
 		t.Fatalf("raw total %s, rollup total %s, want both 19.84", got, want)
 	}
-	month, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.StepMonth, Metrics: []cost.Metric{cost.Billed}})
+	month, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.Months(1), Metrics: []cost.Metric{cost.Billed}})
 	if err != nil {
 		t.Fatal(err)
 	}

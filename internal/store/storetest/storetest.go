@@ -33,6 +33,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("FilterCannotEscape", func(t *testing.T) { testFilterCannotEscape(t, open(t)) })
 	t.Run("NoAnswer", func(t *testing.T) { testNoAnswer(t, open(t)) })
 	t.Run("FilterProperty", func(t *testing.T) { testFilterProperty(t, open(t)) })
+	t.Run("ModelProperty", func(t *testing.T) { testModelProperty(t, open(t)) })
+	t.Run("WeekStarts", func(t *testing.T) { testWeekStarts(t, open(t)) })
+	t.Run("Stream", func(t *testing.T) { testStream(t, open(t)) })
 	t.Run("USDAndCurrencies", func(t *testing.T) { testCurrencies(t, open(t)) })
 	t.Run("LimitOffset", func(t *testing.T) { testLimit(t, open(t)) })
 	t.Run("Selection", func(t *testing.T) { testSelection(t, open(t)) })
@@ -225,7 +228,7 @@ func testLimit(t *testing.T, st store.Store) {
 	Load(t, st, "s1",
 		Item("a1", "A", Day(3, 1), "3"), Item("a1", "B", Day(3, 1), "2"), Item("a1", "C", Day(3, 1), "1"),
 		Item("a1", "A", Day(3, 2), "1"), Item("a1", "B", Day(3, 2), "5"))
-	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Step: query.StepDay, GroupBy: []cost.Dimension{cost.DimService},
+	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Step: query.Days(1), GroupBy: []cost.Dimension{cost.DimService},
 		Metrics: []cost.Metric{cost.Billed}, Limit: 1, Offset: 1})
 	if err != nil {
 		t.Fatal(err)
