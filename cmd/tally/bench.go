@@ -9,13 +9,19 @@ import (
 	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
-// cmdBench holds the baselines Tally is measured against. For now:
-// "tally bench duckdb-csv --db PATH FILE" loads FILE with DuckDB's own
-// read_csv into a table, the raw speed "tally ingest" is compared with
-// in BENCHMARKS.md.
+// cmdBench holds the baselines Tally is measured against and the data
+// it is measured on: "tally bench duckdb-csv --db PATH FILE" loads FILE
+// with DuckDB's own read_csv into a table, the raw speed "tally ingest"
+// is compared with in BENCHMARKS.md; "tally bench synthetic --db PATH
+// --rows N [--provider aws|azure]" fills a store with N synthetic line
+// items made in SQL, as the store's benchmarks do, for a served store
+// to be measured (BENCHMARKS.md).
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "synthetic" {
+		return benchSynthetic(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "duckdb-csv" {
-		return fmt.Errorf("%w: usage: tally bench duckdb-csv --db PATH FILE", errUsage)
+		return fmt.Errorf("%w: usage: tally bench duckdb-csv --db PATH FILE | tally bench synthetic --db PATH --rows N [--provider aws|azure]", errUsage)
 	}
 	fs := newFlags("bench duckdb-csv", stderr)
 	db := fs.String("db", "raw.duckdb", "DuckDB file to load into (the table is replaced)")
@@ -40,5 +46,41 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "duckdb read_csv: %d rows in %s\n", rows, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// benchSynthetic is "tally bench synthetic": N synthetic line items of
+// aws or azure shape (duckdb.Store.LoadSynthetic, LoadSyntheticAzure)
+// added to the store at --db as three monthly snapshots.
+func benchSynthetic(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench synthetic", stderr)
+	db := fs.String("db", "synthetic.duckdb", "DuckDB file to add the line items to")
+	rows := fs.Int("rows", 1_000_000, "number of line items")
+	provider := fs.String("provider", "azure", "shape of the rows: aws or azure")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 || *rows < 3 {
+		return fmt.Errorf("%w: usage: tally bench synthetic --db PATH --rows N (N >= 3) [--provider aws|azure]", errUsage)
+	}
+	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	load := st.LoadSynthetic
+	switch *provider {
+	case "aws":
+	case "azure":
+		load = st.LoadSyntheticAzure
+	default:
+		return fmt.Errorf("%w: --provider is aws or azure", errUsage)
+	}
+	start := time.Now()
+	if _, err := load(ctx, *rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "synthetic %s: %d line items in %s\n", *provider, *rows, time.Since(start).Round(time.Millisecond))
 	return nil
 }

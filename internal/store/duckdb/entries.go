@@ -17,8 +17,31 @@ import (
 // fall back to DuckDB's rowid, unique but not stable across rewrites.
 const entryID = "(snapshot_id * 4294967296 + coalesce(line_no, rowid))"
 
+// entryChunk is how many ids one ordered query of Entries covers: the
+// most rows DuckDB sorts at a time. A variable for the tests, which make
+// it small to cross its boundaries.
+var entryChunk int64 = 20_000
+
+// entrySnapshot is one snapshot of an Entries answer: its row count and
+// the range of its rows' positions (the low bits of their ids).
+type entrySnapshot struct {
+	id, rows, lo, hi int64
+	// numbered says every row has its line_no, so the position is
+	// line_no and DuckDB can skip the row groups outside a range.
+	numbered bool
+}
+
 // Entries implements store.EntryStore: the line items of q, in id order,
 // read back as they were stored.
+//
+// A single query ordered by id would have DuckDB sort the whole answer,
+// every column of every row, before the first row comes back: the
+// server's memory would grow with the answer (issue 18). Ids are a
+// snapshot's id times 2^32 plus the row's position in its import, so the
+// answer is read snapshot by snapshot, in ranges of entryChunk positions,
+// each range ordered on its own: DuckDB sorts a chunk at a time, and the
+// order and the ids are those of the single query. The reads share one
+// transaction, so they see the same data, as the single query did.
 func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
 	c := &compiler{maps: q.Mappings}
 	from, err := scopedRows(c, "line_items", q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
@@ -26,9 +49,14 @@ func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.
 		return 0, err
 	}
 	args := c.args
-	var total int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*)"+from, args...).Scan(&total); err != nil {
-		return 0, fmt.Errorf("counting entries: %w", err)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("listing entries: %w", err)
+	}
+	defer tx.Rollback() // read only: nothing to commit
+	snaps, total, err := entrySnapshots(ctx, tx, from, args)
+	if err != nil {
+		return 0, err
 	}
 	cols := []string{entryID, "snapshot_id", "source"}
 	for _, c := range lineItemColumns {
@@ -51,28 +79,91 @@ func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.
 		}
 	}
 	cols = append(cols, "coalesce(to_json(tags)::VARCHAR, '{}')")
-	page := ""
-	if q.Limit > 0 {
-		page += fmt.Sprintf(" LIMIT %d", q.Limit)
+	list := "SELECT " + strings.Join(cols, ", ") + from
+	skip, left := int64(q.Offset), int64(q.Limit)
+	var e store.Entry
+	for _, sn := range snaps {
+		if skip >= sn.rows {
+			skip -= sn.rows
+			continue
+		}
+		key := "coalesce(line_no, rowid)"
+		if sn.numbered {
+			key = "line_no"
+		}
+		lo := sn.lo
+		if skip > 0 {
+			// The position of the first row wanted: a sort of positions
+			// only, not of whole rows.
+			err := tx.QueryRowContext(ctx, "SELECT "+key+from+" AND snapshot_id = ? ORDER BY 1 LIMIT 1 OFFSET ?",
+				append(args[:len(args):len(args)], sn.id, skip)...).Scan(&lo)
+			if err != nil {
+				return total, fmt.Errorf("listing entries: %w", err)
+			}
+			skip = 0
+		}
+		for ; lo <= sn.hi; lo += entryChunk {
+			err := entryRange(ctx, tx, list+" AND snapshot_id = ? AND "+key+" >= ? AND "+key+" < ? ORDER BY 1",
+				append(args[:len(args):len(args)], sn.id, lo, lo+entryChunk), &e, q.Limit > 0, &left, fn)
+			if err != nil {
+				return total, err
+			}
+			if q.Limit > 0 && left == 0 {
+				return total, nil
+			}
+		}
 	}
-	if q.Offset > 0 {
-		page += fmt.Sprintf(" OFFSET %d", q.Offset)
-	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+from+" ORDER BY 1"+page, args...)
+	return total, nil
+}
+
+// entrySnapshots lists the snapshots of the rows from selects, in id
+// order, and counts the rows.
+func entrySnapshots(ctx context.Context, tx *sql.Tx, from string, args []any) ([]entrySnapshot, int64, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT snapshot_id, count(*), min(coalesce(line_no, rowid)), max(coalesce(line_no, rowid)), "+
+		"count(line_no) = count(*)"+from+" GROUP BY 1 ORDER BY 1", args...)
 	if err != nil {
-		return total, fmt.Errorf("listing entries: %w", err)
+		return nil, 0, fmt.Errorf("counting entries: %w", err)
 	}
 	defer rows.Close()
-	var e store.Entry
+	var snaps []entrySnapshot
+	var total int64
 	for rows.Next() {
-		if err := scanEntry(rows, &e); err != nil {
-			return total, err
+		var sn entrySnapshot
+		if err := rows.Scan(&sn.id, &sn.rows, &sn.lo, &sn.hi, &sn.numbered); err != nil {
+			return nil, 0, fmt.Errorf("counting entries: %w", err)
 		}
-		if err := fn(&e); err != nil {
-			return total, err
+		total += sn.rows
+		snaps = append(snaps, sn)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("counting entries: %w", err)
+	}
+	return snaps, total, nil
+}
+
+// entryRange passes the rows of one ordered range query to fn, at most
+// *left of them when limited.
+func entryRange(ctx context.Context, tx *sql.Tx, query string, args []any, e *store.Entry, limited bool, left *int64, fn func(*store.Entry) error) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("listing entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if limited && *left == 0 {
+			break
+		}
+		if err := scanEntry(rows, e); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+		if limited {
+			*left--
 		}
 	}
-	return total, rows.Err()
+	return rows.Err()
 }
 
 // scanEntry reads one row of Entries' select list into e.

@@ -15,11 +15,51 @@ import (
 // 2024-01-01 of hourly rows over 40 services, 25 accounts and 8 regions,
 // every seventh Kubernetes. It returns the first day.
 func (st *Store) LoadSynthetic(ctx context.Context, n int) (time.Time, error) {
+	return st.loadSynthetic(ctx, n, awsShape)
+}
+
+// LoadSyntheticAzure is LoadSynthetic with Azure-shaped rows: source
+// "azure-bench" of provider azure, Microsoft's line items with
+// subscriptions, meters, resource groups, quantities and prices, and each
+// row's line_no (its entry id) set as an import sets it. It is for the
+// benchmarks of the Azure billing dialect's cost entries.
+func (st *Store) LoadSyntheticAzure(ctx context.Context, n int) (time.Time, error) {
+	return st.loadSynthetic(ctx, n, azureShape)
+}
+
+// synthShape is the provider-specific part of a synthetic load.
+type synthShape struct {
+	source, provider string
+	// cols and vals are further columns of synthetic_items and their SQL
+	// over i (the row number) and ts.t (its hour).
+	cols, vals string
+}
+
+var awsShape = synthShape{
+	source: "bench", provider: "aws",
+	cols: `provider_name, billing_account_id, sub_account_id, charge_type, service_name, region_id, resource_id, category, kubernetes`,
+	vals: `'AWS', 'payer', 'acct-' || (i % 25), 'Usage', 'Service' || (i % 40), 'region-' || (i % 8), 'r-' || (i % 100000), 'Compute', i % 7 = 0`,
+}
+
+var azureShape = synthShape{
+	source: "azure-bench", provider: "azure",
+	cols: `line_no, provider_name, publisher_name, billing_account_id, sub_account_id, sub_account_name, charge_type,
+  service_name, region_id, resource_id, resource_group, meter_id, meter_category, meter_name, pricing_category,
+  consumed_quantity, unit_price, list_unit_price, cost_center, category, kubernetes`,
+	vals: `i + 1, 'Microsoft', 'Microsoft', 'ea-1234', printf('%08x-0000-4000-8000-%012x', i % 25, i % 25),
+  'subscription-' || (i % 25), 'Usage', 'Service' || (i % 40), 'region-' || (i % 8),
+  '/subscriptions/' || (i % 25) || '/resourcegroups/rg-' || (i % 300) || '/providers/microsoft.compute/virtualmachines/vm-' || (i % 100000),
+  'rg-' || (i % 300), printf('%08x-1111-4000-8000-%012x', i % 500, i % 500), 'Meter category ' || (i % 40), 'Meter ' || (i % 500),
+  'OnDemand', ((i % 97) * 0.5)::` + quantity + `, ((i % 13) * 0.0123)::` + quantity + `, ((i % 13) * 0.015)::` + quantity + `,
+  'cc-' || (i % 7), 'Compute', false`,
+}
+
+func (st *Store) loadSynthetic(ctx context.Context, n int, sh synthShape) (time.Time, error) {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	var pend []*pending
 	for m := 0; m < 3; m++ {
 		ps := start.AddDate(0, m, 0)
-		id, err := st.newSnapshot(ctx, 1, store.ImportSpec{Source: "bench", Provider: "aws"}, ps, ps.AddDate(0, 1, 0), store.StatusLoading, "")
+		id, err := st.newSnapshot(ctx, 1, store.ImportSpec{Source: sh.source, Provider: sh.provider}, ps, ps.AddDate(0, 1, 0), store.StatusLoading, "")
 		if err != nil {
 			return start, err
 		}
@@ -31,18 +71,16 @@ func (st *Store) LoadSynthetic(ctx context.Context, n int) (time.Time, error) {
 	if _, err := st.db.ExecContext(ctx, `CREATE OR REPLACE TABLE synthetic_items AS SELECT * EXCLUDE (rowid) FROM line_items LIMIT 0`); err != nil {
 		return start, err
 	}
-	sql := fmt.Sprintf(`INSERT INTO synthetic_items (snapshot_id, source, provider_name, billing_account_id, sub_account_id,
-  billing_currency, billing_period_start, billing_period_end, charge_period_start, charge_period_end, charge_category,
-  charge_type, service_name, region_id, resource_id, category, kubernetes, %s, %s, tags)
-SELECT %d + (ts.m)::BIGINT, 'bench', 'AWS', 'payer', 'acct-' || (i %% 25), 'USD',
+	sql := fmt.Sprintf(`INSERT INTO synthetic_items (snapshot_id, source, billing_currency, billing_period_start, billing_period_end,
+  charge_period_start, charge_period_end, charge_category, %s, %s, %s, tags)
+SELECT %d + (ts.m)::BIGINT, '%s', 'USD',
   date_trunc('month', ts.t), date_trunc('month', ts.t) + INTERVAL 1 MONTH, ts.t, ts.t + INTERVAL 1 HOUR, 'Usage',
-  'Usage', 'Service' || (i %% 40), 'region-' || (i %% 8), 'r-' || (i %% 100000), 'Compute', i %% 7 = 0,
-  %s, %s, MAP {'team': 'team' || (i %% 12)}
+  %s, %s, %s, MAP {'team': 'team' || (i %% 12)}
 FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours((i * 2160 // %d)::BIGINT) AS t FROM range(%d) r(i)) AS x(i, t),
   LATERAL (SELECT x.t AS t, (month(x.t) - 1) AS m) ts`,
-		joinCols(metricColumns[:], "", ""), joinCols(metricColumns[:], "usd_", ""),
-		pend[0].id,
-		repeatCost(), repeatCost(), n, n)
+		sh.cols, joinCols(metricColumns[:], "", ""), joinCols(metricColumns[:], "usd_", ""),
+		pend[0].id, sh.source,
+		sh.vals, repeatCost(), repeatCost(), n, n)
 	if _, err := st.db.Exec(sql); err != nil {
 		return start, err
 	}
@@ -54,7 +92,7 @@ FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours((i * 2160 // %d)::BIGINT) AS t
 			return start, err
 		}
 	}
-	if err := st.commit(ctx, "bench", pend); err != nil {
+	if err := st.commit(ctx, sh.source, pend); err != nil {
 		return start, err
 	}
 	return start, nil
