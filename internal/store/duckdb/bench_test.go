@@ -134,3 +134,63 @@ func againstRaw(b *testing.B, st *Store, q query.Query, raw string, args ...any)
 	b.ReportMetric(float64(mt)/float64(md), "ratio")
 	return n
 }
+
+// BenchmarkQueryMapped30d answers 30 days grouped by a mapping of 200
+// rules on the sub account (as 200 registered names compile), the 25
+// accounts of the data matched by the last rules, and the same question
+// grouped by the plain sub-account dimension, in turns: the ratio
+// mapped/plain is the cost of a derived grouping. Midnight windows read
+// the rollup; off-midnight ones (sub-benchmark raw) the line items.
+func BenchmarkQueryMapped30d(b *testing.B) {
+	n := benchItems(b)
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.duckdb"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	start := loadSynthetic(b, st, n)
+	mapped := cost.Dimension("bench.accountName")
+	var rules []query.Rule
+	for i := range 200 {
+		acct := "unknown-" + strconv.Itoa(i)
+		if i >= 175 {
+			acct = "acct-" + strconv.Itoa(i-175)
+		}
+		rules = append(rules, query.Rule{When: filter.Cond{Dim: cost.DimSubAccountID, Values: []string{acct}}, Value: "Name " + strconv.Itoa(i)})
+	}
+	for _, c := range []struct {
+		name  string
+		start time.Time
+	}{{"rollup", start.AddDate(0, 0, 30)}, {"raw", start.AddDate(0, 0, 30).Add(time.Hour)}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := cost.Window{Start: c.start, End: start.AddDate(0, 0, 60)}
+			plain := query.Query{Scope: scope.All(), Window: w, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Metrics: []cost.Metric{cost.AmortizedNet}}
+			q := plain
+			q.GroupBy = []cost.Dimension{mapped}
+			q.Mappings = map[cost.Dimension]query.Mapping{mapped: {Rules: rules, Else: cost.DimSubAccountName}}
+			ctx := context.Background()
+			var tm, tp []time.Duration
+			for b.Loop() {
+				for i, x := range []query.Query{q, plain} {
+					t := time.Now()
+					res, err := st.Query(ctx, x)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(res.Rows) != 25 {
+						b.Fatalf("%d rows, want one per account", len(res.Rows))
+					}
+					if i == 0 {
+						tm = append(tm, time.Since(t))
+					} else {
+						tp = append(tp, time.Since(t))
+					}
+				}
+			}
+			mm, mp := median(tm), median(tp)
+			b.ReportMetric(float64(mm.Microseconds())/1000, "mapped-ms")
+			b.ReportMetric(float64(mp.Microseconds())/1000, "plain-ms")
+			b.ReportMetric(float64(mm)/float64(mp), "ratio")
+		})
+	}
+}

@@ -55,7 +55,22 @@ type compiler struct {
 	// within are the mappings being compiled, outermost first: inside a
 	// mapping, its own dimension reads as stored (query.Mapping).
 	within []cost.Dimension
-	args   []any
+	// cols, when set, names the column holding each stored dimension: a
+	// mapping compiled over rows grouped by them (plan's two levels).
+	cols map[cost.Dimension]string
+	args []any
+}
+
+// stored is the SQL text of a stored dimension.
+func (c *compiler) stored(d cost.Dimension) (string, error) {
+	if c.cols != nil {
+		col, ok := c.cols[d]
+		if !ok {
+			return "", fmt.Errorf("mapping reads %q, which the grouped rows do not hold", d)
+		}
+		return col, nil
+	}
+	return dimExpr(d)
 }
 
 // dim is the SQL text of a dimension: a mapping's CASE, or the stored
@@ -63,9 +78,35 @@ type compiler struct {
 func (c *compiler) dim(d cost.Dimension) (string, error) {
 	m, ok := c.maps[d]
 	if !ok || slices.Contains(c.within, d) {
-		return dimExpr(d)
+		return c.stored(d)
 	}
-	inner := &compiler{maps: c.maps, within: append(slices.Clip(c.within), d), args: c.args}
+	inner := &compiler{maps: c.maps, within: append(slices.Clip(c.within), d), cols: c.cols, args: c.args}
+	if on, fold, keys, vals, ok := lookup(m); ok {
+		// A table of values (registered names): one map lookup, two
+		// parameters, instead of a CASE of hundreds that DuckDB binds
+		// and plans on every query.
+		e, err := inner.dim(on)
+		if err != nil {
+			return "", err
+		}
+		if fold {
+			e = "lower(" + e + ")"
+		}
+		for _, v := range append(keys, vals...) {
+			if err := checkText("mapped value", v); err != nil {
+				return "", err
+			}
+		}
+		inner.args = append(inner.args, keys, vals)
+		elseSQL := "''"
+		if m.Else != "" {
+			if elseSQL, err = inner.dim(m.Else); err != nil {
+				return "", err
+			}
+		}
+		c.args = inner.args
+		return "coalesce(map_extract(MAP(?::VARCHAR[], ?::VARCHAR[]), " + e + ")[1], " + elseSQL + ")", nil
+	}
 	var b strings.Builder
 	b.WriteString("(CASE")
 	for _, r := range m.Rules {
@@ -93,6 +134,45 @@ func (c *compiler) dim(d cost.Dimension) (string, error) {
 	}
 	b.WriteString(" ELSE " + elseSQL + " END)")
 	return b.String(), nil
+}
+
+// lookupMin is the number of rules from which a mapping that is a table
+// of values compiles to a map lookup rather than a CASE.
+const lookupMin = 8
+
+// lookup reports whether m is a table of values: every rule an equality
+// test of the same stored dimension (tags by key included), with the same
+// case rule. It returns the keys and their values, the first rule's value
+// for a key that several rules name, as the ordered rules would give.
+func lookup(m query.Mapping) (on cost.Dimension, fold bool, keys, vals []string, ok bool) {
+	if len(m.Rules) < lookupMin {
+		return "", false, nil, nil, false
+	}
+	seen := map[string]bool{}
+	for i, r := range m.Rules {
+		c, isCond := r.When.(filter.Cond)
+		if !isCond || c.Op != filter.Equals || len(c.Values) == 0 {
+			return "", false, nil, nil, false
+		}
+		if key, isTag := c.Dim.TagKey(); isTag && key == "" {
+			return "", false, nil, nil, false
+		}
+		if i == 0 {
+			on, fold = c.Dim, c.FoldCase
+		} else if c.Dim != on || c.FoldCase != fold {
+			return "", false, nil, nil, false
+		}
+		for _, v := range c.Values {
+			if fold {
+				v = strings.ToLower(v)
+			}
+			if !seen[v] {
+				seen[v] = true
+				keys, vals = append(keys, v), append(vals, r.Value)
+			}
+		}
+	}
+	return on, fold, keys, vals, true
 }
 
 // filter renders e as a SQL condition, appending its parameters.

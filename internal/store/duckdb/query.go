@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,13 +164,40 @@ func plan(q query.Query, b query.Buckets) (planned, error) {
 	c := &compiler{maps: q.Mappings}
 	sel := []string{bucketSQL(c, b, timeCol) + " AS bucket"}
 	keys := make([]string, len(q.GroupBy))
-	for i, d := range q.GroupBy {
-		e, err := c.dim(d)
-		if err != nil {
-			return planned{}, err
-		}
+	for i := range q.GroupBy {
 		keys[i] = "k" + strconv.Itoa(i)
-		sel = append(sel, e+" AS "+keys[i])
+	}
+	// Mapped groups are computed over rows already grouped by the stored
+	// dimensions they read (two levels), so that a mapping of hundreds of
+	// rules runs once per group of stored values, not once per line item.
+	pre, twoLevel := preGrouped(q)
+	outer := &compiler{maps: q.Mappings, cols: map[cost.Dimension]string{}}
+	var outerKeys []string
+	if twoLevel {
+		for j, d := range pre {
+			e, err := c.stored(d)
+			if err != nil {
+				return planned{}, err
+			}
+			col := "s" + strconv.Itoa(j)
+			sel = append(sel, e+" AS "+col)
+			outer.cols[d] = col
+		}
+		for i, d := range q.GroupBy {
+			e, err := outer.dim(d)
+			if err != nil {
+				return planned{}, err
+			}
+			outerKeys = append(outerKeys, e+" AS "+keys[i])
+		}
+	} else {
+		for i, d := range q.GroupBy {
+			e, err := c.dim(d)
+			if err != nil {
+				return planned{}, err
+			}
+			sel = append(sel, e+" AS "+keys[i])
+		}
 	}
 	prefix := ""
 	if q.USD {
@@ -225,6 +253,18 @@ func plan(q query.Query, b query.Buckets) (planned, error) {
 	// groups, USD), GROUP BY ALL is a plain aggregate, which answers one
 	// row of NULLs over no rows; a group exists only where rows are.
 	g := "SELECT " + strings.Join(sel, ", ") + from + " GROUP BY ALL HAVING count(*) > 0"
+	args := c.args
+	if twoLevel {
+		osel := append([]string{"bucket"}, outerKeys...)
+		osel = append(osel, "currency")
+		for _, s := range sums {
+			osel = append(osel, "sum("+s+") AS "+s)
+		}
+		osel = append(osel, "sum(items)::BIGINT AS items", "sum(missing)::BIGINT AS missing", "min(first) AS first", "max(last) AS last")
+		g = "SELECT " + strings.Join(osel, ", ") + " FROM (" + g + ") AS pre GROUP BY ALL"
+		args = append(outer.args, c.args...)
+	}
+	c.args = args
 
 	order := orderSQL(q, keys)
 	cols := "bucket, " + strings.Join(append(append([]string{}, keys...), "currency"), ", ")
@@ -314,4 +354,30 @@ func orderSQL(q query.Query, keys []string) string {
 	}
 	parts = append(parts, keys...)
 	return strings.Join(append(parts, "currency"), ", ")
+}
+
+// preGrouped returns the stored dimensions the mapped groups of q read,
+// and whether q's mapped groups can be computed over rows grouped by
+// them: every group is computed from stored dimensions a GROUP BY can
+// hold (a test of tag keys reads the whole tag map, which cannot).
+func preGrouped(q query.Query) ([]cost.Dimension, bool) {
+	mapped := false
+	for _, d := range q.GroupBy {
+		if _, ok := q.Mappings[d]; ok {
+			mapped = true
+		}
+	}
+	if !mapped {
+		return nil, false
+	}
+	var out []cost.Dimension
+	for _, d := range (query.Query{GroupBy: q.GroupBy, Mappings: q.Mappings}).StoredDimensions() {
+		if key, ok := d.TagKey(); ok && key == "" {
+			return nil, false
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out, true
 }

@@ -33,6 +33,8 @@ var (
 	dimAccountName   = cost.Dimension("test.accountName")
 	dimPerspective   = cost.Dimension("test.perspective")
 	dimLayered       = cost.Dimension("test.layered")
+	dimTable         = cost.Dimension("test.table")
+	dimFoldedTable   = cost.Dimension("test.foldedTable")
 	modelMappings    = map[cost.Dimension]query.Mapping{
 		// An override of a stored dimension: filters on provider compare
 		// the shown name.
@@ -53,6 +55,10 @@ var (
 			{When: filter.Cond{Dim: cost.DimProvider, Values: []string{"Azure"}}, Value: "azure:"},
 			{When: filter.Cond{Dim: dimAccountName, Op: filter.Prefix, Values: []string{"Reg"}}, Value: "registered"},
 		}, Else: dimAccountName},
+		// Tables of values, as registered names are (a store may compile
+		// them as lookups): a key named twice takes the first rule.
+		dimTable:       {Rules: tableRules(cost.DimSubAccountID, false, "a1", "a2", "a2", "zz", "a3", "x", "y", "z", "a1"), Else: cost.DimService},
+		dimFoldedTable: {Rules: tableRules(cost.DimRegion, true, "EU-WEST-1", "eu-west-2", "Us-East-1", "a", "b", "c", "d", "e", "eu-west-1"), Else: cost.DimRegion},
 		dimPerspective: {Rules: []query.Rule{
 			{When: filter.And{Xs: []filter.Expr{
 				filter.Cond{Dim: cost.DimService, Op: filter.Prefix, Values: []string{"amazon"}, FoldCase: true},
@@ -63,10 +69,19 @@ var (
 		}},
 	}
 	modelGroupDims = []cost.Dimension{cost.DimSubAccountID, cost.DimService, cost.DimRegion, cost.DimProvider,
-		cost.TagDimension("team"), dimShownProvider, dimAccountName, dimPerspective, dimLayered}
-	modelFilterDims = append(append([]cost.Dimension{}, propDims...), dimAccountName, dimPerspective, dimLayered)
+		cost.TagDimension("team"), dimShownProvider, dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable}
+	modelFilterDims = append(append([]cost.Dimension{}, propDims...), dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable)
 	modelUnits      = []query.Unit{query.UnitNone, query.UnitHour, query.UnitDay, query.UnitWeek, query.UnitMonth, query.UnitQuarter, query.UnitYear}
 )
+
+// tableRules maps each key to "name <position>".
+func tableRules(d cost.Dimension, fold bool, keys ...string) []query.Rule {
+	out := make([]query.Rule, len(keys))
+	for i, k := range keys {
+		out[i] = query.Rule{When: filter.Cond{Dim: d, Values: []string{k}, FoldCase: fold}, Value: fmt.Sprintf("name %d", i)}
+	}
+	return out
+}
 
 func testModelProperty(t *testing.T, st store.Store) {
 	seed := propSeed(t)
@@ -143,7 +158,7 @@ func randomModelQuery(r *rand.Rand) query.Query {
 
 // randomModelFilter tests mapped dimensions, alone or with others.
 func randomModelFilter(r *rand.Rand) filter.Expr {
-	words := append(append([]string{}, propWords...), "Azure", "Microsoft", "Registered One", "shared", "Web team", "Has env", "Amazon in a region", "__unallocated__")
+	words := append(append([]string{}, propWords...), "Azure", "Microsoft", "Registered One", "shared", "Web team", "Has env", "Amazon in a region", "__unallocated__", "name 1", "NAME 0", "name 2")
 	c := filter.Cond{Dim: pick(r, modelFilterDims), Op: filter.Op(r.IntN(4)), FoldCase: r.IntN(2) == 0}
 	for range 1 + r.IntN(3) {
 		c.Values = append(c.Values, pick(r, words))
