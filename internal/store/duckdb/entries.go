@@ -17,7 +17,7 @@ import (
 // fall back to DuckDB's rowid, unique but not stable across rewrites.
 const entryID = "(snapshot_id * 4294967296 + coalesce(line_no, rowid))"
 
-// Entries implements store.EntryStore: the line items of q, in id order,
+// Entries implements store.Store: the line items of q, in id order,
 // read back as they were stored.
 func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
 	from, args, err := scopedRows("line_items", q.Selection, q.Window, q.Scope, q.Filter, "charge_period_start")
