@@ -130,7 +130,7 @@ func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writ
 	done := make(chan struct{})
 	go func() { runner.Run(ctx); close(done) }()
 	defer func() { <-done }() // runs end before the store closes
-	h := server.Handler(server.Config{Store: st, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
+	h := server.Handler(server.Config{Store: st, State: st, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
 	return server.Serve(ctx, o.addr, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {
