@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tally-cost/tally/internal/storage"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
@@ -24,7 +25,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: usage: tally bench duckdb-csv --db PATH FILE | tally bench synthetic --db PATH --rows N [--provider aws|azure]", errUsage)
 	}
 	fs := newFlags("bench duckdb-csv", stderr)
-	db := fs.String("db", "raw.duckdb", "DuckDB file to load into (the table is replaced)")
+	db := dbFlag(fs, "raw.duckdb", "DuckDB database to load into (the table is replaced)")
 	files, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -32,11 +33,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(files) != 1 {
 		return fmt.Errorf("%w: bench duckdb-csv needs one FILE", errUsage)
 	}
-	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	stores, err := openDB(ctx, *db, storage.Options{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer stores.Close()
+	// The yardstick is DuckDB's own SQL, which only a DuckDB store has.
+	st, ok := stores.Cost.(*duckdb.Store)
+	if !ok {
+		return fmt.Errorf("%w: bench duckdb-csv needs a DuckDB database, and --db %q is a %s one", errUsage, *db, stores.Location.Engine)
+	}
 	start := time.Now()
 	var rows int64
 	if _, err := st.DB().ExecContext(ctx, `CREATE OR REPLACE TABLE raw_csv AS SELECT * FROM read_csv(?)`, files[0]); err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/storage"
 	"github.com/tally-cost/tally/internal/store"
-	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/synth"
 )
 
@@ -23,7 +23,7 @@ const demoDays = 120
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
-	db := fs.String("db", defaultDemoDB(), "DuckDB file of the demo (reused when it already holds data)")
+	db := dbFlag(fs, defaultDemoDB(), "database of the demo (reused when it already holds data)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noServe := fs.Bool("no-serve", false, "load the demo data and exit")
 	keyFile := secretKeyFlag(fs)
@@ -36,18 +36,23 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	*addr = listen
-	if err := os.MkdirAll(filepath.Dir(*db), 0o700); err != nil {
-		return err
-	}
-	keys, err := secretKeys(*db, *keyFile, slog.Default())
+	loc, err := dbLocation(*db)
 	if err != nil {
 		return err
 	}
-	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	if err := os.MkdirAll(filepath.Dir(loc.Path), 0o700); err != nil {
+		return err
+	}
+	keys, err := secretKeys(loc.Path, *keyFile, slog.Default())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	stores, err := openDB(ctx, *db, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer stores.Close()
+	st := stores.Cost
 	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Status: store.StatusComplete, Scope: scope.All()})
 	if err != nil {
 		return err
@@ -60,7 +65,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *noServe {
 		return nil
 	}
-	return serve(ctx, st, serveOptions{addr: *addr, noAuth: true, pipeline: pipeline.Config{CacheDir: *db + ".sources"}, keys: keys}, stdout)
+	return serve(ctx, st, stores.State, serveOptions{addr: *addr, noAuth: true, pipeline: pipeline.Config{CacheDir: loc.Path + ".sources"}, keys: keys}, stdout)
 }
 
 func defaultDemoDB() string {
@@ -71,7 +76,7 @@ func defaultDemoDB() string {
 	return filepath.Join(dir, "tally", "demo.duckdb")
 }
 
-func loadDemo(ctx context.Context, st *duckdb.Store, stdout io.Writer) error {
+func loadDemo(ctx context.Context, st store.Store, stdout io.Writer) error {
 	dir, err := os.MkdirTemp("", "tally-demo-")
 	if err != nil {
 		return err

@@ -16,18 +16,18 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
-	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/storage"
 )
 
 func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ingest", stderr)
-	db := fs.String("db", "tally.duckdb", "DuckDB file to ingest into (created when missing)")
+	db := dbFlag(fs, "tally.duckdb", "database to ingest into (a DuckDB file is created when missing)")
 	source := fs.String("source", "", "name of the billing source; re-importing a period of the same source replaces it")
 	provider := fs.String("provider", "", "bill format: "+strings.Join(ingest.Providers, ", "))
 	format := fs.String("format", "auto", "file format: auto, csv, parquet or jsonl")
 	skip := fs.Bool("skip-bad-rows", false, "skip rows that do not parse, reporting each, instead of failing")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary on stdout")
-	memLimit := fs.String("memory-limit", "256MB", "cap on DuckDB's buffer memory during the import (DuckDB size syntax)")
+	memLimit := fs.String("memory-limit", "256MB", "cap on DuckDB's buffer memory during the import (DuckDB size syntax; a --db URL's memory_limit wins)")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	st, err := duckdb.Open(ctx, *db, duckdb.Options{MemoryLimit: *memLimit})
+	st, err := openDB(ctx, *db, storage.Options{MemoryLimit: *memLimit})
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if isTerminal(stderr) {
 		opt.Progress = newBar(stderr)
 	}
-	sum, err := ingest.Run(ctx, st, paths, opt)
+	sum, err := ingest.Run(ctx, st.Cost, paths, opt)
 	if err != nil {
 		return fmt.Errorf("ingest failed (previous data unchanged): %w", err)
 	}

@@ -9,15 +9,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/storage"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
 const keysUsage = `Usage:
-  tally keys create --db PATH --role admin|editor|viewer|partner [--org ID] [--customer ID] [--name NAME] [--replace]
-  tally keys list   --db PATH [--json]
-  tally keys revoke --db PATH ID
-  tally keys rotate --db PATH ID
+  tally keys create --db DB --role admin|editor|viewer|partner [--org ID] [--customer ID] [--name NAME] [--replace]
+  tally keys list   --db DB [--json]
+  tally keys revoke --db DB ID
+  tally keys rotate --db DB ID
 
 The key is printed once, on create and rotate; only its SHA-256 is stored.
 --replace revokes the other keys of the same name (rotation by name).
@@ -32,7 +32,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	sub, rest := args[0], args[1:]
 	fs := newFlags("keys "+sub, stderr)
-	db := fs.String("db", "tally.duckdb", "DuckDB file holding the keys")
+	db := dbFlag(fs, "tally.duckdb", "database holding the keys")
 	var (
 		role            *string
 		org, customer   *int64
@@ -74,12 +74,12 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("%w: unexpected arguments %v", errUsage, pos)
 		}
 	}
-	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	st, err := openDB(ctx, *db, storage.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tenants, err := tenant.Open(ctx, st)
+	tenants, err := tenant.Open(ctx, st.State)
 	if err != nil {
 		return err
 	}

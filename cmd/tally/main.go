@@ -19,14 +19,18 @@ import (
 const usage = `tally: exact, self-hosted cloud cost platform
 
 Usage:
-  tally demo   [--db PATH] [--addr 127.0.0.1:8080]     generate demo bills, ingest them, serve
-  tally ingest --db PATH --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
-  tally serve  --db PATH [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
+  tally demo   [--db DB] [--addr 127.0.0.1:8080]       generate demo bills, ingest them, serve
+  tally ingest --db DB --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
+  tally serve  --db DB [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
                [--config FILE] [--secret-key-file FILE]
-  tally keys   create|list|revoke|rotate --db PATH ...  manage API keys (see "tally keys help")
+  tally keys   create|list|revoke|rotate --db DB ...    manage API keys (see "tally keys help")
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
-  tally bench  duckdb-csv --db PATH FILE               DuckDB's own CSV load, the ingest baseline
+  tally bench  duckdb-csv --db DB FILE                 DuckDB's own CSV load, the ingest baseline
   tally version
+
+DB is a DuckDB file path (tally.duckdb), or a URL: duckdb:///abs/path.duckdb
+(three slashes: absolute), duckdb://relative/path.duckdb, optionally with
+?memory_limit=2GB.
 
 Run "tally COMMAND -h" for the flags of a command.
 `

@@ -25,10 +25,11 @@ func secretKeyFlag(fs *flag.FlagSet) *string {
 		"(default: $TALLY_SECRET_KEY, else $TALLY_SECRET_KEY_FILE, else DB.key, created when first needed)")
 }
 
-// secretKeys returns where the key of the database db comes from: the
-// TALLY_SECRET_KEY variable, or a key file (the flag, else
-// TALLY_SECRET_KEY_FILE), or else db+".key", created the first time a
-// credential is stored. The environment is read here only.
+// secretKeys returns where the key of the database file db (the
+// Location.Path of --db) comes from: the TALLY_SECRET_KEY variable, or a
+// key file (the flag, else TALLY_SECRET_KEY_FILE), or else db+".key",
+// created the first time a credential is stored. The environment is read
+// here only.
 func secretKeys(db, file string, log *slog.Logger) (*secret.Keys, error) {
 	value := os.Getenv("TALLY_SECRET_KEY")
 	if file == "" {

@@ -12,13 +12,14 @@ import (
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/server"
-	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/storage"
+	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
-	db := fs.String("db", "tally.duckdb", "DuckDB file to serve")
+	db := dbFlag(fs, "tally.duckdb", "database to serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noAuth := fs.Bool("no-auth", false, "serve without API keys, every caller an administrator (loopback addresses only)")
 	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
@@ -28,7 +29,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	keys, err := secretKeys(*db, *keyFile, slog.Default())
+	loc, err := dbLocation(*db)
+	if err != nil {
+		return err
+	}
+	keys, err := secretKeys(loc.Path, *keyFile, slog.Default())
 	if err != nil {
 		return err
 	}
@@ -37,7 +42,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	st, err := duckdb.Open(ctx, *db, duckdb.Options{})
+	st, err := openDB(ctx, *db, storage.Options{})
 	if err != nil {
 		return err
 	}
@@ -49,9 +54,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if pc.CacheDir == "" {
-		pc.CacheDir = *db + ".sources"
+		pc.CacheDir = loc.Path + ".sources"
 	}
-	return serve(ctx, st, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
+	return serve(ctx, st.Cost, st.State, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
 		pipeline: pc, keys: keys}, stdout)
 }
 
@@ -113,9 +118,11 @@ type serveOptions struct {
 	keys *secret.Keys
 }
 
-func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writer) error {
+// serve serves the cost store st with the state store state: the tenants
+// and the pipeline's sources live in state.
+func serve(ctx context.Context, st store.Store, state store.StateStore, o serveOptions, stdout io.Writer) error {
 	log := slog.Default()
-	tenants, err := tenant.Open(ctx, st)
+	tenants, err := tenant.Open(ctx, state)
 	if err != nil {
 		return err
 	}
@@ -123,14 +130,14 @@ func serve(ctx context.Context, st *duckdb.Store, o serveOptions, stdout io.Writ
 		o.limits.Timeout = time.Minute
 	}
 	o.pipeline.Redactor = redactor
-	runner, err := pipeline.New(ctx, st, pipeline.DocRepo(st, o.keys, log), o.pipeline, log)
+	runner, err := pipeline.New(ctx, st, pipeline.DocRepo(state, o.keys, log), o.pipeline, log)
 	if err != nil {
 		return err
 	}
 	done := make(chan struct{})
 	go func() { runner.Run(ctx); close(done) }()
 	defer func() { <-done }() // runs end before the store closes
-	h := server.Handler(server.Config{Store: st, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
 	return server.Serve(ctx, o.addr, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -30,10 +30,13 @@ import (
 // never a client's.
 var ErrNoPrincipal = errors.New("engine: request without a principal")
 
-// Store is what the engine needs of a cost store.
+// Store is what the engine needs of a cost store (store.Store): the
+// reads it scopes and the delete it guards.
 type Store interface {
 	Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
+	Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error)
+	DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error)
 }
 
 // Engine answers cost questions within the caller's scope.
@@ -49,7 +52,7 @@ type Auditor func(ctx context.Context, p *tenant.Principal, action, object, id, 
 // SetAudit makes every change through the engine recorded by a.
 func (e *Engine) SetAudit(a Auditor) { e.audit = a }
 
-// DeleteSnapshot removes a snapshot (see store.SnapshotDeleter). Only
+// DeleteSnapshot removes a snapshot (see store.Store). Only
 // administrators of the default organization may: a snapshot holds the
 // line items of every tenant it covers.
 func (e *Engine) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error) {
@@ -60,11 +63,7 @@ func (e *Engine) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, 
 	if err := p.RequireWhole(tenant.Administer, "administrators", "delete snapshots"); err != nil {
 		return store.Snapshot{}, err
 	}
-	del, ok := e.store.(store.SnapshotDeleter)
-	if !ok {
-		return store.Snapshot{}, errors.New("engine: the store does not delete snapshots")
-	}
-	sn, err := del.DeleteSnapshot(ctx, id)
+	sn, err := e.store.DeleteSnapshot(ctx, id)
 	if err != nil {
 		return sn, err
 	}
@@ -111,27 +110,18 @@ func (e *Engine) Query(ctx context.Context, q query.Query) (*query.Result, error
 }
 
 // Entries lists the line items of q within the caller's scope, one by
-// one (see store.EntryStore); a store that cannot list them answers
-// ErrNoEntries.
+// one (see store.Store).
 func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
 	sc, err := callerScope(ctx)
 	if err != nil {
 		return 0, err
 	}
-	es, ok := e.store.(store.EntryStore)
-	if !ok {
-		return 0, ErrNoEntries
-	}
 	q.Scope = sc
 	if q.Mappings, err = e.withNames(ctx, q.Mappings, filter.Dimensions(q.Filter)); err != nil {
 		return 0, err
 	}
-	return es.Entries(ctx, q, fn)
+	return e.store.Entries(ctx, q, fn)
 }
-
-// ErrNoEntries is returned by Entries over a store that keeps no line
-// items one by one.
-var ErrNoEntries = errors.New("engine: the store does not list line items")
 
 // Snapshots lists the snapshots within the caller's scope; for a scoped
 // caller, rows and totals count only its accounts (see

@@ -14,10 +14,16 @@ import (
 
 // recorder is a store that records the scope it is asked with.
 type recorder struct {
-	q     query.Query
-	f     store.SnapshotFilter
-	e     store.EntryQuery
-	snaps []store.Snapshot // what Snapshots answers
+	q       query.Query
+	f       store.SnapshotFilter
+	e       store.EntryQuery
+	deleted []int64
+	snaps   []store.Snapshot // what Snapshots answers
+}
+
+func (r *recorder) DeleteSnapshot(_ context.Context, id int64) (store.Snapshot, error) {
+	r.deleted = append(r.deleted, id)
+	return store.Snapshot{ID: id, Status: store.StatusDeleted}, nil
 }
 
 func (r *recorder) Entries(_ context.Context, q store.EntryQuery, _ func(*store.Entry) error) (int64, error) {
@@ -85,5 +91,37 @@ func TestScopeApplied(t *testing.T) {
 		if !rec.q.Scope.Equal(c.principal) || !rec.f.Scope.Equal(c.principal) || !rec.e.Scope.Equal(c.principal) {
 			t.Errorf("principal %v asking %v: store got %v / %v / %v, want %v", c.principal, c.asked, rec.q.Scope, rec.f.Scope, rec.e.Scope, c.principal)
 		}
+	}
+}
+
+// TestDeleteSnapshotGuarded: the delete the cost store always offers
+// reaches it only for an administrator of the default organization, and
+// is audited.
+func TestDeleteSnapshotGuarded(t *testing.T) {
+	rec := &recorder{}
+	e := New(rec)
+	var audited []string
+	e.SetAudit(func(_ context.Context, _ *tenant.Principal, action, object, id, _ string) error {
+		audited = append(audited, action+" "+object+" "+id)
+		return nil
+	})
+	if _, err := e.DeleteSnapshot(context.Background(), 7); !errors.Is(err, ErrNoPrincipal) {
+		t.Fatalf("delete without a principal: %v, want ErrNoPrincipal", err)
+	}
+	for _, p := range []*tenant.Principal{
+		{Role: tenant.RoleViewer, Scope: scope.All()},
+		{Role: tenant.RoleAdmin, Scope: scope.Accounts("a")},
+	} {
+		if _, err := e.DeleteSnapshot(tenant.WithPrincipal(context.Background(), p), 7); !errors.Is(err, tenant.ErrForbidden) {
+			t.Fatalf("delete by %s over %v: %v, want ErrForbidden", p.Role, p.Scope, err)
+		}
+	}
+	if len(rec.deleted) != 0 {
+		t.Fatalf("refused deletes reached the store: %v", rec.deleted)
+	}
+	admin := tenant.WithPrincipal(context.Background(), &tenant.Principal{Role: tenant.RoleAdmin, Scope: scope.All()})
+	sn, err := e.DeleteSnapshot(admin, 7)
+	if err != nil || sn.ID != 7 || !reflect.DeepEqual(rec.deleted, []int64{7}) || !reflect.DeepEqual(audited, []string{"delete snapshot 7"}) {
+		t.Fatalf("admin delete: %+v, %v; store deleted %v, audited %v", sn, err, rec.deleted, audited)
 	}
 }

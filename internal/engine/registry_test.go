@@ -35,6 +35,14 @@ func (b *billStore) Snapshots(context.Context, store.SnapshotFilter) ([]store.Sn
 	return b.snaps, nil
 }
 
+func (b *billStore) Entries(context.Context, store.EntryQuery, func(*store.Entry) error) (int64, error) {
+	return 0, errors.New("billStore lists no entries")
+}
+
+func (b *billStore) DeleteSnapshot(context.Context, int64) (store.Snapshot, error) {
+	return store.Snapshot{}, errors.New("billStore deletes nothing")
+}
+
 func as(p *tenant.Principal) context.Context { return tenant.WithPrincipal(context.Background(), p) }
 
 func str(s string) *string { return &s }

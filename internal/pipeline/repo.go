@@ -20,12 +20,13 @@ const docKind = "pipeline.source"
 // and in the sealing context.
 const urlQueryField = "url_query"
 
-// DocRepo keeps the sources added through the API as documents of d,
-// their credentials sealed with a key of keys. Only what is secret is
-// sealed (the credential fields and a URL's query string, which carries
-// a SAS token): names, providers, URLs and regions stay readable for
-// whoever debugs the database. Sources stored in clear text by an older
-// version are sealed when they are loaded.
+// DocRepo keeps the sources added through the API as documents of d
+// (the state store's, store.StateStore), their credentials sealed with a
+// key of keys. Only what is secret is sealed (the credential fields and
+// a URL's query string, which carries a SAS token): names, providers,
+// URLs and regions stay readable for whoever debugs the database.
+// Sources stored in clear text by an older version are sealed when they
+// are loaded.
 func DocRepo(d store.DocStore, keys *secret.Keys, log *slog.Logger) Repo {
 	if log == nil {
 		log = slog.Default()

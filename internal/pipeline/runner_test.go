@@ -78,7 +78,7 @@ func wait(t *testing.T, r *Runner, key string) SourceStatus {
 
 func total(t *testing.T, st store.Store, source string) (string, int64) {
 	t.Helper()
-	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
+	res, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: cost.Window{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)},
 		Metrics: []cost.Metric{cost.Billed}, Filter: nil})
 	if err != nil {
 		t.Fatal(err)

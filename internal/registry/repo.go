@@ -24,7 +24,8 @@ type Repo interface {
 // named by its key.
 func docKind(k Kind) string { return "registry." + string(k) }
 
-// DocRepo keeps the entries as documents of d.
+// DocRepo keeps the entries as documents of d, the state store's
+// documents (store.StateStore): the server always keeps them there.
 func DocRepo(d store.DocStore) Repo { return docRepo{d} }
 
 type docRepo struct{ d store.DocStore }
@@ -64,8 +65,7 @@ func (r docRepo) DeleteEntry(ctx context.Context, kind Kind, key string) error {
 	return r.d.DeleteDocument(ctx, docKind(kind), key)
 }
 
-// MemRepo is a Repo in memory, for tests and for stores that keep no
-// documents.
+// MemRepo is a Repo in memory, for tests.
 type MemRepo struct {
 	mu      sync.Mutex
 	entries []Entry

@@ -30,7 +30,7 @@ func authServer(t *testing.T, limits Limits, extra ...Dialect) (http.Handler, st
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Handler(Config{Store: st, Tenants: tenants, Limits: limits, Extra: extra}), key
+	return Handler(Config{Store: st, State: st, Tenants: tenants, Limits: limits, Extra: extra}), key
 }
 
 func send(h http.Handler, method, target string, header map[string]string, body string) *httptest.ResponseRecorder {

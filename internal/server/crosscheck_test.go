@@ -83,7 +83,7 @@ func TestDialectsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := Handler(Config{Store: st, Tenants: tenants, NoAuth: true})
+	h := Handler(Config{Store: st, State: st, Tenants: tenants, NoAuth: true})
 	window := "2000-01-01T00:00:00Z,2100-01-01T00:00:00Z"
 	getJSON := func(path string, v any) {
 		t.Helper()

@@ -23,7 +23,7 @@ func TestInvalidUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := Handler(Config{Store: st, Tenants: tenants, NoAuth: true})
+	h := Handler(Config{Store: st, State: st, Tenants: tenants, NoAuth: true})
 	param := func(name string) string { return `query parameter \"` + name + `\" is not valid UTF-8` }
 	f := func(target string, status int, want string) {
 		t.Helper()

@@ -104,7 +104,7 @@ func newWorld(t *testing.T) *world {
 	key("custC2", tenant.KeySpec{Name: "c2", Role: tenant.RoleViewer, CustomerID: c2.ID}, []string{"acct-c2"})
 	key("partner", tenant.KeySpec{Name: "p", Role: tenant.RolePartner}, nil)
 	registerWorld(t, st)
-	w.h = Handler(Config{Store: st, Tenants: tenants})
+	w.h = Handler(Config{Store: st, State: st, Tenants: tenants})
 	return w
 }
 

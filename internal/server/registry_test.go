@@ -105,7 +105,7 @@ func TestRegistryPersists(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		f(Handler(Config{Store: st, NoAuth: true}))
+		f(Handler(Config{Store: st, State: st, NoAuth: true}))
 	}
 	call := func(h http.Handler, method, path, body string) (int, string) {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))

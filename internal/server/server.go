@@ -32,14 +32,14 @@ import (
 	"github.com/tally-cost/tally/internal/web"
 )
 
-// Pinger reports whether the store answers.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // Config is what the server is built from.
 type Config struct {
+	// Store holds the costs; State holds the documents of the registry
+	// (registered customers and sub accounts). Both are required: the
+	// server keeps nothing it is told only in memory. One DuckDB store
+	// is usually both (storage.Open pairs them).
 	Store store.Store
+	State store.StateStore
 	// Tenants authenticates keys and resolves scopes; nil means an empty
 	// tenant state in memory (tests).
 	Tenants *tenant.Service
@@ -101,6 +101,11 @@ func dialects() []mount {
 
 // Handler returns the root handler.
 func Handler(cfg Config) http.Handler {
+	if cfg.Store == nil || cfg.State == nil {
+		// A programming error, caught by the first test that builds a
+		// server; a nil store would otherwise fail on the first request.
+		panic("server: Config.Store and Config.State are required")
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -123,12 +128,17 @@ func Handler(cfg Config) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
-		if p, ok := cfg.Store.(Pinger); ok {
-			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-			defer cancel()
-			if err := p.Ping(ctx); err != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		// Both are pinged even when one store is both: a separate state
+		// store may be down while the cost store answers.
+		for _, p := range []struct {
+			name string
+			ping func(context.Context) error
+		}{{"store", cfg.Store.Ping}, {"state store", cfg.State.Ping}} {
+			if err := p.ping(ctx); err != nil {
 				w.WriteHeader(http.StatusServiceUnavailable)
-				fmt.Fprintln(w, "store not ready:", err)
+				fmt.Fprintln(w, p.name, "not ready:", err)
 				return
 			}
 		}
@@ -148,7 +158,7 @@ func Handler(cfg Config) http.Handler {
 	api := http.NewServeMux()
 	eng := engine.New(cfg.Store)
 	eng.SetAudit(tenants.Record)
-	eng.SetRegistry(newRegistry(cfg.Store, log))
+	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, log: log}
 	for _, d := range dialects() {
 		if d.register != nil {
@@ -199,17 +209,6 @@ func Handler(cfg Config) http.Handler {
 		}()
 		mux.ServeHTTP(rec, r)
 	})
-}
-
-// newRegistry keeps registered customers and sub accounts as documents of
-// st when it keeps documents (DuckDB), else in memory, with a warning:
-// names given then last only until the server stops.
-func newRegistry(st store.Store, log *slog.Logger) *registry.Registry {
-	if ds, ok := st.(store.DocStore); ok {
-		return registry.New(registry.DocRepo(ds))
-	}
-	log.Warn("the store keeps no documents: customers and subscriptions registered or named through the API are kept in memory only")
-	return registry.New(&registry.MemRepo{})
 }
 
 // route carries the pattern of the inner API mux out to the metrics, which

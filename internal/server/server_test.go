@@ -18,6 +18,11 @@ type downStore struct{ store.Store }
 
 func (downStore) Ping(context.Context) error { return errors.New("database is closed") }
 
+// downState is a state store that no longer answers.
+type downState struct{ store.StateStore }
+
+func (downState) Ping(context.Context) error { return errors.New("state database is closed") }
+
 func get(t *testing.T, h http.Handler, path string) (int, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
@@ -32,7 +37,7 @@ func TestProbesAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	h := Handler(Config{Store: st, NoAuth: true})
+	h := Handler(Config{Store: st, State: st, NoAuth: true})
 	f := func(path string, status int, want string) {
 		t.Helper()
 		code, body := get(t, h, path)
@@ -47,9 +52,13 @@ func TestProbesAndMetrics(t *testing.T) {
 	f("/metrics", 200, `tally_http_requests_total{code="400",route="GET /api/v1/costs"} 1`)
 	f("/metrics", 200, `tally_http_requests_total{code="200",route="GET /healthz"} 1`)
 
-	down := Handler(Config{Store: downStore{st}})
-	if code, body := get(t, down, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "database is closed") {
+	down := Handler(Config{Store: downStore{st}, State: st})
+	if code, body := get(t, down, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "store not ready: database is closed") {
 		t.Fatalf("readyz of a store that does not answer = %d %q, want 503 with the reason", code, body)
+	}
+	stateDown := Handler(Config{Store: st, State: downState{st}})
+	if code, body := get(t, stateDown, "/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "state store not ready: state database is closed") {
+		t.Fatalf("readyz of a state store that does not answer = %d %q, want 503 with the reason", code, body)
 	}
 	if code, _ := get(t, down, "/healthz"); code != 200 {
 		t.Fatalf("healthz must not depend on the store, got %d", code)

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
@@ -33,11 +31,4 @@ type Entry struct {
 	SnapshotID int64
 	Source     string
 	Item       cost.LineItem
-}
-
-// EntryStore lists line items. Entries calls fn for each entry in ID
-// order, streaming, and returns the number of entries the query matches
-// before Limit and Offset.
-type EntryStore interface {
-	Entries(ctx context.Context, q EntryQuery, fn func(*Entry) error) (int64, error)
 }

@@ -1,8 +1,10 @@
-// Package store declares the storage contract every engine implements:
-// atomic, replacing imports of line items as snapshots, and answers to
-// query.Query. store/duckdb is the embedded default; a ClickHouse store
-// will satisfy the same interfaces and pass the same conformance suite
-// (storetest).
+// Package store declares Tally's two storage contracts, in this file:
+// the cost store (Store: atomic, replacing imports of line items as
+// snapshots, answers to query.Query, line items one by one, deletes) and
+// the state store (StateStore: documents and tenants). store/duckdb is
+// the embedded default and implements both; a ClickHouse cost store will
+// satisfy Store and pass the same conformance suite (storetest), paired
+// with a state store. internal/storage opens them from a --db URL.
 package store
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
+	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // Sentinel errors; callers use errors.Is.
@@ -98,7 +101,9 @@ type SnapshotFilter struct {
 	Scope scope.Scope
 }
 
-// Store is a cost store.
+// Store is the cost store: every method is required, so that callers
+// never probe a store for what it can do. A second engine (ClickHouse)
+// implements all of it and passes storetest, or it is not a cost store.
 type Store interface {
 	// BeginImport starts an import. Nothing it appends is visible until
 	// Commit; a process killed before Commit leaves the previous snapshots
@@ -106,16 +111,42 @@ type Store interface {
 	// next opened.
 	BeginImport(ctx context.Context, spec ImportSpec) (Import, error)
 	Snapshots(ctx context.Context, f SnapshotFilter) ([]Snapshot, error)
-	// Stream answers q row by row (see query.Streamer); Query collects
-	// the same answer into memory.
+	// Stream answers q row by row (see query.Streamer; query.Collect
+	// gathers a small answer into memory).
 	Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error)
-	Query(ctx context.Context, q query.Query) (*query.Result, error)
+	// Entries lists line items one by one (entries.go): it calls fn for
+	// each entry in ID order, streaming, and returns the number of
+	// entries the query matches before Limit and Offset.
+	Entries(ctx context.Context, q EntryQuery, fn func(*Entry) error) (int64, error)
+	// DeleteSnapshot removes a snapshot's rows and marks it deleted. When
+	// it was the visible snapshot of its (source, billing period), the
+	// newest superseded one becomes visible again, in the same
+	// transaction: deleting a bad run restores the previous data. A
+	// snapshot still loading is ErrConflict; an unknown one ErrNotFound.
+	DeleteSnapshot(ctx context.Context, id int64) (Snapshot, error)
+	// Ping reports whether the store answers (the server's readiness).
+	Ping(ctx context.Context) error
 	Close() error
 }
 
-// DocStore keeps small JSON documents by kind and name beside the costs,
-// for domain packages that own their documents' shape (the pipeline's
-// sources, the registry's entries); store/duckdb implements it.
+// StateStore keeps Tally's own state, as opposed to its costs: the
+// documents of domain packages and the tenants (organizations,
+// customers, API keys, audit log). It is a contract of its own so that a
+// cost store built for volume (ClickHouse) can be paired with a state
+// store built for small transactional writes; store/duckdb implements
+// both, in one file. Opening and closing belong to whoever pairs them
+// (internal/storage).
+type StateStore interface {
+	DocStore
+	tenant.Repo
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+}
+
+// DocStore keeps small JSON documents by kind and name, for domain
+// packages that own their documents' shape (the pipeline's sources, the
+// registry's entries). It is the document half of StateStore, named so
+// that those packages ask for no more than they use.
 type DocStore interface {
 	Documents(ctx context.Context, kind string) (map[string][]byte, error)
 	PutDocument(ctx context.Context, kind, name string, body []byte) error
@@ -123,16 +154,6 @@ type DocStore interface {
 	// one transaction (a migration rewrites all or none).
 	PutDocuments(ctx context.Context, kind string, docs map[string][]byte) error
 	DeleteDocument(ctx context.Context, kind, name string) error
-}
-
-// SnapshotDeleter removes snapshots.
-type SnapshotDeleter interface {
-	// DeleteSnapshot removes a snapshot's rows and marks it deleted. When
-	// it was the visible snapshot of its (source, billing period), the
-	// newest superseded one becomes visible again, in the same
-	// transaction: deleting a bad run restores the previous data. A
-	// snapshot still loading is ErrConflict; an unknown one ErrNotFound.
-	DeleteSnapshot(ctx context.Context, id int64) (Snapshot, error)
 }
 
 // ErrConflict is returned for an operation the object's state forbids.

@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// MemRepo is a Repo in memory, for tests and for a server without a
-// database file.
+// MemRepo is a Repo in memory, for tests: a server keeps its tenants in
+// its state store (store.StateStore).
 type MemRepo struct {
 	mu    sync.Mutex
 	state State

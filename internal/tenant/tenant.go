@@ -6,7 +6,8 @@
 // to every query before anything else.
 //
 // The package has no HTTP or SQL in it: the server extracts credentials,
-// a Repo (store/duckdb, or MemRepo in tests) persists the state.
+// a Repo persists the state: the state store (store.StateStore, which
+// store/duckdb implements), or MemRepo in tests.
 package tenant
 
 import (

@@ -7,9 +7,7 @@ import (
 	"net/http"
 
 	"github.com/shopspring/decimal"
-	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -109,16 +107,6 @@ func (a *API) entryRequest(r *http.Request) (entryReq, error) {
 	return er, nil
 }
 
-// entries asks the engine for line items; a store that keeps none one by
-// one cannot serve this endpoint.
-func (a *API) entries(r *http.Request, eq store.EntryQuery, fn func(*store.Entry) error) (int64, error) {
-	n, err := a.engine.Entries(r.Context(), eq, fn)
-	if errors.Is(err, engine.ErrNoEntries) {
-		return n, apierr.New(http.StatusNotImplemented, "this store does not list cost entries")
-	}
-	return n, err
-}
-
 // maxPage bounds page numbers so that the offset cannot overflow; no
 // list has that many pages.
 const maxPage = 1 << 40
@@ -144,7 +132,7 @@ func (a *API) entryList(r *http.Request) (any, error) {
 			return err
 		}
 		n := 0
-		_, err := a.entries(r, er.eq, func(e *store.Entry) error {
+		_, err := a.engine.Entries(r.Context(), er.eq, func(e *store.Entry) error {
 			b, err := marshal(entryJSON(e, er.c, er.g))
 			if err != nil {
 				return fmt.Errorf("encoding entry %d: %w", e.ID, err)
@@ -182,7 +170,7 @@ func (a *API) entryPage(r *http.Request, p page, er entryReq) (any, error) {
 	if p.last {
 		// The last page's number needs the count first.
 		eq.Limit = 1
-		total, err := a.entries(r, eq, func(*store.Entry) error { return nil })
+		total, err := a.engine.Entries(r.Context(), eq, func(*store.Entry) error { return nil })
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +180,7 @@ func (a *API) entryPage(r *http.Request, p page, er entryReq) (any, error) {
 	}
 	eq.Limit, eq.Offset = p.size, (n-1)*p.size
 	results := []any{}
-	total, err := a.entries(r, eq, func(e *store.Entry) error {
+	total, err := a.engine.Entries(r.Context(), eq, func(e *store.Entry) error {
 		results = append(results, entryJSON(e, er.c, er.g))
 		return nil
 	})
@@ -222,7 +210,7 @@ func (a *API) entryDetail(r *http.Request, id int64) (any, error) {
 	}
 	var found obj
 	eq := store.EntryQuery{Selection: query.Selection{Snapshots: []int64{id >> 32}}, Filter: microsoft}
-	_, err = a.entries(r, eq, func(e *store.Entry) error {
+	_, err = a.engine.Entries(r.Context(), eq, func(e *store.Entry) error {
 		if e.ID == id {
 			found = entryJSON(e, c, g)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/tally-cost/tally/internal/store"
 )
 
-// DeleteSnapshot implements store.SnapshotDeleter.
+// DeleteSnapshot implements store.Store.
 func (s *Store) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -3,16 +3,12 @@ package duckdb
 import (
 	"context"
 	"fmt"
-
-	"github.com/tally-cost/tally/internal/store"
 )
 
 // Small JSON documents that domain packages keep beside the costs (the
 // sources added through the API), by kind and name. The store does not
 // read them: each package owns its document's shape.
 const documentsSQL = `CREATE TABLE IF NOT EXISTS documents (kind VARCHAR NOT NULL, name VARCHAR NOT NULL, body VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)`
-
-var _ store.DocStore = (*Store)(nil)
 
 // Documents returns the documents of one kind by name.
 func (s *Store) Documents(ctx context.Context, kind string) (map[string][]byte, error) {

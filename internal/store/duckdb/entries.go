@@ -31,7 +31,7 @@ type entrySnapshot struct {
 	numbered bool
 }
 
-// Entries implements store.EntryStore: the line items of q, in id order,
+// Entries implements store.Store: the line items of q, in id order,
 // read back as they were stored.
 //
 // A single query ordered by id would have DuckDB sort the whole answer,

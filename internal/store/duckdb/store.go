@@ -1,6 +1,9 @@
-// Package duckdb is Tally's embedded cost store on DuckDB: line items at
-// bill granularity, snapshots per (source, billing period), and a daily
-// rollup maintained at commit time.
+// Package duckdb is Tally's embedded store on DuckDB. As the cost store
+// it keeps line items at bill granularity, snapshots per (source,
+// billing period), and a daily rollup maintained at commit time; as the
+// state store, documents and tenants (documents.go, tenants.go) in the
+// same file, so that one file is all there is to back up. Commands open
+// it through internal/storage.
 package duckdb
 
 import (
@@ -25,7 +28,8 @@ var rollupDims = query.RollupDimensions
 // ErrLocked is returned by Open when another process holds the file.
 var ErrLocked = errors.New("database is locked")
 
-// Store is the DuckDB cost store. It is safe for concurrent use.
+// Store is the DuckDB cost store and state store. It is safe for
+// concurrent use.
 type Store struct {
 	connector *duckdb.Connector
 	db        *sql.DB
@@ -36,7 +40,11 @@ type Store struct {
 	codes textCodes
 }
 
-var _ store.Store = (*Store)(nil)
+// One Store serves both contracts.
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.StateStore = (*Store)(nil)
+)
 
 // Options tune Open.
 type Options struct {

@@ -12,17 +12,13 @@ import (
 // testDelete: deleting the visible run of a period restores the previous
 // one; deleting that leaves nothing; a deleted snapshot is gone for good.
 func testDelete(t *testing.T, st store.Store) {
-	del, ok := st.(store.SnapshotDeleter)
-	if !ok {
-		t.Skip("the store does not delete snapshots")
-	}
 	first := Load(t, st, "s1", Item("a1", "AmazonEC2", Day(3, 1), "10"))[0].ID
 	second := Load(t, st, "s1", Item("a1", "AmazonEC2", Day(3, 1), "12"))[0].ID
 	Load(t, st, "s2", Item("a2", "AmazonEC2", Day(3, 1), "5"))
 	if got := Total(t, st, march, cost.Billed); got != "17" {
 		t.Fatalf("before deleting: %s, want 17", got)
 	}
-	sn, err := del.DeleteSnapshot(ctx, second)
+	sn, err := st.DeleteSnapshot(ctx, second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +32,7 @@ func testDelete(t *testing.T, st store.Store) {
 	if err != nil || prev[0].Status != store.StatusComplete {
 		t.Fatalf("the previous run after deleting the newest: %+v, %v", prev, err)
 	}
-	if _, err := del.DeleteSnapshot(ctx, first); err != nil {
+	if _, err := st.DeleteSnapshot(ctx, first); err != nil {
 		t.Fatal(err)
 	}
 	if got := Total(t, st, march, cost.Billed); got != "5" {
@@ -53,14 +49,14 @@ func testDelete(t *testing.T, st store.Store) {
 	if err != nil || len(loading) != 1 {
 		t.Fatalf("loading snapshots: %+v, %v", loading, err)
 	}
-	if _, err := del.DeleteSnapshot(ctx, loading[0].ID); !errors.Is(err, store.ErrConflict) {
+	if _, err := st.DeleteSnapshot(ctx, loading[0].ID); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("deleting a snapshot still loading: %v, want ErrConflict", err)
 	}
 	if _, err := imp.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{first, 999999} {
-		if _, err := del.DeleteSnapshot(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		if _, err := st.DeleteSnapshot(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("deleting snapshot %d again or unknown: %v, want ErrNotFound", id, err)
 		}
 	}

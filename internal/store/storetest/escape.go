@@ -69,7 +69,7 @@ func testFilterCannotEscape(t *testing.T, st store.Store) {
 			q := c.q
 			q.Filter = f
 			q.Metrics = []cost.Metric{cost.Billed}
-			res, err := st.Query(ctx, q)
+			res, err := query.Collect(ctx, st, q)
 			if err != nil {
 				t.Fatalf("%s, filter %v: %v", c.name, f, err)
 			}
@@ -80,12 +80,11 @@ func testFilterCannotEscape(t *testing.T, st store.Store) {
 			if len(res.Rows) > 1 || got != c.want {
 				t.Errorf("%s, filter %v: %d rows, total %q, want %q", c.name, f, len(res.Rows), got, c.want)
 			}
-			es, ok := st.(store.EntryStore)
-			if !ok || !q.Selection.IsZero() {
+			if !q.Selection.IsZero() {
 				continue
 			}
 			var sum cost.LineItem
-			n, err := es.Entries(ctx, store.EntryQuery{Window: q.Window, Filter: f, Scope: q.Scope}, func(e *store.Entry) error {
+			n, err := st.Entries(ctx, store.EntryQuery{Window: q.Window, Filter: f, Scope: q.Scope}, func(e *store.Entry) error {
 				sum.Cost[cost.Billed] = sum.Cost[cost.Billed].Add(e.Item.Cost[cost.Billed])
 				return nil
 			})
@@ -115,7 +114,7 @@ func testNoAnswer(t *testing.T, st store.Store) {
 				for _, usd := range []bool{false, true} {
 					for _, group := range [][]cost.Dimension{nil, {cost.DimService}} {
 						q := query.Query{Window: w, Scope: sc, Step: step, USD: usd, GroupBy: group}
-						res, err := st.Query(ctx, q)
+						res, err := query.Collect(ctx, st, q)
 						if err != nil {
 							t.Fatalf("%+v: %v", q, err)
 						}

@@ -63,12 +63,8 @@ func testAPIFields(t *testing.T, st store.Store) {
 		}
 	}
 
-	es, ok := st.(store.EntryStore)
-	if !ok {
-		return
-	}
 	got := map[string]cost.LineItem{}
-	if _, err := es.Entries(ctx, store.EntryQuery{Scope: scope.All()}, func(e *store.Entry) error {
+	if _, err := st.Entries(ctx, store.EntryQuery{Scope: scope.All()}, func(e *store.Entry) error {
 		got[e.Item.SubAccountID] = e.Item
 		return nil
 	}); err != nil {

@@ -95,7 +95,7 @@ func testModelProperty(t *testing.T, st store.Store) {
 	for i := range n {
 		q := randomModelQuery(r)
 		name := fmt.Sprintf("query %d (seed %d) %s", i, seed, describeModel(q))
-		res, err := st.Query(ctx, q)
+		res, err := query.Collect(ctx, st, q)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -32,7 +32,7 @@ func filterData(t *testing.T, st store.Store) {
 func groups(t *testing.T, st store.Store, q query.Query) string {
 	t.Helper()
 	q.Metrics = []cost.Metric{cost.Billed}
-	res, err := st.Query(ctx, q)
+	res, err := query.Collect(ctx, st, q)
 	if err != nil {
 		t.Fatalf("query %+v: %v", q, err)
 	}
@@ -82,11 +82,11 @@ func testFilters(t *testing.T, st store.Store) {
 		cond(cost.DimService, filter.Equals, "nul\x00"),
 		cond(cost.TagDimension("k\x00ey"), filter.Equals, "x"),
 	} {
-		if _, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Filter: e}); !errors.Is(err, cost.ErrInvalid) {
+		if _, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: march, Filter: e}); !errors.Is(err, cost.ErrInvalid) {
 			t.Errorf("filter %v: %v, want ErrInvalid", e, err)
 		}
 	}
-	if _, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{cost.TagDimension("\xfe")}}); !errors.Is(err, cost.ErrInvalid) {
+	if _, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: march, GroupBy: []cost.Dimension{cost.TagDimension("\xfe")}}); !errors.Is(err, cost.ErrInvalid) {
 		t.Errorf("a tag key of invalid UTF-8: %v, want ErrInvalid", err)
 	}
 	// Amounts test each line item before grouping, inclusive.
@@ -118,7 +118,7 @@ func testSteps(t *testing.T, st store.Store) {
 	if !query.UsesRollup(q) {
 		t.Fatal("a whole-day query by service should use the rollup")
 	}
-	res, err := st.Query(ctx, q)
+	res, err := query.Collect(ctx, st, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,14 +140,14 @@ func testSteps(t *testing.T, st store.Store) {
 	if query.UsesRollup(raw) {
 		t.Fatal("an hour-aligned window must not use the daily rollup")
 	}
-	rr, err := st.Query(ctx, raw)
+	rr, err := query.Collect(ctx, st, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := rr.Rows[0].Values[0].String(), Total(t, st, march, cost.Billed); got != want || want != "19.84" {
 		t.Fatalf("raw total %s, rollup total %s, want both 19.84", got, want)
 	}
-	month, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.Months(1), Metrics: []cost.Metric{cost.Billed}})
+	month, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: cost.Window{Start: Day(3, 1), End: Day(5, 1)}, Step: query.Months(1), Metrics: []cost.Metric{cost.Billed}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func testCurrencies(t *testing.T, st store.Store) {
 	}
 	eur.USD[cost.Billed] = decimal.NewNullDecimal(decimal.RequireFromString("10.9"))
 	Load(t, st, "s1", eur, Item("u1", "AmazonEC2", Day(3, 1), "1"))
-	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Metrics: []cost.Metric{cost.Billed}})
+	res, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: march, Metrics: []cost.Metric{cost.Billed}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func testCurrencies(t *testing.T, st store.Store) {
 	if len(got) != 2 || got["EUR"] != "10" || got["USD"] != "1" {
 		t.Fatalf("per-currency totals = %v, want EUR 10 and USD 1 kept apart", got)
 	}
-	usd, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true})
+	usd, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func testCurrencies(t *testing.T, st store.Store) {
 		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true, Scope: scope.All()},
 		{Window: march, Metrics: []cost.Metric{cost.Billed}, USD: true, GroupBy: []cost.Dimension{cost.DimResourceID}, Scope: scope.All()},
 	} {
-		res, err := st.Query(ctx, q)
+		res, err := query.Collect(ctx, st, q)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,7 +65,7 @@ func testSelection(t *testing.T, st store.Store) {
 			}
 		}
 	}
-	if _, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Selection: query.Selection{Day: Day(3, 1).Add(3600e9)}}); !errors.Is(err, cost.ErrInvalid) {
+	if _, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: march, Selection: query.Selection{Day: Day(3, 1).Add(3600e9)}}); !errors.Is(err, cost.ErrInvalid) {
 		t.Errorf("a dated selection not at midnight: %v", err)
 	}
 }

@@ -101,7 +101,7 @@ func Import(t *testing.T, st store.Store, spec store.ImportSpec, items ...*cost.
 // as text ("0" when empty).
 func Total(t *testing.T, st store.Store, w cost.Window, m cost.Metric) string {
 	t.Helper()
-	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: w, Metrics: []cost.Metric{m}})
+	res, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: w, Metrics: []cost.Metric{m}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func testLimit(t *testing.T, st store.Store) {
 	Load(t, st, "s1",
 		Item("a1", "A", Day(3, 1), "3"), Item("a1", "B", Day(3, 1), "2"), Item("a1", "C", Day(3, 1), "1"),
 		Item("a1", "A", Day(3, 2), "1"), Item("a1", "B", Day(3, 2), "5"))
-	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: march, Step: query.Days(1), GroupBy: []cost.Dimension{cost.DimService},
+	res, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: march, Step: query.Days(1), GroupBy: []cost.Dimension{cost.DimService},
 		Metrics: []cost.Metric{cost.Billed}, Limit: 1, Offset: 1})
 	if err != nil {
 		t.Fatal(err)

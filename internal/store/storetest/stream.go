@@ -37,7 +37,7 @@ func testWeekStarts(t *testing.T, st store.Store) {
 		{query.Years(1), "03-05:180"},
 	}
 	for _, c := range cases {
-		res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: w, Step: c.step, Metrics: []cost.Metric{cost.Billed}})
+		res, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: w, Step: c.step, Metrics: []cost.Metric{cost.Billed}})
 		if err != nil {
 			t.Fatalf("%v: %v", c.step, err)
 		}
@@ -49,7 +49,7 @@ func testWeekStarts(t *testing.T, st store.Store) {
 			t.Errorf("%+v: %s, want %s", c.step, s, c.want)
 		}
 	}
-	res, err := st.Query(ctx, query.Query{Scope: scope.All(), Window: w, Step: query.Hours(6), Metrics: []cost.Metric{cost.Billed}})
+	res, err := query.Collect(ctx, st, query.Query{Scope: scope.All(), Window: w, Step: query.Hours(6), Metrics: []cost.Metric{cost.Billed}})
 	if err != nil || len(res.Rows) != 15 || len(res.Buckets) != 60 || res.Rows[0].Start != Day(3, 5).Add(12*time.Hour) {
 		t.Fatalf("six-hour buckets: %d rows of %d buckets, first %v, err %v; want 15 rows of 60, the first at 12:00", len(res.Rows), len(res.Buckets), res.Rows[0].Start, err)
 	}
