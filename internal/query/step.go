@@ -91,14 +91,14 @@ func (s Step) valid() bool {
 	return s.Unit == UnitNone || s.monthsPerBucket() > 0 || s.durationPerBucket() > 0
 }
 
-// String renders the step as ParseStep reads it (weeks leave out their
-// start day).
+// String renders the step as ParseStep reads it ("day", "2w"; weeks
+// leave out their start day).
 func (s Step) String() string {
 	switch {
 	case s.Unit == UnitNone:
 		return "window"
 	case s.every() > 1:
-		return fmt.Sprintf("%d%s", s.every(), s.plural())
+		return fmt.Sprintf("%d%s", s.every(), s.Unit[:1])
 	}
 	return string(s.Unit)
 }

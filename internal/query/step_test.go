@@ -117,3 +117,17 @@ func TestCutProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestStepString: a step renders as ParseStep reads it back.
+func TestStepString(t *testing.T) {
+	for _, in := range []string{"window", "hour", "day", "week", "month", "quarter", "year", "6h", "2d", "2w", "3m", "2q", "5y"} {
+		s, err := ParseStep(in)
+		if err != nil || s.String() != in {
+			t.Fatalf("ParseStep(%q).String() = %q, %v", in, s.String(), err)
+		}
+		back, err := ParseStep(s.String())
+		if err != nil || back != s {
+			t.Fatalf("%q does not read back: %+v, %v", in, back, err)
+		}
+	}
+}
