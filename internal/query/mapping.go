@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
@@ -24,7 +25,15 @@ import (
 type Mapping struct {
 	Rules []Rule
 	Else  cost.Dimension
+	// Fold, when set, lower-cases the mapped value and trims the spaces
+	// around it, so values written in different cases group as one (Azure
+	// billing's resource groups, which upstream stores folded). Lower
+	// case is Unicode's simple mapping, as strings.ToLower has it.
+	Fold bool
 }
+
+// fold is what Fold does to a value.
+func fold(v string) string { return strings.ToLower(strings.Trim(v, " ")) }
 
 // Rule is one rule of a Mapping.
 type Rule struct {
@@ -59,15 +68,21 @@ func (q Query) value(d cost.Dimension, within []cost.Dimension, match func(filte
 	}
 	within = append(slices.Clip(within), d)
 	get := func(x cost.Dimension) string { return q.value(x, within, match, stored) }
+	v := ""
+	matched := false
 	for _, r := range m.Rules {
 		if match(r.When, get) {
-			return r.Value
+			v, matched = r.Value, true
+			break
 		}
 	}
-	if m.Else == "" {
-		return ""
+	if !matched && m.Else != "" {
+		v = get(m.Else)
 	}
-	return get(m.Else)
+	if m.Fold {
+		v = fold(v)
+	}
+	return v
 }
 
 // MaxRules bounds the rules of one query's mappings: thousands of

@@ -38,6 +38,7 @@ var Public = []string{Prefix + "schema/"}
 // scopes every call by the request's principal.
 type Engine interface {
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
+	Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error)
 	Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
 	// DeleteSnapshot removes an imported run (administrators only); the

@@ -15,16 +15,16 @@ import (
 // group is one row of an aggregate or summary: the rendered values of its
 // fields and its totals.
 type group struct {
+	// vals are the fields' rendered values, raw their values as grouped.
 	vals []any
-	// sortKey orders groups with equal totals by their values.
-	sortKey string
+	raw  []string
 	// usd sums cost_in_usd over items of items; missing of them have no
 	// USD value.
 	usd            decimal.Decimal
 	items, missing int64
 	// billing sums cost_in_billing_currency over every currency.
 	billing    decimal.Decimal
-	currencies map[string]bool
+	currencies int
 }
 
 // totalUSD is Σ cost_in_usd, null when no item of the group had one (a
@@ -37,108 +37,77 @@ func (g *group) totalUSD() number {
 }
 
 // totals groups the line items of base by fields and sums the billed
-// cost in USD, and, when billing is set, in the billing currency too.
-// The engine never adds currencies, so the billing sums come per currency
-// and are added here, as upstream's total_billing does (§6); the returned
-// notes say so when it happens, and when items without a USD value were
-// left out of total_usd. Groups whose fields render alike (resource
-// groups differing in case, subscriptions renamed to one name) merge,
-// their decimal sums added exactly. They are ordered by total_usd
-// descending, groups without one last, then by their values.
-func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool, g *registered) ([]*group, []string, error) {
-	// Fields may share dimensions (subscription_id and subscription_name
-	// both read the id); each is grouped by once.
+// cost in USD, and, when billing is set, in the billing currency too:
+// the store groups (the fields' dimensions, fieldMappings among them)
+// and orders (total_usd descending, then the values). The engine never
+// adds currencies, so the billing sums come per currency and are added
+// here, as upstream's total_billing does (§6); the returned notes say so
+// when it happens, and when items without a USD value were left out of
+// total_usd. Groups none of whose items have a USD value (a null
+// total_usd) come last, as PostgreSQL sorts nulls of a descending order.
+func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool) ([]*group, []string, error) {
+	// Fields may share a dimension; each is grouped by once.
 	var dims []cost.Dimension
-	at := make([][]int, len(fields)) // where each field's dimensions are in a row's keys
+	at := make([]int, len(fields)) // where each field's value is in a row's keys
 	for j, f := range fields {
-		for _, d := range f.dims {
-			i := slices.Index(dims, d)
-			if i < 0 {
-				i = len(dims)
-				dims = append(dims, d)
-			}
-			at[j] = append(at[j], i)
+		i := slices.Index(dims, f.dim)
+		if i < 0 {
+			i = len(dims)
+			dims = append(dims, f.dim)
 		}
+		at[j] = i
 	}
-	base.GroupBy, base.Metrics = dims, []cost.Metric{cost.Billed}
-	byKey := map[string]*group{}
-	var order []*group
-	groupOf := func(keys []string) (*group, error) {
-		vals := make([]any, len(fields))
-		for j, f := range fields {
-			k := make([]string, len(at[j]))
-			for n, i := range at[j] {
-				k[n] = keys[i]
-			}
-			vals[j] = f.render(k, g)
-		}
-		k, err := marshal(vals)
-		if err != nil {
-			return nil, fmt.Errorf("grouping: %w", err)
-		}
-		gr, ok := byKey[string(k)]
-		if !ok {
-			gr = &group{vals: vals, sortKey: string(k), currencies: map[string]bool{}}
-			byKey[string(k)] = gr
-			order = append(order, gr)
-		}
-		return gr, nil
-	}
+	base.GroupBy, base.Metrics, base.Mappings = dims, []cost.Metric{cost.Billed}, fieldMappings
+	byKeys := map[string]*group{}
+	var priced, unpriced []*group
 	usd := base
-	usd.USD = true
-	res, err := a.engine.Query(ctx, usd)
+	usd.USD, usd.Sort = true, []query.Order{query.Metric(0, true)}
+	var missing int64
+	_, err := a.engine.Stream(ctx, usd, func(r query.Row) error {
+		vals, raw := make([]any, len(fields)), make([]string, len(fields))
+		for j, f := range fields {
+			raw[j] = r.Keys[at[j]]
+			vals[j] = f.render(raw[j])
+		}
+		gr := &group{vals: vals, raw: raw, usd: r.Values[0], items: r.Items, missing: r.MissingUSD}
+		byKeys[strings.Join(r.Keys, "\x00")] = gr
+		if gr.totalUSD().Valid {
+			priced = append(priced, gr)
+		} else {
+			unpriced = append(unpriced, gr)
+		}
+		missing += r.MissingUSD
+		return nil
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("summing costs in USD: %w", err)
-	}
-	var missing int64
-	for _, r := range res.Rows {
-		gr, err := groupOf(r.Keys)
-		if err != nil {
-			return nil, nil, err
-		}
-		gr.usd = gr.usd.Add(r.Values[0])
-		gr.items += r.Items
-		gr.missing += r.MissingUSD
-		missing += r.MissingUSD
 	}
 	var notes []string
 	if missing > 0 {
 		notes = append(notes, fmt.Sprintf("%d line items have no USD value (a bill in another currency without a USD column) and are left out of the USD totals", missing))
 	}
 	if billing {
-		res, err := a.engine.Query(ctx, base)
-		if err != nil {
-			return nil, nil, fmt.Errorf("summing costs in the billing currency: %w", err)
-		}
 		mixed := false
-		for _, r := range res.Rows {
-			gr, err := groupOf(r.Keys)
-			if err != nil {
-				return nil, nil, err
+		_, err := a.engine.Stream(ctx, base, func(r query.Row) error {
+			// Both questions select the same line items, so every group
+			// of this one is a group of the first.
+			gr, ok := byKeys[strings.Join(r.Keys, "\x00")]
+			if !ok {
+				return fmt.Errorf("group %q has a billed cost but no USD row", r.Keys)
 			}
 			gr.billing = gr.billing.Add(r.Values[0])
-			gr.currencies[r.Currency] = true
-			mixed = mixed || len(gr.currencies) > 1
+			gr.currencies++
+			mixed = mixed || gr.currencies > 1
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("summing costs in the billing currency: %w", err)
 		}
 		if mixed {
 			notes = append(notes, "total_billing adds amounts of different billing currencies, as upstream does")
 		}
 	}
-	slices.SortStableFunc(order, func(x, y *group) int {
-		xu, yu := x.totalUSD(), y.totalUSD()
-		switch {
-		case xu.Valid && !yu.Valid:
-			return -1
-		case !xu.Valid && yu.Valid:
-			return 1
-		case xu.Valid:
-			if c := yu.Decimal.Cmp(xu.Decimal); c != 0 {
-				return c
-			}
-		}
-		return strings.Compare(x.sortKey, y.sortKey)
-	})
-	return order, notes, nil
+	return append(priced, unpriced...), notes, nil
 }
 
 // warned is a handler result with notes for the client, sent in a
@@ -168,11 +137,7 @@ func (a *API) aggregate(r *http.Request) (any, error) {
 	if _, ok := c.byID[q.snapshot]; (q.dateGiven && !q.dateValid) || (q.snapshot != 0 && !ok) {
 		return []any{}, nil // nothing selected, as cost-entries/ answers
 	}
-	g, err := a.registered(r.Context(), false)
-	if err != nil {
-		return nil, err
-	}
-	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c, g), false, g)
+	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c), false)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +153,7 @@ func (a *API) aggregate(r *http.Request) (any, error) {
 }
 
 // costQuery is the engine query of a parsed request.
-func costQuery(q request, c *catalog, g *registered) query.Query {
+func costQuery(q request, c *catalog) query.Query {
 	w, sel := q.selection()
 	if w.Start.IsZero() {
 		w = allTime
@@ -207,17 +172,19 @@ type summaryKind struct {
 var (
 	subscriptionFields = []field{
 		plain("subscription_id", cost.DimSubAccountID),
-		subscriptionNameField("subscription_name"),
+		plain("subscription_name", cost.DimSubAccountName),
 	}
 	subscriptionSummary   = summaryKind{fields: subscriptionFields}
 	vmSummary             = summaryKind{fields: subscriptionFields, meterCategory: "Virtual Machines"}
-	resourceGroupSummary  = summaryKind{fields: []field{resourceGroupField("resource_group")}}
+	resourceGroupSummary  = summaryKind{fields: []field{plain("resource_group", dimResourceGroup)}}
 	meterCategorySummary  = summaryKind{fields: []field{plain("meter_category", cost.DimMeterCategory)}}
 	regionSummary         = summaryKind{fields: []field{plain("location", cost.DimRegion)}}
 	resourceGroupTotalsBy = []field{
 		plain("resource__resource_id", cost.DimResourceID),
-		{key: "resource__resource_name", dims: []cost.Dimension{cost.DimResourceID, cost.DimResourceName},
-			render: func(k []string, _ *registered) any { return text(resourceName(k[0], k[1])) }},
+		// Grouped by the id and dimResourceName, so that one resource is
+		// one row whatever names its items give it; resourceGroupTotals
+		// renders upstream's name from both.
+		plain("resource__resource_name", dimResourceName),
 	}
 )
 
@@ -254,11 +221,7 @@ func (a *API) summary(k summaryKind) handler {
 		if err != nil {
 			return nil, err
 		}
-		g, err := a.registered(r.Context(), false)
-		if err != nil {
-			return nil, err
-		}
-		groups, notes, err := a.totals(r.Context(), k.fields, costQuery(q, c, g), true, g)
+		groups, notes, err := a.totals(r.Context(), k.fields, costQuery(q, c), true)
 		if err != nil {
 			return nil, err
 		}
@@ -299,9 +262,7 @@ func (a *API) resourceGroupTotals(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Neither the fields nor the summaries' filters show a subscription's
-	// name, so the registry has nothing to add.
-	groups, notes, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c, nil), true, nil)
+	groups, notes, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c), true)
 	if err != nil {
 		return nil, err
 	}
@@ -309,10 +270,11 @@ func (a *API) resourceGroupTotals(r *http.Request) (any, error) {
 	for i, gr := range groups {
 		// Upstream's keys, then the resource_id and resource_name aliases
 		// its code evidently meant to add.
+		name := text(resourceName(gr.raw[0], gr.raw[1]))
 		data[i] = obj{
-			{"resource__resource_id", gr.vals[0]}, {"resource__resource_name", gr.vals[1]},
+			{"resource__resource_id", gr.vals[0]}, {"resource__resource_name", name},
 			{"total_usd", gr.totalUSD()}, {"total_billing", someNumber(gr.billing)},
-			{"resource_id", gr.vals[0]}, {"resource_name", gr.vals[1]},
+			{"resource_id", gr.vals[0]}, {"resource_name", name},
 		}
 	}
 	var date any

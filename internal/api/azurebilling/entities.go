@@ -105,7 +105,7 @@ var resources = entity{
 		// name is the export's productOrderName, as upstream fills it.
 		return obj{{"id", stableID("resource", k[0])}, {"resource_id", k[0]},
 			{"resource_name", text(resourceName(k[0], k[1]))}, {"name", text(k[2])},
-			{"resource_group", text(resourceGroup(k[3]))}, {"location", text(k[4])}}
+			{"resource_group", text(fold(k[3]))}, {"location", text(k[4])}}
 	},
 }
 
@@ -174,9 +174,12 @@ func (a *API) list(ctx context.Context, e entity, g *registered) ([]obj, error) 
 // natural key. They come from every completed Azure snapshot, superseded
 // ones included, so that every object a cost entry can nest (a dated
 // query reads older runs) is listed and found by id, as upstream's tables
-// keep every object ever imported. Rows naming the same key with
-// different details (a renamed subscription) merge, keeping each detail's
-// first non-empty value in key order.
+// keep every object ever imported. The store groups by the entity's
+// columns (registered names already shown, as the engine maps them) and
+// orders the groups by them; rows naming the same key with different
+// details (a renamed subscription) then make one object, keeping each
+// detail's first non-empty value in that order, as an importer updating
+// upstream's table row by row would.
 func (a *API) derive(ctx context.Context, e entity, g *registered) ([]billed, error) {
 	c, err := a.catalog(ctx)
 	if err != nil {
@@ -193,51 +196,44 @@ func (a *API) derive(ctx context.Context, e entity, g *registered) ([]billed, er
 	}
 	var dims []cost.Dimension
 	var at []int // the column each grouped dimension fills
+	var order []query.Order
 	for i, col := range e.cols {
 		if col.dim != "" {
+			order = append(order, query.Key(len(dims), false))
 			dims = append(dims, col.dim)
 			at = append(at, i)
 		}
 	}
-	res, err := a.engine.Query(ctx, query.Query{Window: allTime, GroupBy: dims, Filter: microsoft,
-		Metrics: []cost.Metric{cost.Billed}, Selection: query.Selection{Snapshots: ids}})
-	if err != nil {
-		return nil, fmt.Errorf("listing %ss: %w", e.kind, err)
-	}
-	rows := make([][]string, 0, len(res.Rows))
-	for _, r := range res.Rows {
+	q := query.Query{Window: allTime, GroupBy: dims, Filter: microsoft, Sort: order,
+		Metrics: []cost.Metric{cost.Billed}, Selection: query.Selection{Snapshots: ids}}
+	var rows [][]string
+	byKey := map[string][]string{}
+	_, err = a.engine.Stream(ctx, q, func(r query.Row) error {
 		k := make([]string, len(e.cols))
 		for j, i := range at {
 			k[i] = r.Keys[j]
 		}
-		rows = append(rows, k)
-	}
-	slices.SortFunc(rows, func(x, y []string) int {
-		if c := strings.Compare(e.key(x), e.key(y)); c != 0 {
-			return c
+		cur, ok := byKey[e.key(k)]
+		if !ok {
+			byKey[e.key(k)] = k
+			rows = append(rows, k)
+			return nil
 		}
-		return slices.Compare(x, y)
-	})
-	var out []billed
-	var cur []string
-	flush := func() {
-		if cur != nil {
-			out = append(out, billed{key: e.key(cur), k: cur, obj: e.render(cur, g)})
-		}
-	}
-	for _, k := range rows {
-		if cur != nil && e.key(cur) == e.key(k) {
-			for i, v := range k {
-				if cur[i] == "" {
-					cur[i] = v
-				}
+		for i, v := range k {
+			if cur[i] == "" {
+				cur[i] = v
 			}
-			continue
 		}
-		flush()
-		cur = k
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing %ss: %w", e.kind, err)
 	}
-	flush()
+	out := make([]billed, len(rows))
+	for i, k := range rows {
+		out[i] = billed{key: e.key(k), k: k, obj: e.render(k, g)}
+	}
+	slices.SortStableFunc(out, func(x, y billed) int { return strings.Compare(x.key, y.key) })
 	return out, nil
 }
 

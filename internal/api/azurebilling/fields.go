@@ -5,6 +5,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
 )
 
 // Where the API's fields come from in a Tally line item (§10.1 of the
@@ -17,71 +18,99 @@ import (
 //     for resources; RegionName would give MCA's display "EU West".
 //   - pricing model: the readers keep FOCUS PricingCategory (Standard,
 //     Dynamic, Committed, Other) and the commitment type rather than
-//     Azure's PricingModel, so pricingModel maps them back; see there.
+//     Azure's PricingModel, so dimPricingModel maps them back.
 //   - resource group: cost.DimResourceGroup as the bill writes it,
-//     rendered lower-cased and trimmed as upstream stores it.
+//     grouped lower-cased and trimmed as upstream stores it
+//     (dimResourceGroup).
+//   - subscription and customer names: the engine shows registered names
+//     in place of the bills' for every dialect (registry.Names).
 
-// field is one output key of an aggregate or summary row: the dimensions
-// it is read from and how their values render, with the names users gave
-// (g, which may be nil).
+// field is one output key of an aggregate or summary row: the dimension
+// it is grouped by (a stored one, or one of fieldMappings) and how its
+// value renders. Each field's rendering is one-to-one, so the store's
+// groups are the rows of the answer: nothing is merged afterwards.
 type field struct {
 	key    string
-	dims   []cost.Dimension
-	render func(keys []string, g *registered) any
+	dim    cost.Dimension
+	render func(v string) any
 }
 
-// plain renders the one dimension of a field as text (null when empty).
-func plain(key string, d cost.Dimension) field {
-	return field{key: key, dims: []cost.Dimension{d}, render: func(k []string, _ *registered) any { return text(k[0]) }}
+// plain renders a dimension of a field as text (null when empty).
+func plain(key string, d cost.Dimension) field { return field{key: key, dim: d, render: textOf} }
+
+func textOf(v string) any { return text(v) }
+
+// The dialect's derived dimensions, compiled by the store (fieldMappings).
+const (
+	// dimResourceGroup is the resource group as upstream stores it:
+	// trimmed and lower-cased, so that "RG1" and "rg1" are one group.
+	dimResourceGroup cost.Dimension = "azurebilling.resourceGroup"
+	// dimPricingModel is the Azure pricing model (see pricingModel).
+	dimPricingModel cost.Dimension = "azurebilling.pricingModel"
+	// dimResourceName is upstream's resource_name: the last non-empty
+	// "/" segment of the resource id, which the store cannot cut, so the
+	// mapping keeps the bill's resource name only where there is no id
+	// and resourceName finishes it.
+	dimResourceName cost.Dimension = "azurebilling.resourceNameWithoutID"
+)
+
+// savingsPlan matches the commitment types of savings plans, as the
+// readers and Azure write them.
+var savingsPlan = filter.Cond{Dim: cost.DimCommitmentType, Op: filter.Equals, Values: []string{"Savings Plan", "SavingsPlan"}, FoldCase: true}
+
+// fieldMappings define the derived dimensions; every cost query of the
+// dialect carries them.
+var fieldMappings = map[cost.Dimension]query.Mapping{
+	dimResourceGroup: {Else: cost.DimResourceGroup, Fold: true},
+	dimPricingModel:  {Rules: pricingModelRules(), Else: cost.DimPricingCategory},
+	dimResourceName: {Rules: []query.Rule{
+		{When: filter.Not{X: filter.Cond{Dim: cost.DimResourceID, Op: filter.Equals, Values: []string{""}}}, Value: ""},
+	}, Else: cost.DimResourceName},
 }
 
-// subscriptionNameField renders a subscription's shown name: the bills'
-// grouped with the subscription id, so that a name given through the
-// registry replaces it; groups whose shown names are equal then merge.
-func subscriptionNameField(key string) field {
-	return field{key: key, dims: []cost.Dimension{cost.DimSubAccountID, cost.DimSubAccountName},
-		render: func(k []string, g *registered) any { return text(g.subscriptionName(k[0], k[1])) }}
+// pricingModelRules turn the stored FOCUS PricingCategory back into the
+// Azure PricingModel the export wrote (billing-formats.md §6.8: OnDemand
+// → Standard, Spot → Dynamic, Reservation / SavingsPlan → Committed,
+// other values such as Marketplace → Other). Committed is told apart by
+// the commitment type the reader derives from the benefit id or
+// PricingModel; a commitment row without one reads as Reservation, the
+// older and more common kind. Values that are not FOCUS categories pass
+// through (the mapping's else).
+func pricingModelRules() []query.Rule {
+	category := func(v string) filter.Cond {
+		return filter.Cond{Dim: cost.DimPricingCategory, Op: filter.Equals, Values: []string{v}}
+	}
+	return []query.Rule{
+		{When: category("Standard"), Value: "OnDemand"},
+		{When: category("Dynamic"), Value: "Spot"},
+		{When: filter.And{Xs: []filter.Expr{category("Committed"), savingsPlan}}, Value: "SavingsPlan"},
+		{When: category("Committed"), Value: "Reservation"},
+		{When: category("Other"), Value: "Marketplace"},
+	}
 }
 
-// resourceGroupField renders the resource group as upstream stores it:
-// trimmed and lower-cased, so that "RG1" and "rg1" are one group.
-func resourceGroupField(key string) field {
-	return field{key: key, dims: []cost.Dimension{cost.DimResourceGroup}, render: func(k []string, _ *registered) any {
-		return text(resourceGroup(k[0]))
-	}}
-}
-
-// pricingModelField renders the Azure pricing model (see pricingModel).
-func pricingModelField(key string) field {
-	return field{key: key, dims: []cost.Dimension{cost.DimPricingCategory, cost.DimCommitmentType}, render: func(k []string, _ *registered) any {
-		return text(pricingModel(k[0], k[1]))
-	}}
-}
-
-func resourceGroup(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// fold is a resource group as upstream stores it, as dimResourceGroup
+// groups it (query.Mapping's Fold), for the objects rendered item by item.
+func fold(s string) string { return strings.ToLower(strings.Trim(s, " ")) }
 
 // groupByFields are the group_by names of cost-entries/aggregate/ and
 // their output keys, upstream's internal field paths (§6).
 var groupByFields = map[string]field{
-	"resourceGroupName": resourceGroupField("resource__resource_group"),
-	"subscriptionName":  subscriptionNameField("subscription__name"),
+	"resourceGroupName": plain("resource__resource_group", dimResourceGroup),
+	"subscriptionName":  plain("subscription__name", cost.DimSubAccountName),
 	"meterCategory":     plain("meter__category", cost.DimMeterCategory),
 	"meterSubCategory":  plain("meter__subcategory", cost.DimMeterSubcategory),
 	"serviceFamily":     plain("meter__service_family", cost.DimServiceFamily),
 	"resourceLocation":  plain("resource__location", cost.DimRegion),
 	"chargeType":        plain("charge_type", cost.DimChargeType),
-	"pricingModel":      pricingModelField("pricing_model"),
+	"pricingModel":      plain("pricing_model", dimPricingModel),
 	"publisherName":     plain("publisher_name", cost.DimPublisher),
 	"costCenter":        plain("cost_center", cost.DimCostCenter),
 }
 
-// pricingModel turns the stored FOCUS PricingCategory back into the Azure
-// PricingModel the export wrote (billing-formats.md §6.8: OnDemand →
-// Standard, Spot → Dynamic, Reservation / SavingsPlan → Committed, other
-// values such as Marketplace → Other). Committed is told apart by the
-// commitment type the reader derives from the benefit id or PricingModel;
-// a commitment row without one reads as Reservation, the older and more
-// common kind. Values that are not FOCUS categories pass through.
+// pricingModel is the pricing model of one line item, as
+// pricingModelRules derive it, for cost entries, which are rendered item
+// by item; TestPricingModelRules keeps the two agreeing.
 func pricingModel(category, commitmentType string) string {
 	switch category {
 	case "Standard":
@@ -89,7 +118,8 @@ func pricingModel(category, commitmentType string) string {
 	case "Dynamic":
 		return "Spot"
 	case "Committed":
-		if strings.EqualFold(strings.ReplaceAll(commitmentType, " ", ""), "SavingsPlan") {
+		switch strings.ToLower(commitmentType) {
+		case "savings plan", "savingsplan":
 			return "SavingsPlan"
 		}
 		return "Reservation"
@@ -107,7 +137,6 @@ func pricingModelFilter(v string) filter.Expr {
 	eq := func(d cost.Dimension, vals ...string) filter.Cond {
 		return filter.Cond{Dim: d, Op: filter.Equals, Values: vals, FoldCase: true}
 	}
-	savingsPlan := eq(cost.DimCommitmentType, "Savings Plan", "SavingsPlan")
 	switch strings.ToLower(strings.ReplaceAll(v, " ", "")) {
 	case "ondemand", "standard":
 		return eq(cost.DimPricingCategory, "Standard")

@@ -60,7 +60,7 @@ func FuzzParseQuery(f *testing.F) {
 		} else {
 			seen := map[string]bool{}
 			for _, f := range fields {
-				if seen[f.key] || len(f.dims) == 0 {
+				if seen[f.key] || f.dim == "" {
 					t.Fatalf("%q: group_by fields %v", raw, fields)
 				}
 				seen[f.key] = true

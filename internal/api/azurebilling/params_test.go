@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/query"
 )
 
 func TestParseRequest(t *testing.T) {
@@ -293,5 +296,54 @@ func TestStableID(t *testing.T) {
 	// never change.
 	if got := sourceID("mpa-prod"); got != 7634546356969138 {
 		t.Errorf("sourceID(mpa-prod) = %d", got)
+	}
+}
+
+// TestPricingModelRules checks that the mapping the store compiles for
+// group_by=pricingModel and the function cost entries render with agree
+// on every category and commitment type the readers write, and more.
+func TestPricingModelRules(t *testing.T) {
+	rules := fieldMappings[dimPricingModel]
+	var match func(e filter.Expr, get func(cost.Dimension) string) bool
+	match = func(e filter.Expr, get func(cost.Dimension) string) bool {
+		switch x := e.(type) {
+		case filter.Cond:
+			for _, v := range x.Values {
+				if got := get(x.Dim); got == v || (x.FoldCase && strings.EqualFold(got, v)) {
+					return true
+				}
+			}
+			return false
+		case filter.And:
+			for _, y := range x.Xs {
+				if !match(y, get) {
+					return false
+				}
+			}
+			return true
+		}
+		t.Fatalf("pricing model rules use %T", e)
+		return false
+	}
+	q := query.Query{Mappings: fieldMappings}
+	for _, category := range []string{"Standard", "Dynamic", "Committed", "Other", "Marketplace", "", "standard"} {
+		for _, ct := range []string{"", "Reservation", "Savings Plan", "SavingsPlan", "savings plan", "SAVINGSPLAN"} {
+			stored := func(d cost.Dimension) string {
+				switch d {
+				case cost.DimPricingCategory:
+					return category
+				case cost.DimCommitmentType:
+					return ct
+				}
+				return ""
+			}
+			got := q.Value(dimPricingModel, match, stored)
+			if want := pricingModel(category, ct); got != want {
+				t.Errorf("category %q, commitment %q: mapping %q, entries %q", category, ct, got, want)
+			}
+		}
+	}
+	if len(rules.Rules) == 0 {
+		t.Fatal("no rules")
 	}
 }

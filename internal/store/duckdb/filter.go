@@ -80,6 +80,16 @@ func (c *compiler) dim(d cost.Dimension) (string, error) {
 	if !ok || slices.Contains(c.within, d) {
 		return c.stored(d)
 	}
+	e, err := c.mapping(d, m)
+	if err != nil || !m.Fold {
+		return e, err
+	}
+	// DuckDB's trim removes spaces only, as query.Mapping's Fold does.
+	return "lower(trim(" + e + "))", nil
+}
+
+// mapping is the SQL text of mapping m of dimension d, before Fold.
+func (c *compiler) mapping(d cost.Dimension, m query.Mapping) (string, error) {
 	inner := &compiler{maps: c.maps, within: append(slices.Clip(c.within), d), cols: c.cols, args: c.args}
 	if on, fold, keys, vals, ok := lookup(m); ok {
 		// A table of values (registered names): one map lookup, two

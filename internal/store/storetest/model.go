@@ -35,6 +35,7 @@ var (
 	dimLayered       = cost.Dimension("test.layered")
 	dimTable         = cost.Dimension("test.table")
 	dimFoldedTable   = cost.Dimension("test.foldedTable")
+	dimFolded        = cost.Dimension("test.folded")
 	modelMappings    = map[cost.Dimension]query.Mapping{
 		// An override of a stored dimension: filters on provider compare
 		// the shown name.
@@ -59,6 +60,12 @@ var (
 		// them as lookups): a key named twice takes the first rule.
 		dimTable:       {Rules: tableRules(cost.DimSubAccountID, false, "a1", "a2", "a2", "zz", "a3", "x", "y", "z", "a1"), Else: cost.DimService},
 		dimFoldedTable: {Rules: tableRules(cost.DimRegion, true, "EU-WEST-1", "eu-west-2", "Us-East-1", "a", "b", "c", "d", "e", "eu-west-1"), Else: cost.DimRegion},
+		// A folded mapping, as Azure billing's resource groups are: "Web"
+		// and "web" group as one, and so do the rule's spaced value and
+		// "amazon group".
+		dimFolded: {Rules: []query.Rule{
+			{When: filter.Cond{Dim: cost.DimService, Op: filter.Prefix, Values: []string{"amazon"}, FoldCase: true}, Value: "  Amazon Group "},
+		}, Else: cost.TagDimension("team"), Fold: true},
 		dimPerspective: {Rules: []query.Rule{
 			{When: filter.And{Xs: []filter.Expr{
 				filter.Cond{Dim: cost.DimService, Op: filter.Prefix, Values: []string{"amazon"}, FoldCase: true},
@@ -69,8 +76,8 @@ var (
 		}},
 	}
 	modelGroupDims = []cost.Dimension{cost.DimSubAccountID, cost.DimService, cost.DimRegion, cost.DimProvider,
-		cost.TagDimension("team"), dimShownProvider, dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable}
-	modelFilterDims = append(append([]cost.Dimension{}, propDims...), dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable)
+		cost.TagDimension("team"), dimShownProvider, dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable, dimFolded}
+	modelFilterDims = append(append([]cost.Dimension{}, propDims...), dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable, dimFolded)
 	modelUnits      = []query.Unit{query.UnitNone, query.UnitHour, query.UnitDay, query.UnitWeek, query.UnitMonth, query.UnitQuarter, query.UnitYear}
 )
 
@@ -158,7 +165,7 @@ func randomModelQuery(r *rand.Rand) query.Query {
 
 // randomModelFilter tests mapped dimensions, alone or with others.
 func randomModelFilter(r *rand.Rand) filter.Expr {
-	words := append(append([]string{}, propWords...), "Azure", "Microsoft", "Registered One", "shared", "Web team", "Has env", "Amazon in a region", "__unallocated__", "name 1", "NAME 0", "name 2")
+	words := append(append([]string{}, propWords...), "Azure", "Microsoft", "Registered One", "shared", "Web team", "Has env", "Amazon in a region", "__unallocated__", "name 1", "NAME 0", "name 2", "amazon group", "  Amazon Group ", "web")
 	c := filter.Cond{Dim: pick(r, modelFilterDims), Op: filter.Op(r.IntN(4)), FoldCase: r.IntN(2) == 0}
 	for range 1 + r.IntN(3) {
 		c.Values = append(c.Values, pick(r, words))
