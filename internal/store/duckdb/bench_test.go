@@ -29,30 +29,36 @@ func benchItems(b *testing.B) int {
 	return n
 }
 
-func loadSynthetic(b *testing.B, st *Store, n int) time.Time {
+// benchStore opens a store in a temporary file holding benchItems
+// synthetic line items, and, when raw is not empty, a plain table of the
+// same rows named raw for hand-written SQL; it returns the first day of
+// the data.
+func benchStore(b *testing.B, raw string) (*Store, time.Time) {
+	n := benchItems(b)
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.duckdb"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	t0 := time.Now()
 	start, err := st.LoadSynthetic(context.Background(), n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return start
+	b.Logf("loaded %d line items in %s", n, time.Since(t0).Round(time.Millisecond))
+	if raw != "" {
+		if err := st.RawTable(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return st, start
 }
 
 // BenchmarkQueryByService30d answers "30 days grouped by service" through
 // the store (the rollup) and through hand-written SQL over the raw line
 // items, and reports the median latency ratio store/raw.
 func BenchmarkQueryByService30d(b *testing.B) {
-	n := benchItems(b)
-	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.duckdb"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	t0 := time.Now()
-	start := loadSynthetic(b, st, n)
-	b.Logf("loaded %d line items in %s", n, time.Since(t0).Round(time.Millisecond))
-	if err := st.RawTable(context.Background(), "raw_line_items"); err != nil {
-		b.Fatal(err)
-	}
+	st, start := benchStore(b, "raw_line_items")
 	w := cost.Window{Start: start.AddDate(0, 0, 30), End: start.AddDate(0, 0, 60)}
 	q := query.Query{Scope: scope.All(), Window: w, GroupBy: []cost.Dimension{cost.DimService}, Metrics: []cost.Metric{cost.AmortizedNet}}
 	raw := `SELECT service_name, billing_currency, sum(amortized_net_cost)::VARCHAR FROM raw_line_items
@@ -74,16 +80,7 @@ func median(d []time.Duration) time.Duration {
 // outside it meet the decoding view. Reported as a ratio to hand-written
 // SQL over the plain table of the same rows.
 func BenchmarkQueryRawFiltered30d(b *testing.B) {
-	n := benchItems(b)
-	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.duckdb"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	start := loadSynthetic(b, st, n)
-	if err := st.RawTable(context.Background(), "raw_line_items"); err != nil {
-		b.Fatal(err)
-	}
+	st, start := benchStore(b, "raw_line_items")
 	w := cost.Window{Start: start.AddDate(0, 0, 30).Add(time.Hour), End: start.AddDate(0, 0, 60)}
 	f := filter.Or{Xs: []filter.Expr{
 		filter.Cond{Dim: cost.DimService, Op: filter.Equals, Values: []string{"Service1", "Service2"}},
@@ -142,13 +139,7 @@ func againstRaw(b *testing.B, st *Store, q query.Query, raw string, args ...any)
 // mapped/plain is the cost of a derived grouping. Midnight windows read
 // the rollup; off-midnight ones (sub-benchmark raw) the line items.
 func BenchmarkQueryMapped30d(b *testing.B) {
-	n := benchItems(b)
-	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.duckdb"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	start := loadSynthetic(b, st, n)
+	st, start := benchStore(b, "")
 	mapped := cost.Dimension("bench.accountName")
 	var rules []query.Rule
 	for i := range 200 {

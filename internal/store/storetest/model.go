@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,14 +89,7 @@ func tableRules(d cost.Dimension, fold bool, keys ...string) []query.Rule {
 }
 
 func testModelProperty(t *testing.T, st store.Store) {
-	seed := propSeed(t)
-	t.Logf("seed %d (TALLY_PROPERTY_SEED=%d reruns it)", seed, seed)
-	r := rand.New(rand.NewPCG(seed, seed^0x51afd7ed558ccd))
-	m := loadRandomBills(t, st, r)
-	n := 300
-	if s := os.Getenv("TALLY_PROPERTY_QUERIES"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	seed, r, m, n := propRun(t, st, 0x51afd7ed558ccd)
 	for i := range n {
 		q := randomModelQuery(r)
 		name := fmt.Sprintf("query %d (seed %d) %s", i, seed, describeModel(q))

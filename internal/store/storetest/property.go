@@ -63,15 +63,27 @@ func propSeed(t *testing.T) uint64 {
 	return uint64(time.Now().UnixNano())
 }
 
-func testFilterProperty(t *testing.T, st store.Store) {
-	seed := propSeed(t)
+// propRun is what a property test starts from: its seed (logged, so a
+// failure reruns), a generator seeded with it and salt (each test draws
+// its own sequence), the random bills loaded into st, and the number of
+// questions to ask (TALLY_PROPERTY_QUERIES, default 300).
+func propRun(t *testing.T, st store.Store, salt uint64) (seed uint64, r *rand.Rand, m *model, n int) {
+	seed = propSeed(t)
 	t.Logf("seed %d (TALLY_PROPERTY_SEED=%d reruns it)", seed, seed)
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	m := loadRandomBills(t, st, r)
-	n := 300
+	r = rand.New(rand.NewPCG(seed, seed^salt))
+	m = loadRandomBills(t, st, r)
+	n = 300
 	if s := os.Getenv("TALLY_PROPERTY_QUERIES"); s != "" {
-		n, _ = strconv.Atoi(s)
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("TALLY_PROPERTY_QUERIES=%q: %v", s, err)
+		}
 	}
+	return seed, r, m, n
+}
+
+func testFilterProperty(t *testing.T, st store.Store) {
+	seed, r, m, n := propRun(t, st, 0x9e3779b97f4a7c15)
 	for i := range n {
 		q := query.Query{
 			Window: randomWindow(r), Scope: randomScope(r), Filter: randomFilter(r, 3),
