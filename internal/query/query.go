@@ -6,7 +6,8 @@
 //   - step.go: how a window is cut into buckets (hours to years, with
 //     multiples and an explicit week start), computed once in Cut;
 //   - mapping.go: derived dimensions (ordered rules filter → value, an
-//     else), such as provider display names and registered names;
+//     else, an optional case fold), such as provider display names,
+//     registered names and Azure billing's folded resource groups;
 //   - order.go: how the rows of a bucket are ordered;
 //   - plan.go: whether the daily rollup can answer exactly.
 //
