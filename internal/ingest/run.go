@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -105,9 +106,38 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 		}
 	}
 	opt.Progress.End()
+	if len(deliveries) > 1 {
+		// Each import reported its snapshots as it committed them; a
+		// later run of the same period has superseded some since.
+		if err := refreshStatus(ctx, st, sum.Snapshots); err != nil {
+			return sum, err
+		}
+	}
 	sum.Bytes = total
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// refreshStatus updates the status of snaps, snapshots of one source, to
+// what the store holds now.
+func refreshStatus(ctx context.Context, st store.Store, snaps []store.Snapshot) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	now, err := st.Snapshots(ctx, store.SnapshotFilter{Source: snaps[0].Source, Scope: scope.All()})
+	if err != nil {
+		return err
+	}
+	status := make(map[int64]store.Status, len(now))
+	for _, s := range now {
+		status[s.ID] = s.Status
+	}
+	for i := range snaps {
+		if s, ok := status[snaps[i].ID]; ok {
+			snaps[i].Status = s
+		}
+	}
+	return nil
 }
 
 // delivery imports the files of d as one import.

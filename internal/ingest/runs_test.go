@@ -109,8 +109,12 @@ func TestAzureRunHistory(t *testing.T) {
 	e.deliver("zz-run", 10, 9, "sub-a")
 	e.deliver("aa-run", 11, 10, "sub-a")
 	st := openMem(t)
-	if sum := e.ingest(st, false); len(sum.Snapshots) != 2 || sum.KnownRuns != 0 || sum.Rows != 19 {
+	sum := e.ingest(st, false)
+	if len(sum.Snapshots) != 2 || sum.KnownRuns != 0 || sum.Rows != 19 {
 		t.Fatalf("first import: %d snapshots, %d known runs, %d rows; want 2, 0, 19", len(sum.Snapshots), sum.KnownRuns, sum.Rows)
+	}
+	if sum.Snapshots[0].Status != store.StatusSuperseded || sum.Snapshots[1].Status != store.StatusComplete {
+		t.Fatalf("the summary reports the runs %s and %s, want superseded and complete (as they are now)", sum.Snapshots[0].Status, sum.Snapshots[1].Status)
 	}
 	wantRuns(t, st, "zz-run:superseded:9:9", "aa-run:complete:10:10")
 
