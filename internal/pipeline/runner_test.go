@@ -265,6 +265,8 @@ func TestConfigFile(t *testing.T) {
 	f(`{"sources":[{"name":"a","provider":"oracle","location":{"url":"/tmp"}}]}`, `provider "oracle"`)
 	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"/tmp"},"refresh":"1s"}]}`, "at least 1m")
 	f(`{"source":[]}`, "unknown field")
+	f(`{"retention":{"runMonths":3,"otherMonths":-1},"sources":[]}`, "")
+	f(`{"retention":{"months":3},"sources":[]}`, "unknown field")
 	// Location fields are stored and shown: bounded UTF-8 text; an inline
 	// JSON credential may span lines (it then fails for its own reason).
 	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"/tmp/`+strings.Repeat("x", 4096)+`"}}]}`, "location.url is longer than 4096 characters")
