@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ type Runner struct {
 	log   *slog.Logger
 	// retention prunes superseded snapshots after each run.
 	retention Retention
+	audit     func(ctx context.Context, action, object, id, detail string) error
 	now       func() time.Time
 	// redact removes every source's secrets from run errors and logs.
 	redact *secret.Redactor
@@ -65,7 +67,7 @@ func New(ctx context.Context, st store.Store, repo Repo, cfg Config, log *slog.L
 	// Whatever the caller's handler, the runner's own lines (run errors
 	// quote SDK errors, which quote request URLs) are redacted.
 	log = slog.New(secret.NewHandler(log.Handler(), red))
-	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now, redact: red, retention: cfg.Retention,
+	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now, redact: red, retention: cfg.Retention, audit: cfg.Audit,
 		slot: make(chan struct{}, 1), wake: make(chan struct{}, 1), sources: map[string]*entry{}}
 	if r.cache == "" {
 		r.cache = filepath.Join(os.TempDir(), "tally-sources")
@@ -414,6 +416,16 @@ func (r *Runner) prune(ctx context.Context, e *entry) error {
 	for _, p := range pruned {
 		r.log.Info("pruned a superseded snapshot", "source", e.spec.Name, "snapshot", p.ID,
 			"period", p.PeriodStart.Format("2006-01"), "run", p.RunID, "rows", p.Rows)
+		if r.audit != nil {
+			detail := fmt.Sprintf("source=%s period=%s", e.spec.Name, p.PeriodStart.Format("2006-01"))
+			if p.RunID != "" {
+				detail += " run=" + p.RunID
+			}
+			detail += fmt.Sprintf(" rows=%d (retention)", p.Rows)
+			if aerr := r.audit(context.WithoutCancel(ctx), "delete", "snapshot", strconv.FormatInt(p.ID, 10), detail); aerr != nil {
+				r.log.Error("cannot record a pruned snapshot in the audit log", "source", e.spec.Name, "snapshot", p.ID, "err", aerr)
+			}
+		}
 	}
 	r.mu.Lock()
 	e.status.Pruned = pruned

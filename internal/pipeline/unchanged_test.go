@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,6 +81,11 @@ func TestScheduledRunSkipsUnchangedPeriods(t *testing.T) {
 	monthBill(t, dir, feb, 200, 2)
 	r, st := newRunner(t, Spec{Name: "cur", Provider: "aws", Location: source.Config{URL: dir}})
 	r.now = func() time.Time { return time.Date(2024, 2, 20, 0, 0, 0, 0, time.UTC) }
+	var audited []string
+	r.audit = func(_ context.Context, action, object, id, detail string) error {
+		audited = append(audited, action+" "+object+" "+id+": "+detail)
+		return nil
+	}
 
 	// The first run reads everything and records what it read.
 	if s := scheduled(t, r, "cur"); s.ConnectionStatus != ConnectionSuccessful || s.Rows != 500 || len(s.Unchanged) != 0 {
@@ -106,6 +112,9 @@ func TestScheduledRunSkipsUnchangedPeriods(t *testing.T) {
 	}
 	if len(s.Pruned) != 1 || !s.Pruned[0].PeriodStart.Equal(feb) || s.Pruned[0].Rows != 200 {
 		t.Fatalf("pruned %+v, want February's previous snapshot of 200 rows", s.Pruned)
+	}
+	if want := []string{"delete snapshot 2: source=cur period=2024-02 rows=200 (retention)"}; !slices.Equal(audited, want) {
+		t.Fatalf("audited %q, want %q", audited, want)
 	}
 	want = []string{"2024-01:complete", "2024-02:deleted", "2024-02:complete"}
 	if got := snapshotStates(t, st, "cur"); !slices.Equal(got, want) {
