@@ -17,6 +17,9 @@ import (
 type delivery struct {
 	files []File
 	runs  []store.Run
+	// group is the folder of the runs a run supersedes (its billing
+	// period); "" outside a history.
+	group string
 }
 
 // plan turns the paths into the imports of one Run, in the order they
@@ -40,6 +43,10 @@ type delivery struct {
 // of each period is imported even when it already is (a rebuild or
 // repair re-reads the files). Manifests outside a billing period folder
 // have no history: the newest run of each is read, as before.
+//
+// A run that fails stops the imports of its billing period (a later run
+// must not be committed before it, or snapshot ids would leave the runs'
+// order) but not those of other periods; see Run.
 //
 // known counts the runs left alone because they are imported.
 func plan(ctx context.Context, st store.Store, p provider, paths []string, opt Options) (out []delivery, known int, err error) {
@@ -124,7 +131,7 @@ func pending(group []exportRun, imported map[time.Time]map[string]bool, opt Opti
 
 // runDelivery is the import of run r found under dir.
 func runDelivery(dir string, r exportRun) (delivery, error) {
-	d := delivery{files: make([]File, 0, len(r.files))}
+	d := delivery{files: make([]File, 0, len(r.files)), group: dir + "\x00" + r.group}
 	if !r.run.PeriodStart.IsZero() {
 		d.runs = []store.Run{r.run}
 	}

@@ -99,13 +99,27 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	}
 	r := &run{ctx: ctx, opt: opt, p: p, sum: sum, log: log}
 	opt.Progress.Begin(total)
+	// A failed run of an export history stops its period, not the
+	// others: one bad file must not keep every later month out.
+	var errs []error
+	failed := map[string]bool{}
 	for _, d := range deliveries {
+		if failed[d.group] {
+			continue
+		}
 		if err := r.delivery(st, d); err != nil {
-			opt.Progress.End()
-			return sum, err
+			if d.group == "" || ctx.Err() != nil {
+				opt.Progress.End()
+				return sum, errors.Join(append(errs, err)...)
+			}
+			errs = append(errs, err)
+			failed[d.group] = true
 		}
 	}
 	opt.Progress.End()
+	if len(errs) > 0 {
+		return sum, errors.Join(errs...)
+	}
 	if len(deliveries) > 1 {
 		// Each import reported its snapshots as it committed them; a
 		// later run of the same period has superseded some since.

@@ -30,9 +30,17 @@ func newExportDir(t *testing.T) exportDir { return exportDir{t: t, root: t.TempD
 // January, data up to day end) holding one 1.00 row per day and
 // subscription.
 func (e exportDir) deliver(id string, submitted, end int, subs ...string) {
+	e.t.Helper()
+	e.deliverMonth(1, id, submitted, end, subs...)
+}
+
+// deliverMonth is deliver for month m of 2024.
+func (e exportDir) deliverMonth(m int, id string, submitted, end int, subs ...string) {
 	t := e.t
 	t.Helper()
-	dir := filepath.Join(e.root, "export", "20240101-20240131", id)
+	first := time.Date(2024, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+	folder := first.Format("20060102") + "-" + first.AddDate(0, 1, -1).Format("20060102")
+	dir := filepath.Join(e.root, "export", folder, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -40,15 +48,15 @@ func (e exportDir) deliver(id string, submitted, end int, subs ...string) {
 	b.WriteString("date,subscriptionId,subscriptionName,meterCategory,chargeType,quantity,costInBillingCurrency,costInUsd,billingCurrency\n")
 	for d := 1; d <= end; d++ {
 		for _, s := range subs {
-			fmt.Fprintf(&b, "01/%02d/2024,%s,%s,Storage,Usage,1,1.00,1.00,USD\n", d, s, s)
+			fmt.Fprintf(&b, "%02d/%02d/2024,%s,%s,Storage,Usage,1,1.00,1.00,USD\n", m, d, s, s)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "part_1.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	manifest := fmt.Sprintf(`{"manifestVersion": "2024-04-01", "runInfo": {"runId": %q, "submittedTime": "2024-01-%02dT06:00:00Z",
-		"startDate": "2024-01-01T00:00:00", "endDate": "2024-01-%02dT00:00:00"}, "blobs": [{"blobName": "export/20240101-20240131/%s/part_1.csv"}]}`,
-		id, submitted, end, id)
+	manifest := fmt.Sprintf(`{"manifestVersion": "2024-04-01", "runInfo": {"runId": %q, "submittedTime": "2024-%02d-%02dT06:00:00Z",
+		"endDate": "2024-%02d-%02dT00:00:00"}, "blobs": [{"blobName": "export/%s/%s/part_1.csv"}]}`,
+		id, m, submitted, m, end, folder, id)
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -195,4 +203,38 @@ func TestAzureRunHistoryDatedRule(t *testing.T) {
 	if got, want := subs(query.Selection{}), "sub-a=10"; got != want {
 		t.Errorf("undated: %s, want %s", got, want)
 	}
+}
+
+// TestAzureRunHistoryFailedRun: a run that fails to import stops the
+// later runs of its billing period (committing them first would leave the
+// runs' order) but not the runs of other periods; once the run is
+// readable, the next import picks up where it stopped.
+func TestAzureRunHistoryFailedRun(t *testing.T) {
+	e := newExportDir(t)
+	e.deliver("jan-1", 10, 9, "sub-a")
+	e.deliver("jan-2", 11, 10, "sub-a")
+	e.deliver("jan-3", 12, 11, "sub-a")
+	e.deliverMonth(2, "feb-1", 3, 2, "sub-a")
+	bad := filepath.Join(e.root, "export", "20240101-20240131", "jan-2", "part_1.csv")
+	good, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(good), ",1.00,1.00,USD", ",1.0x,1.00,USD", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openMem(t)
+	if _, err := Run(context.Background(), st, []string{e.root}, Options{Source: "azure-mpa", Provider: "azure"}); err == nil || !strings.Contains(err.Error(), "jan-2") {
+		t.Fatalf("an import with a broken run: %v, want the run's error", err)
+	}
+	// The bad row is jan-2's first: its failed import has no period, and
+	// so no run.
+	wantRuns(t, st, "jan-1:complete:9:9", ":failed:1:0", "feb-1:complete:2:2")
+	if err := os.WriteFile(bad, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sum := e.ingest(st, false); len(sum.Snapshots) != 2 || sum.KnownRuns != 2 {
+		t.Fatalf("after the run was repaired: %d snapshots, %d known runs; want 2 (jan-2, jan-3), 2", len(sum.Snapshots), sum.KnownRuns)
+	}
+	wantRuns(t, st, "jan-1:superseded:9:9", ":failed:1:0", "feb-1:complete:2:2", "jan-2:superseded:10:10", "jan-3:complete:11:11")
 }
