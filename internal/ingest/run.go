@@ -62,7 +62,8 @@ type Summary struct {
 // history are imported run by run (see plan), everything else as one
 // import. On an error the failing import is failed: the store keeps the
 // previous snapshots visible and records the failure with its message;
-// the runs committed before it stay.
+// the runs committed before it stay, and a failed run of a history stops
+// only its billing period.
 func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Summary, error) {
 	p, err := providerFor(opt.Provider)
 	if err != nil {
