@@ -116,7 +116,7 @@ func TestGolden(t *testing.T) {
 		{"entries_last_page", "cost-entries/?page=last&page_size=4"},
 		{"entry", "cost-entries/" + itoa(2<<32+1) + "/"},
 		{"entries_date", "cost-entries/?date=2024-03-01"},
-		{"entries_filters", "cost-entries/?resourceGroupName=RG1&subscriptionName=sub-1&meterCategory=virtual%20machines&min_cost=2.25&max_cost=2.25&tags=%7B%22env%22%3A%22prod%22%7D&pricingModel=ondemand&location=West%20Europe"},
+		{"entries_filters", "cost-entries/?resourceGroupName=RG1&subscriptionName=sub-1&meterCategory=virtual%20machines&min_cost=2.25&max_cost=2.25&tags=%7B%22env%22%3A%22prod%22%7D&pricingModel=ondemand&location=WESTEUROPE"},
 		{"entries_snapshot", "cost-entries/?snapshot=1"},
 		{"entries_tag_value", "cost-entries/?tag_key=env&tag_value=Prod"},
 		{"entries_source", "cost-entries/?source_id=" + itoa(sourceID("ea-main"))},

@@ -12,10 +12,10 @@ import (
 // spec, and ingest/azure and ingest/focus for the mapping):
 //
 //   - resource location: cost.DimRegion, the region id the readers fill
-//     from ResourceLocation (ResourceLocationNormalized on EA 2024-08-01,
-//     FOCUS RegionId), lower-cased without spaces ("westeurope"). Upstream
-//     shows resourceLocation as written, which Azure writes in that form
-//     for resources; RegionName would give MCA's display "EU West".
+//     from ResourceLocation (FOCUS RegionId) as the bill writes it
+//     ("westeurope", "EastUS2", legacy "US East 2"), as upstream shows
+//     resourceLocation; the location filter compares case-insensitively,
+//     as upstream's does, and without rewriting the value.
 //   - pricing model: the readers keep FOCUS PricingCategory (Standard,
 //     Dynamic, Committed, Other) and the commitment type rather than
 //     Azure's PricingModel, so dimPricingModel maps them back.
@@ -153,10 +153,6 @@ func pricingModelFilter(v string) filter.Expr {
 	}
 	return eq(cost.DimPricingCategory, v)
 }
-
-// location normalises a location filter value the way the readers
-// normalise the region id ("West Europe" → "westeurope").
-func location(v string) string { return strings.ToLower(strings.Join(strings.Fields(v), "")) }
 
 // resourceName is upstream's resource_name: the last non-empty "/"
 // segment of the resource id, else the bill's resource name.

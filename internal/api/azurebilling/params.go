@@ -56,8 +56,8 @@ var filterParams = []filterParam{
 	{"meterSubCategory", false, eq(cost.DimMeterSubcategory)},
 	{"meter_subcategory", true, eq(cost.DimMeterSubcategory)},
 	{"serviceFamily", false, eq(cost.DimServiceFamily)},
-	{"resourceLocation", false, locationFilter},
-	{"location", true, locationFilter},
+	{"resourceLocation", false, eq(cost.DimRegion)},
+	{"location", true, eq(cost.DimRegion)},
 	{"chargeType", false, eq(cost.DimChargeType)},
 	{"pricingModel", false, func(v string) (filter.Expr, error) { return pricingModelFilter(v), nil }},
 	{"pricing_model", true, func(v string) (filter.Expr, error) { return pricingModelFilter(v), nil }},
@@ -68,10 +68,6 @@ var filterParams = []filterParam{
 	{"min_cost", true, func(v string) (filter.Expr, error) { return costBound("min_cost", v, filter.AtLeast) }},
 	{"max_cost", true, func(v string) (filter.Expr, error) { return costBound("max_cost", v, filter.AtMost) }},
 	{"tags", false, tagsFilter},
-}
-
-func locationFilter(v string) (filter.Expr, error) {
-	return filter.Cond{Dim: cost.DimRegion, Op: filter.Equals, Values: []string{location(v)}, FoldCase: true}, nil
 }
 
 // resourceNameFilter matches upstream's resource_name, the last segment
