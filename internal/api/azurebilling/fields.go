@@ -35,8 +35,15 @@ type field struct {
 	render func(v string) any
 }
 
-// plain renders a dimension of a field as text (null when empty).
-func plain(key string, d cost.Dimension) field { return field{key: key, dim: d, render: textOf} }
+// plain renders a dimension of a field as text, "" when empty: upstream
+// stores the export's cell, empty or not (§6).
+func plain(key string, d cost.Dimension) field { return field{key: key, dim: d, render: asText} }
+
+// nullable renders a dimension of a field as text, null when empty: the
+// resource group, which upstream's importer stores as NULL when empty.
+func nullable(key string, d cost.Dimension) field { return field{key: key, dim: d, render: textOf} }
+
+func asText(v string) any { return v }
 
 func textOf(v string) any { return text(v) }
 
@@ -96,7 +103,7 @@ func fold(s string) string { return strings.ToLower(strings.Trim(s, " ")) }
 // groupByFields are the group_by names of cost-entries/aggregate/ and
 // their output keys, upstream's internal field paths (§6).
 var groupByFields = map[string]field{
-	"resourceGroupName": plain("resource__resource_group", dimResourceGroup),
+	"resourceGroupName": nullable("resource__resource_group", dimResourceGroup),
 	"subscriptionName":  plain("subscription__name", cost.DimSubAccountName),
 	"meterCategory":     plain("meter__category", cost.DimMeterCategory),
 	"meterSubCategory":  plain("meter__subcategory", cost.DimMeterSubcategory),
