@@ -170,14 +170,17 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 			r.warnUnread(name, tr)
 			return nil
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, tabular.ErrFieldCount) {
 			// A broken stream (truncated gzip, bad quoting) cannot be
 			// resynchronised, so it fails the import even with
-			// --skip-bad-rows.
+			// --skip-bad-rows; a row with the wrong number of fields
+			// leaves the reader in step and is a bad row like any other.
 			return err
 		}
-		r.li.Reset()
-		err = m.Map(row, &r.li)
+		if err == nil {
+			r.li.Reset()
+			err = m.Map(row, &r.li)
+		}
 		if err == nil {
 			normalise(&r.li)
 			if !r.inPeriods(&r.li) {
