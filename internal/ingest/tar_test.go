@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 // member is one entry of a test archive.
@@ -105,6 +107,41 @@ func TestTarArchives(t *testing.T) {
 		if got.Rows != want.Rows || summaryTotals(got) != summaryTotals(want) {
 			t.Errorf("%s: %d rows, totals %s; the plain file: %d rows, %s", name, got.Rows, summaryTotals(got), want.Rows, summaryTotals(want))
 		}
+	}
+
+	// A Parquet member reads as the same file on disk does.
+	conv, err := duckdb.Open(context.Background(), "", duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conv.Close()
+	firstCSV, pq := filepath.Join(dir, "first.csv"), filepath.Join(dir, "first.parquet")
+	os.WriteFile(firstCSV, first, 0o644)
+	if _, err := conv.DB().Exec(`COPY (SELECT * FROM read_csv(?, header=true, null_padding=true)) TO '`+pq+`' (FORMAT parquet)`, firstCSV); err != nil {
+		t.Fatal(err)
+	}
+	secondCSV := filepath.Join(dir, "second.csv")
+	os.WriteFile(secondCSV, second, 0o644)
+	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	wantPQ, err := Run(context.Background(), st, []string{pq, secondCSV}, Options{Source: "s", Provider: "aws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pqBytes, err := os.ReadFile(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPQ := writeTar(t, filepath.Join(dir, "parquet.tar.gz"), true, member{name: "z/second.csv", body: second}, member{name: "a/first.parquet", body: pqBytes})
+	gotPQ, err := ingestOpts(t, withPQ, Options{Source: "s", Provider: "aws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotPQ.Rows != wantPQ.Rows || summaryTotals(gotPQ) != summaryTotals(wantPQ) || gotPQ.Files[0] != withPQ+"!a/first.parquet" {
+		t.Errorf("Parquet member: %d rows %s %q; the files: %d rows %s", gotPQ.Rows, summaryTotals(gotPQ), gotPQ.Files, wantPQ.Rows, summaryTotals(wantPQ))
 	}
 
 	bad := func(name string, data []byte, wantErr string) {
