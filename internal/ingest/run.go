@@ -61,7 +61,9 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	if opt.Source == "" {
 		return nil, fmt.Errorf("%w: a source name is required", cost.ErrInvalid)
 	}
-	files, err := Expand(paths, p.resolve)
+	var scratch Scratch
+	defer scratch.Remove()
+	files, err := Expand(paths, p.resolve, &scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +77,7 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	sum := &Summary{Source: opt.Source, Provider: opt.Provider}
 	var total int64
 	for _, f := range files {
-		sum.Files = append(sum.Files, f.Path)
+		sum.Files = append(sum.Files, f.name())
 		total += f.Size
 	}
 	spec := store.ImportSpec{Source: opt.Source, Provider: opt.Provider, Files: sum.Files}
@@ -170,14 +172,17 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 			r.warnUnread(name, tr)
 			return nil
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, tabular.ErrFieldCount) {
 			// A broken stream (truncated gzip, bad quoting) cannot be
 			// resynchronised, so it fails the import even with
-			// --skip-bad-rows.
+			// --skip-bad-rows; a row with the wrong number of fields
+			// leaves the reader in step and is a bad row like any other.
 			return err
 		}
-		r.li.Reset()
-		err = m.Map(row, &r.li)
+		if err == nil {
+			r.li.Reset()
+			err = m.Map(row, &r.li)
+		}
 		if err == nil {
 			normalise(&r.li)
 			if !r.inPeriods(&r.li) {
