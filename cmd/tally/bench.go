@@ -24,7 +24,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || args[0] != "duckdb-csv" {
 		return fmt.Errorf("%w: usage: tally bench duckdb-csv --db PATH FILE | tally bench synthetic --db PATH --rows N [--provider aws|azure]", errUsage)
 	}
-	fs := newFlags("bench duckdb-csv", stderr)
+	fs := newFlags("bench duckdb-csv", stdout, stderr)
 	db := dbFlag(fs, "raw.duckdb", "DuckDB database to load into (the table is replaced)")
 	files, err := parseFlags(fs, args[1:])
 	if err != nil {
@@ -59,7 +59,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // aws or azure shape (duckdb.Store.LoadSynthetic, LoadSyntheticAzure)
 // added to the store at --db as three monthly snapshots.
 func benchSynthetic(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench synthetic", stderr)
+	fs := newFlags("bench synthetic", stdout, stderr)
 	db := fs.String("db", "synthetic.duckdb", "DuckDB file to add the line items to")
 	rows := fs.Int("rows", 1_000_000, "number of line items")
 	provider := fs.String("provider", "azure", "shape of the rows: aws or azure")

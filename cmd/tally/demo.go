@@ -22,7 +22,7 @@ import (
 const demoDays = 120
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", stderr)
+	fs := newFlags("demo", stdout, stderr)
 	db := dbFlag(fs, defaultDemoDB(), "database of the demo (reused when it already holds data)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noServe := fs.Bool("no-serve", false, "load the demo data and exit")
@@ -31,11 +31,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	// The demo serves without keys, so it must stay on this machine.
-	listen, err := loopbackOnly(ctx, net.DefaultResolver, *addr)
+	loopback, err := loopbackOnly(ctx, net.DefaultResolver, *addr)
 	if err != nil {
 		return err
 	}
-	*addr = listen
+	*addr = loopback
+	// Claim the port before generating data: a demo that cannot serve
+	// must say so at once, not after minutes of work.
+	var ln net.Listener
+	if !*noServe {
+		if ln, err = listen(*addr); err != nil {
+			return err
+		}
+		defer ln.Close() // when serving never starts; closing twice is harmless
+	}
 	loc, err := dbLocation(*db)
 	if err != nil {
 		return err
@@ -65,7 +74,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *noServe {
 		return nil
 	}
-	return serve(ctx, st, stores.State, serveOptions{addr: *addr, noAuth: true, pipeline: pipeline.Config{CacheDir: loc.Path + ".sources"}, keys: keys}, stdout)
+	return serve(ctx, st, stores.State, serveOptions{listener: ln, noAuth: true, pipeline: pipeline.Config{CacheDir: loc.Path + ".sources"}, keys: keys}, stdout)
 }
 
 func defaultDemoDB() string {

@@ -12,7 +12,7 @@ import (
 )
 
 func cmdGen(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("gen", stderr)
+	fs := newFlags("gen", stdout, stderr)
 	provider := fs.String("provider", "", "bill format: aws, azure, gcp or focus")
 	rows := fs.Int64("rows", 10000, "data rows to write")
 	days := fs.Int("days", 30, "days the rows spread over")

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -20,7 +22,7 @@ import (
 )
 
 func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("ingest", stderr)
+	fs := newFlags("ingest", stdout, stderr)
 	db := dbFlag(fs, "tally.duckdb", "database to ingest into (a DuckDB file is created when missing)")
 	source := fs.String("source", "", "name of the billing source; re-importing a period of the same source replaces it")
 	provider := fs.String("provider", "", "bill format: "+strings.Join(ingest.Providers, ", "))
@@ -40,11 +42,17 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	loc, err := dbLocation(*db)
+	if err != nil {
+		return err
+	}
+	// fresh: this command creates the database file, and removes it
+	// when the import fails.
+	fresh := loc.Path != "" && !exists(loc.Path)
 	st, err := openDB(ctx, *db, storage.Options{MemoryLimit: *memLimit})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 
 	opt := ingest.Options{Source: *source, Provider: *provider, Format: f, SkipBadRows: *skip}
 	opt.OnSkip = func(err error) { fmt.Fprintln(stderr, "skipped:", err) }
@@ -52,8 +60,17 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		opt.Progress = newBar(stderr)
 	}
 	sum, err := ingest.Run(ctx, st.Cost, paths, opt)
+	cerr := st.Close()
+	if err != nil && fresh {
+		// A first import that failed would leave an empty database
+		// behind, which the next command takes for a real one.
+		return errors.Join(fmt.Errorf("ingest failed (the new database %s is removed): %w", loc.Path, err), cerr, removeDB(loc.Path))
+	}
 	if err != nil {
-		return fmt.Errorf("ingest failed (previous data unchanged): %w", err)
+		return errors.Join(fmt.Errorf("ingest failed (previous data unchanged): %w", err), cerr)
+	}
+	if cerr != nil {
+		return cerr
 	}
 	if *asJSON {
 		return writeJSONSummary(stdout, sum)
@@ -168,3 +185,20 @@ func (b *bar) Advance(rows, bytes int64) {
 }
 
 func (b *bar) End() { b.b.Finish() }
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// removeDB removes a database file this command created, with the
+// write-ahead log DuckDB keeps beside it.
+func removeDB(p string) error {
+	var errs []error
+	for _, f := range []string{p, p + ".wal"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -31,7 +31,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: keys needs create, list, revoke or rotate", errUsage)
 	}
 	sub, rest := args[0], args[1:]
-	fs := newFlags("keys "+sub, stderr)
+	fs := newFlags("keys "+sub, stdout, stderr)
 	db := dbFlag(fs, "tally.duckdb", "database holding the keys")
 	var (
 		role            *string

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/tally-cost/tally/internal/secret"
@@ -26,7 +28,7 @@ Usage:
   tally keys   create|list|revoke|rotate --db DB ...    manage API keys (see "tally keys help")
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
   tally bench  duckdb-csv --db DB FILE                 DuckDB's own CSV load, the ingest baseline
-  tally version
+  tally version                                        (also tally --version)
 
 DB is a DuckDB file path (tally.duckdb), or a URL: duckdb:///abs/path.duckdb
 (three slashes: absolute), duckdb://relative/path.duckdb, optionally with
@@ -43,10 +45,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "tally:", redactor.Error(err))
-		}
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "tally:", redactor.Error(err))
+		if errors.Is(err, errUsage) {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -60,7 +60,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: no command", errUsage)
 	}
-	cmd, rest := args[0], args[1:]
+	err := dispatch(ctx, args[0], args[1:], stdout, stderr)
+	// Help asked for with -h is an answer, not a mistake: exit status 0.
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "ingest":
 		return cmdIngest(ctx, rest, stdout, stderr)
@@ -74,8 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdGen(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "tally", version)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "tally", versionString())
 		return nil
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
@@ -85,14 +93,72 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 }
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, when set at build time with -ldflags "-X main.version=...",
+// is what "tally version" prints; otherwise the Go build information
+// tells.
+var version string
+
+// versionString is the module version Go recorded in the binary ("go
+// install ...@v1.2.3" records v1.2.3; a build in a checkout records
+// "(devel)", shown as "devel") and the commit it was built from, when
+// the build knew it. A binary without build information says "dev".
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v += " (commit " + rev
+		if modified == "true" {
+			v += ", with uncommitted changes"
+		}
+		v += ")"
+	}
+	return v
+}
 
 // newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+// Its messages go to stderr, except the usage asked for with -h or
+// --help, which goes to stdout (see parseFlags).
+func newFlags(name string, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("tally "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(&flagOutput{stdout: stdout, stderr: stderr})
 	return fs
+}
+
+// flagOutput is a flag set's output: stderr, except while parseFlags
+// parses, when it holds what the flag package prints until the outcome
+// says where it belongs. The flag package prints the same usage for -h
+// and for a mistake and cannot tell them apart itself.
+type flagOutput struct {
+	stdout, stderr io.Writer
+	held           *bytes.Buffer
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	if o.held != nil {
+		return o.held.Write(p)
+	}
+	return o.stderr.Write(p)
 }
 
 // parseFlags parses args, allowing flags after positional arguments
@@ -100,7 +166,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseHeld(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
@@ -116,4 +182,25 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// parseHeld is fs.Parse with the usage printed for -h sent to stdout
+// and everything else to stderr.
+func parseHeld(fs *flag.FlagSet, args []string) error {
+	o, ok := fs.Output().(*flagOutput)
+	if !ok {
+		return fs.Parse(args)
+	}
+	o.held = new(bytes.Buffer)
+	err := fs.Parse(args)
+	held := o.held
+	o.held = nil
+	w := o.stderr
+	if errors.Is(err, flag.ErrHelp) {
+		w = o.stdout
+	}
+	if _, werr := held.WriteTo(w); werr != nil && err == nil {
+		return werr
+	}
+	return err
 }

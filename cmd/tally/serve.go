@@ -18,7 +18,7 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
+	fs := newFlags("serve", stdout, stderr)
 	db := dbFlag(fs, "tally.duckdb", "database to serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	noAuth := fs.Bool("no-auth", false, "serve without API keys, every caller an administrator (loopback addresses only)")
@@ -42,6 +42,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	ln, err := listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // when serving never starts; closing twice is harmless
 	st, err := openDB(ctx, *db, storage.Options{})
 	if err != nil {
 		return err
@@ -56,7 +61,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if pc.CacheDir == "" {
 		pc.CacheDir = loc.Path + ".sources"
 	}
-	return serve(ctx, st.Cost, st.State, serveOptions{addr: *addr, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
+	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
 		pipeline: pc, keys: keys}, stdout)
 }
 
@@ -109,8 +114,20 @@ func loopbackOnly(ctx context.Context, res hostResolver, addr string) (string, e
 	return net.JoinHostPort(ips[0].IP.String(), port), nil
 }
 
+// listen claims addr before anything slow starts: a port that is taken
+// must end the command at once, with a non-zero exit status, and not
+// after the data is loaded or the pipeline has started.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot serve on %s (choose another with --addr): %w", addr, err)
+	}
+	return ln, nil
+}
+
 type serveOptions struct {
-	addr     string
+	// listener is the claimed address (see listen); serve closes it.
+	listener net.Listener
 	noAuth   bool
 	limits   server.Limits
 	pipeline pipeline.Config
@@ -140,11 +157,14 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 	if err != nil {
 		return err
 	}
+	// The pipeline runs until the server stops, for whatever reason: a
+	// server that fails must not leave the process running its pipeline.
+	pctx, stopPipeline := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { runner.Run(ctx); close(done) }()
-	defer func() { <-done }() // runs end before the store closes
+	go func() { runner.Run(pctx); close(done) }()
+	defer func() { stopPipeline(); <-done }() // runs end before the store closes
 	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
-	return server.Serve(ctx, o.addr, h, log, func(a net.Addr) {
+	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {
 			fmt.Fprintln(stdout, "Authentication is off (--no-auth): every request acts as an administrator.")

@@ -15,6 +15,18 @@ import (
 type File struct {
 	Path string // on disk
 	Size int64
+	// Name, when set, is what errors and summaries call the file: a
+	// member of an archive is "archive.tar.gz!member.csv", read from
+	// where it was unpacked.
+	Name string
+}
+
+// name is what errors and summaries call f.
+func (f File) name() string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return f.Path
 }
 
 // resolver finds the current data files of a provider's export layout
@@ -24,18 +36,26 @@ type resolver func(fsys fs.FS, dir string) ([]string, error)
 // Expand turns the command-line paths (files, directories, globs) into the
 // files to read, in a stable order. A directory holding a provider's
 // manifest-driven export yields the files of the current delivery only;
-// any other directory yields every data file under it.
-func Expand(paths []string, resolve resolver) ([]File, error) {
+// any other directory yields every data file under it. A tar archive is
+// unpacked into scratch and read as such a directory (see expandTar).
+func Expand(paths []string, resolve resolver, scratch *Scratch) ([]File, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: no paths given", ErrNoFiles)
 	}
 	var out []File
 	seen := map[string]bool{}
-	add := func(p string, size int64) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, File{Path: p, Size: size})
+	add := func(p string, size int64) error {
+		if seen[p] {
+			return nil
 		}
+		seen[p] = true
+		if !isTar(p) {
+			out = append(out, File{Path: p, Size: size})
+			return nil
+		}
+		files, err := expandTar(p, resolve, scratch)
+		out = append(out, files...)
+		return err
 	}
 	for _, arg := range paths {
 		matches := []string{arg}
@@ -55,7 +75,9 @@ func Expand(paths []string, resolve resolver) ([]File, error) {
 				return nil, err
 			}
 			if !fi.IsDir() {
-				add(p, fi.Size())
+				if err := add(p, fi.Size()); err != nil {
+					return nil, err
+				}
 				continue
 			}
 			files, err := expandDir(p, resolve)
@@ -66,7 +88,9 @@ func Expand(paths []string, resolve resolver) ([]File, error) {
 				return nil, fmt.Errorf("%s: %w in directory", p, ErrNoFiles)
 			}
 			for _, f := range files {
-				add(f.Path, f.Size)
+				if err := add(f.Path, f.Size); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -122,7 +146,7 @@ func isDataFile(p string) bool {
 		return false
 	}
 	base = strings.TrimSuffix(base, ".gz")
-	for _, ext := range []string{".csv", ".parquet", ".jsonl", ".ndjson", ".json", ".zip"} {
+	for _, ext := range []string{".csv", ".parquet", ".jsonl", ".ndjson", ".json", ".zip", ".tar", ".tgz"} {
 		if strings.HasSuffix(base, ext) {
 			return true
 		}

@@ -79,12 +79,12 @@ func TestInputShapes(t *testing.T) {
 	f("gzip", filepath.Join(gz, "*.gz"))
 	f("zip", zipPath)
 
-	if _, err := Expand([]string{filepath.Join(dir, "none-*.csv")}, nil); err == nil || !strings.Contains(err.Error(), "no files match") {
+	if _, err := Expand([]string{filepath.Join(dir, "none-*.csv")}, nil, nil); err == nil || !strings.Contains(err.Error(), "no files match") {
 		t.Fatalf("empty glob: err = %v", err)
 	}
 	empty := filepath.Join(dir, "empty")
 	os.Mkdir(empty, 0o755)
-	if _, err := Expand([]string{empty}, nil); err == nil || !strings.Contains(err.Error(), "no data files") {
+	if _, err := Expand([]string{empty}, nil, nil); err == nil || !strings.Contains(err.Error(), "no data files") {
 		t.Fatalf("empty directory: err = %v", err)
 	}
 }

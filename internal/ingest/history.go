@@ -49,7 +49,7 @@ type delivery struct {
 // order) but not those of other periods; see Run.
 //
 // known counts the runs left alone because they are imported.
-func plan(ctx context.Context, st store.Store, p provider, paths []string, opt Options) (out []delivery, known int, err error) {
+func plan(ctx context.Context, st store.Store, p provider, paths []string, opt Options, scratch *Scratch) (out []delivery, known int, err error) {
 	if len(paths) == 0 {
 		return nil, 0, fmt.Errorf("%w: no paths given", ErrNoFiles)
 	}
@@ -94,7 +94,7 @@ func plan(ctx context.Context, st store.Store, p provider, paths []string, opt O
 		}
 	}
 	if len(rest) > 0 {
-		files, err := Expand(rest, p.resolve)
+		files, err := Expand(rest, p.resolve, scratch)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -23,7 +23,8 @@ type namedReader struct {
 func (n namedReader) Name() string { return n.name }
 
 // openTables opens f and calls fn with a row reader for each table in it:
-// one for a plain or gzipped file, one per data member of a zip archive.
+// one for a plain or gzipped file, one per data member of a zip archive
+// (tar archives are unpacked before, by Expand).
 // read counts the input bytes consumed, for progress.
 func openTables(f File, format tabular.Format, jsonlHeader []string, fn func(tabular.Reader, *int64) error) error {
 	if strings.HasSuffix(strings.ToLower(f.Path), ".zip") {
@@ -34,18 +35,18 @@ func openTables(f File, format tabular.Format, jsonlHeader []string, fn func(tab
 		return err
 	}
 	var read int64
-	tr, err := newReader(f.Path, file, f.Size, format, jsonlHeader, &read)
+	tr, err := newReader(f.name(), file, f.Size, format, jsonlHeader, &read)
 	if err != nil {
 		return err
 	}
 	defer tr.Close()
-	return tr.blame(fn(namedReader{tr, f.Path}, &read))
+	return tr.blame(fn(namedReader{tr, f.name()}, &read))
 }
 
 func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabular.Reader, *int64) error) error {
 	zr, err := zip.OpenReader(f.Path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", f.Path, err)
+		return fmt.Errorf("%s: %w", f.name(), err)
 	}
 	defer zr.Close()
 	var read int64
@@ -53,7 +54,7 @@ func openZip(f File, format tabular.Format, jsonlHeader []string, fn func(tabula
 		if member.FileInfo().IsDir() || !isDataFile(member.Name) {
 			continue
 		}
-		name := f.Path + "!" + member.Name
+		name := f.name() + "!" + member.Name
 		if tabular.FormatOf(member.Name) == tabular.FormatParquet {
 			return fmt.Errorf("%s: Parquet inside a zip archive is not supported; unzip it first", name)
 		}

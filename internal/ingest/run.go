@@ -72,7 +72,9 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	if opt.Source == "" {
 		return nil, fmt.Errorf("%w: a source name is required", cost.ErrInvalid)
 	}
-	deliveries, known, err := plan(ctx, st, p, paths, opt)
+	var scratch Scratch
+	defer scratch.Remove()
+	deliveries, known, err := plan(ctx, st, p, paths, opt, &scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +93,7 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	var total int64
 	for _, d := range deliveries {
 		for _, f := range d.files {
-			sum.Files = append(sum.Files, f.Path)
+			sum.Files = append(sum.Files, f.name())
 			total += f.Size
 		}
 	}
@@ -159,7 +161,7 @@ func refreshStatus(ctx context.Context, st store.Store, snaps []store.Snapshot) 
 func (r *run) delivery(st store.Store, d delivery) error {
 	spec := store.ImportSpec{Source: r.opt.Source, Provider: r.opt.Provider, Runs: d.runs}
 	for _, f := range d.files {
-		spec.Files = append(spec.Files, f.Path)
+		spec.Files = append(spec.Files, f.name())
 	}
 	imp, err := st.BeginImport(r.ctx, spec)
 	if err != nil {
@@ -229,14 +231,17 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 			r.warnUnread(name, tr)
 			return nil
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, tabular.ErrFieldCount) {
 			// A broken stream (truncated gzip, bad quoting) cannot be
 			// resynchronised, so it fails the import even with
-			// --skip-bad-rows.
+			// --skip-bad-rows; a row with the wrong number of fields
+			// leaves the reader in step and is a bad row like any other.
 			return err
 		}
-		r.li.Reset()
-		err = m.Map(row, &r.li)
+		if err == nil {
+			r.li.Reset()
+			err = m.Map(row, &r.li)
+		}
 		if err == nil {
 			normalise(&r.li)
 			if !r.inPeriods(&r.li) {

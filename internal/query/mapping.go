@@ -35,10 +35,16 @@ type Mapping struct {
 // fold is what Fold does to a value.
 func fold(v string) string { return strings.ToLower(strings.Trim(v, " ")) }
 
-// Rule is one rule of a Mapping.
+// Rule is one rule of a Mapping: when When matches, the mapped value is
+// Value, or, when From is set, the value of dimension From (read through
+// the query's mappings, as Else is). From lets a mapping take the first
+// non-empty of several dimensions (a Kubecost label read from the CUR's
+// `user:team` or `user_team`, an account name falling back to its id),
+// which constants alone cannot express.
 type Rule struct {
 	When  filter.Expr
 	Value string
+	From  cost.Dimension
 }
 
 // Dimensions returns the dimensions m reads directly.
@@ -46,6 +52,9 @@ func (m Mapping) Dimensions() []cost.Dimension {
 	var out []cost.Dimension
 	for _, r := range m.Rules {
 		out = append(out, filter.Dimensions(r.When)...)
+		if r.From != "" {
+			out = append(out, r.From)
+		}
 	}
 	if m.Else != "" {
 		out = append(out, m.Else)
@@ -73,6 +82,9 @@ func (q Query) value(d cost.Dimension, within []cost.Dimension, match func(filte
 	for _, r := range m.Rules {
 		if match(r.When, get) {
 			v, matched = r.Value, true
+			if r.From != "" {
+				v = get(r.From)
+			}
 			break
 		}
 	}
@@ -130,6 +142,9 @@ func (q Query) validateMappings() error {
 		for _, r := range m.Rules {
 			if filter.HasAmount(r.When) {
 				return fmt.Errorf("%w: mapping %q: a rule tests an amount; rules test dimensions", cost.ErrInvalid, d)
+			}
+			if r.From != "" && r.Value != "" {
+				return fmt.Errorf("%w: mapping %q: a rule has both a Value and a From", cost.ErrInvalid, d)
 			}
 		}
 	}

@@ -54,3 +54,49 @@ func TestParseStepAndValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleFrom: a rule with From takes its value from a dimension, read
+// through the query's other mappings, so a mapping can take the first
+// non-empty of several dimensions.
+func TestRuleFrom(t *testing.T) {
+	name, id := cost.DimSubAccountName, cost.DimSubAccountID
+	shown := cost.Dimension("shown")
+	q := Query{Mappings: map[cost.Dimension]Mapping{
+		shown: {Rules: []Rule{{When: filter.Cond{Dim: name, Op: filter.Equals, Values: []string{""}}, From: id}}, Else: name},
+		// A registered name, read by the rule's test and its Else.
+		name: {Rules: []Rule{{When: filter.Cond{Dim: id, Op: filter.Equals, Values: []string{"r"}}, Value: "Registered"}}, Else: name},
+	}}
+	if err := q.validateMappings(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ id, name, want string }{
+		{"1", "", "1"}, {"2", "two", "two"}, {"r", "", "Registered"}, {"", "", ""},
+	} {
+		stored := map[cost.Dimension]string{id: tc.id, name: tc.name}
+		got := q.Value(shown, matchSimple, func(d cost.Dimension) string { return stored[d] })
+		if got != tc.want {
+			t.Errorf("id %q name %q: %q, want %q", tc.id, tc.name, got, tc.want)
+		}
+	}
+	if got := (Mapping{Rules: []Rule{{When: nil, From: id}}}).Dimensions(); len(got) != 1 || got[0] != id {
+		t.Errorf("Dimensions %v, want [%s]", got, id)
+	}
+	bad := Query{Mappings: map[cost.Dimension]Mapping{shown: {Rules: []Rule{{Value: "x", From: id}}}}}
+	if err := bad.validateMappings(); err == nil {
+		t.Error("a rule with Value and From validates")
+	}
+}
+
+// matchSimple evaluates the equality conditions TestRuleFrom uses.
+func matchSimple(e filter.Expr, get func(cost.Dimension) string) bool {
+	c, ok := e.(filter.Cond)
+	if !ok {
+		return e == nil
+	}
+	for _, v := range c.Values {
+		if get(c.Dim) == v {
+			return true
+		}
+	}
+	return false
+}

@@ -79,6 +79,44 @@ func TestUnauthenticatedBodies(t *testing.T) {
 	}
 }
 
+// TestAzureBillingUnauthenticated: the Azure billing API answers 401 as
+// DRF's TokenAuthentication does: WWW-Authenticate names the Token
+// scheme, and a Token header without exactly one credential gets DRF's
+// text for it. The other dialects' 401s stay as they were, without the
+// header.
+func TestAzureBillingUnauthenticated(t *testing.T) {
+	h, key := authServer(t, Limits{})
+	const path = "/azure-billing/api/snapshots/"
+	for _, c := range []struct{ authorization, want string }{
+		{"", `{"detail":"Authentication credentials were not provided."}`},
+		{"Token bogus", `{"detail":"Invalid token."}`},
+		{"Token", `{"detail":"Invalid token header. No credentials provided."}`},
+		{"token   ", `{"detail":"Invalid token header. No credentials provided."}`},
+		{"Token " + key + " extra", `{"detail":"Invalid token header. Token string should not contain spaces."}`},
+	} {
+		header := map[string]string{}
+		if c.authorization != "" {
+			header["Authorization"] = c.authorization
+		}
+		rec := send(h, http.MethodGet, path, header, "")
+		if rec.Code != http.StatusUnauthorized || strings.TrimSpace(rec.Body.String()) != c.want || rec.Header().Get("WWW-Authenticate") != "Token" {
+			t.Errorf("Authorization %q: %d %q %s, want 401 with WWW-Authenticate Token and %s",
+				c.authorization, rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body, c.want)
+		}
+	}
+	if rec := send(h, http.MethodGet, path, map[string]string{"Authorization": "Token " + key}, ""); rec.Code != 200 {
+		t.Errorf("a good token: %d %s", rec.Code, rec.Body)
+	}
+	for _, p := range []string{"/api/v1/costs", "/model/cloudCost", "/cloudkitty/v2/summary", "/cloudhealth/olap_reports"} {
+		for _, a := range []string{"", "Token"} {
+			rec := send(h, http.MethodGet, p, map[string]string{"Authorization": a}, "")
+			if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != "" || strings.Contains(rec.Body.String(), "token header") {
+				t.Errorf("GET %s with %q: %d %q %s", p, a, rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body)
+			}
+		}
+	}
+}
+
 // TestKeyForms: every way a dialect's clients send a key works.
 func TestKeyForms(t *testing.T) {
 	h, key := authServer(t, Limits{})

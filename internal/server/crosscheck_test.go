@@ -136,6 +136,45 @@ func TestDialectsAgree(t *testing.T) {
 		t.Fatalf("native totals %+v, want one USD total", nat.Totals)
 	}
 	native := rat(nat.Totals[0].Costs["billed"])
+	// Every spelling of the provider finds the CURs' items: the CLI's
+	// (aws), the stored one and Kubecost's, in any case.
+	for _, p := range []string{"aws", "AWS", "Aws"} {
+		var byProvider struct {
+			Totals []struct {
+				Costs map[string]string `json:"costs"`
+			} `json:"totals"`
+		}
+		getJSON("/api/v1/costs?window="+window+"&metric=billed&groupBy=service&filter=provider:%22"+p+"%22", &byProvider)
+		if len(byProvider.Totals) != 1 || rat(byProvider.Totals[0].Costs["billed"]).Cmp(native) != 0 {
+			t.Errorf("native filter provider:%q: totals %+v, want %s", p, byProvider.Totals, native.FloatString(24))
+		}
+	}
+	// Kubecost's accountName falls back to the account id on a CUR, which
+	// has no account names: the same total by account id and by name.
+	var kcNames struct {
+		Data struct {
+			Sets []struct {
+				CloudCosts map[string]struct {
+					InvoicedCost struct {
+						Cost json.Number `json:"cost"`
+					} `json:"invoicedCost"`
+				} `json:"cloudCosts"`
+			} `json:"sets"`
+		} `json:"data"`
+	}
+	getJSON("/model/cloudCost?window="+window+"&aggregate=accountName&accumulate=true", &kcNames)
+	byName := new(big.Rat)
+	for _, s := range kcNames.Data.Sets {
+		for k, c := range s.CloudCosts {
+			if k == "__unallocated__" {
+				t.Errorf("accountName key __unallocated__ on a CUR: the name must fall back to the id")
+			}
+			byName.Add(byName, rat(c.InvoicedCost.Cost.String()))
+		}
+	}
+	if byName.Cmp(want) != 0 {
+		t.Errorf("kubecost by accountName total %s, want %s", byName.FloatString(24), want.FloatString(24))
+	}
 
 	var text string
 	if err := st.DB().QueryRowContext(ctx, `SELECT sum(billed_cost)::VARCHAR FROM line_items`).Scan(&text); err != nil {

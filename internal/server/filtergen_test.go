@@ -21,8 +21,9 @@ type dialect struct {
 	name string
 	// fields maps the suite's property names to the language's fields.
 	fields map[string]string
-	// provider is how the dialect names the world's provider: the native
-	// API filters stored names, Kubecost its own (Microsoft is "Azure").
+	// provider is how the dialect names the world's provider: Kubecost
+	// its own (Microsoft is "Azure"); the native API accepts every
+	// spelling in any case, probed with the CLI's ("azure").
 	provider string
 }
 
@@ -30,7 +31,7 @@ var (
 	nativeFilters = dialect{
 		name:     "native",
 		fields:   map[string]string{"account": "subAccountId", "provider": "provider", "service": "service", "region": "region"},
-		provider: "Microsoft",
+		provider: "azure",
 	}
 	kubecostFilters = dialect{
 		name:     "kubecost",

@@ -252,6 +252,13 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, r
 	if err != nil {
 		return err
 	}
+	return ServeListener(ctx, ln, h, log, ready)
+}
+
+// ServeListener is Serve on a listener the caller opened, so that a
+// command can claim its port before slow work (loading data, starting a
+// pipeline) and fail at once when the port is taken. It closes ln.
+func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

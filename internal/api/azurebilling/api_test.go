@@ -116,7 +116,7 @@ func TestGolden(t *testing.T) {
 		{"entries_last_page", "cost-entries/?page=last&page_size=4"},
 		{"entry", "cost-entries/" + itoa(2<<32+1) + "/"},
 		{"entries_date", "cost-entries/?date=2024-03-01"},
-		{"entries_filters", "cost-entries/?resourceGroupName=RG1&subscriptionName=sub-1&meterCategory=virtual%20machines&min_cost=2.25&max_cost=2.25&tags=%7B%22env%22%3A%22prod%22%7D&pricingModel=ondemand&location=West%20Europe"},
+		{"entries_filters", "cost-entries/?resourceGroupName=RG1&subscriptionName=sub-1&meterCategory=virtual%20machines&min_cost=2.25&max_cost=2.25&tags=%7B%22env%22%3A%22prod%22%7D&pricingModel=ondemand&location=WESTEUROPE"},
 		{"entries_snapshot", "cost-entries/?snapshot=1"},
 		{"entries_tag_value", "cost-entries/?tag_key=env&tag_value=Prod"},
 		{"entries_source", "cost-entries/?source_id=" + itoa(sourceID("ea-main"))},
@@ -165,17 +165,24 @@ func TestErrors(t *testing.T) {
 	f("GET", "costs/resource-group-totals/?resource_group=rg1&date=2024-02-30", 400, detail("invalid date"))
 	f("GET", "costs/available-report-dates/?month=x", 400, detail("invalid month"))
 	f("GET", "costs/available-report-dates/?month=2024-13", 400, detail("invalid month"))
-	f("GET", "cost-entries/aggregate/", 400, detail("group_by parameter required"))
-	f("GET", "cost-entries/aggregate/?group_by=nope&group_by=resource_group", 400, detail("invalid group_by fields"))
-	f("GET", "cost-entries/aggregate/?group_by=", 400, detail("invalid group_by fields"))
+	// Upstream's text in detail, which clients match on, and the names
+	// that would have worked.
+	valid := func(s string) string {
+		return "{\n  \"detail\": \"" + s + "\",\n  \"valid_group_by\": [\n    \"chargeType\",\n    \"costCenter\",\n    \"meterCategory\",\n    \"meterSubCategory\",\n    \"pricingModel\",\n    \"publisherName\",\n    \"resourceGroupName\",\n    \"resourceLocation\",\n    \"serviceFamily\",\n    \"subscriptionName\"\n  ]\n}"
+	}
+	f("GET", "cost-entries/aggregate/", 400, valid("group_by parameter required"))
+	f("GET", "cost-entries/aggregate/?group_by=nope&group_by=resource_group", 400, valid("invalid group_by fields"))
+	f("GET", "cost-entries/aggregate/?group_by=", 400, valid("invalid group_by fields"))
+	f("GET", "cost-entries/aggregate/?group_by=bogus", 400, valid("invalid group_by fields"))
 	f("GET", "costs/resource-group-totals/", 400, detail("resource_group parameter required"))
 	f("GET", "costs/resource-group-totals/?date=2024-03-01", 400, detail("resource_group parameter required"))
 	f("GET", "cost-entries/?min_cost=abc", 400, "{\n  \"min_cost\": [\n    \"Enter a number.\"\n  ]\n}")
 	f("GET", "costs/region-summary/?source_id=x", 400, "{\n  \"source_id\": [\n    \"Enter a number.\"\n  ]\n}")
 	f("GET", "cost-entries/?resource_group=%00", 400, "{\n  \"resource_group\": [\n    \"Null characters are not allowed.\"\n  ]\n}")
 	f("GET", "cost-entries/?tags=%7Bnope", 400, "{\n  \"tags\": [\n    \"Enter a valid JSON.\"\n  ]\n}")
-	f("GET", "cost-entries/?page=99", 404, detail("Invalid page."))
-	f("GET", "cost-entries/?page=0", 404, detail("Invalid page."))
+	f("GET", "cost-entries/?page=99&page_size=100", 404, detail("Invalid page."))
+	f("GET", "cost-entries/?page=0&page_size=100", 404, detail("Invalid page."))
+	f("GET", "snapshots/?page=abc&page_size=2", 404, detail("Invalid page."))
 	f("GET", "snapshots/?page=4&page_size=2", 404, detail("Invalid page."))
 	f("GET", "snapshots/99/", 404, detail("Not found."))
 	f("GET", "snapshots/abc/", 404, detail("Not found."))
@@ -243,25 +250,34 @@ func TestRedirect(t *testing.T) {
 	}
 }
 
-// TestOptionsAndHead: the reads DRF allows besides GET. OPTIONS lists
-// the methods and the body types of each resource: writes only for
-// customers and subscriptions.
+// TestOptionsAndHead: the reads DRF allows besides GET. OPTIONS gives
+// DRF's metadata: the view's name as DRF derives it from upstream's
+// classes, a description, and the body types of each resource (writes
+// only for customers and subscriptions).
 func TestOptionsAndHead(t *testing.T) {
 	srv := testServer(t)
-	for _, c := range []struct{ path, allow, parses string }{
-		{"meters/", "GET, HEAD, OPTIONS", `"application/json"`},
-		{"cost-entries/1/", "GET, HEAD, OPTIONS", `"application/json"`},
-		{"customers/", "GET, POST, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
-		{"subscriptions/", "GET, POST, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
-		{"customers/1/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
-		{"subscriptions/1/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", `"application/json",    "application/x-www-form-urlencoded"`},
+	const json, both = `"application/json"`, `"application/json",    "application/x-www-form-urlencoded"`
+	for _, c := range []struct{ path, allow, name, description, parses string }{
+		{"", "GET, HEAD, OPTIONS", "Api Root", "The API's collections and endpoints, with their URLs; schema/ describes their parameters.", json},
+		{"meters/", "GET, HEAD, OPTIONS", "Meter List", "Meters", json},
+		{"snapshots/", "GET, HEAD, OPTIONS", "Cost Report Snapshot List", "Imported export runs, newest first", json},
+		{"snapshots/1/", "GET, DELETE, HEAD, OPTIONS", "Cost Report Snapshot Instance", "One snapshot", json},
+		{"snapshots/available-report-dates/", "GET, HEAD, OPTIONS", "Snapshot Report Dates", "Report dates of complete snapshots", json},
+		{"cost-entries/1/", "GET, HEAD, OPTIONS", "Cost Entry Instance", "One line item", json},
+		{"cost-entries/aggregate/", "GET, HEAD, OPTIONS", "Aggregate", "Σ cost_in_usd per group", json},
+		{"costs/virtual-machines-summary/", "GET, HEAD, OPTIONS", "Virtual Machine Summary", "Costs by subscription, meter category Virtual Machines by default", json},
+		{"costs/available-report-dates/", "GET, HEAD, OPTIONS", "Available Report Dates", "Days of a month with costs", json},
+		{"customers/", "GET, POST, HEAD, OPTIONS", "Customer List", "Customer tenants (the billing account for bills without customers) and registered customers", both},
+		{"subscriptions/", "GET, POST, HEAD, OPTIONS", "Subscription List", "Subscriptions of the bills and registered ones, with their customer", both},
+		{"customers/1/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", "Customer Instance", "One customer", both},
+		{"subscriptions/1/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS", "Subscription Instance", "One subscription", both},
 	} {
 		res := do(t, srv, http.MethodOptions, Prefix+c.path)
 		body := strings.Join(strings.Fields(string(res.body)), " ")
-		want := `"name": "` + strings.TrimSuffix(c.path, "/") + `"`
-		parses := `"parses": [ ` + strings.Join(strings.Fields(c.parses), " ") + ` ]`
-		if res.status != http.StatusOK || res.header.Get("Allow") != c.allow || !strings.Contains(body, want) || !strings.Contains(body, parses) {
-			t.Errorf("OPTIONS %s = %d %q %s, want Allow %q and %s", c.path, res.status, res.header.Get("Allow"), body, c.allow, parses)
+		want := `{ "name": "` + c.name + `", "description": "` + c.description + `", "renders": [ "application/json" ], "parses": [ ` +
+			strings.Join(strings.Fields(c.parses), " ") + ` ] }`
+		if res.status != http.StatusOK || res.header.Get("Allow") != c.allow || body != want {
+			t.Errorf("OPTIONS %s = %d %q %s, want Allow %q and %s", c.path, res.status, res.header.Get("Allow"), body, c.allow, want)
 		}
 	}
 	res := do(t, srv, http.MethodHead, Prefix+"cost-entries/")

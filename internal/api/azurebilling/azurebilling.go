@@ -140,11 +140,12 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, notFound())
 		return
 	}
+	// DRF's views name their methods on every answer, errors included.
+	w.Header().Set("Allow", allowedFor(rel))
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		a.respond(w, r, h)
 	case http.MethodOptions:
-		w.Header().Set("Allow", allowedFor(rel))
 		a.respond(w, r, func(*http.Request) (any, error) { return options(rel), nil })
 	default:
 		if wh := a.writeRoute(rel, r.Method); wh != nil {
@@ -200,22 +201,6 @@ func parseID(s string) (int64, error) {
 		return 0, notFound()
 	}
 	return id, nil
-}
-
-// options is DRF's metadata answer to OPTIONS.
-func options(rel string) obj {
-	name := "Api Root"
-	if rel != "" {
-		name = strings.TrimSuffix(rel, "/")
-	}
-	parses := []string{"application/json"}
-	if a := allowedFor(rel); a == allowedCollection || a == allowedObject {
-		parses = []string{mediaJSON, mediaForm}
-	}
-	return obj{
-		{"name", name}, {"description", ""},
-		{"renders", []string{"application/json"}}, {"parses", parses},
-	}
 }
 
 // stream is a handler result written piece by piece: a list of cost
@@ -333,12 +318,25 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// root is DRF's API root: the router's resources and their URLs.
+// rootLinks are the paths the API root lists, below Prefix: first the
+// router's collections, the only ones upstream's root shows, then every
+// other endpoint, so that a client finds them all from the root.
+var rootLinks = []string{
+	"snapshots/", "customers/", "subscriptions/", "resources/", "meters/", "cost-entries/",
+	"cost-entries/aggregate/",
+	"costs/subscription-summary/", "costs/virtual-machines-summary/", "costs/resource-group-summary/",
+	"costs/meter-category-summary/", "costs/region-summary/", "costs/resource-group-totals/",
+	"costs/available-report-dates/", "reports/available-report-dates/", "snapshots/available-report-dates/",
+	"schema/",
+}
+
+// root is DRF's API root: each path's name (the path without its
+// trailing slash, as the router's collections are named) and its URL.
 func (a *API) root(r *http.Request) (any, error) {
 	base := baseURL(r) + Prefix
 	out := obj{}
-	for _, name := range []string{"snapshots", "customers", "subscriptions", "resources", "meters", "cost-entries"} {
-		out = append(out, kv{name, base + name + "/"})
+	for _, p := range rootLinks {
+		out = append(out, kv{strings.TrimSuffix(p, "/"), base + p})
 	}
 	return out, nil
 }

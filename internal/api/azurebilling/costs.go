@@ -122,7 +122,7 @@ type warned struct {
 // selection, so restated days are never counted twice (§9 #4).
 func (a *API) aggregate(r *http.Request) (any, error) {
 	v := r.URL.Query()
-	fields, err := parseGroupBy(v)
+	fields, ignored, err := parseGroupBy(v)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +140,10 @@ func (a *API) aggregate(r *http.Request) (any, error) {
 	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c), false)
 	if err != nil {
 		return nil, err
+	}
+	if len(ignored) > 0 {
+		notes = append(notes, fmt.Sprintf("group_by %s ignored: not one of %s",
+			strings.Join(ignored, ", "), strings.Join(groupByNames, ", ")))
 	}
 	out := make([]obj, len(groups))
 	for i, gr := range groups {
@@ -176,7 +180,7 @@ var (
 	}
 	subscriptionSummary   = summaryKind{fields: subscriptionFields}
 	vmSummary             = summaryKind{fields: subscriptionFields, meterCategory: "Virtual Machines"}
-	resourceGroupSummary  = summaryKind{fields: []field{plain("resource_group", dimResourceGroup)}}
+	resourceGroupSummary  = summaryKind{fields: []field{nullable("resource_group", dimResourceGroup)}}
 	meterCategorySummary  = summaryKind{fields: []field{plain("meter_category", cost.DimMeterCategory)}}
 	regionSummary         = summaryKind{fields: []field{plain("location", cost.DimRegion)}}
 	resourceGroupTotalsBy = []field{
@@ -217,11 +221,12 @@ func (a *API) summary(k summaryKind) handler {
 		if err != nil {
 			return nil, err
 		}
-		queried, included, missing, err := a.coverage(r.Context(), c, q)
+		cq := costQuery(q, c)
+		queried, included, missing, err := a.coverage(r.Context(), c, q, cq)
 		if err != nil {
 			return nil, err
 		}
-		groups, notes, err := a.totals(r.Context(), k.fields, costQuery(q, c), true)
+		groups, notes, err := a.totals(r.Context(), k.fields, cq, true)
 		if err != nil {
 			return nil, err
 		}

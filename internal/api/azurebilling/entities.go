@@ -81,14 +81,16 @@ var subscriptions = entity{
 	}, customerCols...),
 	key: func(k []string) string { return k[0] },
 	render: func(k []string, g *registered) obj {
+		// The bill's name, "" when its cell is empty, as upstream stores it.
 		return subscriptionObj(k[0], g.subscriptionName(k[0], k[1]), customers.render(k[2:], g))
 	},
 }
 
 // subscriptionObj is a subscription in upstream's shape; customer is nil
-// (null) for a registered subscription whose customer is unknown.
-func subscriptionObj(id, name string, customer any) obj {
-	return obj{{"id", stableID("subscription", id)}, {"customer", customer}, {"subscription_id", id}, {"name", text(name)}}
+// (null) for a registered subscription whose customer is unknown, and
+// name nil for one that has neither bills nor a name given.
+func subscriptionObj(id string, name, customer any) obj {
+	return obj{{"id", stableID("subscription", id)}, {"customer", customer}, {"subscription_id", id}, {"name", name}}
 }
 
 var resources = entity{
@@ -104,8 +106,8 @@ var resources = entity{
 	render: func(k []string, _ *registered) obj {
 		// name is the export's productOrderName, as upstream fills it.
 		return obj{{"id", stableID("resource", k[0])}, {"resource_id", k[0]},
-			{"resource_name", text(resourceName(k[0], k[1]))}, {"name", text(k[2])},
-			{"resource_group", text(fold(k[3]))}, {"location", text(k[4])}}
+			{"resource_name", text(resourceName(k[0], k[1]))}, {"name", k[2]},
+			{"resource_group", text(fold(k[3]))}, {"location", k[4]}}
 	},
 }
 
@@ -121,9 +123,9 @@ var meters = entity{
 	},
 	key: func(k []string) string { return k[0] },
 	render: func(k []string, _ *registered) obj {
-		return obj{{"id", stableID("meter", k[0])}, {"meter_id", k[0]}, {"name", text(k[1])},
-			{"category", text(k[2])}, {"subcategory", text(k[3])}, {"service_family", text(k[4])},
-			{"unit", text(k[5])}}
+		return obj{{"id", stableID("meter", k[0])}, {"meter_id", k[0]}, {"name", k[1]},
+			{"category", k[2]}, {"subcategory", k[3]}, {"service_family", k[4]},
+			{"unit", k[5]}}
 	},
 }
 

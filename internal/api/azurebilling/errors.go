@@ -38,6 +38,9 @@ const (
 type detailError struct {
 	status int
 	detail string
+	// more are members rendered after detail, which say more than
+	// upstream's text does (the valid values of a parameter).
+	more obj
 }
 
 func (e *detailError) Error() string { return e.detail }
@@ -135,7 +138,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Allow", allow)
 		msg = me.Error()
 	case errors.As(err, &de):
+		if de.more != nil {
+			apierr.Write(w, err, status, append(obj{{"detail", de.detail}}, de.more...))
+			return
+		}
 		msg = de.detail
+	case status == http.StatusUnauthorized && tokenHeaderError(r) != "":
+		msg = tokenHeaderError(r)
 	case errors.Is(err, tenant.ErrUnauthenticated):
 		msg = "Authentication credentials were not provided."
 	case errors.Is(err, tenant.ErrBadCredentials):
@@ -145,5 +154,28 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case status == http.StatusNotFound:
 		msg = msgNotFound
 	}
+	if status == http.StatusUnauthorized {
+		// DRF's TokenAuthentication names its scheme on every 401, which
+		// tells a client how to authenticate.
+		w.Header().Set("WWW-Authenticate", "Token")
+	}
 	apierr.Write(w, err, status, map[string]any{"detail": msg})
+}
+
+// tokenHeaderError is DRF's TokenAuthentication text for an Authorization
+// header in the Token scheme that does not carry exactly one credential
+// ("Token" alone, or a token with spaces); "" for any other header. The
+// guard (internal/server) reads such a header as a bad key; the text
+// tells the client what is wrong with it.
+func tokenHeaderError(r *http.Request) string {
+	f := strings.Fields(r.Header.Get("Authorization"))
+	switch {
+	case len(f) == 0 || !strings.EqualFold(f[0], "Token"):
+		return ""
+	case len(f) == 1:
+		return "Invalid token header. No credentials provided."
+	case len(f) > 2:
+		return "Invalid token header. Token string should not contain spaces."
+	}
+	return ""
 }

@@ -12,10 +12,10 @@ import (
 // spec, and ingest/azure and ingest/focus for the mapping):
 //
 //   - resource location: cost.DimRegion, the region id the readers fill
-//     from ResourceLocation (ResourceLocationNormalized on EA 2024-08-01,
-//     FOCUS RegionId), lower-cased without spaces ("westeurope"). Upstream
-//     shows resourceLocation as written, which Azure writes in that form
-//     for resources; RegionName would give MCA's display "EU West".
+//     from ResourceLocation (FOCUS RegionId) as the bill writes it
+//     ("westeurope", "EastUS2", legacy "US East 2"), as upstream shows
+//     resourceLocation; the location filter compares case-insensitively,
+//     as upstream's does, and without rewriting the value.
 //   - pricing model: the readers keep FOCUS PricingCategory (Standard,
 //     Dynamic, Committed, Other) and the commitment type rather than
 //     Azure's PricingModel, so dimPricingModel maps them back.
@@ -35,8 +35,15 @@ type field struct {
 	render func(v string) any
 }
 
-// plain renders a dimension of a field as text (null when empty).
-func plain(key string, d cost.Dimension) field { return field{key: key, dim: d, render: textOf} }
+// plain renders a dimension of a field as text, "" when empty: upstream
+// stores the export's cell, empty or not (§6).
+func plain(key string, d cost.Dimension) field { return field{key: key, dim: d, render: asText} }
+
+// nullable renders a dimension of a field as text, null when empty: the
+// resource group, which upstream's importer stores as NULL when empty.
+func nullable(key string, d cost.Dimension) field { return field{key: key, dim: d, render: textOf} }
+
+func asText(v string) any { return v }
 
 func textOf(v string) any { return text(v) }
 
@@ -96,7 +103,7 @@ func fold(s string) string { return strings.ToLower(strings.Trim(s, " ")) }
 // groupByFields are the group_by names of cost-entries/aggregate/ and
 // their output keys, upstream's internal field paths (§6).
 var groupByFields = map[string]field{
-	"resourceGroupName": plain("resource__resource_group", dimResourceGroup),
+	"resourceGroupName": nullable("resource__resource_group", dimResourceGroup),
 	"subscriptionName":  plain("subscription__name", cost.DimSubAccountName),
 	"meterCategory":     plain("meter__category", cost.DimMeterCategory),
 	"meterSubCategory":  plain("meter__subcategory", cost.DimMeterSubcategory),
@@ -153,10 +160,6 @@ func pricingModelFilter(v string) filter.Expr {
 	}
 	return eq(cost.DimPricingCategory, v)
 }
-
-// location normalises a location filter value the way the readers
-// normalise the region id ("West Europe" → "westeurope").
-func location(v string) string { return strings.ToLower(strings.Join(strings.Fields(v), "")) }
 
 // resourceName is upstream's resource_name: the last non-empty "/"
 // segment of the resource id, else the bill's resource name.

@@ -51,7 +51,7 @@ func FuzzParseQuery(f *testing.F) {
 				t.Fatalf("%q: a summary reads one snapshot", raw)
 			}
 		}
-		if fields, err := parseGroupBy(v); err != nil {
+		if fields, _, err := parseGroupBy(v); err != nil {
 			var de *detailError
 			if !errors.As(err, &de) || de.status != http.StatusBadRequest ||
 				(de.detail != msgGroupByRequired && de.detail != msgInvalidGroupBy) {

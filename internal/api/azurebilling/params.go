@@ -3,6 +3,8 @@ package azurebilling
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -56,8 +58,8 @@ var filterParams = []filterParam{
 	{"meterSubCategory", false, eq(cost.DimMeterSubcategory)},
 	{"meter_subcategory", true, eq(cost.DimMeterSubcategory)},
 	{"serviceFamily", false, eq(cost.DimServiceFamily)},
-	{"resourceLocation", false, locationFilter},
-	{"location", true, locationFilter},
+	{"resourceLocation", false, eq(cost.DimRegion)},
+	{"location", true, eq(cost.DimRegion)},
 	{"chargeType", false, eq(cost.DimChargeType)},
 	{"pricingModel", false, func(v string) (filter.Expr, error) { return pricingModelFilter(v), nil }},
 	{"pricing_model", true, func(v string) (filter.Expr, error) { return pricingModelFilter(v), nil }},
@@ -68,10 +70,6 @@ var filterParams = []filterParam{
 	{"min_cost", true, func(v string) (filter.Expr, error) { return costBound("min_cost", v, filter.AtLeast) }},
 	{"max_cost", true, func(v string) (filter.Expr, error) { return costBound("max_cost", v, filter.AtMost) }},
 	{"tags", false, tagsFilter},
-}
-
-func locationFilter(v string) (filter.Expr, error) {
-	return filter.Cond{Dim: cost.DimRegion, Op: filter.Equals, Values: []string{location(v)}, FoldCase: true}, nil
 }
 
 // resourceNameFilter matches upstream's resource_name, the last segment
@@ -223,27 +221,46 @@ func parseMonth(s string, now time.Time) (time.Time, error) {
 	return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC), nil
 }
 
-// parseGroupBy reads the repeatable group_by of aggregate/: known names
-// in the order given, each once; unknown names are dropped (§6).
-func parseGroupBy(v url.Values) ([]field, error) {
-	names, ok := v["group_by"]
-	if !ok || len(names) == 0 {
-		return nil, badRequest(msgGroupByRequired)
+// parseGroupBy reads the group_by of aggregate/: repeated (upstream's
+// form) or comma-separated, known names in the order given, each once.
+// Unknown names are dropped as upstream drops them (§6) and returned in
+// ignored, so that the answer can say so; if no known name is left, the
+// 400 lists the valid ones.
+func parseGroupBy(v url.Values) (fields []field, ignored []string, err error) {
+	given, ok := v["group_by"]
+	if !ok || len(given) == 0 {
+		return nil, nil, groupByError(msgGroupByRequired)
 	}
-	var out []field
 	var seen []string
-	for _, n := range names {
-		f, ok := groupByFields[n]
-		if !ok || slices.Contains(seen, n) {
-			continue
+	for _, g := range given {
+		for _, n := range strings.Split(g, ",") {
+			n = strings.TrimSpace(n)
+			f, ok := groupByFields[n]
+			switch {
+			case slices.Contains(seen, n):
+			case !ok:
+				if n != "" {
+					ignored = append(ignored, n)
+				}
+			default:
+				fields = append(fields, f)
+			}
+			seen = append(seen, n)
 		}
-		seen = append(seen, n)
-		out = append(out, f)
 	}
-	if len(out) == 0 {
-		return nil, badRequest(msgInvalidGroupBy)
+	if len(fields) == 0 {
+		return nil, nil, groupByError(msgInvalidGroupBy)
 	}
-	return out, nil
+	return fields, ignored, nil
+}
+
+// groupByNames are the valid group_by names, sorted.
+var groupByNames = slices.Sorted(maps.Keys(groupByFields))
+
+// groupByError is a 400 with upstream's text in detail, which clients
+// match on, and the valid names beside it.
+func groupByError(detail string) error {
+	return &detailError{status: http.StatusBadRequest, detail: detail, more: obj{{"valid_group_by", groupByNames}}}
 }
 
 // maxMagnitude bounds the amounts a cost bound is compared with: stored
@@ -344,7 +361,8 @@ func tagsFilter(v string) (filter.Expr, error) {
 	return filter.And{Xs: xs}, nil
 }
 
-// page is the optional DRF page-number pagination (§4: only when asked).
+// page is the optional DRF page-number pagination (§4: only when asked
+// for with page_size).
 type page struct {
 	asked  bool
 	number int  // 1-based; 0 with last
@@ -359,12 +377,15 @@ const (
 )
 
 // parsePage reads page and page_size. Pagination applies only when
-// either is given. As DRF does, a page_size that is not a positive
-// integer takes the default and a large one the cap; a page that is not
-// a positive integer or "last" is 404 "Invalid page.".
+// page_size is given: upstream has none and ignores page, so a client
+// sending page alone gets the bare array upstream answers (§4). Once
+// asked for, it follows DRF: a page_size that is not a positive integer
+// takes the default and a large one the cap; a page that is not a
+// positive integer or "last", or lies past the end, is 404 "Invalid
+// page.".
 func parsePage(v url.Values) (page, error) {
 	ps, pn := last(v, "page_size"), last(v, "page")
-	if ps == "" && pn == "" {
+	if ps == "" {
 		return page{}, nil
 	}
 	p := page{asked: true, number: 1, size: defaultPageSize}

@@ -32,8 +32,8 @@ func TestParseRequest(t *testing.T) {
 		{"both spellings apply", "resourceGroupName=a&resource_group=b", false, `resourceGroup =(i) ["a"], resourceGroup =(i) ["b"]`, ""},
 		{"last value wins", "chargeType=Usage&chargeType=Purchase", false, `chargeType =(i) ["Purchase"]`, ""},
 		{"summaries ignore camelCase", "resourceGroupName=a&chargeType=Usage&costCenter=c&serviceFamily=s&tags=%7B%7D", true, "", ""},
-		{"summaries take snake_case", "resource_group=a&location=West%20Europe", true, `resourceGroup =(i) ["a"], region =(i) ["westeurope"]`, ""},
-		{"location normalised", "resourceLocation=US%20East%202", false, `region =(i) ["useast2"]`, ""},
+		{"summaries take snake_case", "resource_group=a&location=West%20Europe", true, `resourceGroup =(i) ["a"], region =(i) ["West Europe"]`, ""},
+		{"location as given", "resourceLocation=US%20East%202", false, `region =(i) ["US East 2"]`, ""},
 		{"pricing model", "pricingModel=OnDemand&pricing_model=Savings%20Plan", false,
 			`pricingCategory =(i) ["Standard"], and(pricingCategory =(i) ["Committed"], commitmentDiscountType =(i) ["Savings Plan","SavingsPlan"])`, ""},
 		{"reservation", "pricing_model=reservation", true,
@@ -133,10 +133,10 @@ func TestParseDates(t *testing.T) {
 }
 
 func TestParseGroupBy(t *testing.T) {
-	f := func(query, want string) {
+	f := func(query, want, wantIgnored string) {
 		t.Helper()
 		v, _ := url.ParseQuery(query)
-		fields, err := parseGroupBy(v)
+		fields, ignored, err := parseGroupBy(v)
 		var keys []string
 		for _, f := range fields {
 			keys = append(keys, f.key)
@@ -145,17 +145,22 @@ func TestParseGroupBy(t *testing.T) {
 		if err != nil {
 			got = err.Error()
 		}
-		if got != want {
-			t.Errorf("%s = %s, want %s", query, got, want)
+		if got != want || strings.Join(ignored, ",") != wantIgnored {
+			t.Errorf("%s = %s (ignored %q), want %s (ignored %q)", query, got, ignored, want, wantIgnored)
 		}
 	}
-	f("", "group_by parameter required")
-	f("group_by=", "invalid group_by fields")
-	f("group_by=nope&group_by=subscription_name", "invalid group_by fields")
-	f("group_by=subscriptionname", "invalid group_by fields") // names are case-sensitive, as upstream's
-	f("group_by=subscriptionName&group_by=nope&group_by=meterCategory&group_by=subscriptionName", "subscription__name,meter__category")
+	f("", "group_by parameter required", "")
+	f("group_by=", "invalid group_by fields", "")
+	f("group_by=nope&group_by=subscription_name", "invalid group_by fields", "")
+	f("group_by=subscriptionname", "invalid group_by fields", "") // names are case-sensitive, as upstream's
+	f("group_by=subscriptionName&group_by=nope&group_by=meterCategory&group_by=subscriptionName", "subscription__name,meter__category", "nope")
 	f("group_by=resourceGroupName&group_by=resourceLocation&group_by=pricingModel&group_by=chargeType&group_by=publisherName&group_by=costCenter&group_by=serviceFamily&group_by=meterSubCategory",
-		"resource__resource_group,resource__location,pricing_model,charge_type,publisher_name,cost_center,meter__service_family,meter__subcategory")
+		"resource__resource_group,resource__location,pricing_model,charge_type,publisher_name,cost_center,meter__service_family,meter__subcategory", "")
+	// Comma-separated names, as well as repeated parameters, mixed.
+	f("group_by=subscriptionName,meterCategory", "subscription__name,meter__category", "")
+	f("group_by=subscriptionName,%20meterCategory,&group_by=chargeType,subscriptionName", "subscription__name,meter__category,charge_type", "")
+	f("group_by=bogus,meterCategory,bogus", "meter__category", "bogus")
+	f("group_by=,", "invalid group_by fields", "")
 }
 
 func TestCostBound(t *testing.T) {
@@ -216,15 +221,22 @@ func TestParsePage(t *testing.T) {
 	}
 	f("", page{}, false)
 	f("page=", page{}, false)
-	f("page=2", page{asked: true, number: 2, size: 100}, false)
+	// page alone is ignored, as upstream (which has no pagination)
+	// ignores it: only page_size asks for pages.
+	f("page=2", page{}, false)
+	f("page=last", page{}, false)
+	f("page=0", page{}, false)
+	f("page=x", page{}, false)
+	f("page=2&page_size=", page{}, false)
+	f("page=2&page_size=10", page{asked: true, number: 2, size: 10}, false)
 	f("page_size=5", page{asked: true, number: 1, size: 5}, false)
 	f("page_size=0", page{asked: true, number: 1, size: 100}, false)
 	f("page_size=x&page=1", page{asked: true, number: 1, size: 100}, false)
 	f("page_size=100000", page{asked: true, number: 1, size: 1000}, false)
-	f("page=last", page{asked: true, last: true, size: 100}, false)
-	f("page=0", page{}, true)
-	f("page=-1", page{}, true)
-	f("page=x", page{}, true)
+	f("page=last&page_size=5", page{asked: true, last: true, size: 5}, false)
+	f("page=0&page_size=5", page{}, true)
+	f("page=-1&page_size=5", page{}, true)
+	f("page=x&page_size=5", page{}, true)
 
 	for _, c := range []struct {
 		p     page

@@ -125,7 +125,9 @@ func (a *API) subscriptionsOnly(ctx context.Context, inBills []billed, g *regist
 			}
 			customer = c
 		}
-		out = append(out, billed{key: key, obj: subscriptionObj(key, e.NameOr(""), customer)})
+		// Nothing names a registered subscription that was given no name:
+		// null, unlike a bill's empty cell.
+		out = append(out, billed{key: key, obj: subscriptionObj(key, text(e.NameOr("")), customer)})
 	}
 	return out, nil
 }

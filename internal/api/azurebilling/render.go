@@ -91,8 +91,12 @@ func fixed(d decimal.NullDecimal, places int32) any {
 	return d.Decimal.RoundBank(places).StringFixed(places)
 }
 
-// text renders an optional text field: the bill's value, or null when the
-// bill leaves it empty, as upstream's nullable columns read.
+// text renders a text field that upstream leaves NULL when it has no
+// value: a customer's name (its importer never sets one), a resource's
+// group and resource_name (NULL for an empty group or resource id), a
+// snapshot's file name. Fields upstream copies from an export cell
+// (meter, subscription and entry texts, a resource's name and location)
+// hold "" for an empty cell and are rendered as they are (§6).
 func text(s string) any {
 	if s == "" {
 		return nil

@@ -37,6 +37,14 @@ var schemaPaths = []struct {
 	{"snapshots/available-report-dates/", "Report dates of complete snapshots", nil, 0},
 }
 
+// paramDocs describe the query parameters whose use is not evident from
+// their names.
+var paramDocs = map[string]string{
+	"group_by":  "Repeat the parameter or separate names with commas; unknown names are ignored (a Warning header lists them).",
+	"page_size": "Asks for pages: the answer becomes {count, next, previous, results}. Without it every row comes in one array.",
+	"page":      "Page number (or \"last\"), only with page_size; ignored without it.",
+}
+
 // schema serves a small OpenAPI 3 document of the dialect: its paths and
 // query parameters, so that clients can discover them; the response
 // shapes are in ../shared/specs/azure-billing.md.
@@ -59,7 +67,15 @@ func (a *API) schema(r *http.Request) (any, error) {
 		for _, n := range names {
 			required := (n == "group_by" && p.filters == 1 && strings.HasSuffix(p.path, "aggregate/")) ||
 				(n == "resource_group" && strings.HasSuffix(p.path, "resource-group-totals/"))
-			params = append(params, obj{{"name", n}, {"in", "query"}, {"required", required}, {"schema", obj{{"type", "string"}}}})
+			param := obj{{"name", n}, {"in", "query"}, {"required", required}}
+			if d, ok := paramDocs[n]; ok {
+				param = append(param, kv{"description", d})
+			}
+			schema := obj{{"type", "string"}}
+			if n == "group_by" {
+				schema = obj{{"type", "array"}, {"items", obj{{"type", "string"}, {"enum", groupByNames}}}}
+			}
+			params = append(params, append(param, kv{"schema", schema}))
 		}
 		op := obj{{"summary", p.summary}, {"responses", obj{{"200", obj{{"description", "OK"}}}}}}
 		if params != nil {

@@ -219,22 +219,37 @@ func nonNil(s []string) []string {
 }
 
 // coverage is the summaries' account of sources (§7.1): how many Azure
-// sources there are, how many contributed, and which did not and why.
-// Without a date a source contributes through its newest complete
-// snapshots; with one, when the dated selection reads rows of it.
-func (a *API) coverage(ctx context.Context, c *catalog, q request) (queried, included int, missing []obj, err error) {
-	has := map[string]bool{}
-	if q.dateValid {
-		res, err := a.engine.Query(ctx, query.Query{
-			Window:    cost.Window{Start: q.day, End: q.day.AddDate(0, 0, 1)},
-			Selection: query.Selection{Day: q.day}, GroupBy: []cost.Dimension{cost.DimSource},
-			Filter: microsoft, Metrics: []cost.Metric{cost.Billed},
-		})
+// sources there are, how many contributed rows to the answer, and which
+// had no snapshot to read and why. A source contributes when the
+// answer's selection (each source's newest runs, or with a date the
+// newest run of each subscription holding the day) reads rows of it that
+// pass the client's filters; cq is that question. A source with a
+// snapshot whose rows the filters all leave out is neither included nor
+// missing: it was read, and nothing of it matched, so queried can exceed
+// included plus missing.
+func (a *API) coverage(ctx context.Context, c *catalog, q request, cq query.Query) (queried, included int, missing []obj, err error) {
+	bySource := func(x query.Query) (map[string]bool, error) {
+		x.GroupBy, x.Metrics = []cost.Dimension{cost.DimSource}, []cost.Metric{cost.Billed}
+		res, err := a.engine.Query(ctx, x)
 		if err != nil {
-			return 0, 0, nil, fmt.Errorf("finding the sources of %s: %w", q.day.Format(time.DateOnly), err)
+			return nil, err
 		}
+		has := map[string]bool{}
 		for _, r := range res.Rows {
 			has[r.Keys[0]] = true
+		}
+		return has, nil
+	}
+	contributed, err := bySource(cq)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("finding the sources of the answer: %w", err)
+	}
+	// Which sources have a snapshot to read at all, whatever the filters.
+	has := map[string]bool{}
+	if q.dateValid {
+		day := cost.Window{Start: q.day, End: q.day.AddDate(0, 0, 1)}
+		if has, err = bySource(query.Query{Window: day, Selection: query.Selection{Day: q.day}, Filter: microsoft}); err != nil {
+			return 0, 0, nil, fmt.Errorf("finding the sources of %s: %w", q.day.Format(time.DateOnly), err)
 		}
 	} else {
 		for i := range c.snaps {
@@ -249,9 +264,10 @@ func (a *API) coverage(ctx context.Context, c *catalog, q request) (queried, inc
 	}
 	missing = []obj{}
 	for _, s := range c.sources {
-		if has[s] {
+		switch {
+		case contributed[s]:
 			included++
-		} else {
+		case !has[s]:
 			missing = append(missing, obj{{"name", s}, {"reason", reason}})
 		}
 	}

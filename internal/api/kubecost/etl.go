@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/pipeline"
 )
@@ -81,6 +82,17 @@ func pipelineError(err error, key string) error {
 	return fmt.Errorf("pipeline: %w", err)
 }
 
+// noSources answers a rebuild or repair when no source is configured:
+// there is nothing to do, and saying that the process has begun would
+// hide the missing configuration. OpenCost answers a missing integration
+// the same way: 400 and a message naming what is missing.
+func (a *API) noSources(what string) error {
+	if len(a.pipeline.Status()) > 0 {
+		return nil
+	}
+	return apierr.New(http.StatusBadRequest, "nothing to "+what+": no cloud cost source is configured (add one with --config or POST /api/v1/sources)")
+}
+
 // rebuild serves a rebuild endpoint: nothing happens without commit=true
 // (or 1), the documented safety flag.
 func (a *API) rebuild(msg rebuildMessages) func(*http.Request) (any, error) {
@@ -94,6 +106,9 @@ func (a *API) rebuild(msg rebuildMessages) func(*http.Request) (any, error) {
 		}
 		key, err := sourceKey(v)
 		if err != nil {
+			return nil, err
+		}
+		if err := a.noSources("rebuild"); err != nil {
 			return nil, err
 		}
 		if err := a.pipeline.Rebuild(key); err != nil {
@@ -128,6 +143,9 @@ func (a *API) repair(msg repairMessage) func(*http.Request) (any, error) {
 		}
 		key, err := sourceKey(v)
 		if err != nil {
+			return nil, err
+		}
+		if err := a.noSources("repair"); err != nil {
 			return nil, err
 		}
 		if err := a.pipeline.Repair(w, key); err != nil {

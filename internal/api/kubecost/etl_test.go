@@ -15,10 +15,12 @@ import (
 )
 
 // fakePipeline records what the endpoints ask of it. Source "aws-main"
-// exists; "broken" fails; any other key is unknown.
+// exists; "broken" fails; any other key is unknown. With none set, no
+// source is configured: the status is empty.
 type fakePipeline struct {
 	mu    sync.Mutex
 	calls []string
+	none  bool
 }
 
 func (f *fakePipeline) check(key string) error {
@@ -52,6 +54,9 @@ func (f *fakePipeline) Repair(w cost.Window, key string) error {
 }
 
 func (f *fakePipeline) Status() []pipeline.SourceStatus {
+	if f.none {
+		return nil
+	}
 	return []pipeline.SourceStatus{
 		{
 			Key: "aws-main", Source: "s3://billing/cur", Provider: "aws", Active: true, Valid: true,
@@ -113,6 +118,36 @@ func TestETL(t *testing.T) {
 	f("etl_error_no_window", "/model/etl/cloudUsage/repair", 400, "")
 	f("etl_error_window", "/model/etl/asset/reconciliation/repair?window=soon", 400, "")
 	f("etl_error_pipeline", "/model/cloudCost/rebuild?commit=true&integrationKey=broken", 500, "")
+}
+
+// TestETLNoSources: with a pipeline but no source configured, rebuild and
+// repair say there is nothing to do (400, as OpenCost answers a missing
+// integration) instead of "Repair process has begun", and start nothing;
+// the status is empty.
+func TestETLNoSources(t *testing.T) {
+	p := &fakePipeline{none: true}
+	srv, _ := newServer(t, p)
+	for _, path := range []string{
+		"/model/cloudCost/rebuild?commit=true", "/model/cloudCost/repair?window=2d",
+		"/model/etl/cloudUsage/rebuild?commit=true", "/model/etl/cloudUsage/repair?window=2d",
+		"/model/etl/asset/reconciliation/run?commit=true", "/model/etl/asset/reconciliation/repair?window=2d&provider=aws-main",
+	} {
+		code, _, body := get(t, srv, path)
+		if code != http.StatusBadRequest || !strings.Contains(string(body), "no cloud cost source is configured") {
+			t.Errorf("%s: status %d, body %s; want 400 nothing to do", path, code, body)
+		}
+		if calls := p.taken(); calls != "" {
+			t.Errorf("%s: pipeline asked to %q", path, calls)
+		}
+	}
+	code, _, body := get(t, srv, "/model/etl/cloudUsage/repair?window=2d")
+	golden.Assert(t, "etl_error_no_sources_repair", body)
+	if code != http.StatusBadRequest {
+		t.Errorf("status %d", code)
+	}
+	if code, _, body := get(t, srv, "/model/cloudCost/status"); code != http.StatusOK || !strings.Contains(string(body), `"data": []`) {
+		t.Errorf("status without sources: %d %s", code, body)
+	}
 }
 
 // TestETLNotConfigured: without a pipeline every ETL endpoint is a 501

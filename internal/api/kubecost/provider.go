@@ -52,3 +52,47 @@ func propertyValue(key string) string {
 	}
 	return key
 }
+
+// Derived dimensions of the name properties: layouts without name
+// columns (a CUR, GCP's billing account) leave the name empty, and
+// OpenCost then shows the id (§5.3: accountName = accountID on AWS), where
+// grouping by the empty name would put every account under
+// __unallocated__.
+const (
+	dimAccountName       cost.Dimension = "kubecost.accountName"
+	dimInvoiceEntityName cost.Dimension = "kubecost.invoiceEntityName"
+)
+
+// orID is the mapping of a name that falls back to its id. The name is
+// read through the query's mappings, so a registered sub-account name
+// (which the engine maps for DimSubAccountName) wins over both.
+func orID(name, id cost.Dimension) query.Mapping {
+	return query.Mapping{
+		Rules: []query.Rule{{When: filter.Cond{Dim: name, Op: filter.Equals, Values: []string{""}}, From: id}},
+		Else:  name,
+	}
+}
+
+// fieldDims are the properties whose dimension is derived rather than
+// stored, and fieldMappings their mappings.
+var (
+	fieldDims = map[string]cost.Dimension{
+		"accountName":       dimAccountName,
+		"invoiceEntityName": dimInvoiceEntityName,
+	}
+	fieldMappings = map[cost.Dimension]query.Mapping{
+		cost.DimProvider:     providerNames,
+		dimAccountName:       orID(cost.DimSubAccountName, cost.DimSubAccountID),
+		dimInvoiceEntityName: orID(cost.DimBillingAccountName, cost.DimBillingAccountID),
+	}
+)
+
+// fields resolves the filter fields of §6.1 as the dialect shows them:
+// the stored dimension of filter.KubecostFields, or the derived one, so
+// that filtering and aggregating by a property read the same value.
+func fields(field string) (cost.Dimension, bool) {
+	if d, ok := fieldDims[field]; ok {
+		return d, true
+	}
+	return filter.KubecostFields(field)
+}

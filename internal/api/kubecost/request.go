@@ -25,8 +25,8 @@ type Property struct {
 }
 
 // propertyNames are the cloud cost properties of §5.1, in the canonical
-// spelling. Their dimensions come from filter.KubecostFields, so that
-// aggregating and filtering by a property always read the same column.
+// spelling. Their dimensions come from fields, so that aggregating and
+// filtering by a property always read the same value.
 var propertyNames = []string{
 	"invoiceEntityID", "invoiceEntityName", "accountID", "accountName", "regionID",
 	"availabilityZone", "provider", "providerID", "category", "service",
@@ -35,7 +35,7 @@ var propertyNames = []string{
 var propertyByLower = func() map[string]Property {
 	m := make(map[string]Property, len(propertyNames))
 	for _, n := range propertyNames {
-		d, ok := filter.KubecostFields(n)
+		d, ok := fields(n)
 		if !ok {
 			panic("kubecost: property " + n + " has no filter field")
 		}
@@ -74,8 +74,9 @@ type Request struct {
 	// Window at the accumulate step; they tile Window. An empty window
 	// (week or month at the instant it begins) has none.
 	Steps []cost.Window
-	// Filter compares provider names as Kubecost shows them: the query
-	// maps the provider dimension (providerNames).
+	// Filter compares properties as Kubecost shows them: provider names
+	// (providerNames), names falling back to ids (fieldMappings) and
+	// labels as OpenCost names them (labelDim), all mapped by the query.
 	Filter filter.Expr
 	// Offset and Limit page the items of each set (0: no limit).
 	Offset, Limit int
@@ -103,12 +104,12 @@ func ParseCloudCostRequest(v url.Values, now time.Time) (Request, error) {
 		return r, err
 	}
 	if f := v.Get("filter"); strings.TrimSpace(f) != "" {
-		e, err := filter.ParseKubecost(f, filter.KubecostFields)
+		e, err := filter.ParseKubecost(f, fields)
 		if err != nil {
 			//lint:ignore ST1005 OpenCost's own wording, which clients see.
 			return r, fmt.Errorf("Parsing 'filter' parameter: %w", err)
 		}
-		r.Filter = e
+		r.Filter = kubecostLabels(e)
 	}
 	if r.Offset, err = intParam(v, "offset"); err != nil {
 		return r, err
@@ -132,8 +133,8 @@ func ParseCloudCostRequest(v url.Values, now time.Time) (Request, error) {
 // parseAggregate reads the comma-separated aggregate list (§5.1): names
 // case-insensitive and trimmed, label:<name> with a case-sensitive prefix,
 // duplicates ignored, the default set when nothing is given. Label names
-// are kept as given, not sanitised as OpenCost does for Prometheus: Tally
-// stores tags under the bill's own keys.
+// are kept as given, not sanitised as OpenCost does for Prometheus; a
+// label reads the bill's tags as OpenCost names them (labelMapping).
 func parseAggregate(s string) ([]Property, error) {
 	var out []Property
 	seen := map[string]bool{}
@@ -149,7 +150,7 @@ func parseAggregate(s string) ([]Property, error) {
 			if !isLabel || name == "" {
 				return nil, badParam("error parsing aggregate by invalid cloud cost property: " + item)
 			}
-			p = Property{Name: "label:" + name, Dim: cost.TagDimension(name), Label: name}
+			p = Property{Name: "label:" + name, Dim: labelDim(name), Label: name}
 		}
 		if !seen[p.Name] {
 			seen[p.Name] = true
@@ -222,8 +223,19 @@ func (acc Accumulate) step() query.Step {
 // only such items is no item (PricedOnly) rather than a cost of 0.
 func (r Request) query(step query.Step) query.Query {
 	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true, PricedOnly: true, Spans: true,
-		Mappings: map[cost.Dimension]query.Mapping{cost.DimProvider: providerNames}}
+		Mappings: map[cost.Dimension]query.Mapping{}}
+	for d, m := range fieldMappings {
+		q.Mappings[d] = m
+	}
+	for _, d := range filter.Dimensions(r.Filter) {
+		if name, ok := labelName(d); ok {
+			q.Mappings[d] = labelMapping(name)
+		}
+	}
 	for _, p := range r.Aggregate {
+		if p.Label != "" {
+			q.Mappings[p.Dim] = labelMapping(p.Label)
+		}
 		d := shown(p.Dim)
 		q.GroupBy = append(q.GroupBy, d)
 		q.Mappings[d] = shownMapping(p.Dim)

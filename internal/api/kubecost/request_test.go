@@ -68,13 +68,13 @@ func TestParseAggregate(t *testing.T) {
 		{"", "[invoiceEntityID accountID provider providerID category service] [billingAccountId subAccountId provider providerId category service]"},
 		{" , ", "[invoiceEntityID accountID provider providerID category service] [billingAccountId subAccountId provider providerId category service]"},
 		{"invoiceEntityID", "[invoiceEntityID] [billingAccountId]"},
-		{"INVOICEENTITYNAME", "[invoiceEntityName] [billingAccountName]"},
+		{"INVOICEENTITYNAME", "[invoiceEntityName] [kubecost.invoiceEntityName]"},
 		{"accountid, service", "[accountID service] [subAccountId service]"},
-		{"accountName,regionID,availabilityZone", "[accountName regionID availabilityZone] [subAccountName region availabilityZone]"},
+		{"accountName,regionID,availabilityZone", "[accountName regionID availabilityZone] [kubecost.accountName region availabilityZone]"},
 		{"Provider,providerid,CATEGORY", "[provider providerID category] [provider providerId category]"},
-		{"label:team", "[label:team] [tag:team]"},
-		{"label: kubernetes.io/name ,service", "[label:kubernetes.io/name service] [tag:kubernetes.io/name service]"},
-		{"service,Service,label:a,label:a", "[service label:a] [service tag:a]"},
+		{"label:team", "[label:team] [kubecost.label:team]"},
+		{"label: kubernetes.io/name ,service", "[label:kubernetes.io/name service] [kubecost.label:kubernetes.io/name service]"},
+		{"service,Service,label:a,label:a", "[service label:a] [service kubecost.label:a]"},
 	}
 	for _, tc := range tests {
 		r, err := ParseCloudCostRequest(url.Values{"window": {"1d"}, "aggregate": {tc.aggregate}}, now)
@@ -135,12 +135,15 @@ func TestParseFilter(t *testing.T) {
 		{`providerID~>:"-vm"`, `providerId suffix ["-vm"]`},
 		{`providerID!~>:"-vm"`, `not(providerId suffix ["-vm"])`},
 		{`regionID:"__unallocated__"`, `region = [""]`},
-		{`label[env]:"prod"`, `tag:env = ["prod"]`},
-		{`label:"team"`, `tag: = ["team"]`},
+		// Labels read as OpenCost names them (labels_test.go).
+		{`label[env]:"prod"`, `kubecost.label:env = ["prod"]`},
+		{`label:"team","env"`, `or(not(kubecost.label:team = [""]), not(kubecost.label:env = [""]))`},
+		{`label<~:"te"`, `or(tag: prefix ["te"], and(provider = ["AWS"], tag: prefix ["user:te","user_te"]))`},
+		{`label~>:"am"`, `tag: suffix ["am"]`},
 		{`invoiceEntityID:"1"+category!:"Network"`, `and(billingAccountId = ["1"], not(category = ["Network"]))`},
-		{`(accountID:"1111" | accountID:"2222") + label[env]:"prod"`, `and(or(subAccountId = ["1111"], subAccountId = ["2222"]), tag:env = ["prod"])`},
+		{`(accountID:"1111" | accountID:"2222") + label[env]:"prod"`, `and(or(subAccountId = ["1111"], subAccountId = ["2222"]), kubecost.label:env = ["prod"])`},
 		{`service:AmazonEC2,AmazonS3`, `service = ["AmazonEC2","AmazonS3"]`},
-		{`availabilityZone:"us-east-1a"|accountName:"x"|invoiceEntityName:"y"`, `or(availabilityZone = ["us-east-1a"], subAccountName = ["x"], billingAccountName = ["y"])`},
+		{`availabilityZone:"us-east-1a"|accountName:"x"|invoiceEntityName:"y"`, `or(availabilityZone = ["us-east-1a"], kubecost.accountName = ["x"], kubecost.invoiceEntityName = ["y"])`},
 		// Providers are compared as Kubecost shows them, by the query's
 		// mapping (TestProviderFilter), not rewritten here.
 		{`provider:"Azure"`, `provider = ["Azure"]`},

@@ -61,6 +61,7 @@ func ParseCostsRequest(v url.Values, now time.Time) (query.Query, error) {
 		if q.Filter, err = filter.ParseKubecost(f, filter.NativeFields); err != nil {
 			return q, fmt.Errorf("filter: %w", err)
 		}
+		q.Filter = providerSpellings(q.Filter)
 	}
 	switch c := strings.ToUpper(v.Get("currency")); c {
 	case "", "BILLING":

@@ -56,7 +56,6 @@ const (
 	colBillingPeriodEnd
 	colInvoiceID
 	colPublisherName
-	colPublisherType
 	colPartnerName
 	colPartnerCreditApplied
 	colPartnerCreditRate
@@ -121,7 +120,6 @@ var aliases = [numCols][]string{
 	colBillingPeriodEnd:     {"BillingPeriodEndDate"},
 	colInvoiceID:            {"InvoiceId"},
 	colPublisherName:        {"PublisherName"},
-	colPublisherType:        {"PublisherType"},
 	colPartnerName:          {"PartnerName"},
 	colPartnerCreditApplied: {"PartnerEarnedCreditApplied"},
 	colPartnerCreditRate:    {"PartnerEarnedCreditRate"},

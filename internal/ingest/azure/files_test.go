@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 )
 
@@ -21,6 +22,14 @@ type rawTotals struct {
 	byDay    map[string]*big.Rat
 	byMeter  map[string]*big.Rat
 	grandSum *big.Rat
+	// listSum is the list cost by the rule of billing-formats.md §6.10
+	// and OpenCost: the pay-as-you-go amount, else the pay-as-you-go price
+	// × quantity, else the cost, where an amount or price of 0 beside a
+	// cost that is not 0 counts as missing.
+	listSum *big.Rat
+	// location and publisher are each row's ResourceLocation and
+	// PublisherName cells, untouched ("" when the layout has none).
+	location, publisher []string
 }
 
 func readRaw(t *testing.T, path string) rawTotals {
@@ -51,16 +60,45 @@ func readRaw(t *testing.T, path string) rawTotals {
 	subCol := pick("subscriptionid", "subscriptionguid")
 	dateCol := pick("date", "usagedatetime")
 	meterCol := pick("metercategory")
-
-	tot := rawTotals{byDay: map[string]*big.Rat{}, byMeter: map[string]*big.Rat{}, grandSum: new(big.Rat)}
-	for _, rec := range recs[1:] {
-		tot.rows++
+	optional := func(name string) int {
+		if i, ok := col[name]; ok {
+			return i
+		}
+		return -1
+	}
+	paygCostCol, paygPriceCol, qtyCol := optional("paygcostinbillingcurrency"), optional("paygprice"), optional("quantity")
+	locationCol, publisherCol := optional("resourcelocation"), optional("publishername")
+	cell := func(rec []string, i int) string {
+		if i < 0 {
+			return ""
+		}
+		return rec[i]
+	}
+	rat := func(s string) *big.Rat {
 		v := new(big.Rat)
-		if s := rec[costCol]; s != "" {
+		if s != "" {
 			if _, ok := v.SetString(s); !ok {
-				t.Fatalf("%s: raw cost %q", path, s)
+				t.Fatalf("%s: raw number %q", path, s)
 			}
 		}
+		return v
+	}
+
+	tot := rawTotals{byDay: map[string]*big.Rat{}, byMeter: map[string]*big.Rat{}, grandSum: new(big.Rat), listSum: new(big.Rat)}
+	for _, rec := range recs[1:] {
+		tot.rows++
+		v := rat(rec[costCol])
+		list := v
+		if pc := cell(rec, paygCostCol); pc != "" && (rat(pc).Sign() != 0 || v.Sign() == 0) {
+			list = rat(pc)
+		} else if pp, q := cell(rec, paygPriceCol), cell(rec, qtyCol); pp != "" && q != "" && rat(pp).Sign() != 0 {
+			// No test file has an exchange-rate column or a refund, which
+			// the reader would also apply.
+			list = new(big.Rat).Mul(rat(pp), rat(q))
+		}
+		tot.listSum.Add(tot.listSum, list)
+		tot.location = append(tot.location, cell(rec, locationCol))
+		tot.publisher = append(tot.publisher, cell(rec, publisherCol))
 		var day time.Time
 		for _, layout := range []string{"01/02/2006", "2006-01-02", "2006-01-02 15:04:05"} {
 			if d, err := time.Parse(layout, rec[dateCol]); err == nil {
@@ -148,7 +186,18 @@ func TestFiles(t *testing.T) {
 				metric = cost.Amortized
 			}
 			byDay, byMeter := map[string]*big.Rat{}, map[string]*big.Rat{}
-			for _, li := range items {
+			listSum := new(big.Rat)
+			for i, li := range items {
+				listSum.Add(listSum, li.Cost[cost.List].Rat())
+				// Region and publisher as the bill writes them: no
+				// lower-casing, no removed spaces, no "Microsoft" for an
+				// empty publisher.
+				if raw.location[i] != "" && li.RegionID != raw.location[i] {
+					t.Errorf("row %d: RegionID %q, ResourceLocation %q", i+2, li.RegionID, raw.location[i])
+				}
+				if li.PublisherName != raw.publisher[i] {
+					t.Errorf("row %d: PublisherName %q, file %q", i+2, li.PublisherName, raw.publisher[i])
+				}
 				v := li.Cost[metric].Rat()
 				add(byDay, li.SubAccountID+"|"+li.ChargePeriodStart.Format("2006-01-02"), v)
 				add(byMeter, li.SubAccountID+"|"+li.MeterCategory, v)
@@ -164,6 +213,7 @@ func TestFiles(t *testing.T) {
 			}
 			compareSums(t, "per subscription and day", byDay, raw.byDay)
 			compareSums(t, "per subscription and meter category", byMeter, raw.byMeter)
+			compareSums(t, "list", map[string]*big.Rat{"total": listSum}, map[string]*big.Rat{"total": raw.listSum})
 		})
 	}
 }
@@ -190,7 +240,7 @@ func TestFileDetails(t *testing.T) {
 	check(t, "storage ServiceName", s.ServiceName, "Microsoft.Storage")
 	check(t, "storage ProviderID", s.ProviderID, "dbstoragewp6hglwvvrad2")
 	check(t, "storage list", s.Cost[cost.List].String(), "0.00004")
-	check(t, "storage RegionID", s.RegionID, "eastus2")
+	check(t, "storage RegionID (as written)", s.RegionID, "EastUS2")
 
 	amortized := readItems(t, filepath.Join(dir, "EA_AmortizedCost_Small.csv"), KindAmortized)
 	v := amortized[0] // AKS node covered by a reservation
@@ -213,12 +263,26 @@ func TestFileDetails(t *testing.T) {
 	check(t, "MCA ResourceName", m.ResourceName, "filtereddatademo")
 	check(t, "MCA ResourceGroup", m.ResourceGroup, "filtered-group-demo")
 
+	// PayGPrice is 0 on every row of this EA v2 export: the list cost is
+	// the cost (19.998413754), not UnitPrice × Quantity (13.80...).
+	ea2 := readItems(t, filepath.Join(dir, "ea-v2-cost-in-billing-currency.csv"), KindAuto)
+	list, net := decimal.Zero, decimal.Zero
+	for _, li := range ea2 {
+		list, net = list.Add(li.Cost[cost.List]), net.Add(li.Cost[cost.Net])
+	}
+	check(t, "EA v2 net", net.String(), "19.998413754")
+	check(t, "EA v2 list (PayGPrice 0: the cost)", list.String(), "19.998413754")
+	check(t, "EA v2 RegionID (as written)", ea2[1].RegionID, "Unassigned")
+	check(t, "EA v2 empty PublisherName", ea2[0].PublisherName, "")
+	check(t, "EA v2 Marketplace PublisherName", ea2[1].PublisherName, "OpenShift on Azure testing")
+
 	legacy := readItems(t, filepath.Join(dir, "legacy-pretax-cost.csv"), KindAuto)
 	l := legacy[1]
 	check(t, "legacy ChargeType", l.ChargeType, "Usage")
 	check(t, "legacy cost", l.Cost[cost.Billed].String(), "0.00010368")
 	check(t, "legacy list", l.Cost[cost.List].String(), "0.00010368")
-	check(t, "legacy RegionID", l.RegionID, "useast2")
+	check(t, "legacy RegionID (as written)", l.RegionID, "US East 2")
+	check(t, "legacy RegionName", l.RegionName, "US East 2")
 	check(t, "legacy tag", l.Tags["project"], "p1")
 	check(t, "legacy ResourceType", l.ResourceType, "Microsoft.Storage/storageAccounts")
 	check(t, "legacy USD billed", l.USD[cost.Billed].Decimal.String(), "0.00010368")

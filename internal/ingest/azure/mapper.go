@@ -117,17 +117,12 @@ func (m *mapper) accounts(r *tabular.Row, li *cost.LineItem) {
 	li.CostCenter = m.get(r, colCostCenter) // CostCenter / costCenter
 	// InvoiceIssuerName (§6.9): PartnerName, else Microsoft.
 	li.InvoiceIssuerName = firstNonEmpty(m.get(r, colPartnerName), "Microsoft")
-	// PublisherName: the column; Microsoft's own rows (PublisherType
-	// Microsoft or Azure, or no type) may leave it empty. Marketplace rows
-	// keep whatever they say, even empty, rather than be credited to
-	// Microsoft.
+	// PublisherName as written, also empty: Azure leaves it empty on many
+	// of its own rows (PublisherType Azure), and upstream's
+	// publisherName=microsoft does not find them; crediting them to
+	// "Microsoft" made that filter return 3,019 rows where upstream
+	// returns 14.
 	li.PublisherName = m.get(r, colPublisherName)
-	if li.PublisherName == "" {
-		switch strings.ToLower(m.get(r, colPublisherType)) {
-		case "", "microsoft", "azure":
-			li.PublisherName = "Microsoft"
-		}
-	}
 }
 
 // resource fills the service, meter, SKU, region and resource columns.
@@ -160,14 +155,18 @@ func (m *mapper) resource(r *tabular.Row, li *cost.LineItem) {
 	// from the resource id ("Microsoft.Compute/virtualMachines").
 	li.ResourceType = firstNonEmpty(m.get(r, colResourceType), armType(li.ResourceID))
 
-	// RegionId (§6.9, Kubecost §5.3): ResourceLocationNormalized (EA
-	// 2024-08-01), else ResourceLocation, else MeterRegion, else Location,
-	// lower-cased without spaces ("US East 2" → "useast2"). RegionName is
-	// the display name: Location (MCA "US East") when given, else the
-	// value the id was made from.
-	src := firstNonEmpty(m.get(r, colRegionNormalized), m.get(r, colResourceLocation), m.get(r, colMeterRegion), m.get(r, colLocation))
-	li.RegionID = strings.ToLower(strings.Join(strings.Fields(src), ""))
-	li.RegionName = firstNonEmpty(m.get(r, colLocation), m.get(r, colResourceLocation), src)
+	// RegionID as the bill writes it (Kubecost regionID, kubecost-cloudcost.md
+	// §5.3): ResourceLocation, else ResourceLocationNormalized (EA
+	// 2024-08-01), else MeterRegion, else Location. Not lower-cased nor
+	// stripped of spaces, although Microsoft's FOCUS conversion (§6.9)
+	// does so: OpenCost and the Azure billing API show ResourceLocation
+	// unchanged, so "CentralUS" must stay findable by regionID:"CentralUS",
+	// and "EastUS" and "eastus" are two values, as in the bill. Dialects
+	// whose upstream compares case-insensitively fold in their filters.
+	// RegionName is the display name: Location (MCA "US East") when given,
+	// else the value the id came from.
+	li.RegionID = firstNonEmpty(m.get(r, colResourceLocation), m.get(r, colRegionNormalized), m.get(r, colMeterRegion), m.get(r, colLocation))
+	li.RegionName = firstNonEmpty(m.get(r, colLocation), li.RegionID)
 	li.AvailabilityZone = m.get(r, colAvailabilityZone)
 
 	li.PricingUnit = m.get(r, colUnit)

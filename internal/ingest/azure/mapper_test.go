@@ -33,7 +33,7 @@ func TestHeaderAliases(t *testing.T) {
 			check(t, "MeterCategory", li.MeterCategory, "Virtual Machines")
 			check(t, "ResourceName", li.ResourceName, "vm1")
 			check(t, "ResourceGroup", li.ResourceGroup, "RG")
-			check(t, "RegionID", li.RegionID, "westeurope")
+			check(t, "RegionID (as written)", li.RegionID, "West Europe")
 			check(t, "tag env", li.Tags["env"], "prod")
 			check(t, "quantity", li.PricingQuantity.Decimal.String(), "2")
 			check(t, "ServiceName", li.ServiceName, "Microsoft.Compute")
@@ -107,11 +107,12 @@ func TestActualAmortizedRules(t *testing.T) {
 	// A Marketplace purchase is not a commitment: amortized keeps it.
 	f(KindActual, "Purchase", "Marketplace", "12", "1", "", "", "", want{"12", "12", "12", "12"})
 	// Covered usage in the amortized export: its commitment share is the
-	// amortized cost, it is not billed (the purchase is).
-	f(KindAmortized, "Usage", "Reservation", "0.493152", "8", "0.146", "0", ri, want{"0", "0.493152", "1.168", "1.168"})
+	// amortized cost, it is not billed (the purchase is). Azure does not
+	// populate PayGPrice on reservation rows, so list is the cost.
+	f(KindAmortized, "Usage", "Reservation", "0.493152", "8", "0.146", "0", ri, want{"0", "0.493152", "0.493152", "1.168"})
 	f(KindAmortized, "Usage", "SavingsPlan", "0.006000000468", "0.32085564", "0.0416", "0.0416", sp, want{"0", "0.006000000468", "0.013347594624", "0.013347594624"})
 	// The same row in the actual export costs 0.
-	f(KindActual, "Usage", "Reservation", "0", "8", "0.146", "0", ri, want{"0", "0", "1.168", "1.168"})
+	f(KindActual, "Usage", "Reservation", "0", "8", "0.146", "0", ri, want{"0", "0", "0", "1.168"})
 	// Unused reservation (amortized export): usage, not billed.
 	f(KindAmortized, "UnusedReservation", "Reservation", "1.5", "1", "", "", ri, want{"0", "1.5", "1.5", "1.5"})
 	f(KindAmortized, "UnusedSavingsPlan", "", "2", "", "", "", sp, want{"0", "2", "2", "2"})
@@ -120,7 +121,42 @@ func TestActualAmortizedRules(t *testing.T) {
 	f(KindActual, "Usage", "OnDemand", "2.64", "24", "0.1", "0.11", "", want{"2.64", "2.64", "2.64", "2.4"})
 	f(KindAmortized, "Usage", "OnDemand", "2.64", "24", "0.1", "0.11", "", want{"2.64", "2.64", "2.64", "2.4"})
 	// A purchase in an amortized export is left as the bill gives it.
-	f(KindAmortized, "Purchase", "Reservation", "0", "1", "3.25", "0", ri, want{"0", "0", "3.25", "3.25"})
+	f(KindAmortized, "Purchase", "Reservation", "0", "1", "3.25", "0", ri, want{"0", "0", "0", "3.25"})
+}
+
+// TestListCost: the list cost is the bill's pay-as-you-go amount or price
+// when usable, else the cost (OpenCost's rule). A pay-as-you-go value of
+// 0 beside a cost that is not 0 is one Azure did not populate (§6.8), not
+// a free meter; the contracted cost (UnitPrice × Quantity) is never the
+// fallback, since it can be below the billed cost.
+func TestListCost(t *testing.T) {
+	header := []string{"SubscriptionId", "Date", "CostInBillingCurrency", "BillingCurrencyCode", "Quantity", "UnitPrice", "PayGPrice", "paygCostInBillingCurrency", "costInUsd", "paygCostInUsd"}
+	tests := []struct {
+		name                               string
+		cost, qty, unit, payg, paygCost    string
+		costUSD, paygCostUSD               string
+		wantList, wantContracted, wantUSDL string // wantUSDL "" is null
+	}{
+		{name: "PayGPrice × quantity", cost: "2.4", qty: "24", unit: "0.1", payg: "0.11", wantList: "2.64", wantContracted: "2.4"},
+		{name: "PayGPrice 0, cost not 0: the cost, not UnitPrice × quantity", cost: "16.393727", qty: "11", unit: "0.546", payg: "0", wantList: "16.393727", wantContracted: "6.006"},
+		{name: "PayGPrice empty: the cost", cost: "3.25", qty: "1", unit: "3", wantList: "3.25", wantContracted: "3"},
+		{name: "PayGPrice 0 on a free meter: 0", cost: "0", qty: "2", unit: "0", payg: "0", wantList: "0", wantContracted: "0"},
+		{name: "PayGPrice without quantity: the cost", cost: "5", unit: "1", payg: "2", wantList: "5", wantContracted: "5"},
+		{name: "refund with a positive price", cost: "-2.64", qty: "24", unit: "0.1", payg: "0.11", wantList: "-2.64", wantContracted: "-2.4"},
+		{name: "list under the cost when the bill's price says so", cost: "0.4838709677419368", qty: "0.03225806", unit: "15", payg: "15", wantList: "0.4838709", wantContracted: "0.4838709"},
+		{name: "paygCost wins over PayGPrice", cost: "4.5", qty: "3", unit: "1", payg: "2.5", paygCost: "6.3", costUSD: "5", paygCostUSD: "7", wantList: "6.3", wantContracted: "3", wantUSDL: "7"},
+		{name: "paygCost 0, cost not 0: PayGPrice", cost: "4.5", qty: "3", unit: "1", payg: "2.5", paygCost: "0", costUSD: "5", paygCostUSD: "0", wantList: "7.5", wantContracted: "3"},
+		{name: "paygCost 0 and no price: the cost, USD the cost's", cost: "4.5", qty: "3", paygCost: "0", costUSD: "5", paygCostUSD: "0", wantList: "4.5", wantContracted: "4.5", wantUSDL: "5"},
+		{name: "paygCost 0 on a free row: 0", cost: "0", qty: "3", paygCost: "0", costUSD: "0", paygCostUSD: "0", wantList: "0", wantContracted: "0", wantUSDL: "0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			li := mustMap(t, header, []string{"s", "09/21/2023", tc.cost, "EUR", tc.qty, tc.unit, tc.payg, tc.paygCost, tc.costUSD, tc.paygCostUSD}, KindActual)
+			check(t, "list", li.Cost[cost.List].String(), tc.wantList)
+			check(t, "contracted", li.Cost[cost.Contracted].String(), tc.wantContracted)
+			check(t, "USD list", nullString(li.USD[cost.List]), tc.wantUSDL)
+		})
+	}
 }
 
 func TestChargeClassification(t *testing.T) {
@@ -225,7 +261,8 @@ func TestMCAMetrics(t *testing.T) {
 	check(t, "USD amortized", li.USD[cost.Amortized].Decimal.String(), "5")
 	check(t, "contracted (no unit price: the cost)", li.Cost[cost.Contracted].String(), "4.5")
 	check(t, "USD contracted (from the cost)", li.USD[cost.Contracted].Decimal.String(), "5")
-	check(t, "list (no prices: contracted)", li.Cost[cost.List].String(), "4.5")
+	check(t, "list (no prices: the cost)", li.Cost[cost.List].String(), "4.5")
+	check(t, "USD list (from the cost)", li.USD[cost.List].Decimal.String(), "5")
 }
 
 func TestPartnerCredit(t *testing.T) {

@@ -64,7 +64,7 @@ func (m *mapper) metrics(r *tabular.Row, li *cost.LineItem) error {
 	if err != nil {
 		return err
 	}
-	list, listFromCost, listUSD, err := m.listCost(r, c, qty, contracted, contractedFromCost)
+	list, listFromCost, listUSD, err := m.listCost(r, c, qty)
 	if err != nil {
 		return err
 	}
@@ -185,27 +185,37 @@ func (m *mapper) contractedCost(r *tabular.Row, c decimal.Decimal, qty decimal.N
 // listCost derives the list (pay-as-you-go) cost (§6.10):
 //   - MCA/MPA: paygCostInBillingCurrency (USD: paygCostInUsd);
 //   - EA: PayGPrice × Quantity (× exchange rate where prices are in a
-//     pricing currency). PayGPrice is not populated for reservation and
-//     Marketplace rows (§6.8); those take the contracted cost, so that
-//     list is never below contracted for want of a price;
-//   - pay-as-you-go and legacy (no list price column): the cost itself,
-//     which is the pay-as-you-go price.
-func (m *mapper) listCost(r *tabular.Row, c decimal.Decimal, qty decimal.NullDecimal, contracted decimal.Decimal, contractedFromCost bool) (list decimal.Decimal, fromCost bool, usd decimal.NullDecimal, err error) {
+//     pricing currency);
+//   - otherwise the cost itself (fromCost true), OpenCost's rule (§6.10
+//     "for comparison"): pay-as-you-go and legacy layouts, which have no
+//     list column because the cost is the pay-as-you-go price, and rows
+//     without a usable pay-as-you-go price.
+//
+// A pay-as-you-go amount or price is usable when the cell is there and is
+// not 0, or is 0 on a row that costs 0 (a free meter). Azure writes 0 for
+// the prices it does not populate — reservation and Marketplace rows
+// (§6.8), and every row of some EA exports — so a 0 beside a cost is
+// "unknown", not "free". Falling back to the contracted cost instead, as
+// Tally once did, gave a list below the billed cost (13.80 against 20.00
+// on ea-v2-cost-in-billing-currency.csv): a list under the cost needs a
+// discount the bill shows, and a missing price shows none.
+func (m *mapper) listCost(r *tabular.Row, c decimal.Decimal, qty decimal.NullDecimal) (list decimal.Decimal, fromCost bool, usd decimal.NullDecimal, err error) {
 	if m.get(r, colPaygCost) != "" {
 		if list, err = m.amount(r, colPaygCost); err != nil {
 			return
 		}
-		usd, err = m.nullAmount(r, colPaygCostUSD)
-		return
+		if !list.IsZero() || c.IsZero() {
+			usd, err = m.nullAmount(r, colPaygCostUSD)
+			return
+		}
 	}
-	if m.l.has(colPayGPrice) || m.l.has(colPaygCost) {
+	if m.l.has(colPayGPrice) {
 		var ok bool
 		if list, ok, err = m.priced(r, colPayGPrice, c, qty); err != nil || ok {
 			return
 		}
-		return contracted, contractedFromCost, usd, nil
 	}
-	return c, true, usd, nil
+	return c, true, decimal.NullDecimal{}, nil
 }
 
 // priced returns price × Quantity for the price in column pc, and false

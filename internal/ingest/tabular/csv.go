@@ -8,6 +8,17 @@ import (
 	"io"
 )
 
+// ErrFieldCount marks a CSV row with the wrong number of fields. The
+// reader stays in step with the file after it (csv.Reader has read the
+// whole record), so such a row can be skipped like a row whose cells do
+// not parse; broken quoting and damaged compression cannot.
+var ErrFieldCount = errors.New("wrong number of fields")
+
+// fieldCountError is an ErrFieldCount that says the counts.
+type fieldCountError struct{ error }
+
+func (fieldCountError) Is(target error) bool { return target == ErrFieldCount }
+
 // CSVReader reads a CSV file with a header row. It accepts a UTF-8 BOM
 // and quoted fields with embedded newlines and quotes. Every data row must
 // have as many fields as the first one, and no more than the header: real
@@ -75,14 +86,20 @@ func (c *CSVReader) Next() (*Row, error) {
 		return nil, &ParseError{File: c.name, Line: int64(line), Err: err}
 	}
 	line, _ := c.r.FieldPos(0)
+	c.row.Line = int64(line)
+	if len(rec) > len(c.header) {
+		return nil, &ParseError{File: c.name, Line: int64(line),
+			Err: fieldCountError{fmt.Errorf("row has %d fields; the header has %d", len(rec), len(c.header))}}
+	}
+	// The first row that fits under the header sets the width, so that
+	// a skipped overlong first row does not condemn every other row.
 	if c.width == 0 {
 		c.width = len(rec)
 	}
-	if len(rec) > len(c.header) || len(rec) != c.width {
+	if len(rec) != c.width {
 		return nil, &ParseError{File: c.name, Line: int64(line),
-			Err: fmt.Errorf("row has %d fields; the header has %d and the first row %d", len(rec), len(c.header), c.width)}
+			Err: fieldCountError{fmt.Errorf("row has %d fields; the header has %d and the first row %d", len(rec), len(c.header), c.width)}}
 	}
-	c.row.Line = int64(line)
 	c.row.Values = rec
 	return &c.row, nil
 }

@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -60,6 +61,45 @@ func TestCSV(t *testing.T) {
 	bad("a,b\n1,2\n3\n", "f.csv:3: row has 1 fields")
 	bad("a,b\n1,2,3\n", "f.csv:2: row has 3 fields")
 	bad("a,b\n1,\"2\n", "f.csv:2:")
+}
+
+// TestCSVFieldCount: a row with the wrong number of fields is an
+// ErrFieldCount naming its line, and the reader goes on with the next
+// row, so that --skip-bad-rows can skip it. The first row that fits
+// under the header sets the width.
+func TestCSVFieldCount(t *testing.T) {
+	f := func(text, want string) {
+		t.Helper()
+		r, err := NewCSV("f.csv", io.NopCloser(strings.NewReader(text)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var got []string
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			var pe *ParseError
+			switch {
+			case errors.Is(err, ErrFieldCount) && errors.As(err, &pe):
+				got = append(got, fmt.Sprintf("bad@%d", pe.Line))
+			case err != nil:
+				t.Fatalf("%q: %v", text, err)
+			default:
+				got = append(got, fmt.Sprintf("%s@%d", strings.Join(row.Values, "|"), row.Line))
+			}
+		}
+		if s := strings.Join(got, " "); s != want {
+			t.Fatalf("%q: got %s, want %s", text, s, want)
+		}
+	}
+	f("a,b\n1,2\n3\n4,5\n", "1|2@2 bad@3 4|5@4")
+	f("a,b\n1,2\n3,4,5\n6,7\n", "1|2@2 bad@3 6|7@4")
+	f("a,b\n1,2,3\n4,5\n6,7\n", "bad@2 4|5@3 6|7@4")       // an overlong first row does not set the width
+	f("a,b,c\n1,2\n3,4,5\n6,7\n", "1|2@2 bad@3 6|7@4")     // the CUR layout: rows one shorter than the header
+	f("a,b\n\"x\ny\",2\n3\n4,5\n", "x\ny|2@2 bad@4 4|5@5") // lines, not records, after a quoted newline
 }
 
 func TestIndex(t *testing.T) {

@@ -127,6 +127,14 @@ func (c *compiler) mapping(d cost.Dimension, m query.Mapping) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if r.From != "" {
+			v, err := inner.dim(r.From)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(" WHEN " + cond + " THEN " + v)
+			continue
+		}
 		inner.args = append(inner.args, r.Value)
 		b.WriteString(" WHEN " + cond + " THEN ?")
 	}
@@ -161,7 +169,7 @@ func lookup(m query.Mapping) (on cost.Dimension, fold bool, keys, vals []string,
 	seen := map[string]bool{}
 	for i, r := range m.Rules {
 		c, isCond := r.When.(filter.Cond)
-		if !isCond || c.Op != filter.Equals || len(c.Values) == 0 {
+		if !isCond || r.From != "" || c.Op != filter.Equals || len(c.Values) == 0 {
 			return "", false, nil, nil, false
 		}
 		if key, isTag := c.Dim.TagKey(); isTag && key == "" {

@@ -34,6 +34,7 @@ var (
 	dimTable         = cost.Dimension("test.table")
 	dimFoldedTable   = cost.Dimension("test.foldedTable")
 	dimFolded        = cost.Dimension("test.folded")
+	dimFirst         = cost.Dimension("test.first")
 	modelMappings    = map[cost.Dimension]query.Mapping{
 		// An override of a stored dimension: filters on provider compare
 		// the shown name.
@@ -64,6 +65,14 @@ var (
 		dimFolded: {Rules: []query.Rule{
 			{When: filter.Cond{Dim: cost.DimService, Op: filter.Prefix, Values: []string{"amazon"}, FoldCase: true}, Value: "  Amazon Group "},
 		}, Else: cost.TagDimension("team"), Fold: true},
+		// Rules taking their value from a dimension (From): the first
+		// non-empty of a tag, the mapped account name and the region, as
+		// Kubecost's labels and names falling back to ids are.
+		dimFirst: {Rules: []query.Rule{
+			{When: filter.Not{X: filter.Cond{Dim: cost.TagDimension("team"), Values: []string{""}}}, From: cost.TagDimension("team")},
+			{When: filter.Cond{Dim: cost.DimRegion, Values: []string{""}}, From: dimAccountName},
+			{When: filter.Cond{Dim: cost.DimService, Op: filter.Prefix, Values: []string{"amazon"}, FoldCase: true}, Value: "constant"},
+		}, Else: cost.DimRegion},
 		dimPerspective: {Rules: []query.Rule{
 			{When: filter.And{Xs: []filter.Expr{
 				filter.Cond{Dim: cost.DimService, Op: filter.Prefix, Values: []string{"amazon"}, FoldCase: true},
@@ -74,8 +83,8 @@ var (
 		}},
 	}
 	modelGroupDims = []cost.Dimension{cost.DimSubAccountID, cost.DimService, cost.DimRegion, cost.DimProvider,
-		cost.TagDimension("team"), dimShownProvider, dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable, dimFolded}
-	modelFilterDims = append(append([]cost.Dimension{}, propDims...), dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable, dimFolded)
+		cost.TagDimension("team"), dimShownProvider, dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable, dimFolded, dimFirst}
+	modelFilterDims = append(append([]cost.Dimension{}, propDims...), dimAccountName, dimPerspective, dimLayered, dimTable, dimFoldedTable, dimFolded, dimFirst)
 	modelUnits      = []query.Unit{query.UnitNone, query.UnitHour, query.UnitDay, query.UnitWeek, query.UnitMonth, query.UnitQuarter, query.UnitYear}
 )
 

@@ -1,0 +1,63 @@
+package native
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
+)
+
+// Provider names differ by interface: the CLI says aws, azure and gcp,
+// the store keeps FOCUS ProviderName ("AWS", "Microsoft", "Google Cloud")
+// and Kubecost shows AWS, Azure and GCP. A native filter accepts every
+// spelling, case-insensitively, so that provider:"aws" or
+// provider:"Azure" does not silently match nothing; groups still show
+// the stored name (the native API keeps the bill's values).
+
+// providerAliases maps a lower-cased spelling to the stored name.
+var providerAliases = map[string]string{
+	"aws": "AWS", "amazon": "AWS", "amazon web services": "AWS", "amazon web services, inc.": "AWS",
+	"azure": "Microsoft", "microsoft": "Microsoft", "microsoft azure": "Microsoft",
+	"gcp": "Google Cloud", "google": "Google Cloud", "google cloud": "Google Cloud", "google cloud platform": "Google Cloud",
+}
+
+// providerSpellings rewrites the provider comparisons of e: every
+// comparison ignores case, and an equality also matches the stored name
+// of each value that is a known spelling. Other names (Oracle, a FOCUS
+// file's own) are compared as given, ignoring case.
+func providerSpellings(e filter.Expr) filter.Expr {
+	switch x := e.(type) {
+	case filter.Cond:
+		if x.Dim != cost.DimProvider {
+			return x
+		}
+		x.FoldCase = true
+		if x.Op != filter.Equals {
+			return x
+		}
+		vals := slices.Clone(x.Values)
+		for _, v := range x.Values {
+			if stored, ok := providerAliases[strings.ToLower(strings.TrimSpace(v))]; ok && !slices.Contains(vals, stored) {
+				vals = append(vals, stored)
+			}
+		}
+		x.Values = vals
+		return x
+	case filter.Not:
+		return filter.Not{X: providerSpellings(x.X)}
+	case filter.And:
+		xs := make([]filter.Expr, len(x.Xs))
+		for i, y := range x.Xs {
+			xs[i] = providerSpellings(y)
+		}
+		return filter.And{Xs: xs}
+	case filter.Or:
+		xs := make([]filter.Expr, len(x.Xs))
+		for i, y := range x.Xs {
+			xs[i] = providerSpellings(y)
+		}
+		return filter.Or{Xs: xs}
+	}
+	return e
+}
