@@ -93,6 +93,10 @@ func oneLine(s *ingest.Summary) string {
 	if s.Skipped > 0 {
 		msg += fmt.Sprintf("; %d bad row(s) skipped", s.Skipped)
 	}
+	if s.KnownRuns > 0 {
+		// An export history is imported run by run, once each.
+		msg += fmt.Sprintf("; %d export run(s) already imported, left alone", s.KnownRuns)
+	}
 	return msg
 }
 
@@ -105,6 +109,7 @@ type jsonSummary struct {
 	Bytes     int64          `json:"bytes"`
 	Seconds   float64        `json:"seconds"`
 	Snapshots []jsonSnapshot `json:"snapshots"`
+	KnownRuns int            `json:"knownRuns"`
 }
 
 type jsonSnapshot struct {
@@ -123,7 +128,10 @@ type jsonTotal struct {
 
 func writeJSONSummary(w io.Writer, s *ingest.Summary) error {
 	out := jsonSummary{Source: s.Source, Provider: s.Provider, Files: s.Files, Rows: s.Rows, Skipped: s.Skipped,
-		Bytes: s.Bytes, Seconds: s.Duration.Seconds(), Snapshots: []jsonSnapshot{}}
+		Bytes: s.Bytes, Seconds: s.Duration.Seconds(), Snapshots: []jsonSnapshot{}, KnownRuns: s.KnownRuns}
+	if out.Files == nil {
+		out.Files = []string{}
+	}
 	for _, sn := range s.Snapshots {
 		js := jsonSnapshot{ID: sn.ID, Rows: sn.Rows, Status: string(sn.Status), Totals: []jsonTotal{}}
 		if !sn.BillingPeriodStart.IsZero() {

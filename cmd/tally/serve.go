@@ -147,6 +147,12 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 		o.limits.Timeout = time.Minute
 	}
 	o.pipeline.Redactor = redactor
+	// Snapshots the retention policy prunes are deleted by no key: the
+	// audit log names the policy as the actor.
+	retention := &tenant.Principal{KeyName: "retention policy"}
+	o.pipeline.Audit = func(ctx context.Context, action, object, id, detail string) error {
+		return tenants.Record(ctx, retention, action, object, id, detail)
+	}
 	runner, err := pipeline.New(ctx, st, pipeline.DocRepo(state, o.keys, log), o.pipeline, log)
 	if err != nil {
 		return err

@@ -22,17 +22,27 @@ type provider struct {
 	// jsonlHeader fixes the columns of JSON-lines files, whose rows need
 	// not carry every key; nil takes the first row's keys.
 	jsonlHeader []string
-	// runs, when set, names the export runs of a delivery folder (Azure
-	// manifests), which the snapshots record.
-	runs func(fsys fs.FS, dir string) ([]store.Run, error)
+	// history, when set, lists every export run of a delivery folder
+	// (Azure manifests), oldest first within a billing period; each run
+	// is imported as a snapshot of its own (history.go).
+	history func(fsys fs.FS, dir string) ([]exportRun, error)
 }
 
-// azureRuns adapts azure.Runs.
-func azureRuns(fsys fs.FS, dir string) ([]store.Run, error) {
-	runs, err := azure.Runs(fsys, dir)
-	out := make([]store.Run, len(runs))
+// exportRun is one run of a provider's export: the run the snapshots
+// record, the group of runs it supersedes (its billing period folder) and
+// its files, relative to the folder listed.
+type exportRun struct {
+	run   store.Run
+	group string
+	files []string
+}
+
+// azureHistory adapts azure.History.
+func azureHistory(fsys fs.FS, dir string) ([]exportRun, error) {
+	runs, err := azure.History(fsys, dir)
+	out := make([]exportRun, len(runs))
 	for i, r := range runs {
-		out[i] = store.Run{PeriodStart: r.PeriodStart, ID: r.ID, End: r.End}
+		out[i] = exportRun{run: store.Run{PeriodStart: r.PeriodStart, ID: r.ID, End: r.End}, group: r.Group, files: r.Files}
 	}
 	return out, err
 }
@@ -42,7 +52,7 @@ func providerFor(name string) (provider, error) {
 	case "aws":
 		return provider{resolve: aws.ResolveFiles, mapper: func(_ string, h []string) (tabular.Mapper, error) { return aws.NewMapper(h) }}, nil
 	case "azure":
-		return provider{resolve: azure.ResolveFiles, runs: azureRuns, mapper: func(f string, h []string) (tabular.Mapper, error) {
+		return provider{resolve: azure.ResolveFiles, history: azureHistory, mapper: func(f string, h []string) (tabular.Mapper, error) {
 			return azure.NewMapper(h, azure.KindFromName(f))
 		}}, nil
 	case "gcp":

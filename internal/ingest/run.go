@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -34,6 +34,11 @@ type Options struct {
 	// the snapshots of the periods it was asked for. Other rows are
 	// counted in Summary.OutOfPeriods.
 	Periods cost.Window
+	// Reimport imports the newest run of each billing period of an
+	// export history even when it is already imported (a rebuild or a
+	// repair re-reads the files); other runs already imported are left
+	// alone either way (see plan).
+	Reimport bool
 }
 
 // Summary describes a finished import.
@@ -48,11 +53,17 @@ type Summary struct {
 	Bytes        int64
 	Duration     time.Duration
 	Snapshots    []store.Snapshot
+	// KnownRuns counts the export runs found and left alone because they
+	// are already imported.
+	KnownRuns int
 }
 
-// Run imports the bills at paths into st as one import. On any error the
-// import is failed: the store keeps the previous snapshots visible and
-// records the failure with its message.
+// Run imports the bills at paths into st. The files of an export run
+// history are imported run by run (see plan), everything else as one
+// import. On an error the failing import is failed: the store keeps the
+// previous snapshots visible and records the failure with its message;
+// the runs committed before it stay, and a failed run of a history stops
+// only its billing period.
 func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Summary, error) {
 	p, err := providerFor(opt.Provider)
 	if err != nil {
@@ -63,7 +74,7 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	}
 	var scratch Scratch
 	defer scratch.Remove()
-	files, err := Expand(paths, p.resolve, &scratch)
+	deliveries, known, err := plan(ctx, st, p, paths, opt, &scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -73,63 +84,111 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	if opt.Format == "" {
 		opt.Format = tabular.FormatAuto
 	}
-	start := time.Now()
-	sum := &Summary{Source: opt.Source, Provider: opt.Provider}
-	var total int64
-	for _, f := range files {
-		sum.Files = append(sum.Files, f.name())
-		total += f.Size
-	}
-	spec := store.ImportSpec{Source: opt.Source, Provider: opt.Provider, Files: sum.Files}
-	if spec.Runs, err = runsOf(p, paths); err != nil {
-		return nil, err
-	}
-	imp, err := st.BeginImport(ctx, spec)
-	if err != nil {
-		return nil, err
-	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	log.Info("ingesting", "source", opt.Source, "provider", opt.Provider, "files", len(files), "bytes", total)
-	r := &run{ctx: ctx, opt: opt, p: p, imp: imp, sum: sum, log: log}
-	opt.Progress.Begin(total)
-	for _, f := range files {
-		if err := r.file(f); err != nil {
-			opt.Progress.End()
-			return sum, errors.Join(err, imp.Fail(context.WithoutCancel(ctx), err))
+	start := time.Now()
+	sum := &Summary{Source: opt.Source, Provider: opt.Provider, KnownRuns: known}
+	var total int64
+	for _, d := range deliveries {
+		for _, f := range d.files {
+			sum.Files = append(sum.Files, f.name())
+			total += f.Size
 		}
-		r.doneBytes += f.Size
+	}
+	if known > 0 {
+		log.Info("export runs already imported", "source", opt.Source, "runs", known)
+	}
+	r := &run{ctx: ctx, opt: opt, p: p, sum: sum, log: log}
+	opt.Progress.Begin(total)
+	// A failed run of an export history stops its period, not the
+	// others: one bad file must not keep every later month out.
+	var errs []error
+	failed := map[string]bool{}
+	for _, d := range deliveries {
+		if failed[d.group] {
+			continue
+		}
+		if err := r.delivery(st, d); err != nil {
+			if d.group == "" || ctx.Err() != nil {
+				opt.Progress.End()
+				return sum, errors.Join(append(errs, err)...)
+			}
+			errs = append(errs, err)
+			failed[d.group] = true
+		}
 	}
 	opt.Progress.End()
-	snaps, err := imp.Commit(ctx)
-	if err != nil {
-		return sum, err
+	if len(errs) > 0 {
+		return sum, errors.Join(errs...)
 	}
-	sum.Snapshots = snaps
+	if len(deliveries) > 1 {
+		// Each import reported its snapshots as it committed them; a
+		// later run of the same period has superseded some since.
+		if err := refreshStatus(ctx, st, sum.Snapshots); err != nil {
+			return sum, err
+		}
+	}
 	sum.Bytes = total
 	sum.Duration = time.Since(start)
 	return sum, nil
 }
 
-// runsOf names the export runs of the delivery folders among paths.
-func runsOf(p provider, paths []string) ([]store.Run, error) {
-	if p.runs == nil {
-		return nil, nil
+// refreshStatus updates the status of snaps, snapshots of one source, to
+// what the store holds now.
+func refreshStatus(ctx context.Context, st store.Store, snaps []store.Snapshot) error {
+	if len(snaps) == 0 {
+		return nil
 	}
-	var out []store.Run
-	for _, path := range paths {
-		if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
-			continue
-		}
-		runs, err := p.runs(os.DirFS(path), ".")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, runs...)
+	now, err := st.Snapshots(ctx, store.SnapshotFilter{Source: snaps[0].Source, Scope: scope.All()})
+	if err != nil {
+		return err
 	}
-	return out, nil
+	status := make(map[int64]store.Status, len(now))
+	for _, s := range now {
+		status[s.ID] = s.Status
+	}
+	for i := range snaps {
+		if s, ok := status[snaps[i].ID]; ok {
+			snaps[i].Status = s
+		}
+	}
+	return nil
+}
+
+// delivery imports the files of d as one import.
+func (r *run) delivery(st store.Store, d delivery) error {
+	spec := store.ImportSpec{Source: r.opt.Source, Provider: r.opt.Provider, Runs: d.runs}
+	for _, f := range d.files {
+		spec.Files = append(spec.Files, f.name())
+	}
+	imp, err := st.BeginImport(r.ctx, spec)
+	if err != nil {
+		return err
+	}
+	r.imp = imp
+	var bytes int64
+	for _, f := range d.files {
+		bytes += f.Size
+	}
+	attrs := []any{"source", r.opt.Source, "provider", r.opt.Provider, "files", len(d.files), "bytes", bytes}
+	if len(d.runs) == 1 {
+		attrs = append(attrs, "run", d.runs[0].ID)
+	}
+	r.log.Info("ingesting", attrs...)
+	for _, f := range d.files {
+		if err := r.file(f); err != nil {
+			return errors.Join(err, imp.Fail(context.WithoutCancel(r.ctx), err))
+		}
+		r.doneBytes += f.Size
+	}
+	snaps, err := imp.Commit(r.ctx)
+	if err != nil {
+		return err
+	}
+	r.sum.Snapshots = append(r.sum.Snapshots, snaps...)
+	return nil
 }
 
 type run struct {

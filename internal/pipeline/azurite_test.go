@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,92 @@ func TestAzureExportContainer(t *testing.T) {
 	if _, n := total(t, st, "azure-mpa"); n != 60 {
 		t.Fatalf("%d line items visible after two runs, want the newest run's 60", n)
 	}
+}
+
+// TestAzureRunsBetweenRefreshes: runs that arrive in an export
+// container between scheduled refreshes are all imported, oldest first,
+// each a snapshot of its own (the Azure billing API's dated rule reads
+// them); a refresh that finds no new run reads nothing; once their month
+// is older than the retention policy keeps, the superseded runs are
+// pruned and reported.
+func TestAzureRunsBetweenRefreshes(t *testing.T) {
+	endpoint := strings.TrimSuffix(emulators.Endpoint(t, "TALLY_TEST_AZURITE_ENDPOINT"), "/")
+	cred, err := container.NewSharedKeyCredential(emulators.AzuriteAccount, emulators.AzuriteKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("history-%d", time.Now().UnixNano())
+	client, err := container.NewClientWithSharedKeyCredential(endpoint+"/"+name, cred, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Create(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	// deliver uploads the month-to-date run of January ending on day end.
+	deliver := func(end int) {
+		var csv bytes.Buffer
+		if _, err := synth.Write(&csv, synth.Options{Provider: "azure", Rows: int64(10 * end), Days: end,
+			Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Seed: 11}); err != nil {
+			t.Fatal(err)
+		}
+		run := fmt.Sprintf("run-01%02d", end)
+		dir := "daily/tally-export/20240101-20240131/" + run
+		manifest := fmt.Sprintf(`{"manifestVersion": "2024-04-01", "runInfo": {"runId": %q, "submittedTime": "2024-01-%02dT06:00:00Z",
+			"startDate": "2024-01-01T00:00:00", "endDate": "2024-01-%02dT00:00:00"}, "blobs": [{"blobName": %q}]}`, run, end+1, end, dir+"/part_1.csv")
+		for key, body := range map[string][]byte{dir + "/part_1.csv": csv.Bytes(), dir + "/manifest.json": []byte(manifest)} {
+			if _, err := client.NewBlockBlobClient(key).UploadBuffer(context.Background(), body, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r, st := newRunner(t, Spec{Name: "azure-mpa", Provider: "azure", Location: source.Config{
+		URL: "azblob://" + name + "/daily", Endpoint: endpoint, AccountName: emulators.AzuriteAccount, AccountKey: emulators.AzuriteKey}})
+	r.now = func() time.Time { return time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC) }
+	runs := func() []string {
+		t.Helper()
+		snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "azure-mpa"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(snaps, func(a, b store.Snapshot) int { return int(a.ID - b.ID) })
+		var out []string
+		for _, s := range snaps {
+			out = append(out, fmt.Sprintf("%s:%s:%s", s.RunID, s.Status, s.ReportDate.Format("01-02")))
+		}
+		return out
+	}
+	check := func(s SourceStatus, wantKnown int, want ...string) {
+		t.Helper()
+		if s.ConnectionStatus != ConnectionSuccessful || s.KnownRuns != wantKnown {
+			t.Fatalf("status %+v, want success with %d known runs", s, wantKnown)
+		}
+		if got := runs(); !slices.Equal(got, want) {
+			t.Fatalf("snapshots %q, want %q", got, want)
+		}
+	}
+	deliver(2)
+	deliver(3)
+	check(scheduled(t, r, "azure-mpa"), 0, "run-0102:superseded:01-02", "run-0103:complete:01-03")
+	s := scheduled(t, r, "azure-mpa")
+	dec := time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC)
+	if !slices.Equal(s.Unchanged, append([]time.Time{dec}, months2024(1)...)) || s.Rows != 0 {
+		t.Fatalf("a refresh without a new run: %+v", s)
+	}
+	deliver(4)
+	deliver(5)
+	check(scheduled(t, r, "azure-mpa"), 2, "run-0102:superseded:01-02", "run-0103:superseded:01-03",
+		"run-0104:superseded:01-04", "run-0105:complete:01-05")
+	if _, n := total(t, st, "azure-mpa"); n != 50 {
+		t.Fatalf("%d line items visible after four runs, want the newest run's 50", n)
+	}
+	// In March, January is older than the default policy keeps.
+	r.now = func() time.Time { return time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC) }
+	s = scheduled(t, r, "azure-mpa")
+	if len(s.Pruned) != 3 || s.Pruned[0].RunID != "run-0102" || s.Pruned[2].RunID != "run-0104" {
+		t.Fatalf("pruned %+v, want January's three superseded runs", s.Pruned)
+	}
+	check(s, 0, "run-0102:deleted:01-02", "run-0103:deleted:01-03", "run-0104:deleted:01-04", "run-0105:complete:01-05")
 }
 
 // TestMigratedAzureSourceRuns: an Azure source stored in clear text by an

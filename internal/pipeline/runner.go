@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,7 +30,10 @@ type Runner struct {
 	repo  Repo
 	cache string
 	log   *slog.Logger
-	now   func() time.Time
+	// retention prunes superseded snapshots after each run.
+	retention Retention
+	audit     func(ctx context.Context, action, object, id, detail string) error
+	now       func() time.Time
 	// redact removes every source's secrets from run errors and logs.
 	redact *secret.Redactor
 
@@ -63,7 +67,7 @@ func New(ctx context.Context, st store.Store, repo Repo, cfg Config, log *slog.L
 	// Whatever the caller's handler, the runner's own lines (run errors
 	// quote SDK errors, which quote request URLs) are redacted.
 	log = slog.New(secret.NewHandler(log.Handler(), red))
-	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now, redact: red,
+	r := &Runner{store: st, repo: repo, cache: cfg.CacheDir, log: log, now: time.Now, redact: red, retention: cfg.Retention, audit: cfg.Audit,
 		slot: make(chan struct{}, 1), wake: make(chan struct{}, 1), sources: map[string]*entry{}}
 	if r.cache == "" {
 		r.cache = filepath.Join(os.TempDir(), "tally-sources")
@@ -223,7 +227,7 @@ func (r *Runner) start(key string, w cost.Window) error {
 	}
 	for _, e := range targets {
 		r.stop(e)
-		r.launch(e, w)
+		r.launch(e, w, true)
 	}
 	return nil
 }
@@ -239,17 +243,21 @@ func (r *Runner) stop(e *entry) {
 	}
 }
 
-func (r *Runner) launch(e *entry, w cost.Window) {
+// launch starts a run of e over the periods of w; force reads them even
+// when their files are unchanged (a rebuild or repair), and imports the
+// newest export run of each again.
+func (r *Runner) launch(e *entry, w cost.Window, force bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	r.mu.Lock()
 	e.cancel, e.done = cancel, done
 	e.status.Active, e.status.Progress, e.status.Files, e.status.Rows = true, 0, 0, 0
+	e.status.Unchanged, e.status.KnownRuns, e.status.Pruned = nil, 0, nil
 	r.mu.Unlock()
 	go func() {
 		defer close(done)
 		defer cancel()
-		err := r.run(ctx, e, w)
+		err := r.run(ctx, e, w, force)
 		r.finish(e, err)
 	}()
 }
@@ -283,7 +291,7 @@ func (r *Runner) Run(ctx context.Context) {
 				// builds history on its first start.
 				w = cost.Window{}
 			}
-			r.launch(e, w)
+			r.launch(e, w, false)
 		}
 		select {
 		case <-ctx.Done():
@@ -307,8 +315,9 @@ func (r *Runner) poke() {
 	}
 }
 
-// run mirrors the source and ingests the periods of w.
-func (r *Runner) run(ctx context.Context, e *entry, w cost.Window) error {
+// run mirrors the source, ingests the periods of w whose files changed
+// (all of them when force) and prunes superseded snapshots.
+func (r *Runner) run(ctx context.Context, e *entry, w cost.Window, force bool) error {
 	select {
 	case r.slot <- struct{}{}:
 		defer func() { <-r.slot }()
@@ -335,14 +344,99 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window) error {
 	}); err != nil {
 		return err
 	}
+	objs, err := source.Mirrored(dir)
+	if err != nil {
+		return err
+	}
+	state := r.loadState(spec.Name)
+	if !force && !w.Start.IsZero() {
+		before, err := r.visibleSnapshots(ctx, spec.Name)
+		if err != nil {
+			return err
+		}
+		var changed, unchanged []time.Time
+		for _, m := range months(w) {
+			ps, ok := state.Periods[periodKey(m)]
+			if ok && ps.Fingerprint == fingerprint(objs, m) && ps.Snapshot == before[periodKey(m)] {
+				unchanged = append(unchanged, m)
+			} else {
+				changed = append(changed, m)
+			}
+		}
+		r.mu.Lock()
+		e.status.Unchanged = unchanged
+		r.mu.Unlock()
+		if len(changed) == 0 {
+			r.log.Info("files unchanged; nothing to import", "source", spec.Name, "periods", len(unchanged))
+			return r.prune(ctx, e)
+		}
+		// The scheduled window is two months: what changed is one of
+		// them or both, a window either way.
+		w = cost.Window{Start: changed[0], End: changed[len(changed)-1].AddDate(0, 1, 0)}
+	}
 	sum, err := ingest.Run(ctx, r.store, []string{dir}, ingest.Options{Source: spec.Name, Provider: spec.Provider,
-		Format: tabular.Format(spec.Format), Periods: w, Progress: &progress{r: r, e: e}, Logger: r.log})
+		Format: tabular.Format(spec.Format), Periods: w, Reimport: force, Progress: &progress{r: r, e: e}, Logger: r.log})
 	if sum != nil {
 		r.mu.Lock()
-		e.status.Files, e.status.Rows = len(sum.Files), sum.Rows
+		e.status.Files, e.status.Rows, e.status.KnownRuns = len(sum.Files), sum.Rows, sum.KnownRuns
 		r.mu.Unlock()
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	after, err := r.visibleSnapshots(ctx, spec.Name)
+	if err != nil {
+		return err
+	}
+	read := months(w)
+	if w.Start.IsZero() {
+		// Everything was read: record every period that has data.
+		read = nil
+		for k := range after {
+			if m, err := time.Parse("2006-01", k); err == nil {
+				read = append(read, m)
+			}
+		}
+	}
+	for _, m := range read {
+		state.Periods[periodKey(m)] = periodState{Fingerprint: fingerprint(objs, m), Snapshot: after[periodKey(m)]}
+	}
+	if err := r.saveState(spec.Name, state); err != nil {
+		// The next refresh reads the periods again: slower, not wrong.
+		r.log.Warn("cannot record what the import read", "source", spec.Name, "err", err)
+	}
+	return r.prune(ctx, e)
+}
+
+// prune applies the retention policy to e's source and reports what it
+// removed. A failure is logged, not the run's: the import went well, and
+// the next run prunes again.
+func (r *Runner) prune(ctx context.Context, e *entry) error {
+	pruned, err := Prune(ctx, r.store, e.spec.Name, r.retention, r.now())
+	for _, p := range pruned {
+		r.log.Info("pruned a superseded snapshot", "source", e.spec.Name, "snapshot", p.ID,
+			"period", p.PeriodStart.Format("2006-01"), "run", p.RunID, "rows", p.Rows)
+		if r.audit != nil {
+			detail := fmt.Sprintf("source=%s period=%s", e.spec.Name, p.PeriodStart.Format("2006-01"))
+			if p.RunID != "" {
+				detail += " run=" + p.RunID
+			}
+			detail += fmt.Sprintf(" rows=%d (retention)", p.Rows)
+			if aerr := r.audit(context.WithoutCancel(ctx), "delete", "snapshot", strconv.FormatInt(p.ID, 10), detail); aerr != nil {
+				r.log.Error("cannot record a pruned snapshot in the audit log", "source", e.spec.Name, "snapshot", p.ID, "err", aerr)
+			}
+		}
+	}
+	r.mu.Lock()
+	e.status.Pruned = pruned
+	r.mu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.log.Error("pruning superseded snapshots failed", "source", e.spec.Name, "err", err)
+	}
+	return nil
 }
 
 func (r *Runner) progress(e *entry, p float64, rows int64) {

@@ -106,7 +106,9 @@ func TestRebuildAndRepair(t *testing.T) {
 	if items != 2000 {
 		t.Fatalf("%d items after the rebuild", items)
 	}
-	snaps := func() (complete, superseded int) {
+	// Superseded snapshots of files restated in place are pruned once a
+	// newer import supersedes them (the default retention policy).
+	snaps := func() (complete, superseded, deleted int) {
 		list, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "aws-main"})
 		if err != nil {
 			t.Fatal(err)
@@ -117,6 +119,8 @@ func TestRebuildAndRepair(t *testing.T) {
 				complete++
 			case store.StatusSuperseded:
 				superseded++
+			case store.StatusDeleted:
+				deleted++
 			}
 		}
 		return
@@ -130,8 +134,11 @@ func TestRebuildAndRepair(t *testing.T) {
 	if s.Runs != 2 || s.ConnectionStatus != ConnectionSuccessful {
 		t.Fatalf("after a repair: %+v", s)
 	}
-	if c, sup := snaps(); c != 2 || sup != 1 {
-		t.Fatalf("after repairing February: %d complete and %d superseded snapshots, want 2 and 1", c, sup)
+	if c, sup, del := snaps(); c != 2 || sup != 0 || del != 1 {
+		t.Fatalf("after repairing February: %d complete, %d superseded and %d deleted snapshots, want 2, 0 and 1", c, sup, del)
+	}
+	if len(s.Pruned) != 1 || s.Pruned[0].PeriodStart.Month() != time.February {
+		t.Fatalf("after repairing February, pruned %+v; want February's previous snapshot", s.Pruned)
 	}
 	if got, n := total(t, st, "aws-main"); got != want || n != 2000 {
 		t.Fatalf("total after the repair %s over %d items, want %s over 2000 (no double counting)", got, n, want)
@@ -141,8 +148,8 @@ func TestRebuildAndRepair(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait(t, r, "aws-main")
-	if c, sup := snaps(); c != 2 || sup != 3 {
-		t.Fatalf("after rebuilding: %d complete and %d superseded snapshots, want 2 and 3", c, sup)
+	if c, sup, del := snaps(); c != 2 || sup != 0 || del != 3 {
+		t.Fatalf("after rebuilding: %d complete, %d superseded and %d deleted snapshots, want 2, 0 and 3", c, sup, del)
 	}
 	if err := r.Rebuild("nope"); !errors.Is(err, ErrUnknownSource) {
 		t.Fatalf("unknown source: %v", err)
@@ -258,6 +265,8 @@ func TestConfigFile(t *testing.T) {
 	f(`{"sources":[{"name":"a","provider":"oracle","location":{"url":"/tmp"}}]}`, `provider "oracle"`)
 	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"/tmp"},"refresh":"1s"}]}`, "at least 1m")
 	f(`{"source":[]}`, "unknown field")
+	f(`{"retention":{"runMonths":3,"otherMonths":-1},"sources":[]}`, "")
+	f(`{"retention":{"months":3},"sources":[]}`, "unknown field")
 	// Location fields are stored and shown: bounded UTF-8 text; an inline
 	// JSON credential may span lines (it then fails for its own reason).
 	f(`{"sources":[{"name":"a","provider":"aws","location":{"url":"/tmp/`+strings.Repeat("x", 4096)+`"}}]}`, "location.url is longer than 4096 characters")

@@ -103,6 +103,12 @@ type Config struct {
 	// folder beside the database.
 	CacheDir string `json:"cacheDir,omitempty"`
 	Sources  []Spec `json:"sources"`
+	// Retention prunes the sources' superseded snapshots after each run;
+	// the zero value is the default policy (Retention).
+	Retention Retention `json:"retention"`
+	// Audit, when set, records each snapshot the retention policy
+	// removes in the audit log, as deletions through the APIs are.
+	Audit func(ctx context.Context, action, object, id, detail string) error `json:"-"`
 	// Redactor removes the sources' secrets from statuses and logs; the
 	// runner adds each source's secrets to it. Give the one the process
 	// log uses, so that other log lines lose them too; nil: the runner

@@ -54,4 +54,14 @@ type SourceStatus struct {
 	Rows     int64 // rows read by the current (or last) run
 	// LastError is the error of the last failed run, "" after a success.
 	LastError string
+	// Unchanged lists the billing periods (their first days) the current
+	// (or last) scheduled run did not read again: their files had not
+	// changed since they were imported.
+	Unchanged []time.Time
+	// KnownRuns counts the export runs the current (or last) run found
+	// already imported.
+	KnownRuns int
+	// Pruned lists the superseded snapshots the last run's retention
+	// policy removed.
+	Pruned []Pruned
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -408,4 +409,29 @@ func randomHex() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// Mirrored lists the objects a mirror in dir holds, as the source listed
+// them when they were downloaded (size, modification time, ETag), sorted
+// by key: what a caller compares to tell whether files changed since it
+// last read them, without reading them again. A directory that is not a
+// mirror is ErrNotFound.
+func Mirrored(dir string) ([]Object, error) {
+	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s is not a mirror", ErrNotFound, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mirror: read state: %w", err)
+	}
+	var st mirrorState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("mirror: read state of %s: %w", dir, err)
+	}
+	out := make([]Object, 0, len(st.Objects))
+	for k, e := range st.Objects {
+		out = append(out, Object{Key: k, Size: e.Size, Modified: e.Modified, ETag: e.ETag})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
 }

@@ -253,3 +253,33 @@ func TestMirrorFirstRunFailureIsResumable(t *testing.T) {
 	}
 	assertFiles(t, dir, data)
 }
+
+// TestMirrored: a mirror lists what it holds as the source listed it, so
+// that a caller can tell changed files from unchanged ones; a folder that
+// is no mirror is ErrNotFound.
+func TestMirrored(t *testing.T) {
+	f := newLocalFixture(t)
+	data := seed(t, f)
+	src := openSource(t, f.config())
+	dir := t.TempDir()
+	mirrorOK(t, src, dir)
+	listed, err := src.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Mirrored(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(data) || len(got) != len(listed) {
+		t.Fatalf("Mirrored lists %d objects, the source %d, the data set %d", len(got), len(listed), len(data))
+	}
+	for i := range got {
+		if got[i].Key != listed[i].Key || got[i].Size != listed[i].Size || !got[i].Modified.Equal(listed[i].Modified) || got[i].ETag != listed[i].ETag {
+			t.Errorf("Mirrored[%d] = %+v, the source lists %+v", i, got[i], listed[i])
+		}
+	}
+	if _, err := Mirrored(t.TempDir()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Mirrored of an empty folder: %v, want ErrNotFound", err)
+	}
+}

@@ -60,6 +60,11 @@ type sourceStatusJSON struct {
 	Files     int     `json:"files"`
 	Rows      int64   `json:"rows"`
 	LastError string  `json:"lastError,omitempty"`
+	// Unchanged, KnownRuns and Pruned say what the last run left alone
+	// and what the retention policy removed (pipeline.SourceStatus).
+	Unchanged []time.Time       `json:"unchanged"`
+	KnownRuns int               `json:"knownRuns"`
+	Pruned    []pipeline.Pruned `json:"pruned"`
 }
 
 // requireSources checks that a pipeline is mounted and that the caller
@@ -86,6 +91,7 @@ func sourceOut(s pipeline.Spec, statuses []pipeline.SourceStatus) sourceJSON {
 	if out.Format == "" {
 		out.Format = "auto"
 	}
+	out.Status.Unchanged, out.Status.Pruned = []time.Time{}, []pipeline.Pruned{}
 	for _, st := range statuses {
 		if st.Key != s.Name {
 			continue
@@ -101,6 +107,13 @@ func sourceOut(s pipeline.Spec, statuses []pipeline.SourceStatus) sourceJSON {
 			}{st.Coverage.Start, st.Coverage.End}
 		}
 		j.Progress, j.Files, j.Rows, j.LastError = st.Progress, st.Files, st.Rows, st.LastError
+		j.KnownRuns = st.KnownRuns
+		if st.Unchanged != nil {
+			j.Unchanged = st.Unchanged
+		}
+		if st.Pruned != nil {
+			j.Pruned = st.Pruned
+		}
 	}
 	return out
 }

@@ -107,21 +107,9 @@ func Runs(fsys fs.FS, dir string) ([]Run, error) {
 	}
 	var out []Run
 	for _, p := range periods {
-		r := newest[p]
-		start, err := time.Parse("20060102", path.Base(p)[:8])
-		if !isPeriodFolder(path.Base(p)) || err != nil {
-			continue
+		if run := runOf(newest[p]); !run.PeriodStart.IsZero() {
+			out = append(out, run)
 		}
-		run := Run{PeriodStart: start, ID: r.name}
-		if ri := r.m.RunInfo; ri != nil {
-			if ri.RunID != "" {
-				run.ID = ri.RunID
-			}
-			if t, err := cost.ParseTime(ri.EndDate); err == nil {
-				run.End = t
-			}
-		}
-		out = append(out, run)
 	}
 	return out, nil
 }
@@ -129,6 +117,26 @@ func Runs(fsys fs.FS, dir string) ([]Run, error) {
 // newestRuns finds every manifest under dir and keeps the newest run of
 // each billing period; periods are returned in lexical order.
 func newestRuns(fsys fs.FS, dir string) (map[string]*run, []string, error) {
+	runs, err := allRuns(fsys, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	newest := map[string]*run{}
+	for _, r := range runs {
+		if cur, ok := newest[r.period]; !ok || newer(r, cur) {
+			newest[r.period] = r
+		}
+	}
+	periods := make([]string, 0, len(newest))
+	for p := range newest {
+		periods = append(periods, p)
+	}
+	sort.Strings(periods)
+	return newest, periods, nil
+}
+
+// allRuns reads every manifest under dir, in walk order.
+func allRuns(fsys fs.FS, dir string) ([]*run, error) {
 	var runs []*run
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -145,20 +153,9 @@ func newestRuns(fsys fs.FS, dir string) (map[string]*run, []string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("azure export manifests under %s: %w", dir, err)
+		return nil, fmt.Errorf("azure export manifests under %s: %w", dir, err)
 	}
-	newest := map[string]*run{}
-	for _, r := range runs {
-		if cur, ok := newest[r.period]; !ok || newer(r, cur) {
-			newest[r.period] = r
-		}
-	}
-	periods := make([]string, 0, len(newest))
-	for p := range newest {
-		periods = append(periods, p)
-	}
-	sort.Strings(periods)
-	return newest, periods, nil
+	return runs, nil
 }
 
 func isManifestName(name string) bool {
