@@ -21,6 +21,9 @@ type EntryQuery struct {
 	Scope scope.Scope
 	// Limit 0 means no limit.
 	Limit, Offset int
+	// ID, when not 0, lists at most the entry with this id (a lookup by
+	// id reads its snapshot's rows at that position, not the snapshot).
+	ID int64
 }
 
 // Entry is one stored line item.

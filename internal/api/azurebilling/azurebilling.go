@@ -16,7 +16,6 @@ package azurebilling
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -340,6 +339,3 @@ func (a *API) root(r *http.Request) (any, error) {
 	}
 	return out, nil
 }
-
-// errStop ends an Entries walk early; it never reaches a client.
-var errStop = errors.New("stop")

@@ -2,7 +2,6 @@ package azurebilling
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -194,8 +193,8 @@ func (a *API) entryPage(r *http.Request, p page, er entryReq) (any, error) {
 }
 
 // entryDetail serves cost-entries/{id}/. An entry id is its snapshot id
-// times 2^32 plus its position (store.Entry), so only that snapshot is
-// read, and the walk stops at the id.
+// times 2^32 plus its position (store.Entry): the store looks it up
+// (EntryQuery.ID) in that snapshot only.
 func (a *API) entryDetail(r *http.Request, id int64) (any, error) {
 	c, err := a.catalog(r.Context())
 	if err != nil {
@@ -209,17 +208,12 @@ func (a *API) entryDetail(r *http.Request, id int64) (any, error) {
 		return nil, err
 	}
 	var found obj
-	eq := store.EntryQuery{Selection: query.Selection{Snapshots: []int64{id >> 32}}, Filter: microsoft}
+	eq := store.EntryQuery{Selection: query.Selection{Snapshots: []int64{id >> 32}}, Filter: microsoft, ID: id}
 	_, err = a.engine.Entries(r.Context(), eq, func(e *store.Entry) error {
-		if e.ID == id {
-			found = entryJSON(e, c, g)
-		}
-		if e.ID >= id {
-			return errStop
-		}
+		found = entryJSON(e, c, g)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, err
 	}
 	if found == nil {

@@ -49,6 +49,12 @@ func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.
 		return 0, err
 	}
 	args := c.args
+	if q.ID != 0 {
+		// The id's snapshot and position: the snapshot's zone maps keep
+		// DuckDB to its row groups.
+		from += " AND snapshot_id = ? AND coalesce(line_no, rowid) = ?"
+		args = append(args, q.ID>>32, q.ID&(1<<32-1))
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("listing entries: %w", err)

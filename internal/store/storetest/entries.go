@@ -123,6 +123,13 @@ func testEntries(t *testing.T, st store.Store) {
 		{"page", store.EntryQuery{Scope: scope.All(), Limit: 2, Offset: 1}, ids(all[1:3]), 4},
 		{"day", store.EntryQuery{Scope: scope.All(), Selection: query.Selection{Day: Day(3, 2)}}, ids(all[1:3]), 2},
 		{"snapshot", store.EntryQuery{Scope: scope.All(), Selection: query.Selection{Snapshots: []int64{later}}}, ids(all[3:]), 1},
+		// A lookup by id finds that entry alone, and only within the
+		// question's scope, filter and selection.
+		{"id", store.EntryQuery{Scope: scope.All(), ID: all[2].ID}, ids(all[2:3]), 1},
+		{"id of another snapshot", store.EntryQuery{Scope: scope.All(), ID: all[3].ID, Selection: query.Selection{Snapshots: []int64{first}}}, nil, 0},
+		{"id out of scope", store.EntryQuery{Scope: scope.Accounts("111"), ID: all[1].ID}, nil, 0},
+		{"id filtered out", store.EntryQuery{Scope: scope.All(), ID: all[0].ID, Filter: filter.Cond{Dim: cost.DimService, Op: filter.Equals, Values: []string{"AmazonS3"}}}, nil, 0},
+		{"id of no entry", store.EntryQuery{Scope: scope.All(), ID: all[3].ID + 1}, nil, 0},
 	} {
 		got, total := list(c.q)
 		if !reflect.DeepEqual(ids(got), c.want) || total != c.total {
