@@ -108,7 +108,13 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 		sets[i].window = w
 	}
 	j := 0
-	st, err := a.engine.Stream(ctx, q, func(row query.Row) error {
+	reset := func() {
+		j = 0
+		for i := range sets {
+			sets[i].items = nil
+		}
+	}
+	_, st, err := a.stream(ctx, q, reset, func(row query.Row) error {
 		for j < len(sets) && !sets[j].window.Start.Equal(row.Start) {
 			j++
 		}
@@ -128,12 +134,7 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 	if err != nil {
 		return nil, fmt.Errorf("querying cloud costs: %w", err)
 	}
-	if st.MissingUSD > 0 {
-		// Kubecost has no currency: costs are in USD, and items whose bill
-		// gives no exchange rate cannot be added. Say so rather than
-		// silently show a smaller total.
-		warn(ctx, fmt.Sprintf("%d line items are billed in another currency without a USD value and are not included", st.MissingUSD))
-	}
+	warnMissing(ctx, st)
 	return sets, nil
 }
 

@@ -220,7 +220,9 @@ func (acc Accumulate) step() query.Step {
 // adds every item of a key into one number, so amounts must share one
 // currency. Items whose USD amount the bill does not give are left out
 // by the store rather than added in another currency, and a group of
-// only such items is no item (PricedOnly) rather than a cost of 0.
+// only such items is no item (PricedOnly) rather than a cost of 0. An
+// answer whose items share one billing currency is asked in it instead
+// (API.stream, currency.go).
 func (r Request) query(step query.Step) query.Query {
 	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true, PricedOnly: true, Spans: true,
 		Mappings: map[cost.Dimension]query.Mapping{}}

@@ -108,6 +108,14 @@ func (r *recorder) Stream(ctx context.Context, q query.Query, fn func(query.Row)
 // serveItems loads items into a fresh store and serves one GET of path.
 func serveItems(t *testing.T, items []*cost.LineItem, path string) (*recorder, []byte) {
 	t.Helper()
+	rec, body, _ := serveItemsHeader(t, items, path)
+	return rec, body
+}
+
+// muxItems serves the dialect over a fresh store holding items, its
+// engine wrapped in a recorder.
+func muxItems(t *testing.T, items []*cost.LineItem) (*recorder, *http.ServeMux) {
+	t.Helper()
 	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -119,12 +127,12 @@ func serveItems(t *testing.T, items []*cost.LineItem, path string) (*recorder, [
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)
-	w := httptest.NewRecorder()
-	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil).WithContext(tenant.WithPrincipal(context.Background(), tenant.NoAuth)))
-	if w.Code != http.StatusOK {
-		t.Fatalf("%s: %d %s", path, w.Code, w.Body)
-	}
-	return rec, w.Body.Bytes()
+	return rec, mux
+}
+
+// principalRequest is a GET of path by an unauthenticated administrator.
+func principalRequest(path string) *http.Request {
+	return httptest.NewRequest(http.MethodGet, path, nil).WithContext(tenant.WithPrincipal(context.Background(), tenant.NoAuth))
 }
 
 // TestGraphOther checks the top-ten rule of the graph view at its edges:
@@ -187,7 +195,9 @@ func TestCollect(t *testing.T) {
 	}
 	rec, body := serveItems(t, items, "/model/cloudCost?window=week&aggregate=provider,accountID&accumulate=true")
 	q := rec.got
-	if !q.USD || !q.PricedOnly || !q.Spans || !q.Step.IsNone() || q.Window != win(d(4, 21), d(4, 25)) ||
+	// Every item is in dollars: the answer is asked in its one billing
+	// currency (currency.go).
+	if q.USD || q.PricedOnly || !q.Spans || !q.Step.IsNone() || q.Window != win(d(4, 21), d(4, 25)) ||
 		fmt.Sprint(q.GroupBy) != "[kubecost.shown:provider kubecost.shown:subAccountId]" || fmt.Sprint(q.Metrics) != "[list net amortizedNet billed amortized]" {
 		t.Fatalf("engine query = %+v", q)
 	}

@@ -87,14 +87,19 @@ func (a *API) viewTotals(r *http.Request) (any, error) {
 		return nil, nil
 	}
 	n, total, k8s := 0, decimal.Zero, decimal.Zero
-	_, err = a.engine.Stream(r.Context(), req.query(query.StepNone), func(row query.Row) error {
+	reset := func() { n, total, k8s = 0, decimal.Zero, decimal.Zero }
+	_, st, err := a.stream(r.Context(), req.query(query.StepNone), reset, func(row query.Row) error {
 		n++
 		total = total.Add(row.Values[req.Metric])
 		k8s = k8s.Add(row.Kubernetes[req.Metric])
 		return nil
 	})
-	if err != nil || n == 0 {
+	if err != nil {
 		return nil, err
+	}
+	warnMissing(r.Context(), st)
+	if n == 0 {
+		return nil, nil
 	}
 	return totalsJSON{NumResults: n, Combined: &tableRowJSON{
 		Name: "Totals", KubernetesPercent: number(percent(total, k8s)), Cost: number(total),

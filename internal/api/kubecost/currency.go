@@ -1,0 +1,87 @@
+package kubecost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// Kubecost has no currency field: an answer's amounts are the bill's.
+// When every line item an answer selects shares one billing currency
+// (a deployment billed in NOK or EUR only), the answer is in that
+// currency. When currencies mix, amounts are converted to USD with the
+// bill's own values (Azure's USD columns, a dollar bill's amounts), and
+// items without one are left out with a warning (Request.query); a rates
+// table set by an administrator is not built yet.
+
+// errMixed stops a billing-currency answer on its second currency.
+var errMixed = errors.New("currencies mix")
+
+// stream answers q (one of Request.query, in USD) in the answer's one
+// billing currency when there is one, else in USD. fn receives the rows;
+// reset is called when rows already received must be dropped because
+// the answer turned out to mix currencies. The answer's currency is
+// returned ("USD" for a converted answer).
+func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(query.Row) error) (string, query.Stats, error) {
+	billed := q
+	billed.USD, billed.PricedOnly = false, false
+	if q.Top > 0 || q.Limit > 0 || q.Offset > 0 {
+		// A page or a top-N shows only part of the answer, so its rows
+		// cannot tell whether the rest shares their currency: ask.
+		cs, err := a.currencies(ctx, q)
+		if err != nil {
+			return "", query.Stats{}, err
+		}
+		if len(cs) == 1 {
+			st, err := a.engine.Stream(ctx, billed, fn)
+			st.MissingUSD = 0
+			return cs[0], st, err
+		}
+	} else {
+		cur, first := "", true
+		st, err := a.engine.Stream(ctx, billed, func(r query.Row) error {
+			if first {
+				cur, first = r.Currency, false
+			} else if r.Currency != cur {
+				return errMixed
+			}
+			return fn(r)
+		})
+		if err == nil && !first {
+			st.MissingUSD = 0
+			return cur, st, nil
+		}
+		if err != nil && !errors.Is(err, errMixed) {
+			return "", st, err
+		}
+		reset()
+	}
+	st, err := a.engine.Stream(ctx, q, fn)
+	return "USD", st, err
+}
+
+// currencies lists the billing currencies of the line items q selects.
+func (a *API) currencies(ctx context.Context, q query.Query) ([]string, error) {
+	cq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed}}
+	var out []string
+	_, err := a.engine.Stream(ctx, cq, func(r query.Row) error {
+		out = append(out, r.Currency)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("finding the answer's currencies: %w", err)
+	}
+	return out, nil
+}
+
+// warnMissing says, when an answer mixes currencies, how many line items
+// it leaves out for want of a USD value, rather than silently show a
+// smaller total.
+func warnMissing(ctx context.Context, st query.Stats) {
+	if st.MissingUSD > 0 {
+		warn(ctx, fmt.Sprintf("%d line items are billed in another currency without a USD value and are not included", st.MissingUSD))
+	}
+}
