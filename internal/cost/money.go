@@ -8,11 +8,12 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Scale is the number of fractional digits the store keeps for money and
-// quantities: DECIMAL(38, Scale). 24 keeps every digit the real exports
-// carry (Azure's .NET decimals reach 22 significant fractional digits in
-// the test files) while leaving 14 integer digits for sums, enough for
-// any bill even in currencies such as KRW or IDR.
+// Scale is the number of fractional digits the store keeps for money:
+// DECIMAL(38, Scale). 24 keeps every digit the real exports carry
+// (Azure's .NET decimals reach 22 significant fractional digits in the
+// test files) and leaves 14 integer digits for one amount, enough for
+// any line of a bill even in VND or IDR. Sums are bound by it too (about
+// 1.7·10^14, see the README).
 const Scale = 24
 
 // Precision is the total number of digits of stored amounts.
@@ -26,8 +27,9 @@ const Precision = 38
 // Every digit up to Scale (24) fractional places is kept: no bill in text
 // form carries more. Only float-typed exports (GCP's BigQuery FLOAT64
 // credit amounts such as -1.2345678901234567e-10) can spell more digits;
-// those are rounded half-even at 10^-24 of a currency unit, far below
-// anything an invoice shows. Numbers too large for the store are errors.
+// those are rounded by Tally's one rule (Round: half to even at 10^-24 of
+// a currency unit, far below anything an invoice shows). Numbers too
+// large for the store (10^14 and up) are errors.
 func ParseAmount(s string) (decimal.Decimal, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -37,9 +39,7 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("%w: %q is not a decimal number", ErrInvalid, s)
 	}
-	if d.Exponent() < -Scale {
-		d = d.RoundBank(Scale)
-	}
+	d = Round(d)
 	if err := CheckStorable(d); err != nil {
 		return decimal.Zero, err
 	}
@@ -124,7 +124,8 @@ const QuantityScale = 12
 var maxQuantity = decimal.New(1, Precision-QuantityScale)
 
 // ParseQuantity reads a usage quantity; empty or NULL is null. Digits
-// beyond Scale are rounded half-even (float noise of FLOAT64 exports).
+// beyond Scale are rounded by Round (float noise of FLOAT64 exports); the
+// store keeps QuantityScale of them (RoundAt).
 func ParseQuantity(s string) (decimal.NullDecimal, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || strings.EqualFold(s, "null") {
@@ -134,9 +135,7 @@ func ParseQuantity(s string) (decimal.NullDecimal, error) {
 	if err != nil {
 		return decimal.NullDecimal{}, fmt.Errorf("%w: %q is not a decimal number", ErrInvalid, s)
 	}
-	if d.Exponent() < -Scale {
-		d = d.RoundBank(Scale)
-	}
+	d = Round(d)
 	if d.Abs().Cmp(maxQuantity) >= 0 {
 		return decimal.NullDecimal{}, fmt.Errorf("%w: quantity %s is too large to store", ErrInvalid, s)
 	}

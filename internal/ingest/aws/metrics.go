@@ -85,11 +85,8 @@ func (x *rowCtx) onDemand() (decimal.Decimal, bool, error) {
 	}
 	// The product of two exact decimals is exact but may have more
 	// fractional digits than the store keeps; this derived value (not a
-	// bill amount) is rounded to the store's scale.
-	v := rate.Mul(qty)
-	if v.Exponent() < -cost.Scale {
-		v = v.Round(cost.Scale)
-	}
+	// bill amount) is rounded by Tally's one rule (cost.Round).
+	v := cost.Round(rate.Mul(qty))
 	if err := x.storable(v, colPublicOnDemandRate); err != nil {
 		return decimal.Zero, false, err
 	}

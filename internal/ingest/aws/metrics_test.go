@@ -100,6 +100,16 @@ func TestMetricsByLineItemType(t *testing.T) {
 		"lineItem/UsageAmount":       "3",
 	}, "Usage", [6]string{"0.3703701", "0.3", "0.3", "0.3", "0.3", "0.3"})
 
+	// A product past 24 fractional digits is rounded by cost.Round:
+	// 0.5 × 5e-24 = 2.5e-24, a tie, goes to even (2e-24), not away from
+	// zero.
+	f("usage priced by rate × amount, a tie at 10^-24", cells{
+		"lineItem/LineItemType":      "Usage",
+		"lineItem/UnblendedCost":     "0.3",
+		"pricing/publicOnDemandRate": "0.5",
+		"lineItem/UsageAmount":       "0.000000000000000000000005",
+	}, "Usage", [6]string{"0.000000000000000000000002", "0.3", "0.3", "0.3", "0.3", "0.3"})
+
 	f("SavingsPlanCoveredUsage", cells{
 		"lineItem/LineItemType":                   "SavingsPlanCoveredUsage",
 		"lineItem/UnblendedCost":                  "10",

@@ -255,12 +255,10 @@ func (m *mapper) priced(r *tabular.Row, pc col, c decimal.Decimal, qty decimal.N
 }
 
 // fit rounds a derived amount (a product of bill values, not a value the
-// bill gives) to the store's cost.Scale fractional digits and checks that
-// it fits the store. Bill values themselves are never rounded.
+// bill gives) by Tally's one rule (cost.Round) and checks that it fits
+// the store. Bill values themselves are never rounded.
 func fit(d decimal.Decimal) (decimal.Decimal, error) {
-	if d.Exponent() < -cost.Scale {
-		d = d.Round(cost.Scale)
-	}
+	d = cost.Round(d)
 	if err := cost.CheckStorable(d); err != nil {
 		return decimal.Zero, err
 	}

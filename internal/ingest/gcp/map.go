@@ -160,8 +160,8 @@ func setCommitment(li *cost.LineItem, credits []credit) {
 
 // setUSD fills the USD metrics. A USD bill is its own USD. Otherwise
 // currency_conversion_rate is "currency per USD" (§7.1), so USD = value ÷
-// rate. That quotient rarely terminates; it is rounded to cost.Scale (24)
-// fractional digits, half away from zero (decimal.DivRound). Without a
+// rate. That quotient rarely terminates; it is rounded by Tally's one rule
+// (cost.Quo: half to even at cost.Scale, 24, fractional digits). Without a
 // usable rate USD stays null: Tally never invents a rate.
 func (m *mapper) setUSD(r *tabular.Row, li *cost.LineItem) error {
 	if li.BillingCurrency == "USD" {
@@ -178,7 +178,7 @@ func (m *mapper) setUSD(r *tabular.Row, li *cost.LineItem) error {
 		return nil
 	}
 	for i := range li.Cost {
-		li.USD[i] = decimal.NewNullDecimal(li.Cost[i].DivRound(rate.Decimal, cost.Scale))
+		li.USD[i] = decimal.NewNullDecimal(cost.Quo(li.Cost[i], rate.Decimal))
 	}
 	return nil
 }

@@ -102,6 +102,9 @@ func TestMetrics(t *testing.T) {
 	wantMetrics(t, li, "1", "1", "1", "1", "1", "0.00000092793256044387816")
 	li = mustMap(t, map[string]string{"price.effective_price": "0.123456789", "usage.amount_in_pricing_units": "1.2345678901234567e-10"})
 	wantMetrics(t, li, "1", "1", "1", "1", "1", "0.000000000015241578751715")
+	// A tie at the 24th digit goes to even (cost.Round), not away from zero.
+	li = mustMap(t, map[string]string{"price.effective_price": "0.5", "usage.amount_in_pricing_units": "5e-24"})
+	wantMetrics(t, li, "1", "1", "1", "1", "1", "0.000000000000000000000002")
 	// A price without a quantity falls back to billed.
 	li = mustMap(t, map[string]string{"cost": "2", "price.effective_price": "0.5"})
 	wantMetrics(t, li, "2", "2", "2", "2", "2", "2")
@@ -126,6 +129,9 @@ func TestUSD(t *testing.T) {
 	f("EUR", "0.9", "9", "10")
 	f("EUR", "0.9", "1", "1.111111111111111111111111")
 	f("JPY", "3", "-2", "-0.666666666666666666666667")
+	// Ties at the 24th digit go to even (cost.Quo), as every reader rounds.
+	f("EUR", "2", "0.000000000000000000000005", "0.000000000000000000000002")
+	f("EUR", "2", "-0.000000000000000000000007", "-0.000000000000000000000004")
 	f("EUR", "0", "9", "null")
 	f("EUR", "", "9", "null")
 	li := mustMap(t, map[string]string{"currency": "EUR", "currency_conversion_rate": "<absent>"})

@@ -79,10 +79,10 @@ func (c charge) metrics() [cost.NumMetrics]decimal.Decimal {
 	// contracted = price.effective_price × usage.amount_in_pricing_units
 	// when both are given, else billed. The product of a 9-digit price and
 	// a float quantity can carry more fractional digits than the store
-	// keeps, so it is rounded to cost.Scale (24) digits: a computed value,
-	// not one the bill gives.
+	// keeps, so it is rounded by Tally's one rule (cost.Round): a computed
+	// value, not one the bill gives.
 	if c.price.Valid && c.quantity.Valid {
-		m[cost.Contracted] = c.price.Decimal.Mul(c.quantity.Decimal).Round(cost.Scale)
+		m[cost.Contracted] = cost.Round(c.price.Decimal.Mul(c.quantity.Decimal))
 	} else {
 		m[cost.Contracted] = m[cost.Billed]
 	}

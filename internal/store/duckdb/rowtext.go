@@ -197,13 +197,11 @@ func appendMoney(b []byte, d decimal.Decimal) ([]byte, error) {
 	return appendScaled(b, v, cost.Scale), nil
 }
 
-// appendQuantity appends a usage quantity rounded half-even to
+// appendQuantity appends a usage quantity rounded by Tally's one rule to
 // cost.QuantityScale: quantities are not money, and ParseQuantity has
 // already bounded their size.
 func appendQuantity(b []byte, d decimal.Decimal) ([]byte, error) {
-	if d.Exponent() < -cost.QuantityScale {
-		d = d.RoundBank(cost.QuantityScale)
-	}
+	d = cost.RoundAt(d, cost.QuantityScale)
 	if out, ok := appendSmallDecimal(b, d, shortPrecision, quantityShortScale); ok {
 		return append(out, ','), nil
 	}
