@@ -2,6 +2,8 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,8 +27,15 @@ import (
 // would cost a hash probe. The importer assigns codes in Go and writes
 // the new texts to text_codes before DuckDB loads the chunk that uses
 // them; a failed import leaves unused texts behind, which cost nothing.
+//
+// Because a code is a position, a missing or repeated code would shift
+// every later text onto other rows, silently: unique indexes refuse a
+// repeated code or text, and Open checks that the codes are 0..n-1
+// (checkCodes). Texts no row uses any more (their snapshots deleted or
+// pruned) are removed by clearing their value (sweepCodes): the code
+// stays, as NULL, so that no other code moves, and is not reused.
 
-const textCodesSQL = `CREATE TABLE IF NOT EXISTS text_codes (code INTEGER NOT NULL, value VARCHAR NOT NULL)`
+const textCodesSQL = `CREATE TABLE IF NOT EXISTS text_codes (code INTEGER NOT NULL, value VARCHAR)`
 
 // textCodes is the store's dictionary in memory, shared by its imports.
 type textCodes struct {
@@ -38,6 +47,9 @@ type textCodes struct {
 	next      int32
 	persisted int32
 	pending   []string
+	// active counts the imports holding a coder: their codes may be in
+	// use by rows not yet loaded, so sweepCodes waits for none.
+	active int
 }
 
 // load reads text_codes once; mu is held.
@@ -54,16 +66,18 @@ func (tc *textCodes) load(ctx context.Context, s *Store) error {
 	var n int32
 	for rows.Next() {
 		var code int32
-		var v string
+		var v sql.NullString
 		if err := rows.Scan(&code, &v); err != nil {
 			return err
 		}
 		// The view indexes a list by code: a gap or a repeat would shift
 		// every later text onto the wrong rows.
 		if code != n {
-			return fmt.Errorf("text_codes is damaged: code %d where %d was expected", code, n)
+			return fmt.Errorf("%w: code %d where %d was expected", errCodesDamaged, code, n)
 		}
-		codes[v] = code
+		if v.Valid { // NULL: a removed text, whose code stays unused
+			codes[v.String] = code
+		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
@@ -96,7 +110,16 @@ func (s *Store) newCoder(ctx context.Context) (*coder, error) {
 	if err := tc.load(ctx, s); err != nil {
 		return nil, err
 	}
+	tc.active++
 	return &coder{s: s, local: map[string]int32{}}, nil
+}
+
+// releaseCoder ends an import's hold on the dictionary, once its rows are
+// loaded (or discarded).
+func (s *Store) releaseCoder() {
+	s.codes.mu.Lock()
+	s.codes.active--
+	s.codes.mu.Unlock()
 }
 
 // code returns the code of v, assigning one when v is new.
@@ -199,7 +222,7 @@ func encodeSQL(src string) []string {
 	}
 	addTexts := `INSERT INTO text_codes SELECT (SELECT count(*) FROM text_codes) + row_number() OVER (ORDER BY v) - 1, v
 FROM (SELECT DISTINCT unnest([` + strings.Join(vals, ", ") + `]) AS v FROM ` + src + ` s) n
-WHERE v IS NOT NULL AND v NOT IN (SELECT value FROM text_codes)`
+WHERE v IS NOT NULL AND v NOT IN (SELECT value FROM text_codes WHERE value IS NOT NULL)`
 	names := []string{"snapshot_id", "source", "line_no"}
 	// Rows without line_no (files made before it) keep the entry ids they
 	// had, which came from their rowid (see entryID).
@@ -257,5 +280,79 @@ func (s *Store) prepareLineItems(ctx context.Context) error {
 			return fmt.Errorf("preparing line_items: %w", err)
 		}
 	}
+	if err := checkCodes(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// errCodesDamaged marks a text_codes table whose codes are not 0..n-1,
+// each once, with distinct texts: reading through it would put texts on
+// the wrong rows, so Open refuses the file.
+var errCodesDamaged = errors.New("text_codes is damaged (a code or text is missing or repeated, which would put texts on the wrong rows; restore the file from a backup)")
+
+// checkCodes makes text_codes' codes and texts unique (files made before
+// the indexes: their value column also becomes nullable, for removed
+// texts) and checks that the codes are 0..n-1: with codes unique, n rows
+// whose codes run from 0 to n-1 have no gap.
+func checkCodes(ctx context.Context, tx *sql.Tx) error {
+	var nullable bool
+	if err := tx.QueryRowContext(ctx, `SELECT is_nullable FROM duckdb_columns() WHERE table_name = 'text_codes' AND column_name = 'value'`).Scan(&nullable); err != nil {
+		return fmt.Errorf("checking text_codes: %w", err)
+	}
+	if !nullable {
+		// Before the indexes: DuckDB alters no table an index depends on.
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE text_codes ALTER COLUMN value DROP NOT NULL`); err != nil {
+			return fmt.Errorf("preparing text_codes: %w", err)
+		}
+	}
+	for _, q := range []string{
+		`CREATE UNIQUE INDEX IF NOT EXISTS text_codes_code ON text_codes (code)`,
+		`CREATE UNIQUE INDEX IF NOT EXISTS text_codes_value ON text_codes (value)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%w: %w", errCodesDamaged, err)
+		}
+	}
+	var n, lo, hi int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(code), 0), coalesce(max(code) + 1, 0) FROM text_codes`).Scan(&n, &lo, &hi); err != nil {
+		return fmt.Errorf("checking text_codes: %w", err)
+	}
+	if lo != 0 || hi != n {
+		return fmt.Errorf("%w: %d codes from %d to %d", errCodesDamaged, n, lo, hi-1)
+	}
+	return nil
+}
+
+// sweepCodes removes the texts no row of line_items_coded uses any more
+// (after snapshots were deleted or pruned) by clearing their value; the
+// codes stay, so no other text moves. It returns how many it removed.
+// While an import holds a coder it removes nothing: that import may use
+// a code in rows not loaded yet. Those texts go at a later sweep.
+func (s *Store) sweepCodes(ctx context.Context) (int64, error) {
+	tc := &s.codes
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.active > 0 {
+		return 0, nil
+	}
+	var used []string
+	for _, c := range codedNames() {
+		used = append(used, "SELECT "+c+" AS code FROM line_items_coded WHERE "+c+" IS NOT NULL")
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE text_codes SET value = NULL WHERE value IS NOT NULL AND code NOT IN (`+
+		strings.Join(used, " UNION ")+`)`)
+	if err != nil {
+		return 0, fmt.Errorf("removing unused texts: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		// The dictionary in memory maps the removed texts: read it again.
+		// No import is running, so nothing pending is in use.
+		tc.loaded, tc.codes = false, nil
+	}
+	return n, nil
 }

@@ -57,6 +57,13 @@ func (s *Store) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, e
 	if err := tx.Commit(); err != nil {
 		return store.Snapshot{}, err
 	}
+	if n, err := s.sweepCodes(ctx); err != nil {
+		// The snapshot is deleted; unused texts cost little and go at the
+		// next sweep.
+		s.log.Warn("removing texts of a deleted snapshot", "snapshot", id, "err", err)
+	} else if n > 0 {
+		s.log.Info("removed texts no snapshot uses", "snapshot", id, "texts", n)
+	}
 	snaps, err := s.Snapshots(ctx, store.SnapshotFilter{ID: id, Scope: scope.All()})
 	if err != nil {
 		return store.Snapshot{}, err

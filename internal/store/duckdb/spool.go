@@ -176,6 +176,7 @@ func (sp *spool) close(load bool) error {
 	}
 	close(sp.chunks)
 	sp.wg.Wait()
+	sp.store.releaseCoder() // the rows are loaded or dropped
 	return sp.firstErr()
 }
 
