@@ -125,3 +125,29 @@ func Dimensions(e Expr) []cost.Dimension {
 	}
 	return out
 }
+
+// Rewrite returns e with every condition c replaced by f(c), its Not, And
+// and Or kept: how a dialect turns its spelling of a question into the
+// stored one (Kubecost labels, native provider names). Amount tests are
+// kept as they are.
+func Rewrite(e Expr, f func(Cond) Expr) Expr {
+	switch x := e.(type) {
+	case Cond:
+		return f(x)
+	case Not:
+		return Not{X: Rewrite(x.X, f)}
+	case And:
+		xs := make([]Expr, len(x.Xs))
+		for i, y := range x.Xs {
+			xs[i] = Rewrite(y, f)
+		}
+		return And{Xs: xs}
+	case Or:
+		xs := make([]Expr, len(x.Xs))
+		for i, y := range x.Xs {
+			xs[i] = Rewrite(y, f)
+		}
+		return Or{Xs: xs}
+	}
+	return e
+}

@@ -1,52 +1,12 @@
 package azurebilling
 
 import (
-	"errors"
-	"io"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/ingest/azure"
-	"github.com/tally-cost/tally/internal/ingest/tabular"
-	"github.com/tally-cost/tally/internal/testfiles"
+	"github.com/tally-cost/tally/internal/ingest/azure/azuretest"
 )
-
-// readAzure reads a real Azure export through the Azure reader.
-func readAzure(t *testing.T, name string) []*cost.LineItem {
-	t.Helper()
-	f, err := os.Open(testfiles.Shared(t, "azure", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := tabular.NewCSV(name, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	m, err := azure.NewMapper(rd.Header(), azure.KindFromName(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []*cost.LineItem
-	for {
-		row, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return items
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		li := new(cost.LineItem)
-		if err := m.Map(row, li); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, li)
-	}
-}
 
 // TestReaderValues serves a real EA export as the Azure reader imports it
 // and checks what upstream shows of it: resourceLocation as the export
@@ -55,7 +15,7 @@ func readAzure(t *testing.T, name string) []*cost.LineItem {
 // empty publisherName kept empty, so publisherName=microsoft finds only
 // the rows that say Microsoft.
 func TestReaderValues(t *testing.T) {
-	items := readAzure(t, "EA_ActualCost_Small.csv")
+	items := azuretest.Read(t, "EA_ActualCost_Small.csv")
 	mca := *items[len(items)-1] // EastUS, as an MCA export spells it
 	mca.RegionID = "eastus"
 	items = append(items, &mca)

@@ -2,54 +2,15 @@ package kubecost
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/ingest/azure"
-	"github.com/tally-cost/tally/internal/ingest/tabular"
-	"github.com/tally-cost/tally/internal/testfiles"
+	"github.com/tally-cost/tally/internal/ingest/azure/azuretest"
 )
-
-// readAzure reads a real Azure export through the Azure reader.
-func readAzure(t *testing.T, name string) []*cost.LineItem {
-	t.Helper()
-	f, err := os.Open(testfiles.Shared(t, "azure", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := tabular.NewCSV(name, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	m, err := azure.NewMapper(rd.Header(), azure.KindFromName(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var items []*cost.LineItem
-	for {
-		row, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			return items
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		li := new(cost.LineItem)
-		if err := m.Map(row, li); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, li)
-	}
-}
 
 // TestAzureRegionAsWritten: regionID is Azure's ResourceLocation as the
 // bill writes it (kubecost-cloudcost.md §5.3), compared case-sensitively
@@ -57,7 +18,7 @@ func readAzure(t *testing.T, name string) []*cost.LineItem {
 // CentralUS rows of a real EA export, and "EastUS" (EA) and "eastus" (as
 // MCA exports write it) stay two groups.
 func TestAzureRegionAsWritten(t *testing.T) {
-	items := readAzure(t, "EA_ActualCost_Small.csv")
+	items := azuretest.Read(t, "EA_ActualCost_Small.csv")
 	// The same resource location as an MCA export spells it.
 	mca := *items[len(items)-1]
 	mca.RegionID = "eastus"

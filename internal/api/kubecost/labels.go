@@ -72,8 +72,7 @@ func labelMapping(name string) query.Mapping {
 // AWS keys `user:te…` and `user_te…`. Suffix tests need no rewriting: the
 // removed prefixes are at the start of a key.
 func kubecostLabels(e filter.Expr) filter.Expr {
-	switch x := e.(type) {
-	case filter.Cond:
+	return filter.Rewrite(e, func(x filter.Cond) filter.Expr {
 		key, isTag := x.Dim.TagKey()
 		switch {
 		case !isTag:
@@ -101,20 +100,5 @@ func kubecostLabels(e filter.Expr) filter.Expr {
 			return filter.Or{Xs: []filter.Expr{x, filter.And{Xs: []filter.Expr{isAWS, filter.Cond{Dim: x.Dim, Op: filter.Prefix, Values: alt}}}}}
 		}
 		return x
-	case filter.Not:
-		return filter.Not{X: kubecostLabels(x.X)}
-	case filter.And:
-		xs := make([]filter.Expr, len(x.Xs))
-		for i, y := range x.Xs {
-			xs[i] = kubecostLabels(y)
-		}
-		return filter.And{Xs: xs}
-	case filter.Or:
-		xs := make([]filter.Expr, len(x.Xs))
-		for i, y := range x.Xs {
-			xs[i] = kubecostLabels(y)
-		}
-		return filter.Or{Xs: xs}
-	}
-	return e
+	})
 }

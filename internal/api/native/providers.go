@@ -27,8 +27,7 @@ var providerAliases = map[string]string{
 // of each value that is a known spelling. Other names (Oracle, a FOCUS
 // file's own) are compared as given, ignoring case.
 func providerSpellings(e filter.Expr) filter.Expr {
-	switch x := e.(type) {
-	case filter.Cond:
+	return filter.Rewrite(e, func(x filter.Cond) filter.Expr {
 		if x.Dim != cost.DimProvider {
 			return x
 		}
@@ -44,20 +43,5 @@ func providerSpellings(e filter.Expr) filter.Expr {
 		}
 		x.Values = vals
 		return x
-	case filter.Not:
-		return filter.Not{X: providerSpellings(x.X)}
-	case filter.And:
-		xs := make([]filter.Expr, len(x.Xs))
-		for i, y := range x.Xs {
-			xs[i] = providerSpellings(y)
-		}
-		return filter.And{Xs: xs}
-	case filter.Or:
-		xs := make([]filter.Expr, len(x.Xs))
-		for i, y := range x.Xs {
-			xs[i] = providerSpellings(y)
-		}
-		return filter.Or{Xs: xs}
-	}
-	return e
+	})
 }
