@@ -32,8 +32,9 @@ type Mapping struct {
 	Fold bool
 }
 
-// fold is what Fold does to a value.
-func fold(v string) string { return strings.ToLower(strings.Trim(v, " ")) }
+// Folded is what Fold does to a value, for values a dialect renders
+// item by item that must read as the folded groups do.
+func Folded(v string) string { return strings.ToLower(strings.Trim(v, " ")) }
 
 // Rule is one rule of a Mapping: when When matches, the mapped value is
 // Value, or, when From is set, the value of dimension From (read through
@@ -92,7 +93,7 @@ func (q Query) value(d cost.Dimension, within []cost.Dimension, match func(filte
 		v = get(m.Else)
 	}
 	if m.Fold {
-		v = fold(v)
+		v = Folded(v)
 	}
 	return v
 }

@@ -107,7 +107,7 @@ var resources = entity{
 		// name is the export's productOrderName, as upstream fills it.
 		return obj{{"id", stableID("resource", k[0])}, {"resource_id", k[0]},
 			{"resource_name", text(resourceName(k[0], k[1]))}, {"name", k[2]},
-			{"resource_group", text(fold(k[3]))}, {"location", k[4]}}
+			{"resource_group", text(query.Folded(k[3]))}, {"location", k[4]}}
 	},
 }
 

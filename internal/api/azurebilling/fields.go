@@ -96,10 +96,6 @@ func pricingModelRules() []query.Rule {
 	}
 }
 
-// fold is a resource group as upstream stores it, as dimResourceGroup
-// groups it (query.Mapping's Fold), for the objects rendered item by item.
-func fold(s string) string { return strings.ToLower(strings.Trim(s, " ")) }
-
 // groupByFields are the group_by names of cost-entries/aggregate/ and
 // their output keys, upstream's internal field paths (§6).
 var groupByFields = map[string]field{
