@@ -355,7 +355,7 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window, force bool) e
 			return err
 		}
 		var changed, unchanged []time.Time
-		for _, m := range months(w) {
+		for _, m := range cost.MonthsOf(w) {
 			ps, ok := state.Periods[periodKey(m)]
 			if ok && ps.Fingerprint == fingerprint(objs, m) && ps.Snapshot == before[periodKey(m)] {
 				unchanged = append(unchanged, m)
@@ -388,7 +388,7 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window, force bool) e
 	if err != nil {
 		return err
 	}
-	read := months(w)
+	read := cost.MonthsOf(w)
 	if w.Start.IsZero() {
 		// Everything was read: record every period that has data.
 		read = nil

@@ -146,13 +146,3 @@ func periodOfKey(key string) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
-
-// months lists the first days of the months of w, which starts and ends
-// on month boundaries (scheduledWindow, or a repair's window rounded).
-func months(w cost.Window) []time.Time {
-	var out []time.Time
-	for m := cost.MonthStart(w.Start.UTC()); m.Before(w.End); m = m.AddDate(0, 1, 0) {
-		out = append(out, m)
-	}
-	return out
-}

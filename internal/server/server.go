@@ -244,20 +244,11 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// Serve listens on addr and serves h until ctx ends, then shuts down
-// gracefully. ready, when not nil, receives the bound address (useful
-// with port 0).
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return ServeListener(ctx, ln, h, log, ready)
-}
-
-// ServeListener is Serve on a listener the caller opened, so that a
-// command can claim its port before slow work (loading data, starting a
-// pipeline) and fail at once when the port is taken. It closes ln.
+// ServeListener serves h on ln until ctx ends, then shuts down
+// gracefully; it closes ln. Commands open the listener themselves so
+// that they claim their port before slow work (loading data, starting a
+// pipeline) and fail at once when it is taken. ready, when not nil,
+// receives the bound address (useful with port 0).
 func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
 	srv := &http.Server{
 		Handler:           h,

@@ -1,7 +1,6 @@
 package azure
 
 import (
-	"fmt"
 	"io/fs"
 	"path"
 	"sort"
@@ -43,15 +42,11 @@ func History(fsys fs.FS, dir string) ([]RunFiles, error) {
 	})
 	out := make([]RunFiles, 0, len(runs))
 	for _, r := range runs {
-		rf := RunFiles{Run: runOf(r), Group: r.period}
-		for i, b := range r.m.Blobs {
-			f, err := findBlob(fsys, dir, r, b.BlobName)
-			if err != nil {
-				return nil, fmt.Errorf("%s: blob %d: %w", r.file, i+1, err)
-			}
-			rf.Files = append(rf.Files, f)
+		files, err := r.files(fsys, dir)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, rf)
+		out = append(out, RunFiles{Run: runOf(r), Group: r.period, Files: files})
 	}
 	return out, nil
 }

@@ -76,42 +76,34 @@ func ResolveFiles(fsys fs.FS, dir string) ([]string, error) {
 	}
 	var files []string
 	for _, p := range periods {
-		r := newest[p]
-		for i, b := range r.m.Blobs {
-			f, err := findBlob(fsys, dir, r, b.BlobName)
-			if err != nil {
-				return nil, fmt.Errorf("%s: blob %d: %w", r.file, i+1, err)
-			}
-			files = append(files, f)
+		got, err := newest[p].files(fsys, dir)
+		if err != nil {
+			return nil, err
 		}
+		files = append(files, got...)
 	}
 	return files, nil
 }
 
-// Run describes the export run ResolveFiles picked for one billing
-// period: what the Azure billing API shows as a snapshot's run_id and
+// files are the paths of r's blobs, in manifest order.
+func (r *run) files(fsys fs.FS, dir string) ([]string, error) {
+	var out []string
+	for i, b := range r.m.Blobs {
+		f, err := findBlob(fsys, dir, r, b.BlobName)
+		if err != nil {
+			return nil, fmt.Errorf("%s: blob %d: %w", r.file, i+1, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Run describes an export run (History lists them): what the Azure billing API shows as a snapshot's run_id and
 // report_date.
 type Run struct {
 	PeriodStart time.Time // from the <YYYYMMDD-YYYYMMDD> folder
 	ID          string    // runInfo.runId; the run folder for manifests without runInfo
 	End         time.Time // runInfo.endDate, zero when absent
-}
-
-// Runs lists the runs ResolveFiles imports, one per billing period
-// folder (manifests outside a period folder have no period and are left
-// out).
-func Runs(fsys fs.FS, dir string) ([]Run, error) {
-	newest, periods, err := newestRuns(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Run
-	for _, p := range periods {
-		if run := runOf(newest[p]); !run.PeriodStart.IsZero() {
-			out = append(out, run)
-		}
-	}
-	return out, nil
 }
 
 // newestRuns finds every manifest under dir and keeps the newest run of
