@@ -317,25 +317,18 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// rootLinks are the paths the API root lists, below Prefix: first the
-// router's collections, the only ones upstream's root shows, then every
-// other endpoint, so that a client finds them all from the root.
-var rootLinks = []string{
-	"snapshots/", "customers/", "subscriptions/", "resources/", "meters/", "cost-entries/",
-	"cost-entries/aggregate/",
-	"costs/subscription-summary/", "costs/virtual-machines-summary/", "costs/resource-group-summary/",
-	"costs/meter-category-summary/", "costs/region-summary/", "costs/resource-group-totals/",
-	"costs/available-report-dates/", "reports/available-report-dates/", "snapshots/available-report-dates/",
-	"schema/",
-}
-
 // root is DRF's API root: each path's name (the path without its
 // trailing slash, as the router's collections are named) and its URL.
+// It lists the paths of schema/ without an id, first the router's
+// collections, the only ones upstream's root shows, then every other
+// endpoint, so that a client finds them all from the root, and schema/.
 func (a *API) root(r *http.Request) (any, error) {
 	base := baseURL(r) + Prefix
 	out := obj{}
-	for _, p := range rootLinks {
-		out = append(out, kv{strings.TrimSuffix(p, "/"), base + p})
+	for _, sp := range schemaPaths {
+		if !strings.Contains(sp.path, "{id}") {
+			out = append(out, kv{strings.TrimSuffix(sp.path, "/"), base + sp.path})
+		}
 	}
-	return out, nil
+	return append(out, kv{"schema", base + "schema/"}), nil
 }

@@ -70,7 +70,9 @@ func (a *API) totals(ctx context.Context, fields []field, base query.Query, bill
 			vals[j] = f.render(raw[j])
 		}
 		gr := &group{vals: vals, raw: raw, usd: r.Values[0], items: r.Items, missing: r.MissingUSD}
-		byKeys[strings.Join(r.Keys, "\x00")] = gr
+		if billing {
+			byKeys[strings.Join(r.Keys, "\x00")] = gr
+		}
 		if gr.totalUSD().Valid {
 			priced = append(priced, gr)
 		} else {

@@ -41,11 +41,9 @@ func plain(key string, d cost.Dimension) field { return field{key: key, dim: d, 
 
 // nullable renders a dimension of a field as text, null when empty: the
 // resource group, which upstream's importer stores as NULL when empty.
-func nullable(key string, d cost.Dimension) field { return field{key: key, dim: d, render: textOf} }
+func nullable(key string, d cost.Dimension) field { return field{key: key, dim: d, render: text} }
 
 func asText(v string) any { return v }
-
-func textOf(v string) any { return text(v) }
 
 // The dialect's derived dimensions, compiled by the store (fieldMappings).
 const (

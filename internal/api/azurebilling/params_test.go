@@ -359,3 +359,29 @@ func TestPricingModelRules(t *testing.T) {
 		t.Fatal("no rules")
 	}
 }
+
+// TestSameRows checks when a summary's coverage reuses the answer's
+// sources: a plain dated summary selects the rows of the day's question,
+// a filtered one does not.
+func TestSameRows(t *testing.T) {
+	day := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	dq := query.Query{Window: cost.Window{Start: day, End: day.AddDate(0, 0, 1)}, Selection: query.Selection{Day: day}, Filter: microsoft}
+	c := &catalog{}
+	for _, tc := range []struct {
+		raw  string
+		same bool
+	}{
+		{"date=2024-03-05", true},
+		{"date=2024-03-06", false},
+		{"date=2024-03-05&meter_category=Storage", false},
+	} {
+		v, _ := url.ParseQuery(tc.raw)
+		q, err := parseRequest(v, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sameRows(dq, costQuery(q, c)); got != tc.same {
+			t.Errorf("%s: sameRows = %v, want %v", tc.raw, got, tc.same)
+		}
+	}
+}

@@ -248,7 +248,12 @@ func (a *API) coverage(ctx context.Context, c *catalog, q request, cq query.Quer
 	has := map[string]bool{}
 	if q.dateValid {
 		day := cost.Window{Start: q.day, End: q.day.AddDate(0, 0, 1)}
-		if has, err = bySource(query.Query{Window: day, Selection: query.Selection{Day: q.day}, Filter: microsoft}); err != nil {
+		dq := query.Query{Window: day, Selection: query.Selection{Day: q.day}, Filter: microsoft}
+		if sameRows(dq, cq) {
+			// No filter narrows the answer (a plain ?date= summary): the
+			// sources with rows are the ones that contributed.
+			has = contributed
+		} else if has, err = bySource(dq); err != nil {
 			return 0, 0, nil, fmt.Errorf("finding the sources of %s: %w", q.day.Format(time.DateOnly), err)
 		}
 	} else {
@@ -272,4 +277,12 @@ func (a *API) coverage(ctx context.Context, c *catalog, q request, cq query.Quer
 		}
 	}
 	return len(c.sources), included, missing, nil
+}
+
+// sameRows reports whether x and y select the same line items: the same
+// window, snapshot selection and filter.
+func sameRows(x, y query.Query) bool {
+	return x.Window.Start.Equal(y.Window.Start) && x.Window.End.Equal(y.Window.End) && x.Selection.Day.Equal(y.Selection.Day) &&
+		slices.Equal(x.Selection.Snapshots, y.Selection.Snapshots) &&
+		(x.Filter == nil) == (y.Filter == nil) && (x.Filter == nil || x.Filter.String() == y.Filter.String())
 }

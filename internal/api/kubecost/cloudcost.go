@@ -114,7 +114,7 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 			sets[i].items = nil
 		}
 	}
-	_, st, err := a.stream(ctx, q, reset, func(row query.Row) error {
+	st, err := a.stream(ctx, q, reset, func(row query.Row) error {
 		for j < len(sets) && !sets[j].window.Start.Equal(row.Start) {
 			j++
 		}

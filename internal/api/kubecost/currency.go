@@ -23,9 +23,8 @@ var errMixed = errors.New("currencies mix")
 // stream answers q (one of Request.query, in USD) in the answer's one
 // billing currency when there is one, else in USD. fn receives the rows;
 // reset is called when rows already received must be dropped because
-// the answer turned out to mix currencies. The answer's currency is
-// returned ("USD" for a converted answer).
-func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(query.Row) error) (string, query.Stats, error) {
+// the answer turned out to mix currencies.
+func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(query.Row) error) (query.Stats, error) {
 	billed := q
 	billed.USD, billed.PricedOnly = false, false
 	if q.Top > 0 || q.Limit > 0 || q.Offset > 0 {
@@ -33,12 +32,12 @@ func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(q
 		// cannot tell whether the rest shares their currency: ask.
 		cs, err := a.currencies(ctx, q)
 		if err != nil {
-			return "", query.Stats{}, err
+			return query.Stats{}, err
 		}
 		if len(cs) == 1 {
 			st, err := a.engine.Stream(ctx, billed, fn)
 			st.MissingUSD = 0
-			return cs[0], st, err
+			return st, err
 		}
 	} else {
 		cur, first := "", true
@@ -52,15 +51,14 @@ func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(q
 		})
 		if err == nil && !first {
 			st.MissingUSD = 0
-			return cur, st, nil
+			return st, nil
 		}
 		if err != nil && !errors.Is(err, errMixed) {
-			return "", st, err
+			return st, err
 		}
 		reset()
 	}
-	st, err := a.engine.Stream(ctx, q, fn)
-	return "USD", st, err
+	return a.engine.Stream(ctx, q, fn)
 }
 
 // currencies lists the billing currencies of the line items q selects.

@@ -30,7 +30,7 @@ func labelName(d cost.Dimension) (string, bool) {
 }
 
 // isAWS tests the provider as stored: only a CUR's keys carry `user`.
-var isAWS = filter.Cond{Dim: cost.DimProvider, Op: filter.Equals, Values: []string{"AWS"}}
+var isAWS = providerIs("AWS")
 
 // awsKeys are the stored keys that Kubecost label name reads on an AWS
 // item, in order of preference: the legacy CSV's `user:name`, the

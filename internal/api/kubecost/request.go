@@ -3,6 +3,7 @@ package kubecost
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -225,10 +226,7 @@ func (acc Accumulate) step() query.Step {
 // (API.stream, currency.go).
 func (r Request) query(step query.Step) query.Query {
 	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true, PricedOnly: true, Spans: true,
-		Mappings: map[cost.Dimension]query.Mapping{}}
-	for d, m := range fieldMappings {
-		q.Mappings[d] = m
-	}
+		Mappings: maps.Clone(fieldMappings)}
 	for _, d := range filter.Dimensions(r.Filter) {
 		if name, ok := labelName(d); ok {
 			q.Mappings[d] = labelMapping(name)
