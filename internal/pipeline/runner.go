@@ -349,6 +349,17 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window, force bool) e
 		return err
 	}
 	state := r.loadState(spec.Name)
+	// A month's fingerprint is asked before the import and recorded after
+	// it, over the same objects: computed once.
+	fps := map[time.Time]string{}
+	fp := func(m time.Time) string {
+		f, ok := fps[m]
+		if !ok {
+			f = fingerprint(objs, m)
+			fps[m] = f
+		}
+		return f
+	}
 	if !force && !w.Start.IsZero() {
 		before, err := r.visibleSnapshots(ctx, spec.Name)
 		if err != nil {
@@ -357,7 +368,7 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window, force bool) e
 		var changed, unchanged []time.Time
 		for _, m := range cost.MonthsOf(w) {
 			ps, ok := state.Periods[periodKey(m)]
-			if ok && ps.Fingerprint == fingerprint(objs, m) && ps.Snapshot == before[periodKey(m)] {
+			if ok && ps.Fingerprint == fp(m) && ps.Snapshot == before[periodKey(m)] {
 				unchanged = append(unchanged, m)
 			} else {
 				changed = append(changed, m)
@@ -399,7 +410,7 @@ func (r *Runner) run(ctx context.Context, e *entry, w cost.Window, force bool) e
 		}
 	}
 	for _, m := range read {
-		state.Periods[periodKey(m)] = periodState{Fingerprint: fingerprint(objs, m), Snapshot: after[periodKey(m)]}
+		state.Periods[periodKey(m)] = periodState{Fingerprint: fp(m), Snapshot: after[periodKey(m)]}
 	}
 	if err := r.saveState(spec.Name, state); err != nil {
 		// The next refresh reads the periods again: slower, not wrong.
