@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/tally-cost/tally/internal/ingest/tabular"
-	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 // TestCorruptGzip: a .gz file whose compression is damaged is reported
@@ -98,10 +97,5 @@ func TestCorruptGzip(t *testing.T) {
 // ingestOpts ingests path into a new in-memory store with opt.
 func ingestOpts(t *testing.T, path string, opt Options) (*Summary, error) {
 	t.Helper()
-	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return Run(context.Background(), st, []string{path}, opt)
+	return Run(context.Background(), openMem(t), []string{path}, opt)
 }

@@ -11,12 +11,18 @@ import (
 // store, closed when the test ends.
 func ingestMem(t *testing.T, provider, source string, paths ...string) (*duckdb.Store, *Summary, error) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, "", duckdb.Options{})
+	st := openMem(t)
+	sum, err := Run(context.Background(), st, paths, Options{Source: source, Provider: provider})
+	return st, sum, err
+}
+
+// openMem opens a new in-memory store, closed when the test ends.
+func openMem(t *testing.T) *duckdb.Store {
+	t.Helper()
+	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	sum, err := Run(ctx, st, paths, Options{Source: source, Provider: provider})
-	return st, sum, err
+	return st
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
-	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 // exportDir is the period folder of a month-to-date Azure export of
@@ -60,16 +59,6 @@ func (e exportDir) deliverMonth(m int, id string, submitted, end int, subs ...st
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func openMem(t *testing.T) *duckdb.Store {
-	t.Helper()
-	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // ingestRuns runs an Azure import of the export and returns its summary.

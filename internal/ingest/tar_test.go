@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/tally-cost/tally/internal/ingest/tabular"
-	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 // member is one entry of a test archive.
@@ -110,11 +109,7 @@ func TestTarArchives(t *testing.T) {
 	}
 
 	// A Parquet member reads as the same file on disk does.
-	conv, err := duckdb.Open(context.Background(), "", duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conv.Close()
+	conv := openMem(t)
 	firstCSV, pq := filepath.Join(dir, "first.csv"), filepath.Join(dir, "first.parquet")
 	os.WriteFile(firstCSV, first, 0o644)
 	if _, err := conv.DB().Exec(`COPY (SELECT * FROM read_csv(?, header=true, null_padding=true)) TO '`+pq+`' (FORMAT parquet)`, firstCSV); err != nil {
@@ -122,12 +117,7 @@ func TestTarArchives(t *testing.T) {
 	}
 	secondCSV := filepath.Join(dir, "second.csv")
 	os.WriteFile(secondCSV, second, 0o644)
-	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	wantPQ, err := Run(context.Background(), st, []string{pq, secondCSV}, Options{Source: "s", Provider: "aws"})
+	wantPQ, err := Run(context.Background(), openMem(t), []string{pq, secondCSV}, Options{Source: "s", Provider: "aws"})
 	if err != nil {
 		t.Fatal(err)
 	}
