@@ -106,24 +106,32 @@ func TestDialectsAgree(t *testing.T) {
 		return r
 	}
 
-	var kc struct {
-		Data struct {
-			Sets []struct {
-				CloudCosts map[string]struct {
-					InvoicedCost struct {
-						Cost json.Number `json:"cost"`
-					} `json:"invoicedCost"`
-				} `json:"cloudCosts"`
-			} `json:"sets"`
-		} `json:"data"`
-	}
-	getJSON("/model/cloudCost?window="+window+"&aggregate=accountID,service&accumulate=true", &kc)
-	kubecost := new(big.Rat)
-	for _, s := range kc.Data.Sets {
-		for _, c := range s.CloudCosts {
-			kubecost.Add(kubecost, rat(c.InvoicedCost.Cost.String()))
+	// kubecostSum is the Σ invoicedCost of a /model/cloudCost answer, and
+	// its keys.
+	kubecostSum := func(path string) (*big.Rat, map[string]bool) {
+		t.Helper()
+		var kc struct {
+			Data struct {
+				Sets []struct {
+					CloudCosts map[string]struct {
+						InvoicedCost struct {
+							Cost json.Number `json:"cost"`
+						} `json:"invoicedCost"`
+					} `json:"cloudCosts"`
+				} `json:"sets"`
+			} `json:"data"`
 		}
+		getJSON(path, &kc)
+		sum, keys := new(big.Rat), map[string]bool{}
+		for _, s := range kc.Data.Sets {
+			for k, c := range s.CloudCosts {
+				sum.Add(sum, rat(c.InvoicedCost.Cost.String()))
+				keys[k] = true
+			}
+		}
+		return sum, keys
 	}
+	kubecost, _ := kubecostSum("/model/cloudCost?window=" + window + "&aggregate=accountID,service&accumulate=true")
 
 	var nat struct {
 		Totals []struct {
@@ -151,26 +159,9 @@ func TestDialectsAgree(t *testing.T) {
 	}
 	// Kubecost's accountName falls back to the account id on a CUR, which
 	// has no account names: the same total by account id and by name.
-	var kcNames struct {
-		Data struct {
-			Sets []struct {
-				CloudCosts map[string]struct {
-					InvoicedCost struct {
-						Cost json.Number `json:"cost"`
-					} `json:"invoicedCost"`
-				} `json:"cloudCosts"`
-			} `json:"sets"`
-		} `json:"data"`
-	}
-	getJSON("/model/cloudCost?window="+window+"&aggregate=accountName&accumulate=true", &kcNames)
-	byName := new(big.Rat)
-	for _, s := range kcNames.Data.Sets {
-		for k, c := range s.CloudCosts {
-			if k == "__unallocated__" {
-				t.Errorf("accountName key __unallocated__ on a CUR: the name must fall back to the id")
-			}
-			byName.Add(byName, rat(c.InvoicedCost.Cost.String()))
-		}
+	byName, names := kubecostSum("/model/cloudCost?window=" + window + "&aggregate=accountName&accumulate=true")
+	if names["__unallocated__"] {
+		t.Errorf("accountName key __unallocated__ on a CUR: the name must fall back to the id")
 	}
 	if byName.Cmp(want) != 0 {
 		t.Errorf("kubecost by accountName total %s, want %s", byName.FloatString(24), want.FloatString(24))
