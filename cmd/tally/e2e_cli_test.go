@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/csv"
 	"errors"
 	"net"
 	"os"
@@ -112,26 +111,16 @@ func TestHelpAndVersion(t *testing.T) {
 // are skipped and counted by --skip-bad-rows, each reported with its
 // file and line, and fail the import without it.
 func TestSkipBadRowsFieldCount(t *testing.T) {
-	raw := mustRead(t, testdata("aws", "cur-legacy-slash-columns.csv"))
-	cr := csv.NewReader(bytes.NewReader(raw))
-	cr.FieldsPerRecord = -1
-	recs, err := cr.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs[3] = append(recs[3], "extra") // line 4
-	recs[6] = recs[6][:len(recs[6])-1] // line 7
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.WriteAll(recs)
-	path := filepath.Join(t.TempDir(), "bill.csv")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	var records int
+	path := editSample(t, func(recs [][]string) {
+		recs[3] = append(recs[3], "extra") // line 4
+		recs[6] = recs[6][:len(recs[6])-1] // line 7
+		records = len(recs)
+	})
 	db := filepath.Join(t.TempDir(), "t.duckdb")
 	s := ingestJSON(t, "--skip-bad-rows", "--db", db, "--source", "s", "--provider", "aws", path)
-	if s.Skipped != 2 || s.Rows != int64(len(recs)-3) {
-		t.Fatalf("rows %d skipped %d, want %d and 2", s.Rows, s.Skipped, len(recs)-3)
+	if s.Skipped != 2 || s.Rows != int64(records-3) {
+		t.Fatalf("rows %d skipped %d, want %d and 2", s.Rows, s.Skipped, records-3)
 	}
 	res := tally(t, "ingest", "--skip-bad-rows", "--db", filepath.Join(t.TempDir(), "u.duckdb"), "--source", "s", "--provider", "aws", path)
 	for _, want := range []string{"skipped: " + path + ":4: row has", "skipped: " + path + ":7: row has", "2 bad row(s) skipped"} {

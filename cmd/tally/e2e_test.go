@@ -173,6 +173,24 @@ func TestIngestJSONTotalsExact(t *testing.T) {
 // replaced, and returns the copy's path.
 func corrupt(t *testing.T, column string, row int, value string) string {
 	t.Helper()
+	return editSample(t, func(recs [][]string) {
+		col := -1
+		for i, h := range recs[0] {
+			if h == column {
+				col = i
+			}
+		}
+		if col < 0 {
+			t.Fatalf("no column %s", column)
+		}
+		recs[row][col] = value
+	})
+}
+
+// editSample copies the AWS sample with its records (the header first)
+// changed by edit, and returns the copy's path.
+func editSample(t *testing.T, edit func(recs [][]string)) string {
+	t.Helper()
 	in, err := os.ReadFile(testdata("aws", "cur-legacy-slash-columns.csv"))
 	if err != nil {
 		t.Fatal(err)
@@ -183,16 +201,7 @@ func corrupt(t *testing.T, column string, row int, value string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := -1
-	for i, h := range recs[0] {
-		if h == column {
-			col = i
-		}
-	}
-	if col < 0 {
-		t.Fatalf("no column %s", column)
-	}
-	recs[row][col] = value
+	edit(recs)
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.WriteAll(recs)
