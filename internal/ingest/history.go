@@ -113,10 +113,8 @@ func pending(group []exportRun, imported map[time.Time]map[string]bool, opt Opti
 		newest.run = store.Run{}
 		return []exportRun{newest}, 0
 	}
-	if w := opt.Periods; !w.Start.IsZero() || !w.End.IsZero() {
-		if !start.Before(w.End) || !start.AddDate(0, 1, 0).After(w.Start) {
-			return nil, 0
-		}
+	if !inPeriods(opt.Periods, start, start.AddDate(0, 1, 0)) {
+		return nil, 0
 	}
 	done := imported[start.UTC()]
 	k := 0

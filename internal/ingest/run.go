@@ -271,10 +271,6 @@ func (r *run) table(tr tabular.Reader, read *int64) error {
 // Options.Periods (always, when that is unset). A row without a billing
 // period counts by the month of its charge.
 func (r *run) inPeriods(li *cost.LineItem) bool {
-	w := r.opt.Periods
-	if w.Start.IsZero() && w.End.IsZero() {
-		return true
-	}
 	start, end := li.BillingPeriodStart, li.BillingPeriodEnd
 	if start.IsZero() {
 		start = cost.MonthStart(li.ChargePeriodStart)
@@ -282,6 +278,15 @@ func (r *run) inPeriods(li *cost.LineItem) bool {
 	}
 	if end.IsZero() || !end.After(start) {
 		end = start.AddDate(0, 1, 0)
+	}
+	return inPeriods(r.opt.Periods, start, end)
+}
+
+// inPeriods reports whether [start, end) overlaps the periods w, a
+// window of Options.Periods (always, when that is unset).
+func inPeriods(w cost.Window, start, end time.Time) bool {
+	if w.Start.IsZero() && w.End.IsZero() {
+		return true
 	}
 	return start.Before(w.End) && end.After(w.Start)
 }
