@@ -28,9 +28,9 @@ type delivery struct {
 // Without an export history (every provider but Azure, and folders
 // without manifests) one import reads every file Expand lists.
 //
-// A folder holding an Azure export's history yields one import per run
-// that is not yet imported, oldest first within a billing period, so
-// that every commit supersedes the run before it and snapshot ids follow
+// A folder holding an Azure export's history, or a tar archive of one,
+// yields one import per run that is not yet imported, oldest first
+// within a billing period, so that every commit supersedes the run before it and snapshot ids follow
 // the runs' order, which the Azure billing API's dated rule ("for each
 // subscription, the newest run that holds the day") relies on. A run is
 // imported when a snapshot of its source and period records its id and
@@ -56,18 +56,36 @@ func plan(ctx context.Context, st store.Store, p provider, paths []string, opt O
 	var rest []string
 	var hist []delivery
 	var imported map[time.Time]map[string]bool
+	var unpacked []File // archives without a history, read whole
 	for _, arg := range paths {
 		fi, statErr := os.Stat(arg)
-		if p.history == nil || strings.ContainsAny(arg, "*?[") || statErr != nil || !fi.IsDir() {
+		archive := p.history != nil && statErr == nil && fi.Mode().IsRegular() && isTar(arg)
+		if !archive && (p.history == nil || strings.ContainsAny(arg, "*?[") || statErr != nil || !fi.IsDir()) {
 			rest = append(rest, arg)
 			continue
 		}
-		runs, err := p.history(os.DirFS(arg), ".")
+		dir := arg
+		if archive {
+			// An archive of an export folder holds its history as the
+			// folder does: unpack it once and read its runs.
+			if dir, err = unpack(arg, scratch); err != nil {
+				return nil, 0, err
+			}
+		}
+		runs, err := p.history(os.DirFS(dir), ".")
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: reading export manifests: %w", arg, err)
 		}
 		if len(runs) == 0 {
-			rest = append(rest, arg)
+			if !archive {
+				rest = append(rest, arg)
+				continue
+			}
+			files, err := tarFiles(arg, dir, p.resolve)
+			if err != nil {
+				return nil, 0, err
+			}
+			unpacked = append(unpacked, files...)
 			continue
 		}
 		if imported == nil {
@@ -85,20 +103,29 @@ func plan(ctx context.Context, st store.Store, p provider, paths []string, opt O
 			todo, skipped := pending(group, imported, opt)
 			known += skipped
 			for _, r := range todo {
-				d, err := runDelivery(arg, r)
+				d, err := runDelivery(dir, r)
 				if err != nil {
 					return nil, 0, err
+				}
+				if archive {
+					if d.files, err = memberNames(arg, dir, d.files); err != nil {
+						return nil, 0, err
+					}
+					// The group names the archive, not its scratch copy.
+					d.group = arg + "\x00" + r.group
 				}
 				hist = append(hist, d)
 			}
 		}
 	}
-	if len(rest) > 0 {
-		files, err := Expand(rest, p.resolve, scratch)
-		if err != nil {
-			return nil, 0, err
+	if len(rest) > 0 || len(unpacked) > 0 {
+		var files []File
+		if len(rest) > 0 {
+			if files, err = Expand(rest, p.resolve, scratch); err != nil {
+				return nil, 0, err
+			}
 		}
-		out = append(out, delivery{files: files})
+		out = append(out, delivery{files: append(files, unpacked...)})
 	}
 	return append(out, hist...), known, nil
 }

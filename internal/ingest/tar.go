@@ -56,16 +56,28 @@ func (s *Scratch) Remove() error {
 // archive, is what gives name order and the random access Parquet
 // needs. Files are named "archive!member" in errors and summaries.
 func expandTar(p string, resolve resolver, scratch *Scratch) ([]File, error) {
-	if scratch == nil {
-		return nil, fmt.Errorf("%s: tar archives are read only by an import", p)
-	}
-	dir, err := scratch.next()
+	dir, err := unpack(p, scratch)
 	if err != nil {
 		return nil, err
 	}
-	if err := untar(p, dir); err != nil {
-		return nil, err
+	return tarFiles(p, dir, resolve)
+}
+
+// unpack writes the archive p into a new scratch directory and returns it.
+func unpack(p string, scratch *Scratch) (string, error) {
+	if scratch == nil {
+		return "", fmt.Errorf("%s: tar archives are read only by an import", p)
 	}
+	dir, err := scratch.next()
+	if err != nil {
+		return "", err
+	}
+	return dir, untar(p, dir)
+}
+
+// tarFiles lists the files to read of archive p unpacked into dir, as
+// expandDir does for a folder, named after their member.
+func tarFiles(p, dir string, resolve resolver) ([]File, error) {
 	files, err := expandDir(dir, resolve)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
@@ -73,6 +85,12 @@ func expandTar(p string, resolve resolver, scratch *Scratch) ([]File, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: %w in the archive", p, ErrNoFiles)
 	}
+	return memberNames(p, dir, files)
+}
+
+// memberNames names files unpacked from archive p into dir
+// "archive!member", for errors and summaries.
+func memberNames(p, dir string, files []File) ([]File, error) {
 	for i := range files {
 		rel, err := filepath.Rel(dir, files[i].Path)
 		if err != nil {

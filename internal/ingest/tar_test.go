@@ -208,3 +208,39 @@ func summaryTotals(s *Summary) string {
 	}
 	return b.String()
 }
+
+// TestTarAzureRunHistory: a tar archive of an Azure export folder holding
+// several runs imports every run, oldest first, as the folder does, with
+// files named after their members; importing it again imports nothing.
+func TestTarAzureRunHistory(t *testing.T) {
+	e := newExportDir(t)
+	e.deliver("run-1", 10, 9, "sub-a", "sub-b")
+	e.deliver("run-2", 11, 10, "sub-a")
+	var members []member
+	err := filepath.WalkDir(e.root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(e.root, p)
+		members = append(members, member{name: filepath.ToSlash(rel), body: body})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := writeTar(t, filepath.Join(t.TempDir(), "export.tar.gz"), true, members...)
+	st := openMem(t)
+	opt := Options{Source: "azure-mpa", Provider: "azure"}
+	sum, err := Run(context.Background(), st, []string{archive}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRuns(t, st, "run-1:superseded:9:18", "run-2:complete:10:10")
+	if len(sum.Files) != 2 || !strings.HasPrefix(sum.Files[0], archive+"!export/") {
+		t.Errorf("files %q, want the two runs' members of %s", sum.Files, archive)
+	}
+	if sum, err := Run(context.Background(), st, []string{archive}, opt); err != nil || len(sum.Snapshots) != 0 || sum.KnownRuns != 2 {
+		t.Fatalf("second import: %v, want no snapshot and 2 known runs", err)
+	}
+}
