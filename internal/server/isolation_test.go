@@ -247,6 +247,7 @@ var isolationProbes = []struct {
 		return sum, nil
 	}},
 	{"native costs by account", "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&groupBy=subAccountId&step=day", nil},
+	{"native costs filtered by provider spellings", `/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&filter=provider:"aws","AZURE","gcp","Amazon%20Web%20Services","Microsoft"`, nil},
 	{"native costs filtered to every account", `/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&filter=subAccountId<~:"acct"`, nil},
 	{"native snapshots", "/api/v1/snapshots", func(body string) (int, error) {
 		var out struct {
@@ -269,29 +270,10 @@ var isolationProbes = []struct {
 		}
 		return sum, nil
 	}},
-	{"kubecost cloudCost", kcWindow("/model/cloudCost", "aggregate=accountID&accumulate=true"), func(body string) (int, error) {
-		var out struct {
-			Data struct {
-				Sets []struct {
-					CloudCosts map[string]struct {
-						InvoicedCost struct {
-							Cost float64 `json:"cost"`
-						} `json:"invoicedCost"`
-					} `json:"cloudCosts"`
-				} `json:"sets"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal([]byte(body), &out); err != nil {
-			return 0, err
-		}
-		sum := 0.0
-		for _, set := range out.Data.Sets {
-			for _, c := range set.CloudCosts {
-				sum += c.InvoicedCost.Cost
-			}
-		}
-		return int(math.Round(sum)), nil
-	}},
+	{"kubecost cloudCost", kcWindow("/model/cloudCost", "aggregate=accountID&accumulate=true"), kubecostInvoiced},
+	{"kubecost cloudCost by label", kcWindow("/model/cloudCost", "aggregate=label:team&accumulate=true"), kubecostInvoiced},
+	{"kubecost cloudCost by region, invoice entity and account name", kcWindow("/model/cloudCost", "aggregate=regionID,invoiceEntityID,invoiceEntityName,accountName&accumulate=true"), kubecostInvoiced},
+	{"kubecost cloudCost filtered by a label", kcWindow("/model/cloudCost", `aggregate=service&accumulate=true&filter=label:"team"|label!:"team"`), kubecostInvoiced},
 	{"kubecost cloudCost daily by default", kcWindow("/model/cloudCost", ""), nil},
 	{"kubecost totals view", kcWindow("/model/cloudCost/view/totals", "costMetric=invoicedCost"), func(body string) (int, error) {
 		var out struct {
@@ -326,6 +308,8 @@ var isolationProbes = []struct {
 	{"azure billing cost entries", "/azure-billing/api/cost-entries/", sumField("cost_in_usd", false)},
 	{"azure billing cost entries by date", "/azure-billing/api/cost-entries/?date=2024-03-01", sumField("cost_in_usd", false)},
 	{"azure billing aggregate", "/azure-billing/api/cost-entries/aggregate/?group_by=subscriptionName", sumField("total_cost", false)},
+	{"azure billing aggregate by two keys in one parameter", "/azure-billing/api/cost-entries/aggregate/?group_by=subscriptionName,resourceLocation", sumField("total_cost", false)},
+	{"azure billing cost entries with page but no page size", "/azure-billing/api/cost-entries/?page=2", sumField("cost_in_usd", false)},
 	{"azure billing subscription summary", "/azure-billing/api/costs/subscription-summary/", sumField("total_usd", true)},
 	{"azure billing dated summary", "/azure-billing/api/costs/subscription-summary/?date=2024-03-01", sumField("total_usd", true)},
 	{"azure billing virtual machines summary", "/azure-billing/api/costs/virtual-machines-summary/", sumField("total_usd", true)},
@@ -342,6 +326,32 @@ var isolationProbes = []struct {
 	{"native organizations", "/api/v1/organizations", nil},
 	{"native customers", "/api/v1/customers", nil},
 	{"native me", "/api/v1/me", nil},
+}
+
+// kubecostInvoiced adds the invoiced cost of every item of every set of
+// a /model/cloudCost answer.
+func kubecostInvoiced(body string) (int, error) {
+	var out struct {
+		Data struct {
+			Sets []struct {
+				CloudCosts map[string]struct {
+					InvoicedCost struct {
+						Cost float64 `json:"cost"`
+					} `json:"invoicedCost"`
+				} `json:"cloudCosts"`
+			} `json:"sets"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		return 0, err
+	}
+	sum := 0.0
+	for _, set := range out.Data.Sets {
+		for _, c := range set.CloudCosts {
+			sum += c.InvoicedCost.Cost
+		}
+	}
+	return int(math.Round(sum)), nil
 }
 
 // sumField adds a money field over the rows of a JSON array, or of the
