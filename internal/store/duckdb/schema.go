@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -228,7 +229,7 @@ func schemaSQL() []string {
 		// The export run a snapshot imported (Azure manifests).
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,
-	}, append(tenantSchemaSQL, documentsSQL)...)
+	}, slices.Concat(tenantSchemaSQL, []string{documentsSQL}, hiColumnsSQL())...)
 }
 
 // addedColumnsSQL adds the columns marked added to table (line_items in
