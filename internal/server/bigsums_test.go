@@ -126,6 +126,8 @@ func TestBigSumsAllDialects(t *testing.T) {
 	for _, p := range []struct{ path, field string }{
 		{"/azure-billing/api/costs/subscription-summary/", "total_usd"},
 		{"/azure-billing/api/costs/subscription-summary/", "total_billing"},
+		{"/azure-billing/api/costs/resource-group-summary/", "total_usd"},
+		{"/azure-billing/api/costs/meter-category-summary/", "total_billing"},
 		{"/azure-billing/api/cost-entries/aggregate/?group_by=subscriptionName", "total_cost"},
 	} {
 		var rows []map[string]any
