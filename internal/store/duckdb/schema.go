@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -229,7 +228,7 @@ func schemaSQL() []string {
 		// The export run a snapshot imported (Azure manifests).
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,
-	}, slices.Concat(tenantSchemaSQL, []string{documentsSQL}, hiColumnsSQL())...)
+	}, append(tenantSchemaSQL, documentsSQL)...)
 }
 
 // addedColumnsSQL adds the columns marked added to table (line_items in

@@ -102,7 +102,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		if err := s.removeStaleSpools(); err != nil {
 			s.log.Warn("removing temporary files of an interrupted import", "err", err)
 		}
-		for _, stmt := range schemaSQL() {
+		for _, stmt := range append(schemaSQL(), hiColumnsSQL()...) {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				s.Close()
 				return nil, fmt.Errorf("creating schema in %s: %w", displayPath(path), err)

@@ -253,8 +253,13 @@ func (s *Store) sumPlanFor(rollup bool) sumPlan {
 // in another order.
 func rollupInsertSQL(in string, mode sumMode) string {
 	narrow := fmt.Sprintf("DECIMAL(%d,%d)", cost.Precision-1, cost.Scale) // below foldBound
-	names := append([]string{"snapshot_id", "day"}, rollupColumns()...)
-	inner := append([]string{"snapshot_id", "date_trunc('day', charge_period_start) AS day"}, rollupColumns()...)
+	// Every rollup dimension, wherever its column is in the table.
+	dims := make([]string, len(rollupDims))
+	for i, d := range rollupDims {
+		dims[i] = dimColumns[d]
+	}
+	names := append([]string{"snapshot_id", "day"}, dims...)
+	inner := append([]string{"snapshot_id", "date_trunc('day', charge_period_start) AS day"}, dims...)
 	outer := append([]string{}, names...)
 	for _, m := range metricColumns {
 		usd := usdExpr(m)
