@@ -12,8 +12,8 @@ import (
 // DECIMAL(38, Scale). 24 keeps every digit the real exports carry
 // (Azure's .NET decimals reach 22 significant fractional digits in the
 // test files) and leaves 14 integer digits for one amount, enough for
-// any line of a bill even in VND or IDR. Sums are bound by it too (about
-// 1.7·10^14, see the README).
+// any line of a bill even in VND or IDR. Sums go further, to MaxTotal
+// (total.go).
 const Scale = 24
 
 // Precision is the total number of digits of stored amounts.

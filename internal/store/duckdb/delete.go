@@ -57,6 +57,12 @@ func (s *Store) DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, e
 	if err := tx.Commit(); err != nil {
 		return store.Snapshot{}, err
 	}
+	if s.wide.Load() {
+		// Its large sums may have been the last: the common path again.
+		if err := s.loadSumState(ctx); err != nil {
+			s.log.Warn("reading the rollup's sums after a deletion", "snapshot", id, "err", err)
+		}
+	}
 	if n, err := s.sweepCodes(ctx); err != nil {
 		// The snapshot is deleted; unused texts cost little and go at the
 		// next sweep.

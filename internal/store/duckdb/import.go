@@ -169,22 +169,43 @@ func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 	return out, nil
 }
 
+// commit builds the rollup and the totals of snaps and makes them
+// visible. The rollup is summed fast first; only a day whose sum reaches
+// foldBound makes it run again, split (sums.go).
 func (s *Store) commit(ctx context.Context, source string, snaps []*pending) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	ids := make([]string, len(snaps))
 	for i, p := range snaps {
 		ids[i] = fmt.Sprint(p.id)
 	}
 	in := "(" + strings.Join(ids, ",") + ")"
-	if _, err := tx.ExecContext(ctx, rollupInsertSQL(in)); err != nil {
+	err := s.commitSums(ctx, source, snaps, in, fastSums)
+	if tooLargeForFast(err) {
+		s.log.Info("a day's sums reach 10^13: building the rollup with split sums", "source", source)
+		err = s.commitSums(ctx, source, snaps, in, splitSums)
+	}
+	if err != nil {
+		return err
+	}
+	wide, err := s.anyWide(ctx, "snapshot_id IN "+in)
+	if err != nil {
+		return err
+	}
+	if wide {
+		s.wide.Store(true)
+	}
+	return nil
+}
+
+func (s *Store) commitSums(ctx context.Context, source string, snaps []*pending, in string, mode sumMode) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, rollupInsertSQL(in, mode)); err != nil {
 		return fmt.Errorf("building daily rollup: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO snapshot_totals SELECT snapshot_id, billing_currency, `+
-		joinCols(metricColumns[:], "sum(", ")")+` FROM rollup_daily WHERE snapshot_id IN `+in+` GROUP BY ALL`); err != nil {
+	if _, err := tx.ExecContext(ctx, totalsInsertSQL(in)); err != nil {
 		return fmt.Errorf("computing snapshot totals: %w", err)
 	}
 	now := time.Now().UTC()
@@ -199,19 +220,6 @@ func (s *Store) commit(ctx context.Context, source string, snaps []*pending) err
 		}
 	}
 	return tx.Commit()
-}
-
-func rollupInsertSQL(in string) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO rollup_daily SELECT snapshot_id, date_trunc('day', charge_period_start)")
-	for _, c := range rollupColumns() {
-		b.WriteString(", " + c)
-	}
-	for _, m := range metricColumns {
-		fmt.Fprintf(&b, ", sum(%[1]s), sum(CASE WHEN kubernetes THEN %[1]s ELSE 0 END), sum(%[2]s), sum(CASE WHEN kubernetes THEN %[2]s ELSE 0 END)", m, usdExpr(m))
-	}
-	b.WriteString(", count(*), " + missingUSD + " FROM line_items WHERE snapshot_id IN " + in + " GROUP BY ALL")
-	return b.String()
 }
 
 // Fail discards the import.

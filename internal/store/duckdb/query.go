@@ -26,7 +26,9 @@ func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error)
 // Stream answers q row by row, from the daily rollup when it can, else
 // from the line items. Money is summed as DECIMAL and read back as text,
 // so no digit is lost on the way; DuckDB groups, orders and pages, and
-// only the rows asked for reach Go.
+// only the rows asked for reach Go. A sum too large for DECIMAL(38, 24)
+// fails before any row is read; the query then runs again with split
+// sums (sums.go).
 func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
 	st := query.Stats{Rollup: query.UsesRollup(q)}
 	if err := q.Validate(); err != nil {
@@ -37,7 +39,25 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 		return st, err
 	}
 	st.Buckets = b.Windows
-	p, err := plan(q, b)
+	sp := s.sumPlanFor(st.Rollup)
+	delivered := false
+	counted := func(r query.Row) error { delivered = true; return fn(r) }
+	got, err := s.stream(ctx, q, b, sp, counted)
+	if isOverflow(err) && sp.mode == fastSums && !delivered {
+		sp.mode = splitSums
+		got, err = s.stream(ctx, q, b, sp, counted)
+	}
+	if isOverflow(err) {
+		err = cost.TooLarge()
+	}
+	got.Rollup, got.Buckets = st.Rollup, st.Buckets
+	return got, err
+}
+
+// stream runs q with its sums rendered by sp.
+func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp sumPlan, fn func(query.Row) error) (query.Stats, error) {
+	var st query.Stats
+	p, err := plan(q, b, sp)
 	if err != nil {
 		return st, err
 	}
@@ -47,6 +67,7 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 	}
 	defer rows.Close()
 	nm := len(q.MetricsOrAll())
+	w := sp.width()
 	nk := len(q.GroupBy)
 	for rows.Next() {
 		var (
@@ -57,7 +78,7 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 			first, last *time.Time
 		)
 		keys := make([]string, nk)
-		texts := make([]string, 2*nm)
+		texts := make([]string, 2*w*nm) // per metric: value, Kubernetes part
 		dest := make([]any, 0, 10+nk+len(texts))
 		dest = append(dest, &stats)
 		if p.windowed {
@@ -91,18 +112,18 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 		if bucket < 0 || int(bucket) >= len(b.Windows) {
 			return st, fmt.Errorf("querying costs: bucket %d outside the %d buckets of %s", bucket, len(b.Windows), q.Window)
 		}
-		w := b.Windows[bucket]
-		r.Start, r.End, r.Keys = w.Start, w.End, keys
+		bw := b.Windows[bucket]
+		r.Start, r.End, r.Keys = bw.Start, bw.End, keys
 		if q.Spans && first != nil && last != nil {
-			r.Span = span(w, *first, *last, q.Step)
+			r.Span = span(bw, *first, *last, q.Step)
 		}
 		r.Values = make([]decimal.Decimal, nm)
 		r.Kubernetes = make([]decimal.Decimal, nm)
 		for i := range nm {
-			if r.Values[i], err = parseDecimal(texts[2*i]); err != nil {
+			if r.Values[i], err = sp.read(texts[2*w*i : 2*w*i+w]); err != nil {
 				return st, err
 			}
-			if r.Kubernetes[i], err = parseDecimal(texts[2*i+1]); err != nil {
+			if r.Kubernetes[i], err = sp.read(texts[2*w*i+w : 2*w*(i+1)]); err != nil {
 				return st, err
 			}
 		}
@@ -156,10 +177,10 @@ func bucketSQL(c *compiler, b query.Buckets, t string) string {
 	return "((epoch_us(" + t + ") - ?) // ?)::BIGINT"
 }
 
-// plan renders q. The grouped sums are computed in g; a query that pages
-// or keeps its top rows numbers them per bucket in r and cuts them
-// outside, so that only the rows asked for leave DuckDB.
-func plan(q query.Query, b query.Buckets) (planned, error) {
+// plan renders q, its sums as sp says. The grouped sums are computed in
+// g; a query that pages or keeps its top rows numbers them per bucket in
+// r and cuts them outside, so that only the rows asked for leave DuckDB.
+func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	rollup := query.UsesRollup(q)
 	table, timeCol := "line_items", "charge_period_start"
 	if rollup {
@@ -220,7 +241,7 @@ func plan(q query.Query, b query.Buckets) (planned, error) {
 		}
 		return metricColumns[m]
 	}
-	var sums []string // m0, x0, m1, x1, ...
+	var sums []string // m0, x0, m1, x1, ... (each sp.width() columns)
 	for i, m := range metrics {
 		col := amount(m)
 		k8s := "CASE WHEN kubernetes THEN " + col + " ELSE 0 END"
@@ -228,8 +249,9 @@ func plan(q query.Query, b query.Buckets) (planned, error) {
 			k8s = prefix + "k8s_" + metricColumns[m]
 		}
 		mi, xi := "m"+strconv.Itoa(i), "x"+strconv.Itoa(i)
-		sel = append(sel, "coalesce(sum("+col+"), 0) AS "+mi, "coalesce(sum("+k8s+"), 0) AS "+xi)
-		sums = append(sums, mi, xi)
+		sel = append(sel, sp.item(col, rollup, mi)...)
+		sel = append(sel, sp.item(k8s, rollup, xi)...)
+		sums = append(append(sums, sp.names(mi)...), sp.names(xi)...)
 	}
 	items, missing := "count(*)", missingUSD
 	if rollup {
@@ -261,16 +283,14 @@ func plan(q query.Query, b query.Buckets) (planned, error) {
 	if twoLevel {
 		osel := append([]string{"bucket"}, outerKeys...)
 		osel = append(osel, "currency")
-		for _, s := range sums {
-			osel = append(osel, "sum("+s+") AS "+s)
-		}
+		osel = append(osel, sp.outer(sums)...)
 		osel = append(osel, "sum(items)::BIGINT AS items", "sum(missing)::BIGINT AS missing", "min(first) AS first", "max(last) AS last")
 		g = "SELECT " + strings.Join(osel, ", ") + " FROM (" + g + ") AS pre GROUP BY ALL"
 		args = append(outer.args, c.args...)
 	}
 	c.args = args
 
-	order := orderSQL(q, keys)
+	order := orderSQL(q, keys, sp)
 	cols := "bucket, " + strings.Join(append(append([]string{}, keys...), "currency"), ", ")
 	for _, s := range sums {
 		cols += ", " + s + "::VARCHAR"
@@ -341,21 +361,24 @@ func windowedSQL(q query.Query, g, order, cols string, keys, sums []string) stri
 
 // orderSQL is the order of the rows of a bucket: q's orders, then the
 // keys ascending and the currency, so that the order is total.
-func orderSQL(q query.Query, keys []string) string {
+func orderSQL(q query.Query, keys []string, sp sumPlan) string {
 	var parts []string
 	for _, o := range q.Orders() {
 		var e string
 		switch o.By {
 		case query.ByKey:
 			e = keys[o.Index]
+			if o.Desc {
+				e += " DESC"
+			}
 		case query.ByShare:
-			i := strconv.Itoa(o.Index)
-			e = "CASE WHEN m" + i + " > 0 THEN x" + i + "::DOUBLE / m" + i + "::DOUBLE ELSE 0 END"
+			m, x := "m"+strconv.Itoa(o.Index), "x"+strconv.Itoa(o.Index)
+			e = "CASE WHEN " + sp.positive(m) + " THEN " + sp.double(x) + " / " + sp.double(m) + " ELSE 0 END"
+			if o.Desc {
+				e += " DESC"
+			}
 		default:
-			e = "m" + strconv.Itoa(o.Index)
-		}
-		if o.Desc {
-			e += " DESC"
+			e = sp.order("m"+strconv.Itoa(o.Index), o.Desc)
 		}
 		parts = append(parts, e)
 	}

@@ -15,9 +15,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
@@ -38,6 +40,10 @@ type Store struct {
 	spoolDir, spoolPrefix string
 	// codes is the dictionary of coded text columns (codes.go).
 	codes textCodes
+	// hi: the rollup has its c_hi columns; wide: some row uses them, so
+	// rollup queries sum split (sums.go).
+	hi   bool
+	wide atomic.Bool
 }
 
 // One Store serves both contracts.
@@ -96,7 +102,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		if err := s.removeStaleSpools(); err != nil {
 			s.log.Warn("removing temporary files of an interrupted import", "err", err)
 		}
-		for _, stmt := range schemaSQL() {
+		for _, stmt := range append(schemaSQL(), hiColumnsSQL()...) {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				s.Close()
 				return nil, fmt.Errorf("creating schema in %s: %w", displayPath(path), err)
@@ -110,6 +116,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			s.Close()
 			return nil, err
 		}
+	}
+	if err := s.loadSumState(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 	}
 	return s, nil
 }
@@ -248,7 +258,7 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 }
 
 func (s *Store) loadTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int) error {
-	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, currency, `+joinCols(metricColumns[:], "", "::VARCHAR")+
+	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, currency, `+s.totalsSQL()+
 		` FROM snapshot_totals WHERE snapshot_id IN (`+idList(byID)+`) ORDER BY snapshot_id, currency`)
 }
 
@@ -273,7 +283,7 @@ func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, by
 		snaps[byID[id]].Rows = n
 	}
 	rows.Close()
-	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+joinCols(metricColumns[:], "sum(", ")::VARCHAR")+
+	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+s.scopedTotalsSQL()+
 		` FROM rollup_daily WHERE `+where.sql()+` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, where.args...)
 }
 
@@ -294,7 +304,7 @@ func (s *Store) scanTotals(ctx context.Context, snaps []store.Snapshot, byID map
 	for rows.Next() {
 		var id int64
 		var t store.Total
-		vals := make([]string, len(metricColumns))
+		vals := make([]string, 2*len(metricColumns)) // integer and fractional parts (sums.go)
 		dest := []any{&id, &t.Currency}
 		for i := range vals {
 			dest = append(dest, &vals[i])
@@ -306,10 +316,10 @@ func (s *Store) scanTotals(ctx context.Context, snaps []store.Snapshot, byID map
 		if !ok {
 			continue
 		}
-		for m, v := range vals {
-			d, err := parseDecimal(v)
+		for m := range t.Values {
+			d, err := cost.SumParts(vals[2*m], vals[2*m+1])
 			if err != nil {
-				return err
+				return fmt.Errorf("snapshot %d: %w", id, err)
 			}
 			t.Values[m] = d
 		}

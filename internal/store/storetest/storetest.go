@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Entries", func(t *testing.T) { testEntries(t, open(t)) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open(t)) })
 	t.Run("APIFields", func(t *testing.T) { testAPIFields(t, open(t)) })
+	t.Run("BigSums", func(t *testing.T) { testBigSums(t, open(t)) })
 }
 
 var ctx = context.Background()
