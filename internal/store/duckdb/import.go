@@ -210,7 +210,11 @@ func rollupInsertSQL(in string) string {
 	for _, m := range metricColumns {
 		fmt.Fprintf(&b, ", sum(%[1]s), sum(CASE WHEN kubernetes THEN %[1]s ELSE 0 END), sum(%[2]s), sum(CASE WHEN kubernetes THEN %[2]s ELSE 0 END)", m, usdExpr(m))
 	}
-	b.WriteString(", count(*), " + missingUSD + " FROM line_items WHERE snapshot_id IN " + in + " GROUP BY ALL")
+	b.WriteString(", count(*), " + missingUSD)
+	for _, c := range rollupAddedColumns() {
+		b.WriteString(", " + c)
+	}
+	b.WriteString(" FROM line_items WHERE snapshot_id IN " + in + " GROUP BY ALL")
 	return b.String()
 }
 
