@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,30 +42,60 @@ func benchItems(b *testing.B) int {
 	return n
 }
 
+// bench is the store and server the benchmarks share: loading millions
+// of items takes minutes, and the testing package runs each benchmark
+// function twice (once with b.N = 1). TestMain removes its folder.
+var bench struct {
+	once sync.Once
+	dir  string
+	st   *duckdb.Store
+	srv  *httptest.Server
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.srv != nil {
+		bench.srv.Close()
+	}
+	if bench.st != nil {
+		bench.st.Close()
+	}
+	if bench.dir != "" {
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
 // benchServer serves the API over a store in a temporary file holding
-// benchItems synthetic Azure line items.
+// benchItems synthetic Azure line items, loaded once per process.
 func benchServer(b *testing.B) (*httptest.Server, *duckdb.Store) {
 	b.Helper()
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(b.TempDir(), "bench.duckdb"), duckdb.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
 	n := benchItems(b)
-	t0 := time.Now()
-	if _, err := st.LoadSyntheticAzure(ctx, n); err != nil {
-		b.Fatal(err)
+	bench.once.Do(func() {
+		ctx := context.Background()
+		if bench.dir, bench.err = os.MkdirTemp("", "tally-bench-"); bench.err != nil {
+			return
+		}
+		if bench.st, bench.err = duckdb.Open(ctx, filepath.Join(bench.dir, "bench.duckdb"), duckdb.Options{}); bench.err != nil {
+			return
+		}
+		t0 := time.Now()
+		if _, bench.err = bench.st.LoadSyntheticAzure(ctx, n); bench.err != nil {
+			return
+		}
+		b.Logf("loaded %d line items in %s", n, time.Since(t0).Round(time.Millisecond))
+		eng := engine.New(bench.st)
+		eng.SetRegistry(registry.New(&registry.MemRepo{}))
+		api := New(eng, slog.New(slog.DiscardHandler))
+		mux := http.NewServeMux()
+		api.Register(mux)
+		bench.srv = httptest.NewServer(tenanttest.WithPrincipal(mux))
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
 	}
-	b.Logf("loaded %d line items in %s", n, time.Since(t0).Round(time.Millisecond))
-	eng := engine.New(st)
-	eng.SetRegistry(registry.New(&registry.MemRepo{}))
-	api := New(eng, slog.New(slog.DiscardHandler))
-	mux := http.NewServeMux()
-	api.Register(mux)
-	srv := httptest.NewServer(tenanttest.WithPrincipal(mux))
-	b.Cleanup(srv.Close)
-	return srv, st
+	return bench.srv, bench.st
 }
 
 // benchGet GETs path and fails unless it answers 200.
