@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -32,10 +34,12 @@ type keyIndex struct {
 	byID    map[int64]string
 }
 
-// keyIndexes are the API's indexes, by kind and scope.
+// keyIndexes are the API's indexes, by kind and scope. Concurrent
+// requests that need the same missing index wait for one build.
 type keyIndexes struct {
-	mu sync.Mutex
-	m  map[string]*keyIndex
+	mu     sync.Mutex
+	m      map[string]*keyIndex
+	builds singleflight.Group
 }
 
 // maxKeyIndexes bounds the indexes kept: one per kind and scope in use.
@@ -77,17 +81,25 @@ func (a *API) keyOf(ctx context.Context, ids []int64, e entity, id int64) (strin
 	cur := ix.m[name]
 	ix.mu.Unlock()
 	if cur == nil || cur.version != version {
-		byID, err := a.buildKeyIndex(ctx, ids, e)
+		v, err, _ := ix.builds.Do(name+"\x00"+version, func() (any, error) {
+			// Not cancelled with the first request: the others wait for it.
+			byID, err := a.buildKeyIndex(context.WithoutCancel(ctx), ids, e)
+			if err != nil {
+				return nil, err
+			}
+			built := &keyIndex{version: version, byID: byID}
+			ix.mu.Lock()
+			if ix.m == nil || len(ix.m) >= maxKeyIndexes {
+				ix.m = map[string]*keyIndex{}
+			}
+			ix.m[name] = built
+			ix.mu.Unlock()
+			return built, nil
+		})
 		if err != nil {
 			return "", false, err
 		}
-		cur = &keyIndex{version: version, byID: byID}
-		ix.mu.Lock()
-		if ix.m == nil || len(ix.m) >= maxKeyIndexes {
-			ix.m = map[string]*keyIndex{}
-		}
-		ix.m[name] = cur
-		ix.mu.Unlock()
+		cur = v.(*keyIndex)
 	}
 	key, ok := cur.byID[id]
 	return key, ok, nil
