@@ -19,6 +19,7 @@ import (
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
 	"github.com/tally-cost/tally/internal/storage"
+	"github.com/tally-cost/tally/internal/store/duckdb"
 )
 
 func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -191,14 +192,6 @@ func exists(p string) bool {
 	return !errors.Is(err, fs.ErrNotExist)
 }
 
-// removeDB removes a database file this command created, with the
-// write-ahead log DuckDB keeps beside it.
-func removeDB(p string) error {
-	var errs []error
-	for _, f := range []string{p, p + ".wal"} {
-		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
+// removeDB removes a database file this command created, with the files
+// DuckDB keeps beside it (write-ahead log, temporary folder).
+func removeDB(p string) error { return duckdb.RemoveFiles(p) }

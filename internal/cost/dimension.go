@@ -57,6 +57,14 @@ const (
 	DimCurrency       Dimension = "currency"
 	DimKubernetes     Dimension = "kubernetes" // "true" or "false"
 	DimSource         Dimension = "source"     // the ingest source name
+
+	// DimRootAccountID and DimRootAccountName are the account above the
+	// billing account, where the bill names one: Azure MCA/MPA
+	// BillingAccountId, whose billing profile is the FOCUS billing
+	// account (Microsoft's FOCUS export: x_BillingAccountId). Kubecost's
+	// invoiceEntityID is this account (kubecost-cloudcost.md §5.3).
+	DimRootAccountID   Dimension = "rootAccountId"
+	DimRootAccountName Dimension = "rootAccountName"
 )
 
 // TagPrefix starts a tag dimension: "tag:team".
@@ -64,7 +72,7 @@ const TagPrefix = "tag:"
 
 var dimensions = []Dimension{
 	DimProvider, DimPublisher, DimInvoiceIssuer, DimInvoiceID,
-	DimBillingAccountID, DimBillingAccountName, DimSubAccountID, DimSubAccountName,
+	DimBillingAccountID, DimBillingAccountName, DimRootAccountID, DimRootAccountName, DimSubAccountID, DimSubAccountName,
 	DimService, DimServiceCategory, DimRegion, DimRegionName, DimAvailabilityZone,
 	DimResourceID, DimResourceName, DimResourceType, DimResourceGroup, DimSku,
 	DimChargeCategory, DimChargeClass, DimChargeType, DimChargeFrequency, DimPricingCategory,

@@ -24,6 +24,14 @@ type LineItem struct {
 
 	BillingAccountID   string
 	BillingAccountName string
+	// RootAccountID and RootAccountName are the account the billing
+	// account belongs to, where the bill gives one apart from it: Azure
+	// BillingAccountId / BillingAccountName (on MCA and MPA the billing
+	// account above is the billing profile), FOCUS x_BillingAccountId /
+	// x_BillingAccountName. Empty for other bills (AWS, GCP): readers of
+	// the account hierarchy fall back to BillingAccountID.
+	RootAccountID   string
+	RootAccountName string
 	// SubAccountID is the AWS usage account, Azure subscription or GCP
 	// project: the "account" of every dialect.
 	SubAccountID   string

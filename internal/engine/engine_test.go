@@ -26,6 +26,15 @@ func (r *recorder) DeleteSnapshot(_ context.Context, id int64) (store.Snapshot, 
 	return store.Snapshot{ID: id, Status: store.StatusDeleted}, nil
 }
 
+func (r *recorder) DeleteSnapshots(ctx context.Context, ids []int64) ([]store.Snapshot, error) {
+	var out []store.Snapshot
+	for _, id := range ids {
+		sn, _ := r.DeleteSnapshot(ctx, id)
+		out = append(out, sn)
+	}
+	return out, nil
+}
+
 func (r *recorder) Entries(_ context.Context, q store.EntryQuery, _ func(*store.Entry) error) (int64, error) {
 	r.e = q
 	return 0, nil

@@ -43,6 +43,10 @@ func (b *billStore) DeleteSnapshot(context.Context, int64) (store.Snapshot, erro
 	return store.Snapshot{}, errors.New("billStore deletes nothing")
 }
 
+func (b *billStore) DeleteSnapshots(context.Context, []int64) ([]store.Snapshot, error) {
+	return nil, errors.New("billStore deletes nothing")
+}
+
 func as(p *tenant.Principal) context.Context { return tenant.WithPrincipal(context.Background(), p) }
 
 func str(s string) *string { return &s }

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -110,23 +109,33 @@ type Pruned struct {
 }
 
 // Prune removes the snapshots of source that the policy removes at now,
-// through the store's DeleteSnapshot (their line items and rollup rows
-// go; the records stay, marked deleted, for the audit trail), and
-// returns them. A snapshot deleted meanwhile by someone else is skipped.
+// through the store's DeleteSnapshots (their line items and rollup rows
+// go; the records stay, marked deleted, for the audit trail; the texts
+// only they used go in one sweep), and returns them. A snapshot deleted
+// meanwhile by someone else is skipped.
 func Prune(ctx context.Context, st store.Store, source string, policy Retention, now time.Time) ([]Pruned, error) {
 	snaps, err := st.Snapshots(ctx, store.SnapshotFilter{Source: source, Scope: scope.All()})
 	if err != nil {
 		return nil, fmt.Errorf("retention of %s: %w", source, err)
 	}
+	prunable := policy.Prunable(snaps, now)
+	if len(prunable) == 0 {
+		return nil, nil
+	}
+	byID := make(map[int64]store.Snapshot, len(prunable))
+	ids := make([]int64, len(prunable))
+	for i, s := range prunable {
+		byID[s.ID], ids[i] = s, s.ID
+	}
+	deleted, err := st.DeleteSnapshots(ctx, ids)
 	var out []Pruned
-	for _, s := range policy.Prunable(snaps, now) {
-		if _, err := st.DeleteSnapshot(ctx, s.ID); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			return out, fmt.Errorf("retention of %s: snapshot %d: %w", source, s.ID, err)
-		}
+	for _, d := range deleted {
+		// The record before the delete: a deleted one counts no rows.
+		s := byID[d.ID]
 		out = append(out, Pruned{ID: s.ID, PeriodStart: s.BillingPeriodStart.UTC(), RunID: s.RunID, Rows: s.Rows})
+	}
+	if err != nil {
+		return out, fmt.Errorf("retention of %s: %w", source, err)
 	}
 	return out, nil
 }

@@ -13,6 +13,8 @@ var RollupDimensions = []cost.Dimension{
 	cost.DimSubAccountID, cost.DimSubAccountName, cost.DimService, cost.DimServiceCategory,
 	cost.DimRegion, cost.DimChargeCategory, cost.DimChargeType, cost.DimCategory,
 	cost.DimCurrency, cost.DimKubernetes,
+	// Kubecost's invoiceEntityID and invoiceEntityName read them.
+	cost.DimRootAccountID, cost.DimRootAccountName,
 }
 
 var inRollup = func() map[cost.Dimension]bool {

@@ -124,6 +124,12 @@ type Store interface {
 	// transaction: deleting a bad run restores the previous data. A
 	// snapshot still loading is ErrConflict; an unknown one ErrNotFound.
 	DeleteSnapshot(ctx context.Context, id int64) (Snapshot, error)
+	// DeleteSnapshots deletes several snapshots, in order, each as
+	// DeleteSnapshot does, sharing the clean-up that follows a delete
+	// (retention prunes many at once). Ids not found, or deleted
+	// already, are skipped; at another error it stops and returns the
+	// snapshots it deleted before, with the error.
+	DeleteSnapshots(ctx context.Context, ids []int64) ([]Snapshot, error)
 	// Ping reports whether the store answers (the server's readiness).
 	Ping(ctx context.Context) error
 	Close() error

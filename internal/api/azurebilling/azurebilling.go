@@ -62,6 +62,8 @@ type API struct {
 	// handler; detail maps a collection ("meters") to its {id}/ handler.
 	static map[string]handler
 	detail map[string]detailHandler
+	// keys finds one entity by id (entityindex.go).
+	keys keyIndexes
 }
 
 // handler answers a request with a value to render as JSON (or a

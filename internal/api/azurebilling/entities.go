@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 )
 
@@ -35,6 +36,21 @@ type entity struct {
 	// object from them, with the names users gave (g, which may be nil).
 	key    func(k []string) string
 	render func(k []string, g *registered) obj
+	// keyCols are the columns key reads, and match selects the line items
+	// of one key (and perhaps others, which find drops): finding one
+	// object by id reads only these (entityindex.go).
+	keyCols []int
+	match   func(key string) filter.Expr
+}
+
+// equals is the filter of the items whose d is v.
+func equals(d cost.Dimension, v string) filter.Expr {
+	return filter.Cond{Dim: d, Op: filter.Equals, Values: []string{v}}
+}
+
+// firstColumn is match for an entity keyed by its first column.
+func firstColumn(d cost.Dimension) func(string) filter.Expr {
+	return func(key string) filter.Expr { return equals(d, key) }
 }
 
 // meterUnitDim groups meters by unit of measure (Azure UnitOfMeasure,
@@ -66,6 +82,13 @@ var customers = entity{
 		id, name := customerOf(k)
 		return customerObj(id, g.customerName(id, name))
 	},
+	keyCols: []int{0, 2},
+	match: func(key string) filter.Expr {
+		return filter.Or{Xs: []filter.Expr{
+			equals(cost.DimCustomerID, key),
+			filter.And{Xs: []filter.Expr{equals(cost.DimCustomerID, ""), equals(cost.DimBillingAccountID, key)}},
+		}}
+	},
 }
 
 // customerObj is a customer in upstream's shape.
@@ -79,7 +102,9 @@ var subscriptions = entity{
 		{cost.DimSubAccountID, func(li *cost.LineItem) string { return li.SubAccountID }},
 		{cost.DimSubAccountName, func(li *cost.LineItem) string { return li.SubAccountName }},
 	}, customerCols...),
-	key: func(k []string) string { return k[0] },
+	key:     func(k []string) string { return k[0] },
+	keyCols: []int{0},
+	match:   firstColumn(cost.DimSubAccountID),
 	render: func(k []string, g *registered) obj {
 		// The bill's name, "" when its cell is empty, as upstream stores it.
 		return subscriptionObj(k[0], g.subscriptionName(k[0], k[1]), customers.render(k[2:], g))
@@ -102,7 +127,9 @@ var resources = entity{
 		{cost.DimResourceGroup, func(li *cost.LineItem) string { return li.ResourceGroup }},
 		{cost.DimRegion, func(li *cost.LineItem) string { return li.RegionID }},
 	},
-	key: func(k []string) string { return k[0] },
+	key:     func(k []string) string { return k[0] },
+	keyCols: []int{0},
+	match:   firstColumn(cost.DimResourceID),
 	render: func(k []string, _ *registered) obj {
 		// name is the export's productOrderName, as upstream fills it.
 		return obj{{"id", stableID("resource", k[0])}, {"resource_id", k[0]},
@@ -121,7 +148,9 @@ var meters = entity{
 		{cost.DimServiceFamily, func(li *cost.LineItem) string { return li.ServiceFamily }},
 		{meterUnitDim, func(li *cost.LineItem) string { return li.PricingUnit }},
 	},
-	key: func(k []string) string { return k[0] },
+	key:     func(k []string) string { return k[0] },
+	keyCols: []int{0},
+	match:   firstColumn(cost.DimMeterID),
 	render: func(k []string, _ *registered) obj {
 		return obj{{"id", stableID("meter", k[0])}, {"meter_id", k[0]}, {"name", k[1]},
 			{"category", k[2]}, {"subcategory", k[3]}, {"service_family", k[4]},
@@ -150,7 +179,11 @@ type billed struct {
 // bills (see derive) and, for customers and subscriptions, the registered
 // ones that have no bills yet.
 func (a *API) list(ctx context.Context, e entity, g *registered) ([]obj, error) {
-	rows, err := a.derive(ctx, e, g)
+	c, err := a.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := a.derive(ctx, completedIDs(c), e, g, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -181,20 +214,16 @@ func (a *API) list(ctx context.Context, e entity, g *registered) ([]obj, error) 
 // orders the groups by them; rows naming the same key with different
 // details (a renamed subscription) then make one object, keeping each
 // detail's first non-empty value in that order, as an importer updating
-// upstream's table row by row would.
-func (a *API) derive(ctx context.Context, e entity, g *registered) ([]billed, error) {
-	c, err := a.catalog(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for i := range c.snaps {
-		if completed(&c.snaps[i]) {
-			ids = append(ids, c.snaps[i].ID)
-		}
-	}
+// upstream's table row by row would. narrow, when not nil, limits the
+// line items read (to the keys of one object, see find); since it keeps
+// every row of a key it keeps, the objects it leaves are the same.
+func (a *API) derive(ctx context.Context, ids []int64, e entity, g *registered, narrow filter.Expr) ([]billed, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	var where filter.Expr = microsoft
+	if narrow != nil {
+		where = filter.And{Xs: []filter.Expr{microsoft, narrow}}
 	}
 	var dims []cost.Dimension
 	var at []int // the column each grouped dimension fills
@@ -206,11 +235,11 @@ func (a *API) derive(ctx context.Context, e entity, g *registered) ([]billed, er
 			at = append(at, i)
 		}
 	}
-	q := query.Query{Window: allTime, GroupBy: dims, Filter: microsoft, Sort: order,
+	q := query.Query{Window: allTime, GroupBy: dims, Filter: where, Sort: order,
 		Metrics: []cost.Metric{cost.Billed}, Selection: query.Selection{Snapshots: ids}}
 	var rows [][]string
 	byKey := map[string][]string{}
-	_, err = a.engine.Stream(ctx, q, func(r query.Row) error {
+	_, err := a.engine.Stream(ctx, q, func(r query.Row) error {
 		k := make([]string, len(e.cols))
 		for j, i := range at {
 			k[i] = r.Keys[j]
@@ -263,24 +292,6 @@ func (a *API) detailHandler(e entity) detailHandler {
 	return func(r *http.Request, id int64) (any, error) {
 		return a.find(r.Context(), e, id)
 	}
-}
-
-// find returns the object of e with id, or notFound.
-func (a *API) find(ctx context.Context, e entity, id int64) (obj, error) {
-	g, err := a.registeredFor(ctx, e)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := a.list(ctx, e, g)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range objs {
-		if o[0].val == id {
-			return o, nil
-		}
-	}
-	return nil, notFound()
 }
 
 // registeredFor loads the registry's names that the objects of e show:

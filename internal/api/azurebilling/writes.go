@@ -143,14 +143,11 @@ func (a *API) target(ctx context.Context, e entity, id int64, withCustomers bool
 	if e.kind == subscriptions.kind {
 		entries = g.subs
 	}
-	rows, err := a.derive(ctx, e, g)
+	b, ok, err := a.billedByID(ctx, e, g, id)
 	if err != nil {
 		return target{}, nil, err
 	}
-	for _, b := range rows {
-		if stableID(e.kind, b.key) != id {
-			continue
-		}
+	if ok {
 		t := target{key: b.key, inBills: true}
 		if e.kind == subscriptions.kind {
 			t.billCustomer, _ = customerOf(b.k[2:])
@@ -183,7 +180,11 @@ func (a *API) save(ctx context.Context, kind registry.Kind, t target, name *stri
 
 // billedKeys returns the natural keys of e in the bills.
 func (a *API) billedKeys(ctx context.Context, e entity, g *registered) (map[string]bool, error) {
-	rows, err := a.derive(ctx, e, g)
+	c, err := a.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := a.derive(ctx, completedIDs(c), e, g, nil)
 	if err != nil {
 		return nil, err
 	}

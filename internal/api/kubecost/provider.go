@@ -61,6 +61,7 @@ func propertyValue(key string) string {
 const (
 	dimAccountName       cost.Dimension = "kubecost.accountName"
 	dimInvoiceEntityName cost.Dimension = "kubecost.invoiceEntityName"
+	dimInvoiceEntityID   cost.Dimension = "kubecost.invoiceEntityID"
 )
 
 // orID is the mapping of a name that falls back to its id. The name is
@@ -73,17 +74,42 @@ func orID(name, id cost.Dimension) query.Mapping {
 	}
 }
 
+// The invoice entity is the bill's billing account (§5.3: Azure
+// BillingAccountId), which Tally keeps as the root account where it
+// differs from the FOCUS billing account (Azure MCA/MPA, whose FOCUS
+// billing account is the billing profile). Items without a root account
+// (AWS, GCP, files imported before it was stored) show the billing
+// account, as before; the name falls back to the id of the account it
+// names.
+var (
+	rootEmpty     = filter.Cond{Dim: cost.DimRootAccountID, Op: filter.Equals, Values: []string{""}}
+	invoiceEntity = query.Mapping{
+		Rules: []query.Rule{{When: rootEmpty, From: cost.DimBillingAccountID}},
+		Else:  cost.DimRootAccountID,
+	}
+	invoiceEntityName = query.Mapping{
+		Rules: []query.Rule{
+			{When: filter.And{Xs: []filter.Expr{rootEmpty, filter.Cond{Dim: cost.DimBillingAccountName, Op: filter.Equals, Values: []string{""}}}}, From: cost.DimBillingAccountID},
+			{When: rootEmpty, From: cost.DimBillingAccountName},
+			{When: filter.Cond{Dim: cost.DimRootAccountName, Op: filter.Equals, Values: []string{""}}, From: cost.DimRootAccountID},
+		},
+		Else: cost.DimRootAccountName,
+	}
+)
+
 // fieldDims are the properties whose dimension is derived rather than
 // stored, and fieldMappings their mappings.
 var (
 	fieldDims = map[string]cost.Dimension{
 		"accountName":       dimAccountName,
 		"invoiceEntityName": dimInvoiceEntityName,
+		"invoiceEntityID":   dimInvoiceEntityID,
 	}
 	fieldMappings = map[cost.Dimension]query.Mapping{
 		cost.DimProvider:     providerNames,
 		dimAccountName:       orID(cost.DimSubAccountName, cost.DimSubAccountID),
-		dimInvoiceEntityName: orID(cost.DimBillingAccountName, cost.DimBillingAccountID),
+		dimInvoiceEntityName: invoiceEntityName,
+		dimInvoiceEntityID:   invoiceEntity,
 	}
 )
 

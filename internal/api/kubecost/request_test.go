@@ -65,9 +65,9 @@ func TestParseAggregate(t *testing.T) {
 		aggregate string
 		want      string // aggregationProperties, then the dimensions
 	}{
-		{"", "[invoiceEntityID accountID provider providerID category service] [billingAccountId subAccountId provider providerId category service]"},
-		{" , ", "[invoiceEntityID accountID provider providerID category service] [billingAccountId subAccountId provider providerId category service]"},
-		{"invoiceEntityID", "[invoiceEntityID] [billingAccountId]"},
+		{"", "[invoiceEntityID accountID provider providerID category service] [kubecost.invoiceEntityID subAccountId provider providerId category service]"},
+		{" , ", "[invoiceEntityID accountID provider providerID category service] [kubecost.invoiceEntityID subAccountId provider providerId category service]"},
+		{"invoiceEntityID", "[invoiceEntityID] [kubecost.invoiceEntityID]"},
 		{"INVOICEENTITYNAME", "[invoiceEntityName] [kubecost.invoiceEntityName]"},
 		{"accountid, service", "[accountID service] [subAccountId service]"},
 		{"accountName,regionID,availabilityZone", "[accountName regionID availabilityZone] [kubecost.accountName region availabilityZone]"},
@@ -140,7 +140,7 @@ func TestParseFilter(t *testing.T) {
 		{`label:"team","env"`, `or(not(kubecost.label:team = [""]), not(kubecost.label:env = [""]))`},
 		{`label<~:"te"`, `or(tag: prefix ["te"], and(provider = ["AWS"], tag: prefix ["user:te","user_te"]))`},
 		{`label~>:"am"`, `tag: suffix ["am"]`},
-		{`invoiceEntityID:"1"+category!:"Network"`, `and(billingAccountId = ["1"], not(category = ["Network"]))`},
+		{`invoiceEntityID:"1"+category!:"Network"`, `and(kubecost.invoiceEntityID = ["1"], not(category = ["Network"]))`},
 		{`(accountID:"1111" | accountID:"2222") + label[env]:"prod"`, `and(or(subAccountId = ["1111"], subAccountId = ["2222"]), kubecost.label:env = ["prod"])`},
 		{`service:AmazonEC2,AmazonS3`, `service = ["AmazonEC2","AmazonS3"]`},
 		{`availabilityZone:"us-east-1a"|accountName:"x"|invoiceEntityName:"y"`, `or(availabilityZone = ["us-east-1a"], kubecost.accountName = ["x"], kubecost.invoiceEntityName = ["y"])`},

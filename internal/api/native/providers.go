@@ -2,7 +2,6 @@ package native
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
@@ -13,14 +12,9 @@ import (
 // and Kubecost shows AWS, Azure and GCP. A native filter accepts every
 // spelling, case-insensitively, so that provider:"aws" or
 // provider:"Azure" does not silently match nothing; groups still show
-// the stored name (the native API keeps the bill's values).
-
-// providerAliases maps a lower-cased spelling to the stored name.
-var providerAliases = map[string]string{
-	"aws": "AWS", "amazon": "AWS", "amazon web services": "AWS", "amazon web services, inc.": "AWS",
-	"azure": "Microsoft", "microsoft": "Microsoft", "microsoft azure": "Microsoft",
-	"gcp": "Google Cloud", "google": "Google Cloud", "google cloud": "Google Cloud", "google cloud platform": "Google Cloud",
-}
+// the stored name (the native API keeps the bill's values). The
+// spellings are cost.StoredProvider's, which the FOCUS reader also uses
+// to tell the cloud of a row.
 
 // providerSpellings rewrites the provider comparisons of e: every
 // comparison ignores case, and an equality also matches the stored name
@@ -37,7 +31,7 @@ func providerSpellings(e filter.Expr) filter.Expr {
 		}
 		vals := slices.Clone(x.Values)
 		for _, v := range x.Values {
-			if stored, ok := providerAliases[strings.ToLower(strings.TrimSpace(v))]; ok && !slices.Contains(vals, stored) {
+			if stored, ok := cost.StoredProvider(v); ok && !slices.Contains(vals, stored) {
 				vals = append(vals, stored)
 			}
 		}

@@ -107,6 +107,12 @@ func (m *mapper) accounts(r *tabular.Row, li *cost.LineItem) {
 	}
 	li.BillingAccountID = firstNonEmpty(li.BillingAccountID, m.get(r, colBillingAccountID), m.get(r, colBillingAccountName), li.SubAccountID)
 	li.BillingAccountName = firstNonEmpty(li.BillingAccountName, m.get(r, colBillingAccountName))
+	// The bill's own BillingAccountId, kept apart from the FOCUS billing
+	// account above: on MCA/MPA that is the billing profile, and
+	// Kubecost's invoiceEntityID (kubecost-cloudcost.md §5.3), like
+	// OpenCost's, is the billing account. EA writes the enrolment in both.
+	li.RootAccountID = m.get(r, colBillingAccountID)
+	li.RootAccountName = m.get(r, colBillingAccountName)
 
 	li.BillingCurrency = strings.ToUpper(m.get(r, colCurrency))
 	li.InvoiceID = m.get(r, colInvoiceID)

@@ -60,11 +60,13 @@ func TestSamplePrices(t *testing.T) {
 }
 
 // TestMicrosoftAPIColumns maps Microsoft FOCUS export rows with the x_
-// columns the Azure billing API needs (azure-billing.md §10.1), in the
+// columns the Azure billing API needs (azure-billing.md §10.1) and the
+// root account (x_BillingAccountId, Kubecost's invoice entity), in the
 // export's spelling and the snake_case one, with NULL cells.
 func TestMicrosoftAPIColumns(t *testing.T) {
 	type fields struct {
 		customerID, customerName, costCenter, meterID, family, order, unitPrice, listPrice string
+		billingAccount, rootID, rootName                                                   string
 	}
 	get := func(li cost.LineItem) fields {
 		ns := func(d decimal.NullDecimal) string {
@@ -74,7 +76,7 @@ func TestMicrosoftAPIColumns(t *testing.T) {
 			return d.Decimal.String()
 		}
 		return fields{li.CustomerID, li.CustomerName, li.CostCenter, li.MeterID, li.ServiceFamily, li.ProductOrderName,
-			ns(li.UnitPrice), ns(li.ListUnitPrice)}
+			ns(li.UnitPrice), ns(li.ListUnitPrice), li.BillingAccountID, li.RootAccountID, li.RootAccountName}
 	}
 	tests := []struct {
 		name  string
@@ -85,18 +87,20 @@ func TestMicrosoftAPIColumns(t *testing.T) {
 			"ProviderName": "Microsoft", "x_CustomerId": "c0ffee00-1111", "x_CustomerName": "Contoso",
 			"x_CostCenter": "CC-42", "x_SkuMeterId": "9995d93a-7d35-4d3f-9c69-7a7fea447ef4",
 			"x_SkuServiceFamily": "Networking", "x_SkuOrderName": "Azure plan",
-			"ContractedUnitPrice": "0.000001234567890123456789", "ListUnitPrice": "0.6"},
+			"ContractedUnitPrice": "0.000001234567890123456789", "ListUnitPrice": "0.6",
+			// MCA: BillingAccountId is the billing profile, the account above it x_.
+			"BillingAccountId": "NF5V-BI6B-BG7-PGB", "x_BillingAccountId": "3c100a8a-215e", "x_BillingAccountName": "Red Hat"},
 			fields{"c0ffee00-1111", "Contoso", "CC-42", "9995d93a-7d35-4d3f-9c69-7a7fea447ef4", "Networking", "Azure plan",
-				"0.000001234567890123456789", "0.6"}},
+				"0.000001234567890123456789", "0.6", "NF5V-BI6B-BG7-PGB", "3c100a8a-215e", "Red Hat"}},
 		{"snake_case warehouse", map[string]string{
 			"provider_name": "Microsoft", "x_customer_id": "t-2", "x_customer_name": "Fabrikam", "x_cost_center": "7",
 			"x_sku_meter_id": "m-2", "x_sku_service_family": "Compute", "x_sku_order_name": "Reserved VM Instance",
-			"contracted_unit_price": "1", "list_unit_price": "2.5"},
-			fields{"t-2", "Fabrikam", "7", "m-2", "Compute", "Reserved VM Instance", "1", "2.5"}},
+			"contracted_unit_price": "1", "list_unit_price": "2.5", "x_billing_account_id": "acct-2", "x_billing_account_name": "Acct Two"},
+			fields{"t-2", "Fabrikam", "7", "m-2", "Compute", "Reserved VM Instance", "1", "2.5", "", "acct-2", "Acct Two"}},
 		{"NULL cells", map[string]string{
 			"ProviderName": "Microsoft", "x_CustomerId": "NULL", "x_CustomerName": "null", "x_CostCenter": "",
 			"x_SkuMeterId": "NULL", "x_SkuServiceFamily": "NULL", "x_SkuOrderName": "NULL",
-			"ContractedUnitPrice": "NULL", "ListUnitPrice": ""},
+			"ContractedUnitPrice": "NULL", "ListUnitPrice": "", "x_BillingAccountId": "NULL", "x_BillingAccountName": "NULL"},
 			fields{unitPrice: "null", listPrice: "null"}},
 		{"other provider without the columns", map[string]string{"ProviderName": "AWS"},
 			fields{unitPrice: "null", listPrice: "null"}},

@@ -28,6 +28,7 @@ type columns struct {
 	chargeStart, chargeEnd, billingStart, billingEnd         int
 	provider, publisher, invoiceIssuer, invoiceID            int
 	billingAccountID, billingAccountName                     int
+	rootAccountID, rootAccountName                           int
 	subAccountID, subAccountName, currency                   int
 	chargeCategory, chargeClass, chargeFrequency, chargeDesc int
 	serviceName, serviceCategory                             int
@@ -114,6 +115,9 @@ func NewMapper(header []string) (tabular.Mapper, error) {
 		// InvoiceId is FOCUS 1.2; Microsoft's 1.0 export wrote x_InvoiceId.
 		invoiceID:        f("InvoiceId", "x_InvoiceId"),
 		billingAccountID: f("BillingAccountId"), billingAccountName: f("BillingAccountName"),
+		// Microsoft's export: the billing account above BillingAccountId
+		// (which is the MCA billing profile there).
+		rootAccountID: f("x_BillingAccountId"), rootAccountName: f("x_BillingAccountName"),
 		subAccountID: f("SubAccountId"), subAccountName: f("SubAccountName"),
 		currency:       f("BillingCurrency"),
 		chargeCategory: f("ChargeCategory"), chargeClass: f("ChargeClass"),
@@ -159,6 +163,8 @@ func NewMapper(header []string) (tabular.Mapper, error) {
 		{c.invoiceID, func(li *cost.LineItem, v string) { li.InvoiceID = v }},
 		{c.billingAccountID, func(li *cost.LineItem, v string) { li.BillingAccountID = v }},
 		{c.billingAccountName, func(li *cost.LineItem, v string) { li.BillingAccountName = v }},
+		{c.rootAccountID, func(li *cost.LineItem, v string) { li.RootAccountID = v }},
+		{c.rootAccountName, func(li *cost.LineItem, v string) { li.RootAccountName = v }},
 		{c.subAccountID, func(li *cost.LineItem, v string) { li.SubAccountID = v }},
 		{c.subAccountName, func(li *cost.LineItem, v string) { li.SubAccountName = v }},
 		{c.currency, func(li *cost.LineItem, v string) { li.BillingCurrency = strings.ToUpper(v) }},

@@ -37,15 +37,16 @@ const (
 )
 
 // providerOf tells the cloud from FOCUS ProviderName. Native exports write
-// "AWS", "Microsoft" and "Google Cloud"; the other spellings come from
-// converters.
+// "AWS", "Microsoft" and "Google Cloud"; converters write other spellings
+// (cost.StoredProvider knows them).
 func providerOf(name string) provider {
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "aws", "amazon web services", "amazon web services, inc.":
+	stored, _ := cost.StoredProvider(name)
+	switch stored {
+	case cost.ProviderAWS:
 		return providerAWS
-	case "microsoft", "azure", "microsoft azure":
+	case cost.ProviderMicrosoft:
 		return providerAzure
-	case "google cloud", "google", "gcp", "google cloud platform":
+	case cost.ProviderGoogle:
 		return providerGCP
 	}
 	return providerOther

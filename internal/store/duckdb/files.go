@@ -30,10 +30,10 @@ func privateFiles(path string, readOnly bool, log *slog.Logger) error {
 	}
 	err := secret.RestrictFile(path, log)
 	if err == nil {
-		err = secret.RestrictFile(path+".wal", log)
+		err = secret.RestrictFile(walPath(path), log)
 	}
 	if err == nil {
-		err = secret.RestrictTree(path+".tmp", log)
+		err = secret.RestrictTree(tmpPath(path), log)
 	}
 	if errors.Is(err, fs.ErrPermission) {
 		// Another user's file, opened through group permissions: use it,
@@ -42,6 +42,40 @@ func privateFiles(path string, readOnly bool, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// The files DuckDB keeps beside a database at path: its write-ahead log
+// and its temporary folder (what large queries and loads spill).
+func walPath(path string) string { return path + ".wal" }
+func tmpPath(path string) string { return path + ".tmp" }
+
+// RemoveFiles removes the database at path with every file kept beside
+// it: DuckDB's write-ahead log and temporary folder, and the spool files
+// of imports (spool.go). Removing only the database would leave a log
+// that the next database made at path replays. The store must be
+// closed; files already gone are no error.
+func RemoveFiles(path string) error {
+	if path == "" {
+		return nil
+	}
+	var errs []error
+	for _, f := range []string{path, walPath(path)} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.RemoveAll(tmpPath(path)); err != nil {
+		errs = append(errs, err)
+	}
+	dir, prefix := spoolPlace(path)
+	spools, err := filepath.Glob(filepath.Join(dir, globEscape(prefix)+"*.csv"))
+	errs = append(errs, err)
+	for _, f := range spools {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // createPrivate creates an empty database at path, 0600, unless a file

@@ -68,6 +68,8 @@ var dimColumns = map[cost.Dimension]string{
 	cost.DimCustomerID:         "customer_id",
 	cost.DimCustomerName:       "customer_name",
 	cost.DimPricingUnit:        "pricing_unit",
+	cost.DimRootAccountID:      "root_account_id",
+	cost.DimRootAccountName:    "root_account_name",
 }
 
 // lineItemColumns lists the line_items columns after snapshot_id and
@@ -134,6 +136,10 @@ var lineItemColumns = []column{
 	// cost.QuantityScale: they are rates, never summed into totals.
 	{name: "unit_price", typ: quantity, added: true, qty: func(li *cost.LineItem) *decimal.NullDecimal { return &li.UnitPrice }},
 	{name: "list_unit_price", typ: quantity, added: true, qty: func(li *cost.LineItem) *decimal.NullDecimal { return &li.ListUnitPrice }},
+	// The account above the billing account (Azure MCA BillingAccountId),
+	// which Kubecost's invoiceEntityID shows.
+	{name: "root_account_id", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) *string { return &li.RootAccountID }},
+	{name: "root_account_name", typ: "VARCHAR", added: true, text: func(li *cost.LineItem) *string { return &li.RootAccountName }},
 }
 
 type column struct {
@@ -198,7 +204,17 @@ func schemaSQL() []string {
 	for _, m := range metricColumns {
 		fmt.Fprintf(&ru, ",\n  %s %s NOT NULL, k8s_%s %s NOT NULL, usd_%s %s, usd_k8s_%s %s", m, money, m, money, m, money, m, money)
 	}
-	ru.WriteString(",\n  items BIGINT NOT NULL,\n  usd_missing BIGINT DEFAULT 0\n)")
+	ru.WriteString(",\n  items BIGINT NOT NULL,\n  usd_missing BIGINT DEFAULT 0")
+	for _, c := range rollupAddedColumns() {
+		fmt.Fprintf(&ru, ",\n  %s VARCHAR", c)
+	}
+	ru.WriteString("\n)")
+	var addRollup []string
+	for _, c := range rollupAddedColumns() {
+		// Files made before the column: their rows read NULL, which
+		// readers take as empty (Kubecost then shows the billing account).
+		addRollup = append(addRollup, `ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS `+c+` VARCHAR`)
+	}
 
 	return append([]string{
 		`CREATE SEQUENCE IF NOT EXISTS snapshot_ids START 1`,
@@ -228,7 +244,7 @@ func schemaSQL() []string {
 		// The export run a snapshot imported (Azure manifests).
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,
-	}, append(tenantSchemaSQL, documentsSQL)...)
+	}, append(addRollup, append(tenantSchemaSQL, documentsSQL)...)...)
 }
 
 // addedColumnsSQL adds the columns marked added to table (line_items in
@@ -259,14 +275,33 @@ func totalsColumnsSQL() string {
 	return strings.Join(parts, ",")
 }
 
-// rollupColumns are the dimension columns of rollup_daily.
+// rollupColumns are the dimension columns of rollup_daily that follow
+// its day, and rollupAddedColumns those added after the first schema,
+// which follow usd_missing: ALTER TABLE adds a column at the end of an
+// older file's table, so new files put it there too, and rollupInsertSQL
+// fills both in table order.
 func rollupColumns() []string {
 	cols := make([]string, 0, 16)
 	for _, d := range rollupDims {
-		cols = append(cols, dimColumns[d])
+		if !rollupAdded[d] {
+			cols = append(cols, dimColumns[d])
+		}
 	}
 	return cols
 }
+
+func rollupAddedColumns() []string {
+	var cols []string
+	for _, d := range rollupDims {
+		if rollupAdded[d] {
+			cols = append(cols, dimColumns[d])
+		}
+	}
+	return cols
+}
+
+// rollupAdded marks the rollup dimensions added after the first schema.
+var rollupAdded = map[cost.Dimension]bool{cost.DimRootAccountID: true, cost.DimRootAccountName: true}
 
 // usdExpr is the USD amount of metric column m of line_items.
 func usdExpr(m string) string {
