@@ -190,13 +190,38 @@ func codedNames() []string {
 // viewSQL (re)creates the view line_items over line_items_coded, with
 // every coded column decoded under its own name.
 func viewSQL() string {
+	return "CREATE OR REPLACE VIEW line_items AS " + decodedSQL(func(col string) string { return "t.v[c." + col + " + 1]" }) +
+		" FROM line_items_coded c, (SELECT list(value ORDER BY code) AS v FROM text_codes) t"
+}
+
+// rowsSQL is a table expression shaped like the view line_items over
+// the few stored rows where (a condition on line_items_coded's own
+// columns, written twice, so its arguments are given twice) selects. The
+// view reads every text of text_codes into one list per query, which
+// costs in proportion to the texts stored (millions when every row has
+// its own resource id); this reads only the texts of those rows, so that
+// looking up one entry costs the same at any size.
+func rowsSQL(where string) string {
+	coded := codedNames()
+	for i, n := range coded {
+		coded[i] = "c." + n
+	}
+	return "(" + decodedSQL(func(col string) string { return "map_extract_value(t.m, c." + col + ")" }) +
+		" FROM (SELECT rowid, * FROM line_items_coded WHERE " + where + ") c," +
+		" (SELECT map(list(code), list(value)) AS m FROM text_codes WHERE code IN" +
+		" (SELECT unnest([" + strings.Join(coded, ", ") + "]) FROM line_items_coded c WHERE " + where + ")) t)"
+}
+
+// decodedSQL is the select list of a table shaped like line_items over
+// line_items_coded c, each coded column decoded by decode(its name).
+func decodedSQL(decode func(col string) string) string {
 	var b strings.Builder
 	// rowid is the stored row's: Entries numbers rows without line_no by it.
-	b.WriteString("CREATE OR REPLACE VIEW line_items AS SELECT c.rowid AS rowid, c.snapshot_id, c.source, c.line_no")
+	b.WriteString("SELECT c.rowid AS rowid, c.snapshot_id, c.source, c.line_no")
 	for i := range lineItemColumns {
 		col := &lineItemColumns[i]
 		if col.coded() {
-			fmt.Fprintf(&b, ", t.v[c.%[1]s + 1] AS %[1]s", col.name)
+			b.WriteString(", " + decode(col.name) + " AS " + col.name)
 		} else {
 			b.WriteString(", c." + col.name)
 		}
@@ -206,7 +231,7 @@ func viewSQL() string {
 			b.WriteString(", c." + prefix + m)
 		}
 	}
-	b.WriteString(", c.tags FROM line_items_coded c, (SELECT list(value ORDER BY code) AS v FROM text_codes) t")
+	b.WriteString(", c.tags")
 	return b.String()
 }
 

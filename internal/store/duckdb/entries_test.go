@@ -91,6 +91,32 @@ func TestEntriesInChunks(t *testing.T) {
 	if len(all) != 26 {
 		t.Fatalf("%d entries, want 26", len(all))
 	}
+	// Each entry looked up by id (from its rows and their texts only,
+	// rowsSQL) is the entry the listing gives, rows without line_no
+	// included; out of scope it is not found.
+	listed := map[int64]store.Entry{}
+	if _, err := st.Entries(ctx, store.EntryQuery{Scope: scope.All()}, func(e *store.Entry) error {
+		listed[e.ID] = *e
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range all {
+		var found []store.Entry
+		if _, err := st.Entries(ctx, store.EntryQuery{Scope: scope.All(), ID: id}, func(e *store.Entry) error {
+			found = append(found, *e)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 1 || !reflect.DeepEqual(found[0], listed[id]) {
+			t.Fatalf("entry %d by id: %+v\nwant %+v", id, found, listed[id])
+		}
+		if ids, _ := got(store.EntryQuery{Scope: scope.Accounts("acct-none"), ID: id}); len(ids) != 0 {
+			t.Fatalf("entry %d by id out of scope: %v", id, ids)
+		}
+	}
+
 	for _, base := range []store.EntryQuery{
 		{Scope: scope.All()},
 		{Scope: scope.Accounts("acct-1", "acct-9")},
