@@ -26,8 +26,15 @@ var inRollup = func() map[cost.Dimension]bool {
 // UsesRollup reports whether the daily rollup can answer q exactly: every
 // stored dimension it groups or filters by, mappings included, is kept
 // by the rollup, the window starts and ends on UTC midnights and the
-// step is a whole number of days.
+// step is a whole number of days. A USD query with exchange rates reads
+// the line items: the rollup keeps each group's USD sums and how many
+// items had no USD value, but not those items' own amounts, which a rate
+// converts. Rates are set for bills without USD values, a rare mix, so
+// only those questions pay for it.
 func UsesRollup(q Query) bool {
+	if q.USD && len(q.Rates) > 0 {
+		return false
+	}
 	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) || q.Step.Unit == UnitHour {
 		return false
 	}

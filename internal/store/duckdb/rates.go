@@ -1,0 +1,65 @@
+package duckdb
+
+import (
+	"strings"
+
+	"github.com/tally-cost/tally/internal/cost"
+)
+
+// Exchange rates (query.Query.Rates) in SQL. A rate is spliced into the
+// query text as literals: query.Validate has checked each (cost.Rate.Check:
+// a three-capital-letter currency, a month, a positive decimal), so no
+// client text reaches SQL this way, and a few rates cost less as a CASE
+// than as a joined table.
+
+// rateCond is the condition under which rate r applies to a line item:
+// its currency, charged within r's month.
+func rateCond(r cost.Rate) string {
+	return "(billing_currency = '" + r.Currency + "' AND charge_period_start >= TIMESTAMP '" + r.Month.Format("2006-01-02") +
+		"' AND charge_period_start < TIMESTAMP '" + r.Month.AddDate(0, 1, 0).Format("2006-01-02") + "')"
+}
+
+// convertSQL is amount a (a DECIMAL(38,24) expression) in USD at rate r,
+// as cost.Rate.Convert computes it: a rounded half to even at 12
+// fractional digits, times the rate, exactly, as DECIMAL(38,24). DuckDB's
+// cast rounds half away from zero, so a tie it rounded to an odd last
+// digit goes back one unit towards zero. The product of DECIMAL(38,12)
+// and DECIMAL(18,12) is DECIMAL(38,24), computed on 128-bit integers: one
+// too large is DuckDB's overflow error, never a wrong number.
+func convertSQL(a string, r cost.Rate) string {
+	away := "CAST(" + a + " AS DECIMAL(38,12))"
+	even := "CASE WHEN abs(" + a + " - CAST(" + away + " AS DECIMAL(38,24))) = 0.0000000000005" +
+		" AND CAST(" + away + " * 1000000000000 AS HUGEINT) % 2 <> 0" +
+		" THEN CAST(" + away + " - sign(" + a + ") * 0.000000000001 AS DECIMAL(38,12)) ELSE " + away + " END"
+	return "CAST(" + even + " * CAST(" + r.USD.String() + " AS DECIMAL(18,12)) AS " + money + ")"
+}
+
+// usdAmount is the USD amount of metric column m of line_items: the
+// bill's USD value, else the amount of a bill in dollars (usdExpr), else
+// the amount converted at the rate of its currency and month, else NULL
+// (an item the USD sums leave out and missingSQL counts).
+func usdAmount(m string, rates []cost.Rate) string {
+	if len(rates) == 0 {
+		return usdExpr(m)
+	}
+	var b strings.Builder
+	b.WriteString("coalesce(usd_" + m + ", CASE WHEN billing_currency = 'USD' THEN " + m)
+	for _, r := range rates {
+		b.WriteString(" WHEN " + rateCond(r) + " THEN " + convertSQL(m, r))
+	}
+	b.WriteString(" END)")
+	return b.String()
+}
+
+// missingSQL counts the line items of a group that have no USD value and
+// no rate that converts them.
+func missingSQL(rates []cost.Rate) string {
+	if len(rates) == 0 {
+		return missingUSD
+	}
+	conds := make([]string, len(rates))
+	for i, r := range rates {
+		conds[i] = rateCond(r)
+	}
+	return "count(*) FILTER (WHERE usd_billed_cost IS NULL AND billing_currency <> 'USD' AND NOT (" + strings.Join(conds, " OR ") + "))"
+}
