@@ -32,10 +32,6 @@ import (
 // set through the API, one per month, named YYYY-MM.
 const DocKind = "exchange-rates"
 
-// ErrNotFound is returned when deleting a month without rates set
-// through the API.
-var ErrNotFound = fmt.Errorf("exchange rates: %w", store.ErrNotFound)
-
 // Where a rate comes from (Entry.Source).
 const (
 	FromConfig = "config"
@@ -135,8 +131,8 @@ func (b *Book) Set(ctx context.Context, month time.Time, rates []cost.Rate) erro
 	return nil
 }
 
-// Delete removes the rates of month set through the API; ErrNotFound
-// when there are none.
+// Delete removes the rates of month set through the API;
+// store.ErrNotFound when there are none.
 func (b *Book) Delete(ctx context.Context, month time.Time) error {
 	docs, err := b.docs.Documents(ctx, DocKind)
 	if err != nil {
@@ -144,7 +140,7 @@ func (b *Book) Delete(ctx context.Context, month time.Time) error {
 	}
 	name := month.Format(monthLayout)
 	if _, ok := docs[name]; !ok {
-		return fmt.Errorf("%w: no exchange rates of %s were set through the API", ErrNotFound, name)
+		return fmt.Errorf("%w: no exchange rates of %s were set through the API", store.ErrNotFound, name)
 	}
 	return b.docs.DeleteDocument(ctx, DocKind, name)
 }
