@@ -312,19 +312,14 @@ func (m *model) chosen(sel query.Selection) func(stored) bool {
 	return func(s stored) bool { return onDay(s.li) && newest[s.li.SubAccountID] == s.snapshot }
 }
 
-// matches evaluates e on li as the filter AST defines it, independently
-// of any store's compiler.
-func matches(e filter.Expr, li *cost.LineItem) bool {
-	return matchesRated(e, li, nil)
-}
-
-// matchesRated is matches for a USD query with exchange rates, which an
-// amount in USD reads (usdValue).
+// matchesRated evaluates e on li as the filter AST defines it,
+// independently of any store's compiler; an amount in USD reads the
+// query's exchange rates (usdValue).
 func matchesRated(e filter.Expr, li *cost.LineItem, rates []cost.Rate) bool {
 	return matchesGet(e, li, func(d cost.Dimension) string { return dimValue(d, li) }, rates)
 }
 
-// matchesIn is matches for a query with mappings: a condition on a mapped
+// matchesIn is matchesRated for a query with mappings: a condition on a mapped
 // dimension compares the mapping's value (query.Query.Value).
 func matchesIn(q query.Query, e filter.Expr, li *cost.LineItem) bool {
 	return matchesGet(e, li, func(d cost.Dimension) string { return value(q, d, li) }, q.Rates)
