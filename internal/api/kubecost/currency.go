@@ -93,16 +93,16 @@ func (a *API) warnCurrencies(ctx context.Context, q query.Query, st query.Stats)
 	bq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed},
 		USD: true, GroupBy: []cost.Dimension{cost.DimCurrency}, Step: query.Months(1)}
 	var missing, used []string
-	usedRate := map[cost.Rate]bool{}
+	usedRate := make([]bool, len(st.Rates))
 	_, err := a.engine.Stream(ctx, bq, func(r query.Row) error {
 		currency, month := r.Keys[0], r.Start.Format("2006-01")
 		if r.MissingUSD > 0 {
 			missing = append(missing, fmt.Sprintf("%d in %s for %s", r.MissingUSD, currency, month))
 		}
 		if r.Items > r.MissingUSD {
-			for _, rt := range st.Rates {
-				if !usedRate[rt] && rt.Applies(currency, r.Start) {
-					usedRate[rt] = true
+			for i, rt := range st.Rates {
+				if !usedRate[i] && rt.Applies(currency, r.Start) {
+					usedRate[i] = true
 					used = append(used, fmt.Sprintf("%s %s = %s USD", currency, rt.Month.Format("2006-01"), rt.USD))
 				}
 			}
