@@ -29,8 +29,9 @@ import (
 )
 
 // DocKind is the kind of the state store's documents holding the rates
-// set through the API, one per month, named YYYY-MM.
-const DocKind = "exchange-rates"
+// set through the API, one per month, named YYYY-MM ("<package>.<thing>"
+// as the pipeline's and the registry's kinds are).
+const DocKind = "rates.month"
 
 // Where a rate comes from (Entry.Source).
 const (
