@@ -29,8 +29,9 @@ var inRollup = func() map[cost.Dimension]bool {
 // step is a whole number of days. A USD query with exchange rates reads
 // the line items: the rollup keeps each group's USD sums and how many
 // items had no USD value, but not those items' own amounts, which a rate
-// converts. Rates are set for bills without USD values, a rare mix, so
-// only those questions pay for it.
+// converts. A store may first ask its rollup whether any rate applies
+// and drop the rates when none does (store/duckdb does), so that only
+// the questions rates change, a rare mix, pay for it.
 func UsesRollup(q Query) bool {
 	if q.USD && len(q.Rates) > 0 {
 		return false

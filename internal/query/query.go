@@ -67,11 +67,13 @@ type Query struct {
 	// items has a USD value, which would otherwise show a cost of 0.
 	PricedOnly bool
 	// Rates convert, in a USD query, the line items whose bill gives no
-	// USD value: such an item billed in a rate's currency and charged in
-	// its month is worth Rate.Convert of its amount, every metric alike,
-	// and is not missing. The bill's own USD value always wins. The
-	// engine attaches the rates an administrator set, so that stores stay
-	// stateless about them; at most one rate per currency and month.
+	// USD value (no billed cost in USD, as MissingUSD counts): such an
+	// item billed in a rate's currency and charged in its month is worth
+	// Rate.Convert of its amount, every metric alike, and is not missing.
+	// The bill's own USD values always win, and an item the bill prices
+	// in part is never converted. The engine attaches the rates an
+	// administrator set, so that stores stay stateless about them; at
+	// most one rate per currency and month.
 	Rates []cost.Rate
 	// Scope limits the line items to the accounts a tenant may see. Its
 	// zero value sees nothing: whoever asks says scope.All() to see

@@ -30,6 +30,10 @@ func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error)
 // fails before any row is read; the query then runs again with split
 // sums (sums.go).
 func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
+	q, err := s.idleRates(ctx, q)
+	if err != nil {
+		return query.Stats{}, err
+	}
 	st := query.Stats{Rollup: query.UsesRollup(q)}
 	if err := q.Validate(); err != nil {
 		return st, err

@@ -15,14 +15,18 @@ import (
 
 // usdValue is the reference USD amount of metric m of li under rates
 // (query.Query.Rates): the bill's USD value, else the amount of a bill
-// in dollars, else the amount converted at the rate of its currency and
-// month; false when there is none.
+// in dollars, else, for an item without a billed cost in USD (whole
+// items are converted, never one metric beside the bill's others), the
+// amount converted at the rate of its currency and month; false when
+// there is none.
 func usdValue(li *cost.LineItem, m cost.Metric, rates []cost.Rate) (decimal.Decimal, bool) {
 	switch {
 	case li.USD[m].Valid:
 		return li.USD[m].Decimal, true
 	case li.BillingCurrency == "USD":
 		return li.Cost[m], true
+	case li.USD[cost.Billed].Valid:
+		return decimal.Zero, false // priced in part by the bill: no rate
 	}
 	for _, r := range rates {
 		if r.Applies(li.BillingCurrency, li.ChargePeriodStart) {
@@ -68,6 +72,10 @@ func testRates(t *testing.T, st store.Store) {
 		}
 		return li
 	}
+	// An item the bill prices in USD for its billed cost only: a rate
+	// converts whole items, so its list cost stays without a USD value.
+	partial := item("eur-part", "EUR", Day(3, 6), "10", "")
+	partial.USD[cost.Billed] = decimal.NewNullDecimal(decimal.RequireFromString("11"))
 	Load(t, st, "s",
 		item("eur-march", "EUR", Day(3, 31).Add(23*time.Hour), "100.0000000000005", ""), // a tie: rounds to 100 (even)
 		item("eur-march-odd", "EUR", Day(3, 2), "-0.0000000000015", ""),                 // a tie: rounds to -0.000000000002
@@ -75,6 +83,7 @@ func testRates(t *testing.T, st store.Store) {
 		item("eur-april", "EUR", Day(4, 1), "7", ""),                                    // no April rate
 		item("nok-march", "NOK", Day(3, 4), "1000", ""),                                 // no NOK rate
 		item("usd", "USD", Day(3, 5), "3", ""),
+		partial,
 	)
 	rates := []cost.Rate{
 		{Month: Day(3, 1), Currency: "EUR", USD: decimal.RequireFromString("1.083456789012")},
@@ -89,20 +98,26 @@ func testRates(t *testing.T, st store.Store) {
 		missing int64
 	}{
 		{"without rates", query.Query{Window: w, USD: true, GroupBy: []cost.Dimension{cost.DimSubAccountID}},
-			"eur-april=0 eur-march=0 eur-march-odd=0 eur-own-usd=11 nok-march=0 usd=3", 4},
+			"eur-april=0 eur-march=0 eur-march-odd=0 eur-own-usd=11 eur-part=11 nok-march=0 usd=3", 4},
 		{"with rates", query.Query{Window: w, USD: true, Rates: rates, GroupBy: []cost.Dimension{cost.DimSubAccountID}},
-			"eur-april=0 eur-march=108.3456789012 eur-march-odd=-0.000000000002166913578024 eur-own-usd=11 nok-march=0 usd=3", 2},
+			"eur-april=0 eur-march=108.3456789012 eur-march-odd=-0.000000000002166913578024 eur-own-usd=11 eur-part=11 nok-march=0 usd=3", 2},
 		{"with rates, priced only", query.Query{Window: w, USD: true, PricedOnly: true, Rates: rates, GroupBy: []cost.Dimension{cost.DimSubAccountID}},
-			"eur-march=108.3456789012 eur-march-odd=-0.000000000002166913578024 eur-own-usd=11 usd=3", 2},
+			"eur-march=108.3456789012 eur-march-odd=-0.000000000002166913578024 eur-own-usd=11 eur-part=11 usd=3", 2},
 		{"with rates, a page", query.Query{Window: w, USD: true, PricedOnly: true, Rates: rates, GroupBy: []cost.Dimension{cost.DimSubAccountID}, Limit: 1,
 			Sort: []query.Order{query.Metric(0, true)}}, "eur-march=108.3456789012", 2},
 		{"with rates, a USD amount filter", query.Query{Window: w, USD: true, Rates: rates, GroupBy: []cost.Dimension{cost.DimSubAccountID},
 			Filter: filter.Amount{Metric: cost.Billed, USD: true, Op: filter.AtLeast, Value: decimal.RequireFromString("108.3456789012")}},
 			"eur-march=108.3456789012", 0},
 		{"with rates, no groups", query.Query{Window: w, USD: true, Rates: rates},
-			"=122.345678901197833086421976", 2},
+			"=133.345678901197833086421976", 2},
+		{"with rates, the list cost of an item priced in part", query.Query{Window: w, USD: true, Rates: rates, Metrics: []cost.Metric{cost.List},
+			GroupBy: []cost.Dimension{cost.DimSubAccountID}, Filter: filter.Cond{Dim: cost.DimSubAccountID, Values: []string{"eur-part"}}},
+			"eur-part=0", 0},
 	} {
-		c.q.Scope, c.q.Metrics = scope.All(), billed
+		c.q.Scope = scope.All()
+		if c.q.Metrics == nil {
+			c.q.Metrics = billed
+		}
 		if c.q.Sort == nil && len(c.q.GroupBy) > 0 {
 			c.q.Sort = []query.Order{query.Key(0, false)}
 		}
