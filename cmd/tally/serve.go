@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/server"
 	"github.com/tally-cost/tally/internal/storage"
@@ -53,16 +55,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	var pc pipeline.Config
+	var rs []cost.Rate
 	if *config != "" {
 		if pc, err = pipeline.LoadConfig(*config); err != nil {
 			return err
+		}
+		if rs, err = rates.Config(pc.ExchangeRates); err != nil {
+			return fmt.Errorf("reading %s: %w", *config, err)
 		}
 	}
 	if pc.CacheDir == "" {
 		pc.CacheDir = loc.Path + ".sources"
 	}
 	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
-		pipeline: pc, keys: keys}, stdout)
+		pipeline: pc, rates: rs, keys: keys}, stdout)
 }
 
 // hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
@@ -131,6 +137,8 @@ type serveOptions struct {
 	noAuth   bool
 	limits   server.Limits
 	pipeline pipeline.Config
+	// rates are the configuration file's exchange rates.
+	rates []cost.Rate
 	// keys seal the credentials of sources stored in the database.
 	keys *secret.Keys
 }
@@ -163,7 +171,10 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 	done := make(chan struct{})
 	go func() { runner.Run(pctx); close(done) }()
 	defer func() { stopPipeline(); <-done }() // runs end before the store closes
-	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Logger: log})
+	if len(o.rates) > 0 {
+		log.Info("exchange rates from the configuration file (rates set through the API win)", "rates", len(o.rates))
+	}
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Rates: o.rates, Logger: log})
 	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -18,6 +18,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/secret"
@@ -44,6 +45,7 @@ type Engine struct {
 	store    Store
 	audit    Auditor
 	registry *registry.Registry
+	rates    *rates.Book // nil: no exchange rates (rates.go)
 }
 
 // Auditor records a change made through the engine (tenant.Service.Record).
@@ -101,7 +103,16 @@ func (e *Engine) Stream(ctx context.Context, q query.Query, fn func(query.Row) e
 	if q.Mappings, err = e.withNames(ctx, q.Mappings, q.StoredDimensions()); err != nil {
 		return query.Stats{}, err
 	}
-	return e.store.Stream(ctx, q, fn)
+	// The rates are the administrator's, whatever q carried.
+	q.Rates = nil
+	if q.USD {
+		if q.Rates, err = e.withRates(ctx, q.Window); err != nil {
+			return query.Stats{}, err
+		}
+	}
+	st, err := e.store.Stream(ctx, q, fn)
+	st.Rates = q.Rates
+	return st, err
 }
 
 // Query answers q within the caller's scope, collected (see Stream).

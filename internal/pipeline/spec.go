@@ -106,6 +106,10 @@ type Config struct {
 	// Retention prunes the sources' superseded snapshots after each run;
 	// the zero value is the default policy (Retention).
 	Retention Retention `json:"retention"`
+	// ExchangeRates is the file's exchangeRates section, read by the
+	// server (internal/rates.Config), not by the pipeline: kept raw here
+	// so that the file is read, and its unknown fields refused, once.
+	ExchangeRates json.RawMessage `json:"exchangeRates,omitempty"`
 	// Audit, when set, records each snapshot the retention policy
 	// removes in the audit log, as deletions through the APIs are.
 	Audit func(ctx context.Context, action, object, id, detail string) error `json:"-"`

@@ -28,8 +28,16 @@ var inRollup = func() map[cost.Dimension]bool {
 // UsesRollup reports whether the daily rollup can answer q exactly: every
 // stored dimension it groups or filters by, mappings included, is kept
 // by the rollup, the window starts and ends on UTC midnights and the
-// step is a whole number of days.
+// step is a whole number of days. A USD query with exchange rates reads
+// the line items: the rollup keeps each group's USD sums and how many
+// items had no USD value, but not those items' own amounts, which a rate
+// converts. A store may first ask its rollup whether any rate applies
+// and drop the rates when none does (store/duckdb does), so that only
+// the questions rates change, a rare mix, pay for it.
 func UsesRollup(q Query) bool {
+	if q.USD && len(q.Rates) > 0 {
+		return false
+	}
 	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) || q.Step.Unit == UnitHour {
 		return false
 	}

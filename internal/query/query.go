@@ -66,6 +66,15 @@ type Query struct {
 	// PricedOnly leaves out of a USD query the groups none of whose line
 	// items has a USD value, which would otherwise show a cost of 0.
 	PricedOnly bool
+	// Rates convert, in a USD query, the line items whose bill gives no
+	// USD value (no billed cost in USD, as MissingUSD counts): such an
+	// item billed in a rate's currency and charged in its month is worth
+	// Rate.Convert of its amount, every metric alike, and is not missing.
+	// The bill's own USD values always win, and an item the bill prices
+	// in part is never converted. The engine attaches the rates an
+	// administrator set, so that stores stay stateless about them; at
+	// most one rate per currency and month.
+	Rates []cost.Rate
 	// Scope limits the line items to the accounts a tenant may see. Its
 	// zero value sees nothing: whoever asks says scope.All() to see
 	// every account. Stores apply it so that no filter can widen it.
@@ -124,6 +133,10 @@ type Stats struct {
 	MissingUSD int64
 	// Rollup reports whether the daily rollup answered (for diagnostics).
 	Rollup bool
+	// Rates are the exchange rates the engine attached to a USD query
+	// (Query.Rates), for dialects that say which were used; stores leave
+	// it empty.
+	Rates []cost.Rate
 	// Buckets are the windows of the query's buckets, every one, with
 	// rows or without.
 	Buckets []cost.Window
@@ -187,6 +200,9 @@ func (q Query) Validate() error {
 	if err := q.validateSort(); err != nil {
 		return err
 	}
+	if err := q.validateRates(); err != nil {
+		return err
+	}
 	if d := q.Selection.Day; !d.IsZero() {
 		if !d.Equal(d.UTC().Truncate(24 * time.Hour)) {
 			return fmt.Errorf("%w: a dated selection names a day at midnight UTC, not %s", cost.ErrInvalid, d)
@@ -194,6 +210,24 @@ func (q Query) Validate() error {
 		if len(q.Selection.Snapshots) > 0 {
 			return fmt.Errorf("%w: select snapshots by day or by id, not both", cost.ErrInvalid)
 		}
+	}
+	return nil
+}
+
+// validateRates checks each rate (cost.Rate.Check: a store may splice a
+// checked rate into its query text) and that no currency has two rates
+// for one month.
+func (q Query) validateRates() error {
+	seen := make(map[string]bool, len(q.Rates))
+	for _, r := range q.Rates {
+		if err := r.Check(); err != nil {
+			return err
+		}
+		k := r.Currency + r.Month.Format("2006-01")
+		if seen[k] {
+			return fmt.Errorf("%w: two exchange rates of %s for %s", cost.ErrInvalid, r.Currency, r.Month.Format("2006-01"))
+		}
+		seen[k] = true
 	}
 	return nil
 }

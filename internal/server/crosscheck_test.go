@@ -10,9 +10,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/store/duckdb"
+	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
 	"github.com/tally-cost/tally/internal/testfiles"
 )
@@ -180,5 +184,43 @@ func TestDialectsAgree(t *testing.T) {
 	}
 	if want.Sign() == 0 {
 		t.Fatal("the raw files sum to zero: the test would prove nothing")
+	}
+
+	// Mixed currencies: a EUR bill without USD values beside the CURs.
+	// Kubecost then answers in USD, as the native API's currency=USD
+	// does: both leave the EUR item out until an administrator sets its
+	// month's rate through the native API, and both convert it at that
+	// rate after, to the last digit (the amount rounded half to even at
+	// 12 digits, times the rate).
+	eur := storetest.Item("eur-sub", "Virtual Machines", time.Date(2022, 7, 15, 0, 0, 0, 0, time.UTC), "1000.123456789012345")
+	eur.BillingCurrency = "EUR"
+	for m := range cost.NumMetrics {
+		eur.USD[m] = decimal.NullDecimal{}
+	}
+	storetest.Load(t, st, "eur", eur)
+	nativeUSD := func() *big.Rat {
+		t.Helper()
+		getJSON("/api/v1/costs?window="+window+"&metric=billed&currency=USD", &nat)
+		if len(nat.Totals) != 1 {
+			t.Fatalf("native USD totals %+v, want one", nat.Totals)
+		}
+		return rat(nat.Totals[0].Costs["billed"])
+	}
+	cloudCost := "/model/cloudCost?window=" + window + "&aggregate=accountID,service&accumulate=true"
+	kc, _ := kubecostSum(cloudCost)
+	if n := nativeUSD(); kc.Cmp(want) != 0 || n.Cmp(want) != 0 {
+		t.Errorf("mixed, no rate: kubecost %s, native USD %s, want %s (the EUR item left out)", kc.FloatString(24), n.FloatString(24), want.FloatString(24))
+	}
+	if body := send(h, http.MethodGet, cloudCost, nil, "").Body.String(); !strings.Contains(body, "1 in EUR for 2022-07") {
+		t.Errorf("mixed, no rate: the warning does not name the EUR item: %s", body)
+	}
+	if rec := send(h, http.MethodPut, "/api/v1/exchange-rates/2022-07", map[string]string{"Content-Type": "application/json"}, `{"rates":{"EUR":"1.0825"}}`); rec.Code != 200 {
+		t.Fatalf("PUT a rate: %d %s", rec.Code, rec.Body)
+	}
+	converted := new(big.Rat).Mul(rat("1000.123456789012"), rat("1.0825"))
+	withEUR := new(big.Rat).Add(want, converted)
+	kc, keys := kubecostSum(cloudCost)
+	if n := nativeUSD(); kc.Cmp(withEUR) != 0 || n.Cmp(withEUR) != 0 || !keys["eur-sub/Virtual Machines"] {
+		t.Errorf("mixed, with a rate: kubecost %s (keys %v), native USD %s, want %s", kc.FloatString(24), keys, n.FloatString(24), withEUR.FloatString(24))
 	}
 }

@@ -17,7 +17,7 @@ import (
 // changed: every tenancy object, snapshot and registered entry.
 var stateProbes = []string{
 	"/api/v1/organizations", "/api/v1/customers", "/api/v1/keys", "/api/v1/snapshots",
-	"/azure-billing/api/subscriptions/", "/azure-billing/api/customers/",
+	"/azure-billing/api/subscriptions/", "/azure-billing/api/customers/", "/api/v1/exchange-rates",
 }
 
 // state is the administrator's view of stateProbes.
@@ -47,6 +47,8 @@ func TestRefusedWrites(t *testing.T) {
 		{http.MethodDelete, fmt.Sprintf("/azure-billing/api/snapshots/%d/", w.snapB), ""},
 		{http.MethodPost, "/api/v1/keys", `{"name":"x","role":"admin","organization":1}`},
 		{http.MethodPost, "/api/v1/keys", fmt.Sprintf(`{"name":"x","role":"viewer","organization":%d}`, w.orgB)},
+		{http.MethodPut, "/api/v1/exchange-rates/2024-03", `{"rates":{"EUR":"1.08"}}`},
+		{http.MethodDelete, "/api/v1/exchange-rates/2024-03", ""},
 	}
 	for _, org := range []int64{1, w.orgA, w.orgB} {
 		p := fmt.Sprintf("/api/v1/organizations/%d", org)

@@ -24,8 +24,10 @@ import (
 	"github.com/tally-cost/tally/internal/api/cloudkitty"
 	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -50,7 +52,10 @@ type Config struct {
 	// Pipeline, when set, serves the sources endpoints and the ETL
 	// endpoints of the Kubecost dialect.
 	Pipeline *pipeline.Runner
-	Logger   *slog.Logger
+	// Rates are the exchange rates of the configuration file; those set
+	// through the native API are kept in State and win (internal/rates).
+	Rates  []cost.Rate
+	Logger *slog.Logger
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
@@ -159,6 +164,7 @@ func Handler(cfg Config) http.Handler {
 	eng := engine.New(cfg.Store)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
+	eng.SetRates(rates.New(cfg.State, cfg.Rates))
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, log: log}
 	for _, d := range dialects() {
 		if d.register != nil {

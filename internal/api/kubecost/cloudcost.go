@@ -114,7 +114,7 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 			sets[i].items = nil
 		}
 	}
-	st, err := a.stream(ctx, q, reset, func(row query.Row) error {
+	_, err = a.stream(ctx, q, reset, func(row query.Row) error {
 		for j < len(sets) && !sets[j].window.Start.Equal(row.Start) {
 			j++
 		}
@@ -134,7 +134,6 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 	if err != nil {
 		return nil, fmt.Errorf("querying cloud costs: %w", err)
 	}
-	warnMissing(ctx, st)
 	return sets, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
@@ -58,7 +59,11 @@ func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(q
 		}
 		reset()
 	}
-	return a.engine.Stream(ctx, q, fn)
+	st, err := a.engine.Stream(ctx, q, fn)
+	if err != nil {
+		return st, err
+	}
+	return st, a.warnCurrencies(ctx, q, st)
 }
 
 // currencies lists the billing currencies of the line items q selects.
@@ -75,11 +80,44 @@ func (a *API) currencies(ctx context.Context, q query.Query) ([]string, error) {
 	return out, nil
 }
 
-// warnMissing says, when an answer mixes currencies, how many line items
-// it leaves out for want of a USD value, rather than silently show a
-// smaller total.
-func warnMissing(ctx context.Context, st query.Stats) {
-	if st.MissingUSD > 0 {
-		warn(ctx, fmt.Sprintf("%d line items are billed in another currency without a USD value and are not included", st.MissingUSD))
+// warnCurrencies says, for an answer in USD over mixed currencies, what
+// it could not convert (the line items left out, by billing currency and
+// month, for want of a USD value or an exchange rate) and which
+// administrator's rates it converted at, rather than silently show a
+// smaller total or amounts the bills do not state. The breakdown is one
+// more question, asked only when there is something to say.
+func (a *API) warnCurrencies(ctx context.Context, q query.Query, st query.Stats) error {
+	if st.MissingUSD == 0 && len(st.Rates) == 0 {
+		return nil
 	}
+	bq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed},
+		USD: true, GroupBy: []cost.Dimension{cost.DimCurrency}, Step: query.Months(1)}
+	var missing, used []string
+	usedRate := make([]bool, len(st.Rates))
+	_, err := a.engine.Stream(ctx, bq, func(r query.Row) error {
+		currency, month := r.Keys[0], r.Start.Format("2006-01")
+		if r.MissingUSD > 0 {
+			missing = append(missing, fmt.Sprintf("%d in %s for %s", r.MissingUSD, currency, month))
+		}
+		if r.Items > r.MissingUSD {
+			for i, rt := range st.Rates {
+				if !usedRate[i] && rt.Applies(currency, r.Start) {
+					usedRate[i] = true
+					used = append(used, fmt.Sprintf("%s %s = %s USD", currency, rt.Month.Format("2006-01"), rt.USD))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("finding the items not converted to USD: %w", err)
+	}
+	if len(missing) > 0 {
+		warn(ctx, fmt.Sprintf("%d line items are billed in another currency without a USD value or an exchange rate and are not included (%s); an administrator can set rates with PUT /api/v1/exchange-rates/{month}",
+			st.MissingUSD, strings.Join(missing, ", ")))
+	}
+	if len(used) > 0 {
+		warn(ctx, "amounts without a USD value in the bill are converted at exchange rates an administrator set: "+strings.Join(used, ", "))
+	}
+	return nil
 }

@@ -65,8 +65,10 @@ func TestAnswerCurrency(t *testing.T) {
 				}
 				last += i
 			}
-			if strings.Contains(text, "NOK") {
-				t.Errorf("a currency code in the body: %s", body)
+			// Kubecost has no currency field: a code shows only in the
+			// warning, which names what was not converted.
+			if data, _, _ := strings.Cut(text, `"warning"`); strings.Contains(data, "NOK") {
+				t.Errorf("a currency code in the data: %s", body)
 			}
 			warned := strings.Contains(header.Get("Warning"), "not included") || strings.Contains(text, "not included")
 			if warned != c.warn {

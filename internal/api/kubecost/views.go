@@ -88,7 +88,7 @@ func (a *API) viewTotals(r *http.Request) (any, error) {
 	}
 	n, total, k8s := 0, decimal.Zero, decimal.Zero
 	reset := func() { n, total, k8s = 0, decimal.Zero, decimal.Zero }
-	st, err := a.stream(r.Context(), req.query(query.StepNone), reset, func(row query.Row) error {
+	_, err = a.stream(r.Context(), req.query(query.StepNone), reset, func(row query.Row) error {
 		n++
 		total = total.Add(row.Values[req.Metric])
 		k8s = k8s.Add(row.Kubernetes[req.Metric])
@@ -97,7 +97,6 @@ func (a *API) viewTotals(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	warnMissing(r.Context(), st)
 	if n == 0 {
 		return nil, nil
 	}

@@ -39,7 +39,7 @@ func TestMissingUSDWarns(t *testing.T) {
 	req := httptest.NewRequest("GET", "/model/cloudCost?window=7d&aggregate=service&accumulate=true", nil)
 	mux.ServeHTTP(rec, req.WithContext(tenant.WithPrincipal(req.Context(), tenant.NoAuth)))
 	body := rec.Body.String()
-	if rec.Code != 200 || !strings.Contains(body, `"warning":"1 line items are billed in another currency without a USD value and are not included"`) {
+	if rec.Code != 200 || !strings.Contains(body, `"warning":"1 line items are billed in another currency without a USD value or an exchange rate and are not included (1 in GBP for 2024-04); an administrator can set rates with PUT /api/v1/exchange-rates/{month}"`) {
 		t.Fatalf("%d %s", rec.Code, body)
 	}
 	if strings.Contains(body, "Virtual Machines") {

@@ -114,10 +114,14 @@ type costsResponse struct {
 	Currency string     `json:"currency"`
 	// MissingUSD counts, with currency=USD, the line items left out
 	// because their bill gives no USD value.
-	MissingUSD int64     `json:"missingUsdItems,omitempty"`
-	Total      int       `json:"total"`
-	Data       []costRow `json:"data"`
-	Totals     []costRow `json:"totals"`
+	MissingUSD int64 `json:"missingUsdItems,omitempty"`
+	// ExchangeRates, with currency=USD, are the administrator's rates of
+	// the window's months, at which items without a USD value of their
+	// own were converted.
+	ExchangeRates []rateJSON `json:"exchangeRates,omitempty"`
+	Total         int        `json:"total"`
+	Data          []costRow  `json:"data"`
+	Totals        []costRow  `json:"totals"`
 }
 
 type windowJSON struct {
@@ -158,6 +162,9 @@ func (a *API) costs(r *http.Request) (any, error) {
 	}
 	if q.USD {
 		out.Currency, out.MissingUSD = "USD", tot.MissingUSD
+		for _, r := range tot.Rates {
+			out.ExchangeRates = append(out.ExchangeRates, rateOut(r, ""))
+		}
 	}
 	for _, g := range q.GroupBy {
 		out.GroupBy = append(out.GroupBy, string(g))

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -32,6 +34,10 @@ type Engine interface {
 	Query(ctx context.Context, q query.Query) (*query.Result, error)
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
 	DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error)
+	ExchangeRates(ctx context.Context) ([]rates.Entry, error)
+	MaySetRates(ctx context.Context) error
+	SetExchangeRates(ctx context.Context, month time.Time, rs []cost.Rate) error
+	DeleteExchangeRates(ctx context.Context, month time.Time) error
 }
 
 // API serves the native endpoints.
@@ -64,6 +70,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	})
 	a.registerTenancy(mux)
 	a.registerSources(mux)
+	a.registerRates(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/golden"
+	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -21,6 +23,13 @@ import (
 var now = time.Date(2024, 4, 10, 12, 0, 0, 0, time.UTC)
 
 func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	return newServerWith(t)
+}
+
+// newServerWith is newServer with more line items, imported as source
+// "more".
+func newServerWith(t *testing.T, more ...*cost.LineItem) *httptest.Server {
 	t.Helper()
 	st, err := duckdb.Open(context.Background(), "", duckdb.Options{})
 	if err != nil {
@@ -34,12 +43,18 @@ func newServer(t *testing.T) *httptest.Server {
 	c := storetest.Item("222", "AmazonEC2", storetest.Day(3, 2), "3")
 	d := storetest.Item("222", "AmazonRDS", storetest.Day(4, 9), "4.5")
 	storetest.Load(t, st, "aws-main", a, b, c, d)
+	if len(more) > 0 {
+		storetest.Load(t, st, "more", more...)
+	}
 	tenants, err := tenant.Open(context.Background(), &tenant.MemRepo{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	testTenants = tenants
-	api := New(engine.New(st), tenants, nil)
+	eng := engine.New(st)
+	eng.SetAudit(tenants.Record)
+	eng.SetRates(rates.New(st, nil))
+	api := New(eng, tenants, nil)
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)

@@ -58,7 +58,9 @@ type compiler struct {
 	// cols, when set, names the column holding each stored dimension: a
 	// mapping compiled over rows grouped by them (plan's two levels).
 	cols map[cost.Dimension]string
-	args []any
+	// rates convert USD amounts of items without one (query.Query.Rates).
+	rates []cost.Rate
+	args  []any
 }
 
 // stored is the SQL text of a stored dimension.
@@ -90,7 +92,7 @@ func (c *compiler) dim(d cost.Dimension) (string, error) {
 
 // mapping is the SQL text of mapping m of dimension d, before Fold.
 func (c *compiler) mapping(d cost.Dimension, m query.Mapping) (string, error) {
-	inner := &compiler{maps: c.maps, within: append(slices.Clip(c.within), d), cols: c.cols, args: c.args}
+	inner := &compiler{maps: c.maps, within: append(slices.Clip(c.within), d), cols: c.cols, args: c.args, rates: c.rates}
 	if on, fold, keys, vals, ok := lookup(m); ok {
 		// A table of values (registered names): one map lookup, two
 		// parameters, instead of a CASE of hundreds that DuckDB binds
@@ -209,7 +211,7 @@ func (c *compiler) filter(e filter.Expr) (string, error) {
 		// such queries off the rollup.
 		col := metricColumns[x.Metric]
 		if x.USD {
-			col = usdExpr(col)
+			col = usdAmount(col, c.rates)
 		}
 		op := ">="
 		if x.Op == filter.AtMost {

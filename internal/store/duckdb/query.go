@@ -30,6 +30,10 @@ func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error)
 // fails before any row is read; the query then runs again with split
 // sums (sums.go).
 func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
+	q, err := s.idleRates(ctx, q)
+	if err != nil {
+		return query.Stats{}, err
+	}
 	st := query.Stats{Rollup: query.UsesRollup(q)}
 	if err := q.Validate(); err != nil {
 		return st, err
@@ -186,7 +190,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	if rollup {
 		table, timeCol = "rollup_daily", "day"
 	}
-	c := &compiler{maps: q.Mappings}
+	c := &compiler{maps: q.Mappings, rates: q.Rates}
 	sel := []string{bucketSQL(c, b, timeCol) + " AS bucket"}
 	keys := make([]string, len(q.GroupBy))
 	for i := range q.GroupBy {
@@ -196,7 +200,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	// dimensions they read (two levels), so that a mapping of hundreds of
 	// rules runs once per group of stored values, not once per line item.
 	pre, twoLevel := preGrouped(q)
-	outer := &compiler{maps: q.Mappings, cols: map[cost.Dimension]string{}}
+	outer := &compiler{maps: q.Mappings, cols: map[cost.Dimension]string{}, rates: q.Rates}
 	var outerKeys []string
 	if twoLevel {
 		for j, d := range pre {
@@ -237,7 +241,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 		case rollup:
 			return prefix + metricColumns[m]
 		case q.USD:
-			return usdExpr(metricColumns[m])
+			return usdAmount(metricColumns[m], q.Rates)
 		}
 		return metricColumns[m]
 	}
@@ -253,7 +257,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 		sel = append(sel, sp.item(k8s, rollup, xi)...)
 		sums = append(append(sums, sp.names(mi)...), sp.names(xi)...)
 	}
-	items, missing := "count(*)", missingUSD
+	items, missing := "count(*)", missingSQL(q.Rates)
 	if rollup {
 		items, missing = "sum(items)", "sum(usd_missing)"
 	}

@@ -125,6 +125,9 @@ func randomModelQuery(r *rand.Rand) query.Query {
 		q.Window.End = q.Window.Start.Add(time.Duration(1+r.IntN(24*10)) * time.Hour)
 	}
 	q.PricedOnly = q.USD && r.IntN(2) == 0
+	if q.USD && r.IntN(2) == 0 {
+		q.Rates = randomRates(r)
+	}
 	q.Spans = r.IntN(2) == 0
 	switch r.IntN(3) {
 	case 0:
@@ -180,13 +183,13 @@ func randomModelFilter(r *rand.Rand) filter.Expr {
 }
 
 func describeModel(q query.Query) string {
-	return fmt.Sprintf("window %s step %+v filter %v group %v metrics %v usd %v priced %v spans %v sort %v top %d limit %d offset %d scope %v",
-		q.Window, q.Step, q.Filter, q.GroupBy, q.Metrics, q.USD, q.PricedOnly, q.Spans, q.Sort, q.Top, q.Limit, q.Offset, q.Scope)
+	return fmt.Sprintf("window %s step %+v filter %v group %v metrics %v usd %v rates %v priced %v spans %v sort %v top %d limit %d offset %d scope %v",
+		q.Window, q.Step, q.Filter, q.GroupBy, q.Metrics, q.USD, q.Rates, q.PricedOnly, q.Spans, q.Sort, q.Top, q.Limit, q.Offset, q.Scope)
 }
 
 // value is a dimension of li as q defines it: its mapping, or as stored.
 func value(q query.Query, d cost.Dimension, li *cost.LineItem) string {
-	return q.Value(d, func(e filter.Expr, get func(cost.Dimension) string) bool { return matchesGet(e, li, get) },
+	return q.Value(d, func(e filter.Expr, get func(cost.Dimension) string) bool { return matchesGet(e, li, get, q.Rates) },
 		func(d cost.Dimension) string { return storedValue(d, li) })
 }
 
@@ -244,7 +247,7 @@ func (m *model) reference(q query.Query) ([]query.Row, query.Stats) {
 		if end := day.Add(granule); end.After(row.Span.End) {
 			row.Span.End = end
 		}
-		if q.USD && !li.USD[cost.Billed].Valid && li.BillingCurrency != "USD" {
+		if _, priced := usdValue(li, cost.Billed, q.Rates); q.USD && !priced {
 			// Counted by its billed cost; each metric still adds the
 			// dollar value it has, if any.
 			row.MissingUSD++
@@ -253,10 +256,8 @@ func (m *model) reference(q query.Query) ([]query.Row, query.Stats) {
 		for i, mt := range metrics {
 			v := li.Cost[mt]
 			if q.USD {
-				switch {
-				case li.USD[mt].Valid:
-					v = li.USD[mt].Decimal
-				case li.BillingCurrency != "USD":
+				var ok bool
+				if v, ok = usdValue(li, mt, q.Rates); !ok {
 					continue // no dollar value: a NULL the sum leaves out
 				}
 			}

@@ -95,6 +95,9 @@ func testFilterProperty(t *testing.T, st store.Store) {
 		if r.IntN(5) == 0 {
 			q.Selection.Day = q.Window.Start.Truncate(24 * time.Hour)
 		}
+		if q.USD && r.IntN(2) == 0 {
+			q.Rates = randomRates(r)
+		}
 		res, err := query.Collect(ctx, st, q)
 		if err != nil {
 			t.Fatalf("query %d (seed %d) %s: %v", i, seed, describe(q), err)
@@ -127,7 +130,9 @@ func checkEntries(t *testing.T, st store.Store, m *model, q query.Query, name st
 	if err != nil {
 		t.Fatalf("%s %s: %v", name, describe(q), err)
 	}
-	q.USD = false
+	// Listing items converts nothing: an amount filter in USD reads the
+	// bill's USD values only (store.EntryQuery has no rates).
+	q.USD, q.Rates = false, nil
 	want, n, _ := m.answer(q)
 	if !got.Equal(want) || total != n {
 		t.Fatalf("%s %s:\n got %s over %d entries\nwant %s over %d entries", name, describe(q), got, total, want, n)
@@ -135,8 +140,8 @@ func checkEntries(t *testing.T, st store.Store, m *model, q query.Query, name st
 }
 
 func describe(q query.Query) string {
-	return fmt.Sprintf("window %s, scope %v, selection %+v, groups %v, usd %v, filter %v",
-		q.Window, q.Scope, q.Selection, q.GroupBy, q.USD, q.Filter)
+	return fmt.Sprintf("window %s, scope %v, selection %+v, groups %v, usd %v, rates %v, filter %v",
+		q.Window, q.Scope, q.Selection, q.GroupBy, q.USD, q.Rates, q.Filter)
 }
 
 // loadRandomBills imports random bills of three sources over February to
@@ -270,17 +275,17 @@ func (m *model) answer(q query.Query) (sum decimal.Decimal, n, missing int64) {
 	chosen := m.chosen(q.Selection)
 	for _, s := range m.rows {
 		li := s.li
-		if !chosen(s) || !q.Window.Contains(li.ChargePeriodStart) || !q.Scope.Sees(li.SubAccountID) || !matches(q.Filter, li) {
+		if !chosen(s) || !q.Window.Contains(li.ChargePeriodStart) || !q.Scope.Sees(li.SubAccountID) || !matchesRated(q.Filter, li, q.Rates) {
 			continue
 		}
 		n++
 		v := li.Cost[cost.Billed]
 		if q.USD {
-			if !li.USD[cost.Billed].Valid {
+			var ok bool
+			if v, ok = usdValue(li, cost.Billed, q.Rates); !ok {
 				missing++ // counted, and left out of USD totals
 				continue
 			}
-			v = li.USD[cost.Billed].Decimal
 		}
 		sum = sum.Add(v)
 	}
@@ -307,35 +312,36 @@ func (m *model) chosen(sel query.Selection) func(stored) bool {
 	return func(s stored) bool { return onDay(s.li) && newest[s.li.SubAccountID] == s.snapshot }
 }
 
-// matches evaluates e on li as the filter AST defines it, independently
-// of any store's compiler.
-func matches(e filter.Expr, li *cost.LineItem) bool {
-	return matchesGet(e, li, func(d cost.Dimension) string { return dimValue(d, li) })
+// matchesRated evaluates e on li as the filter AST defines it,
+// independently of any store's compiler; an amount in USD reads the
+// query's exchange rates (usdValue).
+func matchesRated(e filter.Expr, li *cost.LineItem, rates []cost.Rate) bool {
+	return matchesGet(e, li, func(d cost.Dimension) string { return dimValue(d, li) }, rates)
 }
 
-// matchesIn is matches for a query with mappings: a condition on a mapped
+// matchesIn is matchesRated for a query with mappings: a condition on a mapped
 // dimension compares the mapping's value (query.Query.Value).
 func matchesIn(q query.Query, e filter.Expr, li *cost.LineItem) bool {
-	return matchesGet(e, li, func(d cost.Dimension) string { return value(q, d, li) })
+	return matchesGet(e, li, func(d cost.Dimension) string { return value(q, d, li) }, q.Rates)
 }
 
 // matchesGet is matches reading dimensions with get.
-func matchesGet(e filter.Expr, li *cost.LineItem, get func(cost.Dimension) string) bool {
+func matchesGet(e filter.Expr, li *cost.LineItem, get func(cost.Dimension) string, rates []cost.Rate) bool {
 	switch x := e.(type) {
 	case nil:
 		return true
 	case filter.Not:
-		return !matchesGet(x.X, li, get)
+		return !matchesGet(x.X, li, get, rates)
 	case filter.And:
 		for _, y := range x.Xs {
-			if !matchesGet(y, li, get) {
+			if !matchesGet(y, li, get, rates) {
 				return false
 			}
 		}
 		return true
 	case filter.Or:
 		for _, y := range x.Xs {
-			if matchesGet(y, li, get) {
+			if matchesGet(y, li, get, rates) {
 				return true
 			}
 		}
@@ -343,10 +349,10 @@ func matchesGet(e filter.Expr, li *cost.LineItem, get func(cost.Dimension) strin
 	case filter.Amount:
 		v := li.Cost[x.Metric]
 		if x.USD {
-			if !li.USD[x.Metric].Valid {
+			var ok bool
+			if v, ok = usdValue(li, x.Metric, rates); !ok {
 				return false
 			}
-			v = li.USD[x.Metric].Decimal
 		}
 		if x.Op == filter.AtMost {
 			return v.LessThanOrEqual(x.Value)

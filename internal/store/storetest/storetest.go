@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("WeekStarts", func(t *testing.T) { testWeekStarts(t, open(t)) })
 	t.Run("Stream", func(t *testing.T) { testStream(t, open(t)) })
 	t.Run("USDAndCurrencies", func(t *testing.T) { testCurrencies(t, open(t)) })
+	t.Run("ExchangeRates", func(t *testing.T) { testRates(t, open(t)) })
 	t.Run("LimitOffset", func(t *testing.T) { testLimit(t, open(t)) })
 	t.Run("Selection", func(t *testing.T) { testSelection(t, open(t)) })
 	t.Run("Entries", func(t *testing.T) { testEntries(t, open(t)) })
