@@ -279,6 +279,12 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	// groups, USD), GROUP BY ALL is a plain aggregate, which answers one
 	// row of NULLs over no rows; a group exists only where rows are.
 	g := "SELECT " + strings.Join(sel, ", ") + from + " GROUP BY ALL HAVING count(*) > 0"
+	if q.Spread {
+		cols, key := spreadGroups(q, twoLevel, pre, keys)
+		if g, c.args, err = spreadSQL(q, b, g, c.args, cols, key); err != nil {
+			return planned{}, err
+		}
+	}
 	args := c.args
 	if twoLevel {
 		osel := append([]string{"bucket"}, outerKeys...)
