@@ -39,6 +39,12 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 		return st, err
 	}
 	st.Buckets = b.Windows
+	if q.Spread {
+		// Corrections only where they change something (spread.go).
+		if q.Spread, err = s.spreads(ctx, q); err != nil {
+			return st, err
+		}
+	}
 	sp := s.sumPlanFor(st.Rollup)
 	delivered := false
 	counted := func(r query.Row) error { delivered = true; return fn(r) }
@@ -281,7 +287,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	g := "SELECT " + strings.Join(sel, ", ") + from + " GROUP BY ALL HAVING count(*) > 0"
 	if q.Spread {
 		cols, key := spreadGroups(q, twoLevel, pre, keys)
-		if g, c.args, err = spreadSQL(q, b, g, c.args, cols, key); err != nil {
+		if g, c.args, err = spreadSQL(q, b, sp, g, c.args, cols, key, sums); err != nil {
 			return planned{}, err
 		}
 	}

@@ -1,6 +1,8 @@
 package duckdb
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,6 +29,29 @@ import (
 // shorter than a million years. DuckDB's DECIMAL division gives DOUBLE
 // and is never used.
 
+// multiDay selects the line items whose charge period runs past the end of
+// their start day: those a spread query corrects.
+const multiDay = "charge_period_end > date_trunc('day', charge_period_start) + INTERVAL 1 DAY"
+
+// spreads reports whether the snapshots and scope of q hold an item
+// running past its start day that overlaps q's window. Most answers have
+// none, and the corrections cost a query planning several times over
+// (about 5x on a small store), so plan adds them only where they change
+// something. q's filter is left out: it can only narrow.
+func (s *Store) spreads(ctx context.Context, q query.Query) (bool, error) {
+	var in conds
+	selectionSQL(&in, q.Selection, "charge_period_start")
+	scopeSQL(&in, q.Scope)
+	in.add("charge_period_start < ?", q.Window.End.UTC())
+	in.add("charge_period_end > ?", q.Window.Start.UTC())
+	in.add(multiDay)
+	var found bool
+	if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM line_items WHERE "+in.sql()+")", in.args...).Scan(&found); err != nil {
+		return false, fmt.Errorf("finding items charged for several days: %w", err)
+	}
+	return found, nil
+}
+
 // spreadMissing is the condition missingUSD counts, for one row.
 const spreadMissing = "usd_billed_cost IS NULL AND billing_currency <> 'USD'"
 
@@ -47,9 +72,9 @@ func spreadGroups(q query.Query, twoLevel bool, pre []cost.Dimension, keys []str
 // spreadSQL returns g (plan's inner grouped query, whose args are args)
 // with the corrections of q's items that run past their start day, as
 // one query of the same columns, and its args. cols are the names of
-// g's group columns between bucket and currency, keys holds their SQL
-// over line_items.
-func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []string, keyExpr func(*compiler, int) (string, error)) (string, []any, error) {
+// g's group columns between bucket and currency; keyExpr renders each
+// over line_items. sums are g's sum columns, rendered by sp.
+func spreadSQL(q query.Query, b query.Buckets, sp sumPlan, g string, args []any, cols []string, keyExpr func(*compiler, int) (string, error), sums []string) (string, []any, error) {
 	metrics := q.MetricsOrAll()
 	// si: the line items of the query that run past their start day and
 	// overlap the window, with their groups and amounts.
@@ -82,7 +107,7 @@ func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []stri
 	sc.args = append(sc.args, q.Window.End.UTC(), q.Window.Start.UTC())
 	si := "SELECT " + strings.Join(sel, ", ") + from +
 		" AND charge_period_start < ? AND charge_period_end > ?" +
-		" AND charge_period_end > date_trunc('day', charge_period_start) + INTERVAL 1 DAY"
+		" AND " + multiDay
 
 	// minus: each item that starts in the window, out of its start bucket.
 	mc := &compiler{}
@@ -91,7 +116,8 @@ func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []stri
 	minus = append(minus, "currency")
 	for i := range metrics {
 		a := "a" + strconv.Itoa(i)
-		minus = append(minus, "-"+a, "CASE WHEN sp_k8s THEN -"+a+" ELSE 0 END")
+		minus = append(minus, spreadValue(sp, "-"+a)...)
+		minus = append(minus, spreadValue(sp, "CASE WHEN sp_k8s THEN -"+a+" ELSE 0 END")...)
 	}
 	minus = append(minus, "-1", "-sp_missing", "NULL::TIMESTAMP", "NULL::TIMESTAMP")
 	mc.args = append(mc.args, q.Window.Start.UTC(), q.Window.End.UTC())
@@ -103,9 +129,14 @@ func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []stri
 	for i, w := range b.Windows {
 		bk = append(bk, "("+strconv.Itoa(i)+", "+strconv.FormatInt(w.Start.UnixMicro(), 10)+", "+strconv.FormatInt(w.End.UnixMicro(), 10)+")")
 	}
-	scaled := []string{"si.*", "bk.i AS sp_bucket", "greatest(bk.bs, sp_s) - sp_s AS ta", "least(bk.be, sp_e) - sp_s AS tb",
+	// Each level computes one step of cost.Prorate per metric, so that
+	// no expression repeats another (DuckDB plans a long expression on
+	// every query): the scaled amount n; its sign and the quotient and
+	// remainder of |n| by d; C's whole part and twice its remainder at ta
+	// and tb; the part; the part as a DECIMAL.
+	l2 := []string{"si.*", "bk.i AS sp_bucket", "greatest(bk.bs, sp_s) - sp_s AS ta", "least(bk.be, sp_e) - sp_s AS tb",
 		"(sp_e - sp_s)::HUGEINT AS d"}
-	parts := []string{"*"}
+	l3, l4, l5, l6 := []string{"*"}, []string{"*"}, []string{"*"}, []string{"*"}
 	plus := []string{"sp_bucket AS bucket"}
 	plus = append(plus, cols...)
 	plus = append(plus, "currency")
@@ -113,10 +144,16 @@ func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []stri
 		n := strconv.Itoa(i)
 		// The DECIMAL's digits as an integer: DuckDB writes every one of
 		// its 24 fractional digits.
-		scaled = append(scaled, "replace(a"+n+"::VARCHAR, '.', '')::HUGEINT AS n"+n)
-		parts = append(parts, "("+chargedSQL("n"+n, "tb")+") - ("+chargedSQL("n"+n, "ta")+") AS p"+n)
-		part := fromScaledSQL("p" + n)
-		plus = append(plus, part, "CASE WHEN sp_k8s THEN "+part+" ELSE 0 END")
+		l2 = append(l2, "replace(a"+n+"::VARCHAR, '.', '')::HUGEINT AS n"+n)
+		l3 = append(l3, "sign(n"+n+") AS g"+n, "abs(n"+n+") // d AS q"+n, "abs(n"+n+") % d AS r"+n)
+		for _, at := range []string{"a", "b"} {
+			t := "t" + at
+			l4 = append(l4, "q"+n+" * "+t+" + (r"+n+" * "+t+") // d AS w"+at+n, "2 * ((r"+n+" * "+t+") % d) AS e"+at+n)
+		}
+		l5 = append(l5, "g"+n+" * ("+roundedSQL("wb"+n, "eb"+n)+" - "+roundedSQL("wa"+n, "ea"+n)+") AS p"+n)
+		l6 = append(l6, fromScaledSQL("p"+n)+" AS v"+n)
+		plus = append(plus, spreadValue(sp, "v"+n)...)
+		plus = append(plus, spreadValue(sp, "CASE WHEN sp_k8s THEN v"+n+" ELSE 0 END")...)
 	}
 	first, last := "NULL::TIMESTAMP", "NULL::TIMESTAMP"
 	if q.Spans {
@@ -124,17 +161,16 @@ func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []stri
 		last = "date_trunc('day', make_timestamp(sp_s + tb - 1))::TIMESTAMP"
 	}
 	plus = append(plus, "1", "sp_missing", first, last)
-	plusSQL := "SELECT " + strings.Join(plus, ", ") + " FROM (SELECT " + strings.Join(parts, ", ") +
-		" FROM (SELECT " + strings.Join(scaled, ", ") + " FROM si JOIN (VALUES " + strings.Join(bk, ", ") +
-		") AS bk(i, bs, be) ON bk.bs < sp_e AND bk.be > sp_s) AS scaled) AS parts"
+	src := "si JOIN (VALUES " + strings.Join(bk, ", ") + ") AS bk(i, bs, be) ON bk.bs < sp_e AND bk.be > sp_s"
+	for j, l := range [][]string{l2, l3, l4, l5, l6} {
+		src = "(SELECT " + strings.Join(l, ", ") + " FROM " + src + ") AS l" + strconv.Itoa(j+2)
+	}
+	plusSQL := "SELECT " + strings.Join(plus, ", ") + " FROM " + src
 
 	out := []string{"bucket"}
 	out = append(out, cols...)
 	out = append(out, "currency")
-	for i := range metrics {
-		m, x := "m"+strconv.Itoa(i), "x"+strconv.Itoa(i)
-		out = append(out, "coalesce(sum("+m+"), 0) AS "+m, "coalesce(sum("+x+"), 0) AS "+x)
-	}
+	out = append(out, sp.outer(sums)...)
 	out = append(out, "sum(items)::BIGINT AS items", "sum(missing)::BIGINT AS missing", "min(first) AS first", "max(last) AS last")
 	// A group whose items all moved out of the bucket has a count of 0
 	// and is no group.
@@ -143,16 +179,22 @@ func spreadSQL(q query.Query, b query.Buckets, g string, args []any, cols []stri
 	return sql, append(append(sc.args, args...), mc.args...), nil
 }
 
-// chargedSQL is cost.Prorate's C(t) over the scaled amount n (HUGEINT)
-// of an item lasting d microseconds: sign(n)·round_half_even(|n|·t/d),
-// computed as q·t + r·t/d with q and r the quotient and remainder of
-// |n| by d.
-func chargedSQL(n, t string) string {
-	q := "(abs(" + n + ") // d)"
-	rt := "((abs(" + n + ") % d) * " + t + ")"
-	whole := "(" + q + " * " + t + " + " + rt + " // d)"
-	rem2 := "(2 * (" + rt + " % d))"
-	return "sign(" + n + ") * (" + whole + " + CASE WHEN " + rem2 + " > d OR (" + rem2 + " = d AND " + whole + " % 2 = 1) THEN 1 ELSE 0 END)"
+// spreadValue renders one amount of a correction row as the columns of
+// one of plan's sums (sumPlan): the amount, or its integer and fractional
+// parts. NULL (no USD value) is 0 here, so that a group only corrections
+// make still sums to a number; sum leaves NULLs out, which is the same.
+func spreadValue(sp sumPlan, v string) []string {
+	v = "coalesce(" + v + ", 0)"
+	if sp.mode == fastSums {
+		return []string{v}
+	}
+	return []string{"trunc(" + v + ")::HUGEINT", v + " - trunc(" + v + ")"}
+}
+
+// roundedSQL is C(t) of cost.Prorate for |n|, from the whole part w of
+// |n|·t/d and twice its remainder e: rounded half to even.
+func roundedSQL(w, e string) string {
+	return "(" + w + " + CASE WHEN " + e + " > d OR (" + e + " = d AND " + w + " % 2 = 1) THEN 1 ELSE 0 END)"
 }
 
 // fromScaledSQL is the DECIMAL(38,24) whose digits are the integer p,

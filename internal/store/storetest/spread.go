@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,6 +105,9 @@ func testSpreadProperty(t *testing.T, st store.Store) {
 		if q.Step.Unit == query.UnitHour {
 			q.Step = query.Days(1 + r.IntN(3))
 		}
+		// Shares of 10^-24 in 10^13 tie at the reference's 16 digits and
+		// not in the store's DOUBLE: ordering by share is ModelProperty's.
+		q.Sort = slices.DeleteFunc(q.Sort, func(o query.Order) bool { return o.By == query.ByShare })
 		name := fmt.Sprintf("query %d (seed %d) %s", i, seed, describeModel(q))
 		res, err := query.Collect(ctx, st, q)
 		if err != nil {
