@@ -181,3 +181,48 @@ func randomSpreadItem(r *rand.Rand) *cost.LineItem {
 	}
 	return li
 }
+
+// testSpreadBigSums: spread answers whose sums pass what one DECIMAL(38,
+// 24) sum holds (three March fees of 9·10^13 and a day's item) answer
+// exactly on the store's split sums too, row for row with the reference,
+// and the days add up to the fees.
+func testSpreadBigSums(t *testing.T, st store.Store) {
+	var items []*cost.LineItem
+	for i, account := range []string{"a1", "a2", "a3"} {
+		li := bigItem(account, 1, issueItem, i == 0)
+		li.ServiceName, li.ChargePeriodEnd = "Support", Day(4, 1)
+		items = append(items, li)
+	}
+	items = append(items, bigItem("a1", 9, maxAmount, true))
+	m := &model{visible: map[int64]bool{}}
+	for _, sn := range Load(t, st, "big", items...) {
+		m.visible[sn.ID] = true
+		for _, li := range items {
+			m.rows = append(m.rows, stored{li: li, snapshot: sn.ID})
+		}
+	}
+	march := cost.Window{Start: Day(3, 1), End: Day(4, 1)}
+	for _, q := range []query.Query{
+		{Window: march, Step: query.Days(1)},
+		{Window: march},
+		{Window: cost.Window{Start: Day(3, 5), End: Day(3, 20)}, Step: query.Weeks(1, time.Sunday), GroupBy: []cost.Dimension{cost.DimService}, Top: 1},
+		{Window: march, Step: query.Days(2), GroupBy: []cost.Dimension{cost.DimSubAccountID, cost.DimService}, USD: true, Limit: 2, Offset: 1},
+		{Window: march, GroupBy: []cost.Dimension{dimAccountName}, Mappings: modelMappings, Sort: []query.Order{{By: query.ByMetric, Index: 1, Desc: true}}},
+	} {
+		q.Scope, q.Spread, q.Spans = scope.All(), true, true
+		q.Metrics = []cost.Metric{cost.Billed, cost.List}
+		res, err := query.Collect(ctx, st, q)
+		if err != nil {
+			t.Fatalf("%s: %v", describeModel(q), err)
+		}
+		want, _ := m.reference(q)
+		if d := diffRows(res.Rows, want); d != "" {
+			t.Fatalf("%s:\n%s", describeModel(q), d)
+		}
+	}
+	fees := decimal.RequireFromString(issueItem).Mul(decimal.NewFromInt(3)).Add(decimal.RequireFromString(maxAmount))
+	daily := query.Query{Window: march, Step: query.Days(1), Scope: scope.All(), Metrics: []cost.Metric{cost.Billed}, Spread: true}
+	if got, want := sumRows(t, st, daily), fmt.Sprint([]decimal.Decimal{fees}); got != want {
+		t.Fatalf("the days of March add up to %s, want %s", got, want)
+	}
+}
