@@ -9,6 +9,8 @@
 package engine
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -106,7 +108,13 @@ func (e *Engine) Stream(ctx context.Context, q query.Query, fn func(query.Row) e
 	// The rates are the administrator's, whatever q carried.
 	q.Rates = nil
 	if q.USD {
-		if q.Rates, err = e.withRates(ctx, q.Window); err != nil {
+		w := q.Window
+		if q.Spread {
+			// A spread question counts parts of items charged since
+			// before its window, converted at their start month's rate.
+			w.Start = time.Time{}
+		}
+		if q.Rates, err = e.withRates(ctx, w); err != nil {
 			return query.Stats{}, err
 		}
 	}

@@ -95,6 +95,18 @@ type Query struct {
 	Offset int
 	// Spans asks for each row's Span.
 	Spans bool
+	// Spread counts a line item whose charge period [start, end) runs
+	// past the end of its start day (a monthly fee, an RI fee, tax) in
+	// every bucket it overlaps, in proportion to the time overlap
+	// (cost.Prorate, whose parts add up to the item exactly), and the
+	// window selects every such item overlapping it, counting only the
+	// overlapping part: Kubecost's rule (§3.4). Other items count in the
+	// bucket of their start, as without Spread. Kubernetes shares are of
+	// the parts. A spread item counts in Row.Items, Row.MissingUSD and
+	// Row.Span of every bucket it has a part in, and in Stats.MissingUSD
+	// once per such bucket. Spread needs a window on UTC midnights and a
+	// step of whole days (not hours), and no dated selection.
+	Spread bool
 }
 
 // Row is one group of one step bucket. Rows of different billing
@@ -203,6 +215,9 @@ func (q Query) Validate() error {
 	if err := q.validateRates(); err != nil {
 		return err
 	}
+	if err := q.validateSpread(); err != nil {
+		return err
+	}
 	if d := q.Selection.Day; !d.IsZero() {
 		if !d.Equal(d.UTC().Truncate(24 * time.Hour)) {
 			return fmt.Errorf("%w: a dated selection names a day at midnight UTC, not %s", cost.ErrInvalid, d)
@@ -228,6 +243,23 @@ func (q Query) validateRates() error {
 			return fmt.Errorf("%w: two exchange rates of %s for %s", cost.ErrInvalid, r.Currency, r.Month.Format("2006-01"))
 		}
 		seen[k] = true
+	}
+	return nil
+}
+
+// validateSpread: a spread query's buckets are whole UTC days, so that an
+// item within one day is all in one bucket (it needs no spreading) and
+// a store may keep answering from its daily rollup, correcting only the
+// items that run past their start day.
+func (q Query) validateSpread() error {
+	if !q.Spread {
+		return nil
+	}
+	if !midnight(q.Window.Start.UTC()) || !midnight(q.Window.End.UTC()) || q.Step.Unit == UnitHour {
+		return fmt.Errorf("%w: spreading items across steps needs a window on UTC midnights and steps of whole days", cost.ErrInvalid)
+	}
+	if !q.Selection.Day.IsZero() {
+		return fmt.Errorf("%w: a dated selection answers one day's rows, which are not spread", cost.ErrInvalid)
 	}
 	return nil
 }

@@ -100,3 +100,26 @@ func matchSimple(e filter.Expr, get func(cost.Dimension) string) bool {
 	}
 	return false
 }
+
+func TestValidateSpread(t *testing.T) {
+	w := cost.Window{Start: day, End: day.AddDate(0, 1, 0)}
+	for _, tt := range []struct {
+		name string
+		q    Query
+		ok   bool
+	}{
+		{"daily", Query{Window: w, Step: Days(1), Spread: true}, true},
+		{"monthly", Query{Window: w, Step: Months(1), Spread: true}, true},
+		{"weeks from Sunday", Query{Window: w, Step: Weeks(1, time.Sunday), Spread: true}, true},
+		{"one bucket", Query{Window: w, Spread: true}, true},
+		{"hourly", Query{Window: w, Step: Hours(1), Spread: true}, false},
+		{"window off midnight", Query{Window: cost.Window{Start: day.Add(time.Hour), End: w.End}, Step: Days(1), Spread: true}, false},
+		{"dated selection", Query{Window: w, Spread: true, Selection: Selection{Day: day}}, false},
+		{"hourly without spread", Query{Window: cost.Window{Start: day, End: day.Add(3 * time.Hour)}, Step: Hours(1)}, true},
+	} {
+		err := tt.q.Validate()
+		if tt.ok != (err == nil) || (err != nil && !errors.Is(err, cost.ErrInvalid)) {
+			t.Errorf("%s: Validate() = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}

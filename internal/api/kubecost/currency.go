@@ -68,7 +68,8 @@ func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(q
 
 // currencies lists the billing currencies of the line items q selects.
 func (a *API) currencies(ctx context.Context, q query.Query) ([]string, error) {
-	cq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed}}
+	// Spread: an item charged since before the window counts in it.
+	cq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed}, Spread: q.Spread}
 	var out []string
 	_, err := a.engine.Stream(ctx, cq, func(r query.Row) error {
 		out = append(out, r.Currency)

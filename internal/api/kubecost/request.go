@@ -215,7 +215,9 @@ func (acc Accumulate) step() query.Step {
 
 // query returns the engine query of r at step: the five metrics in
 // Kubecost's order (see metrics), grouped by the aggregate properties as
-// shown, each item's window the days its costs cover (Spans, §3.2).
+// shown, each item's window the days its costs cover (Spans, §3.2), an
+// item charged for several days split across the steps in proportion to
+// time (Spread, §3.4: the window is whole days, the steps whole days).
 //
 // Totals are in USD (query.Query.USD): Kubecost has no currency field and
 // adds every item of a key into one number, so amounts must share one
@@ -225,7 +227,7 @@ func (acc Accumulate) step() query.Step {
 // answer whose items share one billing currency is asked in it instead
 // (API.stream, currency.go).
 func (r Request) query(step query.Step) query.Query {
-	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true, PricedOnly: true, Spans: true,
+	q := query.Query{Window: r.Window, Step: step, Filter: r.Filter, USD: true, PricedOnly: true, Spans: true, Spread: true,
 		Mappings: maps.Clone(fieldMappings)}
 	for _, d := range filter.Dimensions(r.Filter) {
 		if name, ok := labelName(d); ok {

@@ -43,6 +43,12 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 		return st, err
 	}
 	st.Buckets = b.Windows
+	if q.Spread {
+		// Corrections only where they change something (spread.go).
+		if q.Spread, err = s.spreads(ctx, q); err != nil {
+			return st, err
+		}
+	}
 	sp := s.sumPlanFor(st.Rollup)
 	delivered := false
 	counted := func(r query.Row) error { delivered = true; return fn(r) }
@@ -51,8 +57,11 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 		sp.mode = splitSums
 		got, err = s.stream(ctx, q, b, sp, counted)
 	}
-	if isOverflow(err) {
+	switch {
+	case isOverflow(err):
 		err = cost.TooLarge()
+	case len(q.Rates) > 0 && isProductOverflow(err):
+		err = fmt.Errorf("%w: a line item converted at an exchange rate reaches 10^14 USD, more than one item may hold; check the rates", cost.ErrTooLarge)
 	}
 	got.Rollup, got.Buckets = st.Rollup, st.Buckets
 	return got, err
@@ -283,6 +292,12 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	// groups, USD), GROUP BY ALL is a plain aggregate, which answers one
 	// row of NULLs over no rows; a group exists only where rows are.
 	g := "SELECT " + strings.Join(sel, ", ") + from + " GROUP BY ALL HAVING count(*) > 0"
+	if q.Spread {
+		cols, key := spreadGroups(q, twoLevel, pre, keys)
+		if g, c.args, err = spreadSQL(q, b, sp, g, c.args, cols, key, sums); err != nil {
+			return planned{}, err
+		}
+	}
 	args := c.args
 	if twoLevel {
 		osel := append([]string{"bucket"}, outerKeys...)

@@ -88,7 +88,9 @@ func anyRate(rates []cost.Rate, t string) string {
 func (s *Store) idleRates(ctx context.Context, q query.Query) (query.Query, error) {
 	bare := q
 	bare.Rates = nil
-	if !q.USD || len(q.Rates) == 0 || !query.UsesRollup(bare) {
+	if !q.USD || len(q.Rates) == 0 || !query.UsesRollup(bare) || q.Spread {
+		// A spread question also reads items charged before its window,
+		// which this probe of the window's days does not see.
 		return q, nil
 	}
 	if err := q.Validate(); err != nil {

@@ -166,6 +166,13 @@ func isOverflow(err error) bool {
 	return errors.As(err, &de) && de.Type == duckdb.ErrorTypeOutOfRange && strings.Contains(de.Msg, "Overflow in HUGEINT")
 }
 
+// isProductOverflow reports whether err is DuckDB failing a product of
+// DECIMALs (an amount times an exchange rate) too large for its type.
+func isProductOverflow(err error) bool {
+	var de *duckdb.Error
+	return errors.As(err, &de) && de.Type == duckdb.ErrorTypeOutOfRange && strings.Contains(de.Msg, "Overflow in multiplication of DECIMAL")
+}
+
 // tooLargeForFast reports whether err is DuckDB failing a fast rollup
 // build: a sum it cannot hold, or one of foldBound or more.
 func tooLargeForFast(err error) bool {

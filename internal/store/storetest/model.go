@@ -218,10 +218,9 @@ func (m *model) reference(q query.Query) ([]query.Row, query.Stats) {
 	}
 	for _, s := range m.rows {
 		li := s.li
-		if !chosen(s) || !q.Window.Contains(li.ChargePeriodStart) || !q.Scope.Sees(li.SubAccountID) || !matchesIn(q, q.Filter, li) {
+		if !chosen(s) || !q.Scope.Sees(li.SubAccountID) || !matchesIn(q, q.Filter, li) {
 			continue
 		}
-		bucket := b.Index(li.ChargePeriodStart)
 		keys := make([]string, len(q.GroupBy))
 		for i, d := range q.GroupBy {
 			keys[i] = value(q, d, li)
@@ -230,40 +229,42 @@ func (m *model) reference(q query.Query) ([]query.Row, query.Stats) {
 		if q.USD {
 			currency = "USD"
 		}
-		id := fmt.Sprintf("%d\x00%q\x00%s", bucket, keys, currency)
-		row := groups[id]
-		if row == nil {
-			w := b.Windows[bucket]
-			row = &query.Row{Start: w.Start, End: w.End, Keys: keys, Currency: currency,
-				Values: make([]decimal.Decimal, len(metrics)), Kubernetes: make([]decimal.Decimal, len(metrics))}
-			groups[id] = row
-			order = append(order, row)
-		}
-		row.Items++
-		day := li.ChargePeriodStart.Truncate(granule)
-		if row.Span.Start.IsZero() || day.Before(row.Span.Start) {
-			row.Span.Start = day
-		}
-		if end := day.Add(granule); end.After(row.Span.End) {
-			row.Span.End = end
-		}
-		if _, priced := usdValue(li, cost.Billed, q.Rates); q.USD && !priced {
-			// Counted by its billed cost; each metric still adds the
-			// dollar value it has, if any.
-			row.MissingUSD++
-			st.MissingUSD++
-		}
-		for i, mt := range metrics {
-			v := li.Cost[mt]
-			if q.USD {
-				var ok bool
-				if v, ok = usdValue(li, mt, q.Rates); !ok {
-					continue // no dollar value: a NULL the sum leaves out
-				}
+		for _, p := range pieces(q, b, li, granule) {
+			id := fmt.Sprintf("%d\x00%q\x00%s", p.bucket, keys, currency)
+			row := groups[id]
+			if row == nil {
+				w := b.Windows[p.bucket]
+				row = &query.Row{Start: w.Start, End: w.End, Keys: keys, Currency: currency,
+					Values: make([]decimal.Decimal, len(metrics)), Kubernetes: make([]decimal.Decimal, len(metrics))}
+				groups[id] = row
+				order = append(order, row)
 			}
-			row.Values[i] = row.Values[i].Add(v)
-			if li.Kubernetes {
-				row.Kubernetes[i] = row.Kubernetes[i].Add(v)
+			row.Items++
+			if row.Span.Start.IsZero() || p.span.Start.Before(row.Span.Start) {
+				row.Span.Start = p.span.Start
+			}
+			if p.span.End.After(row.Span.End) {
+				row.Span.End = p.span.End
+			}
+			if _, priced := usdValue(li, cost.Billed, q.Rates); q.USD && !priced {
+				// Counted by its billed cost; each metric still adds the
+				// dollar value it has, if any.
+				row.MissingUSD++
+				st.MissingUSD++
+			}
+			for i, mt := range metrics {
+				v := li.Cost[mt]
+				if q.USD {
+					var ok bool
+					if v, ok = usdValue(li, mt, q.Rates); !ok {
+						continue // no dollar value: a NULL the sum leaves out
+					}
+				}
+				v = p.of(v)
+				row.Values[i] = row.Values[i].Add(v)
+				if li.Kubernetes {
+					row.Kubernetes[i] = row.Kubernetes[i].Add(v)
+				}
 			}
 		}
 	}

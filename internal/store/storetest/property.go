@@ -72,14 +72,20 @@ func propRun(t *testing.T, st store.Store, salt uint64) (seed uint64, r *rand.Ra
 	t.Logf("seed %d (TALLY_PROPERTY_SEED=%d reruns it)", seed, seed)
 	r = rand.New(rand.NewPCG(seed, seed^salt))
 	m = loadRandomBills(t, st, r)
-	n = 300
+	return seed, r, m, propQueries(t)
+}
+
+// propQueries is the number of questions a property test asks:
+// TALLY_PROPERTY_QUERIES, default 300.
+func propQueries(t *testing.T) int {
+	n := 300
 	if s := os.Getenv("TALLY_PROPERTY_QUERIES"); s != "" {
 		var err error
 		if n, err = strconv.Atoi(s); err != nil {
 			t.Fatalf("TALLY_PROPERTY_QUERIES=%q: %v", s, err)
 		}
 	}
-	return seed, r, m, n
+	return n
 }
 
 func testFilterProperty(t *testing.T, st store.Store) {

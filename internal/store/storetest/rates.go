@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -139,6 +140,15 @@ func testRates(t *testing.T, st store.Store) {
 		if got != c.want || res.MissingUSD != c.missing {
 			t.Errorf("%s: %s, %d missing\nwant %s, %d missing", c.name, got, res.MissingUSD, c.want, c.missing)
 		}
+	}
+	// An item converted past what one item may hold (10^14) is refused
+	// with ErrTooLarge, never answered wrong.
+	Load(t, st, "huge", item("eur-huge", "EUR", Day(6, 2), "40000000000000", ""))
+	june := cost.Window{Start: Day(6, 1), End: Day(7, 1)}
+	_, err := query.Collect(ctx, st, query.Query{Window: june, USD: true, Scope: scope.All(), Metrics: billed,
+		Rates: []cost.Rate{{Month: Day(6, 1), Currency: "EUR", USD: decimal.NewFromInt(3)}}})
+	if !errors.Is(err, cost.ErrTooLarge) {
+		t.Errorf("an item converted past 10^14: %v, want cost.ErrTooLarge", err)
 	}
 	// A rate that a store could not splice safely is refused before any
 	// store sees it.

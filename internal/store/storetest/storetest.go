@@ -34,6 +34,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("NoAnswer", func(t *testing.T) { testNoAnswer(t, open(t)) })
 	t.Run("FilterProperty", func(t *testing.T) { testFilterProperty(t, open(t)) })
 	t.Run("ModelProperty", func(t *testing.T) { testModelProperty(t, open(t)) })
+	t.Run("SpreadProperty", func(t *testing.T) { testSpreadProperty(t, open(t)) })
+	t.Run("SpreadBigSums", func(t *testing.T) { testSpreadBigSums(t, open(t)) })
 	t.Run("WeekStarts", func(t *testing.T) { testWeekStarts(t, open(t)) })
 	t.Run("Stream", func(t *testing.T) { testStream(t, open(t)) })
 	t.Run("USDAndCurrencies", func(t *testing.T) { testCurrencies(t, open(t)) })
