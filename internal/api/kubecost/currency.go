@@ -92,7 +92,7 @@ func (a *API) warnCurrencies(ctx context.Context, q query.Query, st query.Stats)
 		return nil
 	}
 	bq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed},
-		USD: true, GroupBy: []cost.Dimension{cost.DimCurrency}, Step: query.Months(1)}
+		USD: true, GroupBy: []cost.Dimension{cost.DimCurrency}, Step: query.Months(1), Spread: q.Spread}
 	var missing, used []string
 	usedRate := make([]bool, len(st.Rates))
 	_, err := a.engine.Stream(ctx, bq, func(r query.Row) error {
