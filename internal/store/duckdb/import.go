@@ -208,6 +208,9 @@ func (s *Store) commitSums(ctx context.Context, source string, snaps []*pending,
 	if _, err := tx.ExecContext(ctx, totalsInsertSQL(in)); err != nil {
 		return fmt.Errorf("computing snapshot totals: %w", err)
 	}
+	if err := s.noteSpreads(ctx, tx, "id IN "+in); err != nil {
+		return err
+	}
 	now := time.Now().UTC()
 	for _, p := range snaps {
 		if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ? WHERE source = ? AND billing_period_start = ? AND status = ?`,

@@ -244,6 +244,11 @@ func schemaSQL() []string {
 		// The export run a snapshot imported (Azure manifests).
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,
+		// The items that run past their start day (spread.go); NULL in
+		// snapshots not yet noted.
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_items BIGINT`,
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_from TIMESTAMP`,
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_to TIMESTAMP`,
 	}, append(addRollup, append(tenantSchemaSQL, documentsSQL)...)...)
 }
 

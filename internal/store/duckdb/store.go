@@ -44,6 +44,9 @@ type Store struct {
 	// rollup queries sum split (sums.go).
 	hi   bool
 	wide atomic.Bool
+	// noted: the snapshots record their items that run past their start
+	// day (spread.go), so that most spread questions skip the line items.
+	noted bool
 }
 
 // One Store serves both contracts.
@@ -116,6 +119,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			s.Close()
 			return nil, err
 		}
+		if err := s.noteSpreads(ctx, s.db, "spread_items IS NULL AND status IN ('"+string(store.StatusComplete)+"', '"+string(store.StatusSuperseded)+"')"); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		}
+		s.noted = true
 	}
 	if err := s.loadSumState(ctx); err != nil {
 		s.Close()
