@@ -107,7 +107,7 @@ func (e *Engine) Stream(ctx context.Context, q query.Query, fn func(query.Row) e
 	}
 	// The rates are the administrator's, whatever q carried.
 	q.Rates = nil
-	if q.USD {
+	if q.USD && !q.OwnUSD {
 		w := q.Window
 		if q.Spread {
 			// A spread question counts parts of items charged since

@@ -79,6 +79,12 @@ func TestExchangeRates(t *testing.T) {
 	if got, missing, used := total(admin, usd); got != "12" || missing != 0 || !reflect.DeepEqual(used, rate) {
 		t.Fatalf("with a rate: %s, %d missing, rates %v; want 12, none missing, the rate", got, missing, used)
 	}
+	// A question that keeps to the bill's own USD values gets none.
+	own := usd
+	own.OwnUSD = true
+	if got, missing, used := total(admin, own); got != "1" || missing != 1 || len(used) != 0 {
+		t.Fatalf("a question for the bill's own USD values: %s, %d missing, rates %v; want 1, 1 missing, none", got, missing, used)
+	}
 	// A question's own rates never reach the store; a question in the
 	// billing currency carries none.
 	forged := usd

@@ -75,6 +75,12 @@ type Query struct {
 	// administrator set, so that stores stay stateless about them; at
 	// most one rate per currency and month.
 	Rates []cost.Rate
+	// OwnUSD keeps a USD query to the bill's own USD values: the engine
+	// attaches no exchange rates. For dialects whose upstream reports the
+	// USD column as imported (the Azure billing API, whose cost entries
+	// show cost_in_usd as the bill states it), so that its summaries add
+	// up to its entries.
+	OwnUSD bool
 	// Scope limits the line items to the accounts a tenant may see. Its
 	// zero value sees nothing: whoever asks says scope.All() to see
 	// every account. Stores apply it so that no filter can widen it.

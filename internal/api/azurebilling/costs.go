@@ -164,7 +164,10 @@ func costQuery(q request, c *catalog) query.Query {
 	if w.Start.IsZero() {
 		w = allTime
 	}
-	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources)}
+	// OwnUSD: totals in USD add the bill's cost_in_usd, as the cost
+	// entries show it and upstream sums it, never an administrator's
+	// exchange rates.
+	return query.Query{Window: w, Selection: sel, Filter: q.expr(c.sources), OwnUSD: true}
 }
 
 // summaryKind is one of the costs/*-summary endpoints.
