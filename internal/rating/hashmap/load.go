@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -25,8 +24,10 @@ type step struct {
 	cost  decimal.Decimal
 }
 
-// byGroup holds thresholds per group, keyed by the canonical level so that
-// "10" and "10.00" are one key, as Python's Decimal keys are.
+// byGroup holds thresholds per group, keyed by the level's String(), which
+// drops trailing zeros: "10" and "10.00" are one key, as they are one key
+// of upstream's dict of Python Decimals. (TestRateConsequences' "tenant
+// threshold replaces the global one at the same level" holds it to that.)
 type byGroup map[string]map[string]step
 
 func (b byGroup) put(group string, t Threshold) {
@@ -35,16 +36,7 @@ func (b byGroup) put(group string, t Threshold) {
 		g = map[string]step{}
 		b[group] = g
 	}
-	g[levelKey(t.Level)] = step{level: t.Level, typ: t.Type, cost: t.Cost}
-}
-
-// levelKey is the level without trailing fractional zeros.
-func levelKey(d decimal.Decimal) string {
-	s := d.String()
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
+	g[t.Level.String()] = step{level: t.Level, typ: t.Type, cost: t.Cost}
 }
 
 type serviceTable struct {

@@ -19,15 +19,17 @@ func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 // The fixture: one service "compute" with three fields and three groups.
 // Rules name their parents by these ids.
 const (
-	svc      = "s-compute"
-	fSize    = "f-size"
-	fMemory  = "f-memory"
-	fFlavor  = "f-flavor"
-	gOne     = "g-1"
-	gA       = "g-A"
-	gTwo     = "g-2"
-	service  = "compute"
-	tenantT1 = "t1"
+	svc     = "s-compute"
+	fSize   = "f-size"
+	fMemory = "f-memory"
+	fFlavor = "f-flavor"
+	gOne    = "g-1"
+	gA      = "g-A"
+	gTwo    = "g-2"
+	// A group literally named _DEFAULT_ (upstream keys by name).
+	gNamedDefault = "g-named-default"
+	service       = "compute"
+	tenantT1      = "t1"
 )
 
 func fixture(ms []Mapping, ts []Threshold) Rules {
@@ -38,7 +40,7 @@ func fixture(ms []Mapping, ts []Threshold) Rules {
 			{ID: fMemory, Name: "memory", ServiceID: svc},
 			{ID: fFlavor, Name: "flavor", ServiceID: svc},
 		},
-		Groups: []Group{{ID: gOne, Name: "g1"}, {ID: gA, Name: "A"}, {ID: gTwo, Name: "g2"}},
+		Groups: []Group{{ID: gOne, Name: "g1"}, {ID: gA, Name: "A"}, {ID: gTwo, Name: "g2"}, {ID: gNamedDefault, Name: DefaultGroup}},
 	}
 	for i, m := range ms {
 		if m.ID == "" {
@@ -254,6 +256,9 @@ func TestRateConsequences(t *testing.T) {
 			mappings: []Mapping{sm(Flat, "2")}, thresh: []Threshold{st("10", Flat, "0.5")}, qty: "10", want: "20.5"},
 		{name: "a level 0 threshold applies at qty 0",
 			thresh: []Threshold{st("0", Flat, "0.5")}, qty: "0", want: "0.5"},
+		{name: "a group named _DEFAULT_ shares the slot of ungrouped rules",
+			mappings: []Mapping{created(sm(Flat, "1"), t0), created(inGroup(sm(Flat, "2"), gNamedDefault), t0.Add(time.Second))},
+			qty:      "1", want: "2"},
 		{name: "a negative flat never applies",
 			mappings: []Mapping{sm(Flat, "-1")}, qty: "2", want: "0"},
 		{name: "field absent from desc: its rules do not apply",
