@@ -57,6 +57,10 @@ type Config struct {
 	// Metrics in file order; a metric written as a list of maps gives one
 	// entry per map, all with the same Name.
 	Metrics []Metric
+	// Written is the file as written, ready for encoding/json: what
+	// CloudKitty's GET /v1/info/config answers (no defaults filled in,
+	// numbers in their written digits).
+	Written map[string]any
 }
 
 // Metric is one rated type: one map under a metric name.

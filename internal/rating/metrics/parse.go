@@ -85,6 +85,7 @@ func Parse(file string, data []byte, opt Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Written = writtenValue(root).(map[string]any)
 	return cfg, nil
 }
 
@@ -318,6 +319,14 @@ func (p *parser) number(metric, key string, v *yaml.Node, fractions bool) (*big.
 			want = `a number or a fraction such as "1/1024"`
 		}
 		return nil, p.errAt(v, metric, key, "%q is not %s", v.Value, want)
+	}
+	if v.Tag == "!!int" {
+		// YAML's integer spellings (0x10, 0o17, 1_000), as the library
+		// reads them; a too-large integer falls through to decimal.
+		var i int64
+		if v.Decode(&i) == nil {
+			return new(big.Rat).SetInt64(i), nil
+		}
 	}
 	r, err := parseRat(strings.TrimSpace(v.Value), fractions && v.Tag == "!!str")
 	if err != nil {

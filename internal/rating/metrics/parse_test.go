@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -98,9 +99,10 @@ func TestParseValid(t *testing.T) {
   a: {unit: x, factor: 0.1, offset: -2}
   b: {unit: x, factor: "3/4", offset: "1/3"}
   c: {unit: x, factor: 1e-3, offset: 2.50}
+  e: {unit: x, factor: 0x10, offset: 1_000}
   d: {unit: x, factor: "-1/8", offset: "0.25"}
 `, Options{}, func(t *testing.T, m []Metric) {
-		want := [][2]string{{"1/10", "-2"}, {"3/4", "1/3"}, {"1/1000", "5/2"}, {"-1/8", "1/4"}}
+		want := [][2]string{{"1/10", "-2"}, {"3/4", "1/3"}, {"1/1000", "5/2"}, {"16", "1000"}, {"-1/8", "1/4"}}
 		for i, w := range want {
 			if m[i].Factor.RatString() != w[0] || m[i].Offset.RatString() != w[1] {
 				t.Errorf("%s: factor %s offset %s, want %v", m[i].Name, m[i].Factor.RatString(), m[i].Offset.RatString(), w)
@@ -251,6 +253,9 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if _, err := json.Marshal(cfg.Written); err != nil {
+			t.Fatalf("written form does not encode: %v", err)
+		}
 		for i := range cfg.Metrics {
 			cfg.Metrics[i].Quantity(decimal.NewFromInt(7))
 			if _, err := cfg.Metrics[i].PromQL("project_id", "s", 60); err != nil {
@@ -258,4 +263,36 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWritten checks the configuration as info/config shows it: as
+// written, defaults not filled in, numbers in their own digits.
+func TestWritten(t *testing.T) {
+	yml := `metrics:
+  a: &d
+    unit: GiB
+    factor: 0.10
+    offset: 0x10
+    alt_name: A
+  b:
+    - {<<: *d, factor: "1/1048576", alt_name: B, groupby: [id]}
+    - unit: x
+      mutate: MAP
+      mutate_map: {0.0: 1.50, 2: .5}
+      extra_args: {query_prefix: "", aggregation_method: sum}
+`
+	cfg, err := Parse("m.yml", []byte(yml), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(cfg.Written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"metrics":{"a":{"alt_name":"A","factor":0.10,"offset":16,"unit":"GiB"},` +
+		`"b":[{"alt_name":"B","factor":"1/1048576","groupby":["id"],"offset":16,"unit":"GiB"},` +
+		`{"extra_args":{"aggregation_method":"sum","query_prefix":""},"mutate":"MAP","mutate_map":{"0.0":1.50,"2":0.5},"unit":"x"}]}}`
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
 }
