@@ -1,7 +1,10 @@
 package metrics
 
 import (
+	"fmt"
+	"math"
 	"math/big"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 
@@ -95,4 +98,27 @@ func ratToDecimal(q *big.Rat, places int32) decimal.Decimal {
 		}
 	}
 	return decimal.NewFromBigInt(quo, -places)
+}
+
+// sampleDigits is the number of significant decimal digits a float64
+// always holds (C's DBL_DIG): every decimal of that many digits survives
+// the trip through binary, and the digits beyond are binary artefacts.
+const sampleDigits = 15
+
+// Sample reads a collected value as Prometheus writes it (the float64's
+// shortest round-trip text, e.g. "0.30000000000000004" for 0.1 + 0.2)
+// as a decimal of at most 15 significant digits, so that binary
+// artefacts reach neither the quantity nor CEIL, FLOOR or MAP: 0.1 + 0.2
+// is 0.3, and CEIL of 3.0000000000000004 is 3, not 4. Upstream gets the
+// same effect, more coarsely, from a 9-digit decimal context. NaN and
+// infinities are errors: they have no quantity.
+func Sample(s string) (decimal.Decimal, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("sample %q: not a number: %w", s, ErrInvalid)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return decimal.Decimal{}, fmt.Errorf("sample %q: no finite value: %w", s, ErrInvalid)
+	}
+	return decimal.NewFromString(strconv.FormatFloat(f, 'g', sampleDigits, 64))
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"math/big"
 	"testing"
 
@@ -91,5 +92,38 @@ func TestQuantityKeepsMetric(t *testing.T) {
 	}
 	if m.Factor.RatString() != "1/3" || m.Offset.RatString() != "1/2" {
 		t.Errorf("factor %s offset %s", m.Factor.RatString(), m.Offset.RatString())
+	}
+}
+
+func TestSample(t *testing.T) {
+	f := func(in, want string) {
+		t.Helper()
+		got, err := Sample(in)
+		if err != nil || got.String() != want {
+			t.Errorf("Sample(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	f("0", "0")
+	f("-0", "0")
+	f("42", "42")
+	f("0.30000000000000004", "0.3") // 0.1 + 0.2
+	f("3.0000000000000004", "3")
+	f("2.9999999999999996", "3")
+	f("1.5e+09", "1500000000")
+	f("1073741824", "1073741824")
+	f("123456789.123456", "123456789.123456") // 15 digits kept
+	f("0.000001", "0.000001")
+	f("-7.25", "-7.25")
+	f("1e-9", "0.000000001")
+	for _, bad := range []string{"NaN", "+Inf", "-Inf", "", "x"} {
+		if _, err := Sample(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Sample(%q): %v, want ErrInvalid", bad, err)
+		}
+	}
+	// The point of it: CEIL sees 3, not 3.0000000000000004.
+	m := &Metric{Factor: big.NewRat(1, 1), Offset: new(big.Rat), Mutate: MutateCeil}
+	q, _ := Sample("3.0000000000000004")
+	if got := m.Quantity(q); got.String() != "3" {
+		t.Errorf("CEIL of a float artefact: %s", got)
 	}
 }
