@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,24 @@ func TestLimits(t *testing.T) {
 		q := point("x", "12345678901234.123456789012345678901234", "0", nil)
 		if _, err := s.Eval(context.Background(), q, period); err == nil || !strings.Contains(err.Error(), "more than the 200 allowed") {
 			t.Fatalf("err = %v, want the digit limit", err)
+		}
+	})
+	t.Run("memory", func(t *testing.T) {
+		// 30 string doublings would build 10 GiB; the cost of a string
+		// concatenation grows with its length, so the budget stops it
+		// after about a megabyte.
+		src, closing := `cel.bind(s0, "xxxxxxxxxx", `, `)`
+		for i := 1; i <= 30; i++ {
+			src += fmt.Sprintf("cel.bind(s%d, s%d + s%d, ", i, i-1, i-1)
+			closing += ")"
+		}
+		src += `size(s30) > 0 ? price : price` + closing
+		s, err := CompileWithLimits("memory", src, Limits{Time: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Eval(context.Background(), p, period); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "cost limit") {
+			t.Fatalf("err = %v, want ErrLimit for the cost limit", err)
 		}
 	})
 	t.Run("aligned digits", func(t *testing.T) {
