@@ -205,8 +205,10 @@ func ids[T any](s []T, id func(T) string) string {
 	return strings.Join(out, ",")
 }
 
-func mappingIDs(s []Mapping) string     { return ids(s, func(m Mapping) string { return m.Value }) }
-func thresholdIDs(s []Threshold) string { return ids(s, func(t Threshold) string { return t.Level.String() }) }
+func mappingIDs(s []Mapping) string { return ids(s, func(m Mapping) string { return m.Value }) }
+func thresholdIDs(s []Threshold) string {
+	return ids(s, func(t Threshold) string { return t.Level.String() })
+}
 
 // TestBookCascades: deleting a service or field removes what hangs on it;
 // deleting a group removes its rules (recursive) or ungroups them.
@@ -347,5 +349,34 @@ func TestBookPersists(t *testing.T) {
 	}
 	if n := len(b2.Rules().Mappings); n != 1 {
 		t.Fatalf("reopened Rules() has %d mappings, want 1 (the deleted one left out)", n)
+	}
+}
+
+// TestBookConcurrentCreates: the mutex makes check-then-write atomic, so
+// of many concurrent creates of one name exactly one wins and the others
+// are 409s.
+func TestBookConcurrentCreates(t *testing.T) {
+	ctx := context.Background()
+	b := openMemBook(t)
+	const n = 16
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := b.CreateService(ctx, "compute")
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range n {
+		err := <-errs
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, store.ErrConflict):
+			t.Fatalf("err = %v, want a conflict", err)
+		}
+	}
+	if ok != 1 || len(b.Services()) != 1 {
+		t.Fatalf("%d creates succeeded, %d services; want 1 and 1", ok, len(b.Services()))
 	}
 }
