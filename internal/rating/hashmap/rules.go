@@ -3,8 +3,9 @@
 // thresholds), a loader that turns a snapshot of rules into the per-scope
 // price table of the spec's §7.1, and the rating of one point (§7.2).
 //
-// It knows nothing of HTTP or storage: the API and the persistence layer
-// hand it a Rules value and ask for prices. All arithmetic is exact
+// It knows nothing of HTTP: the loader and the rating take a Rules value,
+// and Book (book.go) keeps the rules in the state store's documents with
+// upstream's write rules, for the API to call. All arithmetic is exact
 // (shopspring decimal); upstream's Python Decimal maths is reproduced
 // without its SQLite float round trips.
 package hashmap
