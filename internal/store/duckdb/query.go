@@ -16,7 +16,7 @@ import (
 // missingUSD counts the line items of a group that have no USD value: a
 // bill in another currency that gives no exchange rate. USD totals leave
 // them out, and the count tells the caller so.
-const missingUSD = "count(*) FILTER (WHERE usd_billed_cost IS NULL AND billing_currency <> 'USD')"
+var missingUSD = missingSQL(nil)
 
 // Query answers q into memory (query.Collect over Stream).
 func (s *Store) Query(ctx context.Context, q query.Query) (*query.Result, error) {

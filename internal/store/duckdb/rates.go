@@ -61,10 +61,18 @@ func usdAmount(m string, rates []cost.Rate) string {
 // missingSQL counts the line items of a group that have no USD value and
 // no rate that converts them.
 func missingSQL(rates []cost.Rate) string {
-	if len(rates) == 0 {
-		return missingUSD
+	return "count(*) FILTER (WHERE " + missingCond(rates) + ")"
+}
+
+// missingCond holds for a line item that has no USD value and no rate
+// that converts it: what missingSQL counts, and what a spread query's
+// correction rows take out again (spread.go), which must be the same.
+func missingCond(rates []cost.Rate) string {
+	c := "usd_billed_cost IS NULL AND billing_currency <> 'USD'"
+	if len(rates) > 0 {
+		c += " AND NOT " + anyRate(rates, "charge_period_start")
 	}
-	return "count(*) FILTER (WHERE usd_billed_cost IS NULL AND billing_currency <> 'USD' AND NOT " + anyRate(rates, "charge_period_start") + ")"
+	return c
 }
 
 // anyRate is the condition under which one of rates applies to a row

@@ -102,16 +102,6 @@ func (s *Store) noteSpreads(ctx context.Context, db interface {
 	return nil
 }
 
-// spreadMissing is the condition missingSQL counts, for one row: the
-// minus rows must take out exactly what the rows they correct counted.
-func spreadMissing(rates []cost.Rate) string {
-	c := "usd_billed_cost IS NULL AND billing_currency <> 'USD'"
-	if len(rates) > 0 {
-		c += " AND NOT " + anyRate(rates, "charge_period_start")
-	}
-	return c
-}
-
 // spreadGroups are the group columns of plan's inner query: the stored
 // dimensions of pre (s0, s1, ...) when plan groups in two levels, else
 // q's groups (k0, k1, ...); and the SQL of each.
@@ -146,7 +136,7 @@ func spreadSQL(q query.Query, b query.Buckets, sp sumPlan, g string, args []any,
 	}
 	currency, missing := "billing_currency", "0"
 	if q.USD {
-		currency, missing = "'USD'", "CASE WHEN "+spreadMissing(q.Rates)+" THEN 1 ELSE 0 END"
+		currency, missing = "'USD'", "CASE WHEN "+missingCond(q.Rates)+" THEN 1 ELSE 0 END"
 	}
 	sel = append(sel, currency+" AS currency", "kubernetes AS sp_k8s", missing+"::BIGINT AS sp_missing",
 		"charge_period_start AS sp_start", "epoch_us(charge_period_start) AS sp_s", "epoch_us(charge_period_end) AS sp_e")
