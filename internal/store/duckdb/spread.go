@@ -9,7 +9,6 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
-	"github.com/tally-cost/tally/internal/store"
 )
 
 // Spread (query.Query.Spread) counts an item that runs past its start day
@@ -48,18 +47,14 @@ func (s *Store) spreads(ctx context.Context, q query.Query) (bool, error) {
 	if s.noted {
 		// First the snapshots' notes (noteSpreads): most stores hold no
 		// such item in the window, and this reads a few rows.
-		status := "status = '" + string(store.StatusComplete) + "'"
-		if len(q.Selection.Snapshots) > 0 {
-			ids := make([]string, len(q.Selection.Snapshots))
-			for i, id := range q.Selection.Snapshots {
-				ids[i] = strconv.FormatInt(id, 10)
-			}
-			status = "id IN (" + strings.Join(ids, ", ") + ") AND status IN ('" + string(store.StatusComplete) + "', '" + string(store.StatusSuperseded) + "')"
-		}
+		// The snapshots of q's selection, chosen as its rows are
+		// (selectionSQL), each snapshot standing for its rows.
+		var sel conds
+		selectionSQL(&sel, q.Selection, "spread_from")
+		sel.add("spread_items IS NULL OR (spread_items > 0 AND spread_from < ? AND spread_to > ?)", q.Window.End.UTC(), q.Window.Start.UTC())
 		var maybe bool
-		err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM snapshots WHERE "+status+
-			" AND (spread_items IS NULL OR (spread_items > 0 AND spread_from < ? AND spread_to > ?)))",
-			q.Window.End.UTC(), q.Window.Start.UTC()).Scan(&maybe)
+		err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM (SELECT id AS snapshot_id, spread_items, spread_from, spread_to FROM snapshots) AS noted WHERE "+
+			sel.sql()+")", sel.args...).Scan(&maybe)
 		if err != nil {
 			return false, fmt.Errorf("finding items charged for several days: %w", err)
 		}
