@@ -66,12 +66,17 @@ func (a *API) stream(ctx context.Context, q query.Query, reset func(), fn func(q
 	return st, a.warnCurrencies(ctx, q, st)
 }
 
+// sameItems is a question about the line items q selects, billed cost
+// only, in one bucket and no groups: what the currency checks ask. Spread
+// included: an item charged since before the window counts in it.
+func sameItems(q query.Query) query.Query {
+	return query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed}, Spread: q.Spread}
+}
+
 // currencies lists the billing currencies of the line items q selects.
 func (a *API) currencies(ctx context.Context, q query.Query) ([]string, error) {
-	// Spread: an item charged since before the window counts in it.
-	cq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed}, Spread: q.Spread}
 	var out []string
-	_, err := a.engine.Stream(ctx, cq, func(r query.Row) error {
+	_, err := a.engine.Stream(ctx, sameItems(q), func(r query.Row) error {
 		out = append(out, r.Currency)
 		return nil
 	})
@@ -91,8 +96,8 @@ func (a *API) warnCurrencies(ctx context.Context, q query.Query, st query.Stats)
 	if st.MissingUSD == 0 && len(st.Rates) == 0 {
 		return nil
 	}
-	bq := query.Query{Window: q.Window, Filter: q.Filter, Mappings: q.Mappings, Metrics: []cost.Metric{cost.Billed},
-		USD: true, GroupBy: []cost.Dimension{cost.DimCurrency}, Step: query.Months(1), Spread: q.Spread}
+	bq := sameItems(q)
+	bq.USD, bq.GroupBy, bq.Step = true, []cost.Dimension{cost.DimCurrency}, query.Months(1)
 	var missing, used []string
 	usedRate := make([]bool, len(st.Rates))
 	_, err := a.engine.Stream(ctx, bq, func(r query.Row) error {
