@@ -58,23 +58,11 @@ func TestBigSumsAllDialects(t *testing.T) {
 	h := Handler(Config{Store: st, State: st, Tenants: tenants, NoAuth: true})
 	getJSON := func(path string, v any) {
 		t.Helper()
-		rec := send(h, http.MethodGet, path, nil, "")
-		if rec.Code != 200 {
-			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
-		}
-		dec := json.NewDecoder(rec.Body)
-		dec.UseNumber()
-		if err := dec.Decode(v); err != nil {
-			t.Fatal(err)
-		}
+		getExact(t, h, path, v)
 	}
 	rat := func(s string) *big.Rat {
 		t.Helper()
-		r, ok := new(big.Rat).SetString(s)
-		if !ok {
-			t.Fatalf("not a number: %q", s)
-		}
-		return r
+		return exact(t, s)
 	}
 	window := "2024-03-01T00:00:00Z,2024-04-01T00:00:00Z"
 	got := map[string]*big.Rat{}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"math/big"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -116,15 +115,7 @@ func TestDialectsAgreeAzure(t *testing.T) {
 			h := Handler(Config{Store: st, State: st, Tenants: tenants, NoAuth: true})
 			get := func(path string, v any) {
 				t.Helper()
-				rec := send(h, http.MethodGet, path, nil, "")
-				if rec.Code != 200 {
-					t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
-				}
-				dec := json.NewDecoder(rec.Body)
-				dec.UseNumber()
-				if err := dec.Decode(v); err != nil {
-					t.Fatal(err)
-				}
+				getExact(t, h, path, v)
 			}
 			const window = "2000-01-01T00:00:00Z,2100-01-01T00:00:00Z"
 			var kc struct {

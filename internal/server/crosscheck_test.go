@@ -64,6 +64,33 @@ func rawUnblended(t *testing.T, path string) *big.Rat {
 	}
 }
 
+// getExact GETs path from h, fails the test unless the answer is a 200,
+// and decodes its JSON into v keeping every digit of its numbers
+// (json.Number; Kubecost's are exact decimals): the cross-checks compare
+// totals to the last digit.
+func getExact(t *testing.T, h http.Handler, path string, v any) {
+	t.Helper()
+	rec := send(h, http.MethodGet, path, nil, "")
+	if rec.Code != 200 {
+		t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+	}
+	dec := json.NewDecoder(rec.Body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// exact reads a decimal text as an exact rational.
+func exact(t *testing.T, s string) *big.Rat {
+	t.Helper()
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		t.Fatalf("not a number: %q", s)
+	}
+	return r
+}
+
 // TestDialectsAgree ingests real CUR exports and checks that the billed
 // (invoiced) total is the same, to the last digit, through the Kubecost
 // API, the native API, hand-written SQL over the raw table, and a sum
@@ -91,23 +118,11 @@ func TestDialectsAgree(t *testing.T) {
 	window := "2000-01-01T00:00:00Z,2100-01-01T00:00:00Z"
 	getJSON := func(path string, v any) {
 		t.Helper()
-		rec := send(h, http.MethodGet, path, nil, "")
-		if rec.Code != 200 {
-			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
-		}
-		dec := json.NewDecoder(rec.Body)
-		dec.UseNumber() // Kubecost's numbers are exact decimals: keep every digit
-		if err := dec.Decode(v); err != nil {
-			t.Fatal(err)
-		}
+		getExact(t, h, path, v)
 	}
 	rat := func(s string) *big.Rat {
 		t.Helper()
-		r, ok := new(big.Rat).SetString(s)
-		if !ok {
-			t.Fatalf("not a number: %q", s)
-		}
-		return r
+		return exact(t, s)
 	}
 
 	// kubecostSum is the Σ invoicedCost of a /model/cloudCost answer, and
