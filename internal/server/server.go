@@ -28,6 +28,7 @@ import (
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/rates"
+	"github.com/tally-cost/tally/internal/rating"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -54,7 +55,11 @@ type Config struct {
 	Pipeline *pipeline.Runner
 	// Rates are the exchange rates of the configuration file; those set
 	// through the native API are kept in State and win (internal/rates).
-	Rates  []cost.Rate
+	Rates []cost.Rate
+	// Rating is the rating service of the CloudKitty dialect (rules,
+	// modules, scopes), shared with the processor; nil opens one over
+	// State with the default configuration.
+	Rating *rating.Service
 	Logger *slog.Logger
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
@@ -66,6 +71,7 @@ type deps struct {
 	engine   *engine.Engine
 	tenants  *tenant.Service
 	pipeline *pipeline.Runner // nil without configured sources
+	rating   *rating.Service
 	log      *slog.Logger
 }
 
@@ -96,7 +102,9 @@ func dialects() []mount {
 			}
 			kubecost.New(d.engine, etl, d.log).Register(api)
 		}},
-		{Dialect{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError}, nil},
+		{Dialect{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError}, func(api *http.ServeMux, d deps) {
+			cloudkitty.New(d.engine, d.rating, d.log).Register(api)
+		}},
 		{Dialect{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError}, nil},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
 			azurebilling.New(d.engine, d.log).Register(api)
@@ -165,7 +173,16 @@ func Handler(cfg Config) http.Handler {
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
 	eng.SetRates(rates.New(cfg.State, cfg.Rates))
-	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, log: log}
+	rt := cfg.Rating
+	if rt == nil {
+		var err error
+		if rt, err = rating.Open(context.Background(), cfg.State, rating.Config{}); err != nil {
+			// The state store could not be read: the server cannot serve
+			// its rules either, and says so at once.
+			panic(fmt.Errorf("server: opening the rating service: %w", err))
+		}
+	}
+	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, log: log}
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)

@@ -1,6 +1,3 @@
-// Package cloudkitty will serve the OpenStack CloudKitty rating API v1
-// and v2 under /cloudkitty. For now it holds the dialect's error bodies,
-// which the server uses for authentication and limit errors.
 package cloudkitty
 
 import (
@@ -28,7 +25,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, tenant.ErrForbidden):
 		msg = "You are not authorized to perform this action"
 	}
-	if strings.HasPrefix(r.URL.Path, Prefix+"v2") {
+	// The server's guard sees the full path; the dialect's handlers see
+	// it with the prefix stripped (API.serve).
+	if p := r.URL.Path; strings.HasPrefix(p, Prefix+"v2") || strings.HasPrefix(p, "/v2") {
 		apierr.Write(w, err, status, map[string]any{"message": msg})
 		return
 	}

@@ -1,0 +1,4 @@
+package cloudkitty
+
+// collectorRoutes registers its endpoints (stub: to be built).
+func (a *API) collectorRoutes() {}

@@ -1,0 +1,4 @@
+package cloudkitty
+
+// infoRoutes registers its endpoints (stub: to be built).
+func (a *API) infoRoutes() {}

@@ -1,0 +1,4 @@
+package cloudkitty
+
+// scriptRoutes registers its endpoints (stub: to be built).
+func (a *API) scriptRoutes() {}

@@ -1,0 +1,4 @@
+package cloudkitty
+
+// storageRoutes registers its endpoints (stub: to be built).
+func (a *API) storageRoutes() {}
