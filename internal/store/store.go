@@ -78,6 +78,12 @@ type ImportSpec struct {
 	// Runs name the export runs the files come from, by billing period
 	// (Azure's manifests); each snapshot records its period's run.
 	Runs []Run
+	// Periods are billing periods the import covers whether or not it
+	// appends rows to them: each gets a snapshot, empty when no row falls
+	// in it, which supersedes the previous one at Commit. This is how a
+	// period that no longer has data is restated (the rating processor
+	// re-rates an hour in which nothing ran).
+	Periods []cost.Window
 }
 
 // Run is one export run of a billing period.

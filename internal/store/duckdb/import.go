@@ -46,7 +46,18 @@ func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.I
 	if err != nil {
 		return nil, fmt.Errorf("starting import: %w", err)
 	}
-	return &importer{s: s, spec: spec, importID: importID, snaps: map[time.Time]*pending{}, sp: sp}, nil
+	im := &importer{s: s, spec: spec, importID: importID, snaps: map[time.Time]*pending{}, sp: sp}
+	for _, w := range spec.Periods {
+		err := fmt.Errorf("%w: an import period must end after it starts, not %s", cost.ErrInvalid, w)
+		if w.End.After(w.Start) {
+			_, err = im.snapshotFor(ctx, &cost.LineItem{BillingPeriodStart: w.Start.UTC(), BillingPeriodEnd: w.End.UTC()})
+		}
+		if err != nil {
+			im.Fail(ctx, err)
+			return nil, err
+		}
+	}
+	return im, nil
 }
 
 // stop loads the rows written so far and waits for the loader.

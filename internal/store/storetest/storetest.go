@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("OtherSourceUntouched", func(t *testing.T) { testOtherSource(t, open(t)) })
 	t.Run("FailedImportKeepsPrevious", func(t *testing.T) { testFailed(t, open(t)) })
 	t.Run("EmptyImport", func(t *testing.T) { testEmpty(t, open(t)) })
+	t.Run("DeclaredPeriods", func(t *testing.T) { testDeclaredPeriods(t, open(t)) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open(t)) })
 	t.Run("StepsAndRollup", func(t *testing.T) { testSteps(t, open(t)) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open(t)) })
@@ -225,6 +226,39 @@ func testEmpty(t *testing.T, st store.Store) {
 	}
 	if _, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), ID: 424242}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown snapshot: err = %v, want ErrNotFound", err)
+	}
+}
+
+// testDeclaredPeriods: a period an import declares without rows gets an
+// empty snapshot that supersedes the period's previous data, and other
+// periods of the source stay (how a re-rated hour that lost its usage is
+// restated); a period that ends before it starts is refused.
+func testDeclaredPeriods(t *testing.T, st store.Store) {
+	hour := func(h int) cost.Window {
+		s := Day(3, 1).Add(time.Duration(h) * time.Hour)
+		return cost.Window{Start: s, End: s.Add(time.Hour)}
+	}
+	item := func(h int, billed string) *cost.LineItem {
+		li := Item("a1", "A", hour(h).Start, billed)
+		li.BillingPeriodStart, li.BillingPeriodEnd = hour(h).Start, hour(h).End
+		return li
+	}
+	spec := store.ImportSpec{Source: "rating/a1", Provider: "rating"}
+	Import(t, st, spec, item(0, "1"), item(1, "2"))
+	if got := Total(t, st, march, cost.Billed); got != "3" {
+		t.Fatalf("before: total %s, want 3", got)
+	}
+	spec.Periods = []cost.Window{hour(1), hour(2)}
+	snaps := Import(t, st, spec, item(2, "5"))
+	if len(snaps) != 2 || snaps[0].Rows != 0 || !snaps[0].BillingPeriodStart.Equal(hour(1).Start) || snaps[1].Rows != 1 {
+		t.Fatalf("snapshots of the declared periods = %+v", snaps)
+	}
+	if got := Total(t, st, march, cost.Billed); got != "6" {
+		t.Fatalf("after restating hour 1 as empty: total %s, want 1 + 5 = 6", got)
+	}
+	spec.Periods = []cost.Window{{Start: hour(3).End, End: hour(3).Start}}
+	if _, err := st.BeginImport(ctx, spec); !errors.Is(err, cost.ErrInvalid) {
+		t.Fatalf("a backwards period: err = %v, want ErrInvalid", err)
 	}
 }
 
