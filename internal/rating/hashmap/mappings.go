@@ -146,8 +146,14 @@ func fmtTime(t time.Time) string {
 // (ParseCost, ParseMapType). Start defaults to now and may not be in the
 // past unless opt.Force; Name defaults to a random string. The returned
 // mapping has its id, dates and audit fields set.
+//
+// Dates are kept to the second, as upstream's DATETIME columns keep
+// them: the API echoes whole seconds, and clients PUT the echoed object
+// back (31 times, §12.3), so a stored fraction would read as a changed
+// start and refuse the update of a running rule.
 func (b *Book) CreateMapping(ctx context.Context, m Mapping, opt WriteOptions) (Mapping, error) {
-	now := b.now().UTC()
+	now := b.clock().UTC().Truncate(time.Second)
+	m.Start, m.End = m.Start.Truncate(time.Second), m.End.Truncate(time.Second)
 	if m.Start.IsZero() {
 		m.Start = now
 	} else if m.Start.Before(now) && !opt.Force {
@@ -282,7 +288,16 @@ func (u MappingUpdate) apply(m *Mapping) (changed []string) {
 // not yet started may change anything but its parents; a new start must
 // not be in the past unless opt.Force.
 func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, opt WriteOptions) (Mapping, error) {
-	now := b.now().UTC()
+	now := b.clock().UTC()
+	// Whole seconds, as CreateMapping stores them.
+	if u.Start != nil {
+		t := u.Start.Truncate(time.Second)
+		u.Start = &t
+	}
+	if u.End != nil {
+		t := u.End.Truncate(time.Second)
+		u.End = &t
+	}
 	var out Mapping
 	err := b.update(ctx, func(r *Rules) error {
 		i, ok := findIndex(r.Mappings, func(x Mapping) bool { return x.ID == id })
@@ -327,7 +342,7 @@ func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, op
 // applies again. Deleting it twice is a 404, as a deleted row is gone
 // for upstream's delete.
 func (b *Book) DeleteMapping(ctx context.Context, id string, opt WriteOptions) error {
-	now := b.now().UTC()
+	now := b.clock().UTC().Truncate(time.Second)
 	return b.update(ctx, func(r *Rules) error {
 		i, ok := findIndex(r.Mappings, func(x Mapping) bool { return x.ID == id })
 		if !ok || r.Mappings[i].IsDeleted() {
