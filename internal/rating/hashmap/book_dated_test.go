@@ -76,6 +76,9 @@ func TestBookDatedRules(t *testing.T) {
 				t.Fatalf("updated = %+v", m)
 			}
 		}},
+		{name: "running rule: an end in the past refused", do: func(k books) (Mapping, error) {
+			return k.x.b.UpdateMapping(ctx, k.running.ID, MappingUpdate{End: ptr(bkNow.Add(-time.Minute))}, WriteOptions{Force: true})
+		}, kind: cost.ErrInvalid, text: "End date must be in the future. end=[2026-03-10T11:59:00] current time=[2026-03-10T12:00:00]"},
 		{name: "started rule with an end: refused", do: func(k books) (Mapping, error) {
 			return k.x.b.UpdateMapping(ctx, k.ended.ID, MappingUpdate{End: ptr(bkNow.Add(2 * hour))}, WriteOptions{})
 		}, kind: cost.ErrInvalid, text: "Cannot update a rule that was already processed and has a defined end date."},
@@ -229,7 +232,7 @@ func TestBookWholeSeconds(t *testing.T) {
 	// An hour later the rule is running; the client echoes it back with
 	// its dates as the API shows them, to the second.
 	x.b.SetClock(func() time.Time { return frac.Add(time.Hour) })
-	start, end := bkNow, bkNow.Add(2*time.Hour+400*time.Millisecond)
+	start, end := bkNow, bkNow.Add(5*time.Hour+400*time.Millisecond)
 	got, err := x.b.UpdateMapping(ctx, m.ID, MappingUpdate{Start: &start, End: &end, Cost: ptr(d("1.000"))}, WriteOptions{})
 	if err == nil || err.Error() != "Cannot update a rule that was already processed and has a defined end date." {
 		t.Fatalf("update of a running rule with an end: %v", err)
@@ -240,7 +243,7 @@ func TestBookWholeSeconds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("setting the end of a running rule, start echoed: %v", err)
 	}
-	if !got.End.Equal(bkNow.Add(2*time.Hour)) || !end.Equal(bkNow.Add(2*time.Hour+400*time.Millisecond)) {
+	if !got.End.Equal(bkNow.Add(5*time.Hour)) || !end.Equal(bkNow.Add(5*time.Hour+400*time.Millisecond)) {
 		t.Fatalf("end stored %s (want whole seconds), caller's end %s (want untouched)", got.End, end)
 	}
 	if err := x.b.DeleteMapping(ctx, m2.ID, WriteOptions{}); err != nil {

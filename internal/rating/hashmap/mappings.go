@@ -318,6 +318,11 @@ func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, op
 			if slices.ContainsFunc(changed, func(s string) bool { return s != "end" }) {
 				return invalidf("You are allowed to update only the attribute [end] as this rule is already running as it started on [%s]", fmtTime(old.Start))
 			}
+			// An end in the past would take the rule out of periods
+			// already rated with it; upstream refuses it, force or not.
+			if !m.End.IsZero() && m.End.Before(now) {
+				return invalidf("End date must be in the future. end=[%s] current time=[%s]", fmtTime(m.End), fmtTime(now))
+			}
 		} else if slices.Contains(changed, "start") && m.Start.Before(now) && !opt.Force {
 			return invalidf("Cannot create a rule with start in the past [%s]; use force=true to do so.", fmtTime(m.Start))
 		}
