@@ -3,6 +3,7 @@ package cloudkitty
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
@@ -53,9 +54,9 @@ func (a *API) hashmapRoutes() {
 // hmPrefix. The handler runs after the rights check (write: changing
 // rules) and with the request's arguments read.
 func (a *API) hm(pattern string, write bool, h func(*http.Request, *args) (any, error)) {
-	var method, path string
-	if _, err := fmt.Sscanf(pattern, "%s %s", &method, &path); err != nil {
-		panic("cloudkitty: bad hashmap pattern " + pattern)
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		panic("cloudkitty: hashmap pattern without a method: " + pattern)
 	}
 	a.v1(method+" "+hmPrefix+path, func(r *http.Request) (any, error) {
 		if err := hmAuthorize(r, write); err != nil {
