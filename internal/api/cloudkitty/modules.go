@@ -237,7 +237,7 @@ func (a *API) v2PutModule(r *http.Request) (any, error) {
 // bool()).
 func v2Boolean(v json.RawMessage) (bool, bool) {
 	var s string
-	if json.Unmarshal(v, &s) == nil {
+	if strings.HasPrefix(strings.TrimSpace(string(v)), `"`) && json.Unmarshal(v, &s) == nil {
 		switch strings.ToLower(s) {
 		case "1", "true", "yes", "on", "enable":
 			return true, true

@@ -141,7 +141,7 @@ func objectOf(v json.RawMessage) (map[string]json.RawMessage, bool) {
 // them.
 func pythonValueStr(v json.RawMessage) string {
 	var s string
-	if json.Unmarshal(v, &s) == nil {
+	if strings.HasPrefix(strings.TrimSpace(string(v)), `"`) && json.Unmarshal(v, &s) == nil {
 		return s
 	}
 	return pythonRepr(v)

@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"sync"
 	"testing"
@@ -78,7 +79,7 @@ func open(t *testing.T, docs *memDocs) *State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, docs, book, nil)
+	s, err := Open(ctx, docs, book, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
