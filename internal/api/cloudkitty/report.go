@@ -23,7 +23,7 @@ func (a *API) reportRoutes() {
 
 // ratedMetric is the metric rated prices are read from: a rated line
 // item carries its price in every metric (frames.ToLineItem).
-var ratedMetric = cost.Billed
+const ratedMetric = cost.Billed
 
 // rated is the filter of rated line items, ANDed with the client's.
 func rated(xs ...filter.Expr) filter.Expr {
