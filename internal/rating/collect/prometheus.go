@@ -162,7 +162,11 @@ func (p *Prometheus) Collect(ctx context.Context, m *metrics.Metric, scopeKey, s
 // round-trip form ('f', -1): the same formatting Prometheus's own JSON
 // encoder uses, and strconv guarantees that parsing and re-formatting
 // the shortest form gives the same digits. So String returns the wire
-// text digit for digit, and no arithmetic ever happens on the float.
+// text digit for digit, and no arithmetic ever happens on the float. (A
+// Prometheus-compatible server that writes more digits than the
+// shortest form still names one float, whose 15-digit reading below is
+// the same.) Decoding the JSON by hand to keep the text would buy
+// nothing and lose the official client.
 // metrics.Sample then reads that text to 15 significant digits, which
 // drops binary artefacts (0.30000000000000004 is 0.3) and rejects NaN
 // and infinities.
@@ -184,7 +188,9 @@ func sampleValue(v model.SampleValue) (decimal.Decimal, error) {
 // reduced here. The server answers one row per scope. One group per
 // metric joined with "or", rather than one regex on __name__, because
 // count_over_time drops the metric name and two metrics with the same
-// other labels would collide in one vector.
+// other labels would collide in one vector. Query prefixes, suffixes
+// and functions are left out: a scope with samples but whose query
+// yields nothing is collected as empty, which rates nothing.
 func (p *Prometheus) Scopes(ctx context.Context, cfg *metrics.Config, scopeKey string, period cost.Window) ([]string, error) {
 	secs, err := periodSeconds(period)
 	if err != nil {
