@@ -35,11 +35,13 @@ func (e *env) reports(t *testing.T) {
 			wantCell(t, row, "End Time", feb)
 		}
 	})
+	// -t filters without grouping: upstream's row then reads tenant_id
+	// "ALL", as every dimension not grouped by.
 	t.Run("summary get -t", func(t *testing.T) {
 		r := e.run(t, "summary", "get", "-t", "p1", "-b", jan, "-e", feb, "-f", "json")
 		row := r.row(t)
 		r.sent(t, "GET /cloudkitty/v1/report/summary?begin="+janQ+"&end="+febQ+"&tenant_id=p1")
-		wantCell(t, row, "Tenant ID", "p1")
+		wantCell(t, row, "Tenant ID", "ALL")
 		wantCell(t, row, "Resource Type", "ALL")
 		wantDec(t, row, "Rate", "1.587")
 	})
