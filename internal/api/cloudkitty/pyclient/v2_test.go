@@ -139,8 +139,9 @@ func (e *env) v2Commands(t *testing.T) {
 		r.sent(t, "GET /cloudkitty/v2/task/reprocesses?limit=100&order=asc&scope_ids=p1")
 		wantCell(t, row, "Scope ID", "p1")
 		wantCell(t, row, "Reason", "e2e")
-		wantTime(t, row, "Start reprocessing time", "2024-01-04T13:00:00Z")
-		wantTime(t, row, "End reprocessing time", "2024-01-04T14:00:00Z")
+		// Upstream prints its stored (naive UTC) times with isoformat().
+		wantUTC(t, row, "Start reprocessing time", "2024-01-04T13:00:00Z")
+		wantUTC(t, row, "End reprocessing time", "2024-01-04T14:00:00Z")
 	})
 	// Last: an inactive scope can no longer be reprocessed.
 	t.Run("scope patch", func(t *testing.T) {
@@ -181,6 +182,16 @@ func wantTime(t *testing.T, row map[string]any, col, want string) {
 	if w, _ := time.Parse(time.RFC3339, want); !g.Equal(w) {
 		t.Errorf("%s = %s, want %s (row %v)", col, got, want, row)
 	}
+}
+
+// wantUTC is wantTime that also takes a naive time, read as UTC.
+func wantUTC(t *testing.T, row map[string]any, col, want string) {
+	t.Helper()
+	got := str(cell(t, row, col))
+	if g, err := time.Parse("2006-01-02T15:04:05", got); err == nil {
+		row = map[string]any{col: g.Format(time.RFC3339)}
+	}
+	wantTime(t, row, col, want)
 }
 
 // wantPairs checks that the client's `k="v" ...` rendering of a map
