@@ -21,6 +21,8 @@ func TestCloudKittyClient(t *testing.T) {
 	t.Run("modules", e.modules)
 	t.Run("info", e.info)
 	t.Run("hashmap", e.hashmap)
+	t.Run("pyscripts", e.scripts)
+	t.Run("collector", e.collector)
 	t.Run("reports", e.reports)
 	t.Run("v2", e.v2Commands)
 }
