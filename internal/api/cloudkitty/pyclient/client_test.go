@@ -23,6 +23,7 @@ func TestCloudKittyClient(t *testing.T) {
 	t.Run("hashmap", e.hashmap)
 	t.Run("pyscripts", e.scripts)
 	t.Run("collector", e.collector)
+	t.Run("quote", e.quote)
 	t.Run("reports", e.reports)
 	t.Run("v2", e.v2Commands)
 }
