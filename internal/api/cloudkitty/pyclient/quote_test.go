@@ -68,7 +68,7 @@ func (e *env) quote(t *testing.T) {
 	t.Run("rules for the quote", setup)
 	t.Run("get_quotation desc metadata", func(t *testing.T) {
 		got, reqs := quote(t, `[{"service": "instance", "volume": "2", "desc": {"metadata": {"flavor_id": "m1.small"}, "groupby": {"id": "vm-9"}}}]`)
-		if len(reqs) != 1 || !strings.HasPrefix(reqs[0].line, `POST /cloudkitty/v1/rating/quote {"resources": [`) {
+		if len(reqs) != 1 || !strings.HasPrefix(reqs[0].line, `POST /cloudkitty/v1/rating/quote/ {"resources": [`) {
 			t.Errorf("requests %v, want one POST /v1/rating/quote", reqs)
 		}
 		wantDecString(t, got, "4")
