@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// v2Q is how the client sends an aware datetime (str() of a Python
+// janQ2 and febQ2 are how the client sends an aware datetime (str() of a Python
 // datetime, URL-encoded).
 const (
 	janQ2 = "2024-01-01+00%3A00%3A00%2B00%3A00"
