@@ -15,6 +15,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/rating/hashmap"
 	"github.com/tally-cost/tally/internal/rating/metrics"
+	"github.com/tally-cost/tally/internal/rating/scopes"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -40,6 +41,10 @@ type Config struct {
 	// USD): rated prices are unitless upstream, but every line item in
 	// Tally has a currency.
 	Currency string
+	// Collector names the collector ("prometheus" or "tally"), recorded
+	// as the collector and fetcher of the scopes the processor creates
+	// (default "tally").
+	Collector string
 }
 
 // The defaults of Config.
@@ -48,6 +53,7 @@ const (
 	DefaultWaitPeriods = 2
 	DefaultScopeKey    = "project_id"
 	DefaultCurrency    = "USD"
+	DefaultCollector   = "tally"
 )
 
 // WithDefaults returns c with its zero fields set to the defaults.
@@ -63,6 +69,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Currency == "" {
 		c.Currency = DefaultCurrency
+	}
+	if c.Collector == "" {
+		c.Collector = DefaultCollector
 	}
 	return c
 }
@@ -82,6 +91,8 @@ var errInvalid = errors.New("invalid rating configuration")
 type Service struct {
 	cfg  Config
 	Book *hashmap.Book
+	// Scopes are the scopes' processing states and reprocessing tasks.
+	Scopes *scopes.Store
 }
 
 // Open reads the rating state from docs.
@@ -93,7 +104,12 @@ func Open(ctx context.Context, docs store.DocStore, cfg Config) (*Service, error
 	if err != nil {
 		return nil, fmt.Errorf("opening the hashmap rules: %w", err)
 	}
-	return &Service{cfg: cfg.WithDefaults(), Book: book}, nil
+	cfg = cfg.WithDefaults()
+	sc, err := scopes.Open(ctx, docs, time.Now, scopes.Defaults{ScopeKey: cfg.ScopeKey, Fetcher: cfg.Collector, Collector: cfg.Collector})
+	if err != nil {
+		return nil, fmt.Errorf("opening the scope states: %w", err)
+	}
+	return &Service{cfg: cfg, Book: book, Scopes: sc}, nil
 }
 
 // Config returns the service's configuration, defaults filled in.
