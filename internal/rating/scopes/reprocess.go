@@ -230,4 +230,3 @@ func pyRange(a, b time.Time) string {
 	const l = "2006-01-02T15:04:05-0700"
 	return a.UTC().Format(l) + " - " + b.UTC().Format(l)
 }
-
