@@ -45,6 +45,9 @@ type Config struct {
 	// as the collector and fetcher of the scopes the processor creates
 	// (default "tally").
 	Collector string
+	// PrometheusURL is the Prometheus server the "prometheus" collector
+	// asks.
+	PrometheusURL string
 }
 
 // The defaults of Config.
@@ -53,7 +56,7 @@ const (
 	DefaultWaitPeriods = 2
 	DefaultScopeKey    = "project_id"
 	DefaultCurrency    = "USD"
-	DefaultCollector   = "tally"
+	DefaultCollector   = CollectorTally
 )
 
 // WithDefaults returns c with its zero fields set to the defaults.
@@ -71,7 +74,7 @@ func (c Config) WithDefaults() Config {
 		c.Currency = DefaultCurrency
 	}
 	if c.Collector == "" {
-		c.Collector = DefaultCollector
+		c.Collector = CollectorTally
 	}
 	return c
 }

@@ -58,7 +58,10 @@ type Config struct {
 	// Batch is how many periods of a scope are written in one import
 	// (default 24): fewer, larger commits when catching up.
 	Batch int
-	Log   *slog.Logger
+	// Progress, when set, is told of each committed batch of a scope:
+	// the last period's start and how many periods the batch held.
+	Progress func(scope string, last time.Time, periods int)
+	Log      *slog.Logger
 }
 
 // Processor rates scopes period by period.
@@ -207,7 +210,9 @@ func (p *Processor) catchUp(ctx context.Context, id string) (int, error) {
 			return n, fmt.Errorf("advancing scope %s to %s: %w", id, last.Format(time.RFC3339), err)
 		}
 		n += len(starts)
-		p.cfg.Log.Debug("rated", "scope", id, "from", starts[0], "periods", len(starts))
+		if p.cfg.Progress != nil {
+			p.cfg.Progress(id, last, len(starts))
+		}
 	}
 }
 
