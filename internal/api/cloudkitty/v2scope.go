@@ -147,17 +147,25 @@ func (a *API) resetScopes(r *http.Request) (any, error) {
 	}
 	period := a.rating.Config().Period
 	for _, sc := range targets {
-		// Upstream deletes from the timestamp itself, yet the processor
-		// resumes a period later: that period's rating was lost. Here it
-		// is kept, and everything the processor rates again is deleted.
-		if _, err := a.engine.DeleteRatedFrom(r.Context(), sc.ID, ts.Add(period)); err != nil {
-			return nil, err
-		}
-		if err := a.rating.Scopes.SetLastProcessed(r.Context(), sc.ID, ts); err != nil {
+		if err := a.resetScope(r, sc.ID, ts, period); err != nil {
 			return nil, err
 		}
 	}
 	return &reply{status: http.StatusAccepted, body: map[string]any{}}, nil
+}
+
+// resetScope deletes one scope's rated data after ts and sets its state,
+// holding the scope's processing lock so that no batch in flight writes
+// in between.
+func (a *API) resetScope(r *http.Request, id string, ts time.Time, period time.Duration) error {
+	defer a.rating.Scopes.Lock(id)()
+	// Upstream deletes from the timestamp itself, yet the processor
+	// resumes a period later: that period's rating was lost. Here it is
+	// kept, and everything the processor rates again is deleted.
+	if _, err := a.engine.DeleteRatedFrom(r.Context(), id, ts.Add(period)); err != nil {
+		return err
+	}
+	return a.rating.Scopes.SetLastProcessed(r.Context(), id, ts)
 }
 
 func (a *API) patchScope(r *http.Request) (any, error) {

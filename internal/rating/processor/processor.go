@@ -191,29 +191,40 @@ func (p *Processor) due(id string, now time.Time) (time.Time, bool) {
 func (p *Processor) catchUp(ctx context.Context, id string) (int, error) {
 	n := 0
 	for {
-		now := p.cfg.Now()
-		var starts []time.Time
-		t, ok := p.due(id, now)
-		for ok && len(starts) < p.cfg.Batch {
-			starts = append(starts, t)
-			t = t.Add(p.period)
-			ok = !t.Add(time.Duration(p.wait) * p.period).After(now)
-		}
-		if len(starts) == 0 {
-			return n, nil
-		}
-		if err := p.write(ctx, id, starts); err != nil {
+		k, err := p.catchUpBatch(ctx, id)
+		n += k
+		if err != nil || k == 0 {
 			return n, err
 		}
-		last := starts[len(starts)-1]
-		if err := p.cfg.Service.Scopes.SetLastProcessed(ctx, id, last); err != nil {
-			return n, fmt.Errorf("advancing scope %s to %s: %w", id, last.Format(time.RFC3339), err)
-		}
-		n += len(starts)
-		if p.cfg.Progress != nil {
-			p.cfg.Progress(id, last, len(starts))
-		}
 	}
+}
+
+// catchUpBatch rates the next batch of due periods under the scope's
+// lock, reading the state inside it (a reset may have moved it).
+func (p *Processor) catchUpBatch(ctx context.Context, id string) (int, error) {
+	defer p.cfg.Service.Scopes.Lock(id)()
+	now := p.cfg.Now()
+	var starts []time.Time
+	t, ok := p.due(id, now)
+	for ok && len(starts) < p.cfg.Batch {
+		starts = append(starts, t)
+		t = t.Add(p.period)
+		ok = !t.Add(time.Duration(p.wait) * p.period).After(now)
+	}
+	if len(starts) == 0 {
+		return 0, nil
+	}
+	if err := p.write(ctx, id, starts); err != nil {
+		return 0, err
+	}
+	last := starts[len(starts)-1]
+	if err := p.cfg.Service.Scopes.SetLastProcessed(ctx, id, last); err != nil {
+		return 0, fmt.Errorf("advancing scope %s to %s: %w", id, last.Format(time.RFC3339), err)
+	}
+	if p.cfg.Progress != nil {
+		p.cfg.Progress(id, last, len(starts))
+	}
+	return len(starts), nil
 }
 
 // reprocess runs the pending reprocessing tasks, oldest first, each
@@ -233,12 +244,15 @@ func (p *Processor) reprocess(ctx context.Context) (int, error) {
 			if len(starts) == 0 {
 				break
 			}
-			if err := p.write(ctx, task.ScopeID, starts); err != nil {
-				return n, fmt.Errorf("reprocessing task %d: %w", task.ID, err)
-			}
 			last := starts[len(starts)-1]
-			if err := p.cfg.Service.Scopes.Advance(ctx, task.ID, last); err != nil {
-				return n, err
+			unlock := p.cfg.Service.Scopes.Lock(task.ScopeID)
+			err := p.write(ctx, task.ScopeID, starts)
+			if err == nil {
+				err = p.cfg.Service.Scopes.Advance(ctx, task.ID, last)
+			}
+			unlock()
+			if err != nil {
+				return n, fmt.Errorf("reprocessing task %d: %w", task.ID, err)
 			}
 			n += len(starts)
 			c := last

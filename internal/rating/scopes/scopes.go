@@ -58,13 +58,14 @@ type Store struct {
 
 	mu     sync.Mutex
 	scopes map[string]Scope
-	tasks  []Task // in creation order
-	seq    int64  // the last Seq or task ID given
+	locks  map[string]*sync.Mutex // per scope, see Lock
+	tasks  []Task                 // in creation order
+	seq    int64                  // the last Seq or task ID given
 }
 
 // Open loads the scopes and tasks from docs.
 func Open(ctx context.Context, docs store.DocStore, now func() time.Time, def Defaults) (*Store, error) {
-	s := &Store{docs: docs, now: now, def: def, scopes: map[string]Scope{}}
+	s := &Store{docs: docs, now: now, def: def, scopes: map[string]Scope{}, locks: map[string]*sync.Mutex{}}
 	all, err := docs.Documents(ctx, scopeKind)
 	if err != nil {
 		return nil, fmt.Errorf("loading scope states: %w", err)
@@ -256,4 +257,21 @@ func (s *Store) SetLastProcessed(ctx context.Context, id string, t time.Time) er
 		return err
 	}
 	return nil
+}
+
+// Lock takes the scope's processing lock and returns its release. The
+// processor holds it while it rates a batch and advances the state, the
+// state reset (PUT /v2/scope) while it deletes and sets: otherwise a
+// batch in flight could write periods the reset just deleted and move
+// the state past it (upstream locks each scope the same way).
+func (s *Store) Lock(id string) (unlock func()) {
+	s.mu.Lock()
+	l, ok := s.locks[id]
+	if !ok {
+		l = &sync.Mutex{}
+		s.locks[id] = l
+	}
+	s.mu.Unlock()
+	l.Lock()
+	return l.Unlock
 }

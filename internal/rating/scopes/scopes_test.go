@@ -193,3 +193,22 @@ func TestTaskProgress(t *testing.T) {
 		t.Errorf("a finished task is still pending")
 	}
 }
+
+// TestLockSerialises: a second holder of a scope's lock waits for the
+// first; other scopes do not.
+func TestLockSerialises(t *testing.T) {
+	s, _ := openStore(t)
+	unlock := s.Lock("p1")
+	other := make(chan struct{})
+	go func() { s.Lock("p2")(); close(other) }()
+	<-other // p2 is not blocked by p1
+	got := make(chan struct{})
+	go func() { s.Lock("p1")(); close(got) }()
+	select {
+	case <-got:
+		t.Fatal("a second holder took p1's lock while it was held")
+	case <-time.After(50 * time.Millisecond):
+	}
+	unlock()
+	<-got
+}
