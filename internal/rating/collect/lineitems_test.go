@@ -121,4 +121,24 @@ metrics:
 			t.Errorf("%s for %s: %s, want %s", m.Name, tc.scope, g, tc.want)
 		}
 	}
+	// One read for consecutive hours answers as one read per hour.
+	hours := []cost.Window{hour, {Start: hour.End, End: hour.End.Add(time.Hour)}, {Start: hour.End.Add(time.Hour), End: hour.End.Add(2 * time.Hour)}}
+	for _, m := range []*metrics.Metric{&cfg.Metrics[0], &cfg.Metrics[1]} {
+		ranged, err := c.CollectRange(ctx, m, "project_id", "111", hours)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range hours {
+			one, err := c.Collect(ctx, m, "project_id", "111", w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(ranged[i]) != fmt.Sprint(one) {
+				t.Errorf("%s hour %d: ranged %v, alone %v", m.Name, i, ranged[i], one)
+			}
+		}
+		if m.Name == "AmazonEC2" && (len(ranged[1]) != 1 || ranged[1][0].Qty.String() != "10") {
+			t.Errorf("EC2 hour 1: %v, want one point of 5 × 2", ranged[1])
+		}
+	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/tally-cost/tally/internal/rating/collect"
 	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/rating/hashmap"
+	"github.com/tally-cost/tally/internal/rating/metrics"
 	"github.com/tally-cost/tally/internal/rating/scopes"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -267,32 +268,51 @@ func (p *Processor) reprocess(ctx context.Context) (int, error) {
 // scope and stores them in one import.
 func (p *Processor) write(ctx context.Context, id string, starts []time.Time) error {
 	rc := p.cfg.Service.Config()
-	fs := make([]frames.Frame, 0, len(starts))
-	for _, s := range starts {
-		w := cost.Window{Start: s, End: s.Add(p.period)}
-		f := frames.Frame{Scope: id, Start: w.Start, End: w.End, Usage: map[string][]frames.Point{}}
-		if rc.Metrics != nil {
-			for i := range rc.Metrics.Metrics {
-				m := &rc.Metrics.Metrics[i]
-				pts, err := p.cfg.Collector.Collect(ctx, m, rc.ScopeKey, id, w)
-				if err != nil {
-					return err
-				}
-				typ := m.RatedName()
+	ws := make([]cost.Window, len(starts))
+	fs := make([]frames.Frame, len(starts))
+	for i, s := range starts {
+		ws[i] = cost.Window{Start: s, End: s.Add(p.period)}
+		fs[i] = frames.Frame{Scope: id, Start: ws[i].Start, End: ws[i].End, Usage: map[string][]frames.Point{}}
+	}
+	if rc.Metrics != nil {
+		for i := range rc.Metrics.Metrics {
+			m := &rc.Metrics.Metrics[i]
+			byPeriod, err := p.collect(ctx, m, rc.ScopeKey, id, ws)
+			if err != nil {
+				return err
+			}
+			typ := m.RatedName()
+			for k, pts := range byPeriod {
 				for j := range pts {
-					if err := p.cfg.Rater.Rate(ctx, id, w, typ, &pts[j]); err != nil {
-						return fmt.Errorf("rating %s for scope %s at %s: %w", typ, id, w.Start.Format(time.RFC3339), err)
+					if err := p.cfg.Rater.Rate(ctx, id, ws[k], typ, &pts[j]); err != nil {
+						return fmt.Errorf("rating %s for scope %s at %s: %w", typ, id, ws[k].Start.Format(time.RFC3339), err)
 					}
 				}
 				if len(pts) > 0 {
-					f.Usage[typ] = append(f.Usage[typ], pts...)
+					fs[k].Usage[typ] = append(fs[k].Usage[typ], pts...)
 				}
 			}
 		}
-		fs = append(fs, f)
 	}
 	_, err := frames.Write(ctx, p.cfg.Store, id, rc.Currency, fs...)
 	return err
+}
+
+// collect gathers metric m for each period, in one read when the
+// collector can.
+func (p *Processor) collect(ctx context.Context, m *metrics.Metric, key, id string, ws []cost.Window) ([][]frames.Point, error) {
+	if rc, ok := p.cfg.Collector.(collect.RangeCollector); ok {
+		return rc.CollectRange(ctx, m, key, id, ws)
+	}
+	out := make([][]frames.Point, len(ws))
+	for i, w := range ws {
+		pts, err := p.cfg.Collector.Collect(ctx, m, key, id, w)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = pts
+	}
+	return out, nil
 }
 
 // HashmapRater prices points with the hashmap rules alone. It stands in
