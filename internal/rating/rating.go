@@ -15,6 +15,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/rating/hashmap"
 	"github.com/tally-cost/tally/internal/rating/metrics"
+	"github.com/tally-cost/tally/internal/rating/modules"
 	"github.com/tally-cost/tally/internal/rating/scopes"
 	"github.com/tally-cost/tally/internal/store"
 )
@@ -94,6 +95,9 @@ var errInvalid = errors.New("invalid rating configuration")
 type Service struct {
 	cfg  Config
 	Book *hashmap.Book
+	// Modules is the rating modules' state, the pyscripts module's
+	// scripts and the collector mappings; its Chain rates points.
+	Modules *modules.State
 	// Scopes are the scopes' processing states and reprocessing tasks.
 	Scopes *scopes.Store
 }
@@ -107,12 +111,16 @@ func Open(ctx context.Context, docs store.DocStore, cfg Config) (*Service, error
 	if err != nil {
 		return nil, fmt.Errorf("opening the hashmap rules: %w", err)
 	}
+	mods, err := modules.Open(ctx, docs, book, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening the rating modules: %w", err)
+	}
 	cfg = cfg.WithDefaults()
 	sc, err := scopes.Open(ctx, docs, time.Now, scopes.Defaults{ScopeKey: cfg.ScopeKey, Fetcher: cfg.Collector, Collector: cfg.Collector})
 	if err != nil {
 		return nil, fmt.Errorf("opening the scope states: %w", err)
 	}
-	return &Service{cfg: cfg, Book: book, Scopes: sc}, nil
+	return &Service{cfg: cfg, Book: book, Modules: mods, Scopes: sc}, nil
 }
 
 // Config returns the service's configuration, defaults filled in.

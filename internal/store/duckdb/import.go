@@ -47,17 +47,67 @@ func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.I
 		return nil, fmt.Errorf("starting import: %w", err)
 	}
 	im := &importer{s: s, spec: spec, importID: importID, snaps: map[time.Time]*pending{}, sp: sp}
-	for _, w := range spec.Periods {
-		err := fmt.Errorf("%w: an import period must end after it starts, not %s", cost.ErrInvalid, w)
-		if w.End.After(w.Start) {
-			_, err = im.snapshotFor(ctx, &cost.LineItem{BillingPeriodStart: w.Start.UTC(), BillingPeriodEnd: w.End.UTC()})
-		}
-		if err != nil {
-			im.Fail(ctx, err)
-			return nil, err
-		}
+	if err := im.declare(ctx, spec.Periods); err != nil {
+		im.Fail(ctx, err)
+		return nil, err
 	}
 	return im, nil
+}
+
+// declare creates the snapshots of the periods an import declares, in
+// one statement: a rating import declares one period per hour of a
+// month, and a statement per snapshot cost more than its rows.
+func (im *importer) declare(ctx context.Context, periods []cost.Window) error {
+	var fresh []cost.Window
+	for _, w := range periods {
+		if !w.End.After(w.Start) {
+			return fmt.Errorf("%w: an import period must end after it starts, not %s", cost.ErrInvalid, w)
+		}
+		if _, dup := im.snaps[w.Start.UTC()]; !dup {
+			fresh = append(fresh, cost.Window{Start: w.Start.UTC(), End: w.End.UTC()})
+			im.snaps[w.Start.UTC()] = nil // claimed; filled below
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	rows, err := im.s.db.QueryContext(ctx, `SELECT nextval('snapshot_ids') FROM range(?)`, len(fresh))
+	if err != nil {
+		return fmt.Errorf("creating snapshots: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	starts, ends := make([]time.Time, len(fresh)), make([]time.Time, len(fresh))
+	for i, w := range fresh {
+		starts[i], ends[i] = w.Start, w.End
+		p := &pending{id: ids[i], start: w.Start, end: w.End}
+		im.snaps[w.Start] = p
+		im.order = append(im.order, p)
+	}
+	files := im.spec.Files
+	if files == nil {
+		files = []string{}
+	}
+	// Declared periods carry no export run: runs name Azure's manifests,
+	// whose periods come with rows.
+	_, err = im.s.db.ExecContext(ctx, `INSERT INTO snapshots (id, import_id, source, provider, billing_period_start, billing_period_end, status, files, created_at)
+		SELECT unnest(?::BIGINT[]), ?, ?, ?, unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]), ?, string_split(?, chr(10)), ?`,
+		ids, im.importID, im.spec.Source, im.spec.Provider, starts, ends, string(store.StatusLoading), strings.Join(files, "\n"), time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("creating snapshots: %w", err)
+	}
+	return nil
 }
 
 // stop loads the rows written so far and waits for the loader.
@@ -169,15 +219,11 @@ func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 		im.fail(ctx, cause)
 		return nil, cause
 	}
-	out := make([]store.Snapshot, 0, len(im.order))
-	for _, p := range im.order {
-		sn, err := im.s.Snapshots(ctx, store.SnapshotFilter{ID: p.id, Scope: scope.All()})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sn...)
+	ids := make([]int64, len(im.order))
+	for i, p := range im.order {
+		ids[i] = p.id
 	}
-	return out, nil
+	return im.s.snapshotsByID(ctx, ids)
 }
 
 // commit builds the rollup and the totals of snaps and makes them
@@ -222,16 +268,22 @@ func (s *Store) commitSums(ctx context.Context, source string, snaps []*pending,
 	if err := s.noteSpreads(ctx, tx, "id IN "+in); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	for _, p := range snaps {
-		if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ? WHERE source = ? AND billing_period_start = ? AND status = ?`,
-			string(store.StatusSuperseded), source, p.start, string(store.StatusComplete)); err != nil {
-			return fmt.Errorf("superseding previous snapshot: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ?, row_count = ?, committed_at = ? WHERE id = ?`,
-			string(store.StatusComplete), p.rows, now, p.id); err != nil {
-			return fmt.Errorf("completing snapshot: %w", err)
-		}
+	// One statement each for every snapshot of the import: an import of
+	// a month of hourly rated periods commits 720 of them.
+	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = ? WHERE source = ? AND status = ?
+		AND billing_period_start IN (SELECT billing_period_start FROM snapshots WHERE id IN `+in+`)`,
+		string(store.StatusSuperseded), source, string(store.StatusComplete)); err != nil {
+		return fmt.Errorf("superseding previous snapshots: %w", err)
+	}
+	ids, counts := make([]int64, len(snaps)), make([]int64, len(snaps))
+	for i, p := range snaps {
+		ids[i], counts[i] = p.id, p.rows
+	}
+	// Numbered parameters: DuckDB binds a FROM clause's before SET's.
+	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET status = $1, row_count = c.n, committed_at = $2
+		FROM (SELECT unnest($3::BIGINT[]) AS id, unnest($4::BIGINT[]) AS n) AS c WHERE snapshots.id = c.id`,
+		string(store.StatusComplete), time.Now().UTC(), ids, counts); err != nil {
+		return fmt.Errorf("completing snapshots: %w", err)
 	}
 	return tx.Commit()
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -199,6 +200,20 @@ func (s *Store) Close() error {
 
 // Snapshots lists snapshots, newest first, with their totals.
 func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
+	return s.snapshots(ctx, f, nil)
+}
+
+// snapshotsByID lists the snapshots of ids (unscoped), in ascending id
+// order: one query for an import's many snapshots (a rating import
+// commits one per scope and hour) instead of one each.
+func (s *Store) snapshotsByID(ctx context.Context, ids []int64) ([]store.Snapshot, error) {
+	out, err := s.snapshots(ctx, store.SnapshotFilter{Scope: scope.All()}, ids)
+	slices.Reverse(out)
+	return out, err
+}
+
+// snapshots lists the snapshots f selects, limited to ids when given.
+func (s *Store) snapshots(ctx context.Context, f store.SnapshotFilter, ids []int64) ([]store.Snapshot, error) {
 	q := `SELECT id, import_id, source, provider, billing_period_start, billing_period_end, status,
 	row_count, coalesce(error, ''), coalesce(array_to_string(files, chr(10)), ''), created_at, committed_at,
 	coalesce(run_id, ''), report_date
@@ -212,6 +227,9 @@ func (s *Store) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.
 	}
 	if f.ID != 0 {
 		where.add(`id = ?`, f.ID)
+	}
+	if ids != nil {
+		where.add(`id IN (` + int64List(ids) + `)`)
 	}
 	_, scoped := f.Scope.IDs()
 	if scoped {
@@ -293,6 +311,15 @@ func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, by
 	rows.Close()
 	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+s.scopedTotalsSQL()+
 		` FROM rollup_daily WHERE `+where.sql()+` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, where.args...)
+}
+
+// int64List renders ids for an IN list (integers only: safe to splice).
+func int64List(ids []int64) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(out, ",")
 }
 
 func idList(byID map[int64]int) string {
