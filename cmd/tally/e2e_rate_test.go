@@ -19,6 +19,7 @@ import (
 	"github.com/tally-cost/tally/internal/rating"
 	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/rating/hashmap"
+	"github.com/tally-cost/tally/internal/rating/modules"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
@@ -54,6 +55,10 @@ func rateRules(t *testing.T, db string) {
 	defer st.Close()
 	svc, err := rating.Open(ctx, st, rating.Config{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if err := svc.Modules.Set(ctx, modules.Hashmap, &on, nil); err != nil {
 		t.Fatal(err)
 	}
 	b := svc.Book

@@ -32,7 +32,9 @@ import (
 	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/rating/hashmap"
 	"github.com/tally-cost/tally/internal/rating/metrics"
+	"github.com/tally-cost/tally/internal/rating/modules"
 	"github.com/tally-cost/tally/internal/rating/scopes"
+	"github.com/tally-cost/tally/internal/rating/script"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -47,8 +49,8 @@ type Config struct {
 	Service   *rating.Service
 	Store     store.Store
 	Collector collect.Collector
-	// Rater prices points; nil means the hashmap rules of
-	// Service.Book (HashmapRater).
+	// Rater prices points; nil means the enabled rating modules of
+	// Service (ChainRater).
 	Rater Rater
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -79,7 +81,7 @@ func New(cfg Config) (*Processor, error) {
 		return nil, errors.New("processor: a rating service, a store and a collector are required")
 	}
 	if cfg.Rater == nil {
-		cfg.Rater = &HashmapRater{Book: cfg.Service.Book}
+		cfg.Rater = &ChainRater{Modules: cfg.Service.Modules}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -315,43 +317,42 @@ func (p *Processor) collect(ctx context.Context, m *metrics.Metric, key, id stri
 	return out, nil
 }
 
-// HashmapRater prices points with the hashmap rules alone. It stands in
-// for the module chain (noop, hashmap, scripts by priority) until that
-// is wired: the scope's rules, as they stood at the period's start, are
-// loaded once per scope and period.
-type HashmapRater struct {
-	Book *hashmap.Book
+// ChainRater prices points through the enabled rating modules
+// (modules.Chain: hashmap, pyscripts, noop, by priority), as they stood
+// at the period's start; the chain is built once per scope and period.
+type ChainRater struct {
+	Modules *modules.State
 
 	mu    sync.Mutex
-	cache map[string]cached // by scope
+	cache map[string]cached // by scope: the chain of its current period
 }
 
 type cached struct {
 	at    time.Time
-	table *hashmap.Table
+	chain *modules.Chain
 }
 
 // Rate implements Rater.
-func (h *HashmapRater) Rate(_ context.Context, scope string, period cost.Window, typ string, p *frames.Point) error {
-	h.mu.Lock()
-	c, ok := h.cache[scope]
+func (r *ChainRater) Rate(ctx context.Context, scope string, period cost.Window, typ string, p *frames.Point) error {
+	r.mu.Lock()
+	c, ok := r.cache[scope]
 	if !ok || !c.at.Equal(period.Start) {
-		t, err := hashmap.Load(h.Book.Rules(), scope, period.Start)
+		ch, err := r.Modules.Chain(ctx, scope, period.Start, script.Period{Begin: period.Start, End: period.End})
 		if err != nil {
-			h.mu.Unlock()
+			r.mu.Unlock()
 			return err
 		}
-		c = cached{at: period.Start, table: t}
-		if h.cache == nil {
-			h.cache = map[string]cached{}
+		c = cached{at: period.Start, chain: ch}
+		if r.cache == nil {
+			r.cache = map[string]cached{}
 		}
-		h.cache[scope] = c
+		r.cache[scope] = c
 	}
-	h.mu.Unlock()
-	price, err := c.table.Rate(hashmap.Point{Service: typ, Qty: p.Qty, Desc: p.Desc(), Price: p.Price})
-	if err != nil {
+	r.mu.Unlock()
+	hp := hashmap.Point{Service: typ, Qty: p.Qty, Desc: p.Desc(), Price: p.Price}
+	if err := c.chain.Rate(ctx, &hp); err != nil {
 		return err
 	}
-	p.Price = price
+	p.Price = hp.Price
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/rating/hashmap"
 	"github.com/tally-cost/tally/internal/rating/metrics"
+	"github.com/tally-cost/tally/internal/rating/modules"
 	"github.com/tally-cost/tally/internal/rating/scopes"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
@@ -72,6 +73,13 @@ func newFixture(t *testing.T, scopesN int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	on := true
+	if err := svc.Modules.Set(ctx, modules.Hashmap, &on, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The rules are written as of the month's start: a price change
+	// dated May 2nd is then in the future, as an operator would make it.
+	svc.Book.SetClock(func() time.Time { return month })
 	f := &fixture{st: st, svc: svc}
 	f.setPrice(t, "0.25", month)
 	f.p, err = New(Config{Service: svc, Store: st, Collector: fakeCollector{n: scopesN}, Now: func() time.Time { return now },
@@ -261,5 +269,22 @@ func TestReprocessReplacesWithoutDoubleCounting(t *testing.T) {
 	// Nothing pending: a further sweep writes nothing.
 	if n, err := f.p.Sweep(ctx); err != nil || n != 0 {
 		t.Errorf("sweep after reprocessing rated %d (%v)", n, err)
+	}
+}
+
+// TestRaterIsTheModuleChain: the processor prices through the enabled
+// modules; with the hashmap module disabled, points are stored at 0.
+func TestRaterIsTheModuleChain(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	off := false
+	if err := f.svc.Modules.Set(ctx, modules.Hashmap, &off, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.p.Sweep(ctx); err != nil || n != 57 {
+		t.Fatalf("sweep rated %d (%v)", n, err)
+	}
+	if got := f.total(t); got != "0" {
+		t.Errorf("rated total with the hashmap module disabled: %s, want 0", got)
 	}
 }
