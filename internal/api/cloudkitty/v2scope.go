@@ -347,12 +347,10 @@ func (a *args) pyArgs() string {
 	}
 	sort.Strings(qk)
 	for _, k := range qk {
-		parts = append(parts, fmt.Sprintf("'%s': '%s'", k, q.Get(k)))
+		parts = append(parts, pythonStr(k)+": "+pythonStr(q.Get(k)))
 	}
 	for _, k := range sortedBodyKeys(a.body) {
-		var v any
-		_ = json.Unmarshal(a.body[k], &v)
-		parts = append(parts, fmt.Sprintf("'%s': %s", k, pyValue(v)))
+		parts = append(parts, pythonStr(k)+": "+pythonRepr(a.body[k]))
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
@@ -364,28 +362,4 @@ func sortedBodyKeys(m map[string]json.RawMessage) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func pyValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return "'" + x + "'"
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = pyValue(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
