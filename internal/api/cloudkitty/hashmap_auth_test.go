@@ -11,7 +11,7 @@ func TestHashmapAuthAndModules(t *testing.T) {
 	scoped := []string{"X-Test-Accounts", "a,b"}
 	viewer := []string{"X-Test-Role", "viewer"}
 	editor := []string{"X-Test-Role", "editor"}
-	s.hmScript(t, "hashmap/auth", []step{
+	s.script(t, "hashmap/auth", []step{
 		{Method: "GET", Path: hm + "services/", Header: scoped},
 		{Method: "POST", Path: hm + "services/", Body: `{"name": "compute"}`, Header: scoped},
 		{Method: "GET", Path: hm + "types", Header: scoped},

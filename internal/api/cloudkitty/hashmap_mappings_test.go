@@ -116,5 +116,5 @@ func TestHashmapMappings(t *testing.T) {
 		{Method: "DELETE", Path: hm + "services/{{id-1}}"},
 		{Method: "GET", Path: hm + "mappings/?deleted=true"},
 	}...)
-	s.hmScript(t, "hashmap/mappings", steps)
+	s.script(t, "hashmap/mappings", steps)
 }

@@ -8,7 +8,7 @@ import "testing"
 // concerns them.
 func TestHashmapObjects(t *testing.T) {
 	s := newHashmapServer(t)
-	s.hmScript(t, "hashmap/objects", []step{
+	s.script(t, "hashmap/objects", []step{
 		{Method: "GET", Path: hm + "types/"},
 		{Method: "GET", Path: hm + "services/"},
 		// id-1: service compute.

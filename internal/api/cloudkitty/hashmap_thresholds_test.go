@@ -72,5 +72,5 @@ func TestHashmapThresholds(t *testing.T) {
 		{Method: "DELETE", Path: hm + "services/", Body: `{"service_id": "{{id-1}}"}`},
 		{Method: "GET", Path: hm + "thresholds/"},
 	}...)
-	s.hmScript(t, "hashmap/thresholds", steps)
+	s.script(t, "hashmap/thresholds", steps)
 }
