@@ -111,10 +111,14 @@ func newProcessor(svc *rating.Service, st store.Store, base processor.Config) (*
 	switch rc.Collector {
 	case rating.CollectorTally:
 		base.Collector = collect.LineItems{Store: st}
+	case rating.CollectorPrometheus:
+		pc, err := collect.NewPrometheus(collect.PrometheusOptions{URL: rc.PrometheusURL})
+		if err != nil {
+			return nil, err
+		}
+		base.Collector = pc
 	default:
-		// The Prometheus collector (internal/rating/collect/prometheus.go)
-		// is built on another branch; it is wired here when it lands.
-		return nil, fmt.Errorf("the %s collector is not available in this build (use \"collector\": \"tally\")", rc.Collector)
+		return nil, fmt.Errorf("unknown collector %q", rc.Collector)
 	}
 	return processor.New(base)
 }
