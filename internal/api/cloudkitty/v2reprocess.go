@@ -77,22 +77,27 @@ func (a *API) getReprocesses(r *http.Request) (any, error) {
 	if err := p.Require(tenant.Read); err != nil {
 		return nil, err
 	}
-	in, err := readArgs(r)
+	q, err := readV2Args(r)
 	if err != nil {
 		return nil, err
 	}
-	ids := in.list("scope_ids")
+	ids := q.multi("scope_ids")
 	if id := r.PathValue("path_scope_id"); id != "" {
 		ids = []string{id}
 	}
-	order := strings.ToLower(in.str("order"))
+	order, err := q.single("order")
+	if err != nil {
+		return nil, err
+	}
+	// Client 4.6.0 sends DESC: upstream lowers the case.
+	order = strings.ToLower(order)
 	if order == "" {
 		order = "desc"
 	}
 	if order != "asc" && order != "desc" {
 		return nil, apierr.New(http.StatusBadRequest, fmt.Sprintf("The order [%s] is not valid. Accepted values are ['asc', 'desc'].", order))
 	}
-	offset, limit, err := in.page()
+	offset, limit, err := q.page()
 	if err != nil {
 		return nil, err
 	}

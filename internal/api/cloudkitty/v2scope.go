@@ -77,20 +77,21 @@ func (a *API) getScopes(r *http.Request) (any, error) {
 	if err := p.Require(tenant.Read); err != nil {
 		return nil, err
 	}
-	in, err := readArgs(r)
+	// Query parameters as the v2 schemas see them (v2params.go).
+	q, err := readV2Args(r)
 	if err != nil {
 		return nil, err
 	}
-	f := scopes.Filter{IDs: in.list("scope_id"), Keys: in.list("scope_key"), Fetchers: in.list("fetcher"),
-		Collectors: in.list("collector"), Visible: p.Sees}
-	for _, v := range in.list("active") {
+	f := scopes.Filter{IDs: q.multi("scope_id"), Keys: q.multi("scope_key"), Fetchers: q.multi("fetcher"),
+		Collectors: q.multi("collector"), Visible: p.Sees}
+	for _, v := range q.multi("active") {
 		b, err := parseBool(v)
-		if err != nil {
-			return nil, invalidData(in, "expected int", "active")
+		if err != nil || v == "" {
+			return nil, q.invalid("active", "expected int")
 		}
 		f.Active = append(f.Active, b)
 	}
-	offset, limit, err := in.page()
+	offset, limit, err := q.page()
 	if err != nil {
 		return nil, err
 	}
@@ -270,17 +271,6 @@ func scalarText(x any) string {
 		return strconv.FormatBool(v)
 	}
 	return fmt.Sprint(x)
-}
-
-// page returns v2's offset (≥ 0, default 0) and limit (≥ 1, default 100).
-func (a *args) page() (offset, limit int, err error) {
-	if offset, err = a.integer("offset", 0); err != nil || offset < 0 {
-		return 0, 0, invalidData(a, "expected a non-negative integer", "offset")
-	}
-	if limit, err = a.integer("limit", 100); err != nil || limit < 1 {
-		return 0, 0, invalidData(a, "value must be at least 1", "limit")
-	}
-	return offset, limit, nil
 }
 
 // optBool returns a v2 boolean that clients send as a JSON boolean or as

@@ -134,6 +134,7 @@ func TestV2Reprocess(t *testing.T) {
 		{Method: "GET", Path: "/v2/task/reprocesses"},
 		{Method: "GET", Path: "/v2/task/reprocesses?limit=100&order=ASC&scope_ids=p1"},
 		{Method: "GET", Path: "/v2/task/reprocesses?order=sideways"},
+		{Method: "GET", Path: "/v2/task/reprocesses?order=asc&order=desc"},
 		{Method: "GET", Path: "/v2/task/reprocesses/p2"},
 		{Method: "GET", Path: "/v2/task/reprocesses?limit=1&offset=1"},
 		{Method: "GET", Path: "/v2/task/reprocesses?offset=9"},
