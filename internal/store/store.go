@@ -99,6 +99,11 @@ type SnapshotFilter struct {
 	Source string
 	Status Status
 	ID     int64
+	// ExcludeProviders leaves out the snapshots of these providers (as
+	// their imports named them, in any case: "aws", "rating"): the rating processor
+	// commits one snapshot per scope and hour, which a dialect that
+	// lists only its own cloud's snapshots need not read.
+	ExcludeProviders []string
 	// Scope must be given: its zero value lists nothing. scope.All()
 	// lists every snapshot; a limited scope lists only snapshots holding
 	// line items of its accounts, with Rows and Totals counting only

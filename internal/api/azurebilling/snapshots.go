@@ -11,6 +11,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -33,7 +34,9 @@ type catalog struct {
 
 // catalog lists the caller's snapshots and keeps the Azure ones.
 func (a *API) catalog(ctx context.Context) (*catalog, error) {
-	all, err := a.engine.Snapshots(ctx, store.SnapshotFilter{})
+	// The clouds whose snapshots are never Azure's are left out in the
+	// store: rated usage alone makes one snapshot per scope and hour.
+	all, err := a.engine.Snapshots(ctx, store.SnapshotFilter{ExcludeProviders: []string{"aws", "gcp", frames.Provider}})
 	if err != nil {
 		return nil, fmt.Errorf("listing snapshots: %w", err)
 	}

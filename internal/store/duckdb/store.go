@@ -231,6 +231,13 @@ func (s *Store) snapshots(ctx context.Context, f store.SnapshotFilter, ids []int
 	if ids != nil {
 		where.add(`id IN (` + int64List(ids) + `)`)
 	}
+	if len(f.ExcludeProviders) > 0 {
+		lower := make([]string, len(f.ExcludeProviders))
+		for i, p := range f.ExcludeProviders {
+			lower[i] = strings.ToLower(p)
+		}
+		where.add(`NOT list_contains(?, lower(provider))`, lower)
+	}
 	_, scoped := f.Scope.IDs()
 	if scoped {
 		// Only snapshots holding rows of the scope's accounts; none for

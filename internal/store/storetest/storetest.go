@@ -258,6 +258,15 @@ func testDeclaredPeriods(t *testing.T, st store.Store) {
 	if got := Total(t, st, march, cost.Billed); got != "6" {
 		t.Fatalf("after restating hour 1 as empty: total %s, want 1 + 5 = 6", got)
 	}
+	for _, c := range []struct {
+		exclude []string
+		want    int
+	}{{nil, 4}, {[]string{"aws", "RATING"}, 0}, {[]string{"aws"}, 4}} {
+		listed, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All(), Source: "rating/a1", ExcludeProviders: c.exclude})
+		if err != nil || len(listed) != c.want {
+			t.Fatalf("snapshots excluding %v: %d (%v), want %d", c.exclude, len(listed), err, c.want)
+		}
+	}
 	spec.Periods = []cost.Window{{Start: hour(3).End, End: hour(3).Start}}
 	if _, err := st.BeginImport(ctx, spec); !errors.Is(err, cost.ErrInvalid) {
 		t.Fatalf("a backwards period: err = %v, want ErrInvalid", err)
