@@ -101,6 +101,13 @@ type Query struct {
 	Offset int
 	// Spans asks for each row's Span.
 	Spans bool
+	// Quantity asks for each row's Quantity: the sum of the line items'
+	// consumed quantities (an absent quantity counts as zero). Quantities
+	// of different units add as numbers: a question that wants them
+	// apart groups by the unit (CloudKitty's qty is per metric type, of
+	// one unit). The daily rollup keeps no quantities, so such a query
+	// reads the line items; it is not a spread query.
+	Quantity bool
 	// Spread counts a line item whose charge period [start, end) runs
 	// past the end of its start day (a monthly fee, an RI fee, tax) in
 	// every bucket it overlaps, in proportion to the time overlap
@@ -133,6 +140,9 @@ type Row struct {
 	// MissingUSD counts the line items of a USD query left out because
 	// their bill gives no USD value.
 	MissingUSD int64
+	// Quantity is the sum of the consumed quantities, when the query
+	// asks for it (Query.Quantity).
+	Quantity decimal.Decimal
 	// Other marks the row that sums the rows a Top query left out.
 	Other bool
 	// Span, when the query asks for it, is the part of the bucket the
@@ -260,6 +270,9 @@ func (q Query) validateRates() error {
 func (q Query) validateSpread() error {
 	if !q.Spread {
 		return nil
+	}
+	if q.Quantity {
+		return fmt.Errorf("%w: quantities are not spread across steps", cost.ErrInvalid)
 	}
 	if !midnight(q.Window.Start.UTC()) || !midnight(q.Window.End.UTC()) || q.Step.Unit == UnitHour {
 		return fmt.Errorf("%w: spreading items across steps needs a window on UTC midnights and steps of whole days", cost.ErrInvalid)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/rating/hashmap"
 	"github.com/tally-cost/tally/internal/rating/metrics"
+	"github.com/tally-cost/tally/internal/rating/modules"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -82,6 +83,9 @@ var errInvalid = errors.New("invalid rating configuration")
 type Service struct {
 	cfg  Config
 	Book *hashmap.Book
+	// Modules is the rating modules' state, the pyscripts module's
+	// scripts and the collector mappings; its Chain rates points.
+	Modules *modules.State
 }
 
 // Open reads the rating state from docs.
@@ -93,7 +97,11 @@ func Open(ctx context.Context, docs store.DocStore, cfg Config) (*Service, error
 	if err != nil {
 		return nil, fmt.Errorf("opening the hashmap rules: %w", err)
 	}
-	return &Service{cfg: cfg.WithDefaults(), Book: book}, nil
+	mods, err := modules.Open(ctx, docs, book, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening the rating modules: %w", err)
+	}
+	return &Service{cfg: cfg.WithDefaults(), Book: book, Modules: mods}, nil
 }
 
 // Config returns the service's configuration, defaults filled in.

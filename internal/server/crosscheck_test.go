@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest"
+	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -248,5 +249,58 @@ func TestDialectsAgree(t *testing.T) {
 	kc, keys := kubecostSum(cloudCost)
 	if n := nativeUSD(); kc.Cmp(withEUR) != 0 || n.Cmp(withEUR) != 0 || !keys["eur-sub/Virtual Machines"] {
 		t.Errorf("mixed, with a rate: kubecost %s (keys %v), native USD %s, want %s", kc.FloatString(24), keys, n.FloatString(24), withEUR.FloatString(24))
+	}
+
+	ratedAgree(t, st, h, window)
+}
+
+// ratedAgree: rated data (CloudKitty's, written as the processor writes
+// it) beside the bills totals the same through CloudKitty's v1 total
+// and v2 summary and the native API's provider rating, and equals the
+// sum of the points written, to the last digit.
+func ratedAgree(t *testing.T, st *duckdb.Store, h http.Handler, window string) {
+	t.Helper()
+	ctx := context.Background()
+	hour := time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)
+	want := new(big.Rat)
+	for i, scope := range []string{"proj-a", "proj-b", "proj-c"} {
+		var fs []frames.Frame
+		for h := range 3 {
+			start := hour.Add(time.Duration(24*i+h) * time.Hour)
+			var pts []frames.Point
+			for _, price := range []string{"0.1", "0.2", "1234.567890123456789012345678"} {
+				p := frames.Point{Unit: "instance", Qty: decimal.NewFromInt(1), Price: decimal.RequireFromString(price),
+					Groupby: map[string]string{"project_id": scope}, Metadata: map[string]string{}}
+				pts = append(pts, p)
+				want.Add(want, exact(t, price))
+			}
+			fs = append(fs, frames.Frame{Scope: scope, Start: start, End: start.Add(time.Hour), Usage: map[string][]frames.Point{"instance": pts}})
+		}
+		if _, err := frames.Write(ctx, st, scope, "USD", fs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, to, _ := strings.Cut(window, ",")
+	var total string
+	getExact(t, h, "/cloudkitty/v1/report/total?all_tenants=True&begin="+from+"&end="+to, &total)
+	var v2 struct {
+		Results []struct {
+			Rate json.Number `json:"rate"`
+		} `json:"results"`
+	}
+	getExact(t, h, "/cloudkitty/v2/summary?response_format=object&begin="+from+"&end="+to, &v2)
+	var nat struct {
+		Totals []struct {
+			Costs map[string]string `json:"costs"`
+		} `json:"totals"`
+	}
+	getExact(t, h, "/api/v1/costs?window="+window+"&metric=billed&filter=provider:%22"+frames.Provider+"%22", &nat)
+	if len(v2.Results) != 1 || len(nat.Totals) != 1 {
+		t.Fatalf("rated: CloudKitty v2 rows %+v, native totals %+v: want one each", v2.Results, nat.Totals)
+	}
+	for name, got := range map[string]string{"CloudKitty v1 total": total, "CloudKitty v2 summary": v2.Results[0].Rate.String(), "native provider rating": nat.Totals[0].Costs["billed"]} {
+		if exact(t, got).Cmp(want) != 0 {
+			t.Errorf("rated: %s %s, want %s (the points written)", name, got, want.FloatString(24))
+		}
 	}
 }

@@ -158,7 +158,11 @@ func TestIdProbes(t *testing.T) {
 	t.Run("azure billing snapshots", func(t *testing.T) {
 		log := cases{t: t}
 		var ids []idCase
+		rated := w.ratedSnapshots()
 		for id, a := range owners {
+			if rated[id] {
+				continue // the Azure billing API shows Azure bills only
+			}
 			ids = append(ids, idCase{fmt.Sprintf("/azure-billing/api/snapshots/%d/", id), []string{a}})
 		}
 		w.checkIDs(t, &log, ids, func(p string) string { return replaceLastNumber(p, 999999) })

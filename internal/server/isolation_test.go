@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
@@ -323,6 +324,14 @@ var isolationProbes = []struct {
 	{"azure billing aggregate by a registered name", "/azure-billing/api/cost-entries/aggregate/?group_by=subscriptionName&subscriptionName=name%20of%20acct-c1", nil},
 	{"azure billing resources", "/azure-billing/api/resources/", nil},
 	{"azure billing snapshots", "/azure-billing/api/snapshots/", nil},
+	{"cloudkitty v1 total", ckMay("/cloudkitty/v1/report/total", "all_tenants=True"), ckTotal},
+	{"cloudkitty v1 summary by tenant and type", ckMay("/cloudkitty/v1/report/summary", "groupby=tenant_id,res_type"), ckSummary},
+	{"cloudkitty v1 tenants", ckMay("/cloudkitty/v1/report/tenants", ""), nil},
+	{"cloudkitty v1 dataframes", ckMay("/cloudkitty/v1/storage/dataframes", ""), ckFrames("rating")},
+	{"cloudkitty v2 dataframes", ckMay("/cloudkitty/v2/dataframes", ""), ckFrames("price")},
+	{"cloudkitty v2 summary by scope", ckMay("/cloudkitty/v2/summary", "groupby=project_id&response_format=object"), ckV2Summary},
+	{"cloudkitty v2 summary by hour and type", ckMay("/cloudkitty/v2/summary", "groupby=time,type&response_format=object"), ckV2Summary},
+	{"cloudkitty v2 summary filtered to every scope", ckMay("/cloudkitty/v2/summary", "filters=project_id:acct-a1,project_id:acct-a2,project_id:acct-b1,project_id:acct-shared,project_id:acct-c1,project_id:acct-c2&response_format=object"), ckV2Summary},
 	{"native organizations", "/api/v1/organizations", nil},
 	{"native customers", "/api/v1/customers", nil},
 	{"native me", "/api/v1/me", nil},
@@ -384,6 +393,113 @@ func sumField(field string, envelope bool) func(string) (int, error) {
 		}
 		return int(math.Round(sum)), nil
 	}
+}
+
+// ckMay is a CloudKitty path over May, the month of the world's rated
+// hours (ratedHour).
+func ckMay(path, params string) string {
+	q := path + "?begin=2024-05-01&end=2024-06-01"
+	if params != "" {
+		q += "&" + params
+	}
+	return q
+}
+
+// ckTotal reads report/total's JSON string decimal.
+func ckTotal(body string) (int, error) {
+	var s string
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		return 0, err
+	}
+	return exactInt(s)
+}
+
+// exactInt reads a decimal that must be a whole number.
+func exactInt(s string) (int, error) {
+	d, err := decimal.NewFromString(s)
+	if err != nil || !d.IsInteger() {
+		return 0, fmt.Errorf("not a whole number: %q", s)
+	}
+	return int(d.IntPart()), nil
+}
+
+// ckSummary adds the rates of a v1 summary.
+func ckSummary(body string) (int, error) {
+	var out struct {
+		Summary []struct{ Rate string }
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		return 0, err
+	}
+	sum := 0
+	for _, r := range out.Summary {
+		n, err := exactInt(r.Rate)
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
+}
+
+// ckFrames adds a field ("rating" of v1, "price" of v2) wherever it
+// appears in a dataframes answer.
+func ckFrames(field string) func(string) (int, error) {
+	return func(body string) (int, error) {
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return 0, err
+		}
+		sum := 0
+		var walk func(any) error
+		walk = func(v any) error {
+			switch x := v.(type) {
+			case map[string]any:
+				for k, y := range x {
+					if k == field {
+						n, err := exactInt(fmt.Sprint(y))
+						if err != nil {
+							return err
+						}
+						sum += n
+						continue
+					}
+					if err := walk(y); err != nil {
+						return err
+					}
+				}
+			case []any:
+				for _, y := range x {
+					if err := walk(y); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		return sum, walk(v)
+	}
+}
+
+// ckV2Summary adds the rates of a v2 summary in the object format.
+func ckV2Summary(body string) (int, error) {
+	var out struct {
+		Results []struct{ Rate json.Number }
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		return 0, err
+	}
+	sum := 0
+	for _, r := range out.Results {
+		n, err := exactInt(r.Rate.String())
+		if err != nil {
+			return 0, err
+		}
+		sum += n
+	}
+	return sum, nil
 }
 
 // kcWindow is a Kubecost path over the suite's month.

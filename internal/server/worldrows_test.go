@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -8,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
@@ -30,6 +33,9 @@ type row struct {
 	cost       int
 	snapshot   int64
 	superseded bool
+	// rated marks a rated line item (provider rating, the CloudKitty
+	// dialect's data), one per account (ratedHour).
+	rated bool
 }
 
 // The days of the world's rows.
@@ -58,6 +64,25 @@ func sourceOf(account string) string {
 		return "src-b-only"
 	}
 	return "src-" + account
+}
+
+// source is the source of the snapshot that holds r.
+func (r row) source() string {
+	if r.rated {
+		return frames.Source(r.account)
+	}
+	return sourceOf(r.account)
+}
+
+// ratedSnapshots are the snapshots of the world's rated rows.
+func (w *world) ratedSnapshots() map[int64]bool {
+	out := map[int64]bool{}
+	for _, r := range w.rows {
+		if r.rated {
+			out[r.snapshot] = true
+		}
+	}
+	return out
 }
 
 // loadWorld imports every account's bills: first a March that is later
@@ -89,7 +114,38 @@ func loadWorld(t *testing.T, st *duckdb.Store) (rows []row, snapB int64) {
 			snapB = periodSnapshot(t, snaps, march1)
 		}
 	}
+	rows = append(rows, loadRatedWorld(t, st)...)
 	return rows, snapB
+}
+
+// ratedHour is the hour the world's rated items are charged in: in May,
+// outside the month the other probes ask about, and after the bills'
+// last day, so that the Azure billing API's dated selection of a day of
+// the bills (the newest snapshot holding the account that day) is not
+// the rated one.
+var ratedHour = storetest.Day(5, 2).Add(10 * time.Hour)
+
+// loadRatedWorld writes each account's rated hour (frames.Write, as the
+// processor does), costs 2^26 and up, so that the CloudKitty dialect has
+// data to answer from and the dialects that show every provider show
+// them too.
+func loadRatedWorld(t *testing.T, st *duckdb.Store) []row {
+	t.Helper()
+	var rows []row
+	for i, a := range worldAccounts() {
+		r := row{account: a, day: ratedHour, cost: 1 << (26 + i), rated: true}
+		f := frames.Frame{Scope: a, Start: ratedHour, End: ratedHour.Add(time.Hour), Usage: map[string][]frames.Point{
+			"instance": {{Unit: "instance", Qty: decimal.NewFromInt(1), Price: decimal.NewFromInt(int64(r.cost)),
+				Groupby: map[string]string{"project_id": a, "id": "vm-" + a}, Metadata: map[string]string{"flavor": "m1.small"}}},
+		}}
+		snaps, err := frames.Write(context.Background(), st, a, "USD", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.snapshot = snaps[0].ID
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // periodSnapshot is the id of the snapshot of snaps whose billing period
@@ -119,7 +175,9 @@ type rowSet func(row) bool
 //   - /api/v1/snapshots lists every run, superseded ones included, unless
 //     status= or source= narrows it;
 //   - anything else (Azure billing without a date): every visible row,
-//     of any time.
+//     of any time;
+//   - /azure-billing reads no rated rows, /cloudkitty only rated rows,
+//     begin=B&end=E as the window B,E.
 func selectedRows(t *testing.T, path string) rowSet {
 	t.Helper()
 	u, err := url.Parse(path)
@@ -139,7 +197,7 @@ func selectedRows(t *testing.T, path string) rowSet {
 			t.Fatalf("%s: no rows known for this status", path)
 		}
 		if src := v.Get("source"); src != "" {
-			sets = append(sets, func(r row) bool { return sourceOf(r.account) == src })
+			sets = append(sets, func(r row) bool { return r.source() == src })
 		}
 	} else if s := v.Get("snapshot"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -149,6 +207,17 @@ func selectedRows(t *testing.T, path string) rowSet {
 		sets = append(sets, func(r row) bool { return r.snapshot == id })
 	} else {
 		sets = append(sets, visible)
+	}
+	if strings.HasPrefix(u.Path, "/azure-billing") {
+		// The Azure billing API shows Azure bills only.
+		sets = append(sets, func(r row) bool { return !r.rated })
+	}
+	if strings.HasPrefix(u.Path, "/cloudkitty") {
+		// CloudKitty answers rated data, over begin and end.
+		sets = append(sets, func(r row) bool { return r.rated })
+		if b, e := v.Get("begin"), v.Get("end"); b != "" && e != "" {
+			v.Set("window", b+","+e)
+		}
 	}
 	if s := v.Get("window"); s != "" {
 		from, to, ok := strings.Cut(s, ",")

@@ -72,6 +72,22 @@ func OpenBook(ctx context.Context, docs store.DocStore, now func() time.Time) (*
 	return b, nil
 }
 
+// SetClock replaces the clock given to OpenBook. The rating service opens
+// its Book on time.Now; tests of the layers above (the API's golden
+// transcripts) fix it so that dates and audit times are stable.
+func (b *Book) SetClock(now func() time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.now = now
+}
+
+// clock reads the clock under the lock (SetClock may race with a write).
+func (b *Book) clock() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.now()
+}
+
 // Rules returns the snapshot the loader takes: every rule except
 // soft-deleted mappings, which never apply again. The slices are copies.
 func (b *Book) Rules() Rules {

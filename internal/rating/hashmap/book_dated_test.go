@@ -76,6 +76,9 @@ func TestBookDatedRules(t *testing.T) {
 				t.Fatalf("updated = %+v", m)
 			}
 		}},
+		{name: "running rule: an end in the past refused", do: func(k books) (Mapping, error) {
+			return k.x.b.UpdateMapping(ctx, k.running.ID, MappingUpdate{End: ptr(bkNow.Add(-time.Minute))}, WriteOptions{Force: true})
+		}, kind: cost.ErrInvalid, text: "End date must be in the future. end=[2026-03-10T11:59:00] current time=[2026-03-10T12:00:00]"},
 		{name: "started rule with an end: refused", do: func(k books) (Mapping, error) {
 			return k.x.b.UpdateMapping(ctx, k.ended.ID, MappingUpdate{End: ptr(bkNow.Add(2 * hour))}, WriteOptions{})
 		}, kind: cost.ErrInvalid, text: "Cannot update a rule that was already processed and has a defined end date."},
@@ -209,5 +212,44 @@ func TestBookWorkedExample(t *testing.T) {
 	}
 	if !got.Equal(d("94.116")) {
 		t.Fatalf("price = %s, want 94.116", got)
+	}
+}
+
+// TestBookWholeSeconds: a clock with a fraction of a second, and dates
+// sent with one, are stored to the second (as upstream's DATETIME
+// columns), so that the echoed object PUT back unchanged is no change,
+// even for a running rule; SetClock replaces the clock.
+func TestBookWholeSeconds(t *testing.T) {
+	ctx := context.Background()
+	x := newBase(t)
+	frac := bkNow.Add(700 * time.Millisecond)
+	x.b.SetClock(func() time.Time { return frac })
+	m := must[Mapping](t)(x.b.CreateMapping(ctx, Mapping{ServiceID: x.svc.ID, Type: Flat, Cost: d("1"),
+		End: bkNow.Add(time.Hour + 300*time.Millisecond)}, WriteOptions{}))
+	if !m.Start.Equal(bkNow) || !m.CreatedAt.Equal(bkNow) || !m.End.Equal(bkNow.Add(time.Hour)) {
+		t.Fatalf("created start %s, created_at %s, end %s: want whole seconds", m.Start, m.CreatedAt, m.End)
+	}
+	// An hour later the rule is running; the client echoes it back with
+	// its dates as the API shows them, to the second.
+	x.b.SetClock(func() time.Time { return frac.Add(time.Hour) })
+	start, end := bkNow, bkNow.Add(5*time.Hour+400*time.Millisecond)
+	got, err := x.b.UpdateMapping(ctx, m.ID, MappingUpdate{Start: &start, End: &end, Cost: ptr(d("1.000"))}, WriteOptions{})
+	if err == nil || err.Error() != "Cannot update a rule that was already processed and has a defined end date." {
+		t.Fatalf("update of a running rule with an end: %v", err)
+	}
+	m2 := must[Mapping](t)(x.b.CreateMapping(ctx, Mapping{ServiceID: x.vol.ID, Type: Flat, Cost: d("1")}, WriteOptions{}))
+	x.b.SetClock(func() time.Time { return frac.Add(3 * time.Hour) })
+	got, err = x.b.UpdateMapping(ctx, m2.ID, MappingUpdate{Start: ptr(m2.Start), Cost: ptr(d("1.0")), End: &end}, WriteOptions{})
+	if err != nil {
+		t.Fatalf("setting the end of a running rule, start echoed: %v", err)
+	}
+	if !got.End.Equal(bkNow.Add(5*time.Hour)) || !end.Equal(bkNow.Add(5*time.Hour+400*time.Millisecond)) {
+		t.Fatalf("end stored %s (want whole seconds), caller's end %s (want untouched)", got.End, end)
+	}
+	if err := x.b.DeleteMapping(ctx, m2.ID, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if del := must[Mapping](t)(x.b.Mapping(m2.ID)); !del.Deleted.Equal(bkNow.Add(3 * time.Hour)) {
+		t.Fatalf("deleted at %s, want whole seconds", del.Deleted)
 	}
 }

@@ -146,8 +146,14 @@ func fmtTime(t time.Time) string {
 // (ParseCost, ParseMapType). Start defaults to now and may not be in the
 // past unless opt.Force; Name defaults to a random string. The returned
 // mapping has its id, dates and audit fields set.
+//
+// Dates are kept to the second, as upstream's DATETIME columns keep
+// them: the API echoes whole seconds, and clients PUT the echoed object
+// back (31 times, §12.3), so a stored fraction would read as a changed
+// start and refuse the update of a running rule.
 func (b *Book) CreateMapping(ctx context.Context, m Mapping, opt WriteOptions) (Mapping, error) {
-	now := b.now().UTC()
+	now := b.clock().UTC().Truncate(time.Second)
+	m.Start, m.End = m.Start.Truncate(time.Second), m.End.Truncate(time.Second)
 	if m.Start.IsZero() {
 		m.Start = now
 	} else if m.Start.Before(now) && !opt.Force {
@@ -282,7 +288,16 @@ func (u MappingUpdate) apply(m *Mapping) (changed []string) {
 // not yet started may change anything but its parents; a new start must
 // not be in the past unless opt.Force.
 func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, opt WriteOptions) (Mapping, error) {
-	now := b.now().UTC()
+	now := b.clock().UTC()
+	// Whole seconds, as CreateMapping stores them.
+	if u.Start != nil {
+		t := u.Start.Truncate(time.Second)
+		u.Start = &t
+	}
+	if u.End != nil {
+		t := u.End.Truncate(time.Second)
+		u.End = &t
+	}
 	var out Mapping
 	err := b.update(ctx, func(r *Rules) error {
 		i, ok := findIndex(r.Mappings, func(x Mapping) bool { return x.ID == id })
@@ -302,6 +317,11 @@ func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, op
 			}
 			if slices.ContainsFunc(changed, func(s string) bool { return s != "end" }) {
 				return invalidf("You are allowed to update only the attribute [end] as this rule is already running as it started on [%s]", fmtTime(old.Start))
+			}
+			// An end in the past would take the rule out of periods
+			// already rated with it; upstream refuses it, force or not.
+			if !m.End.IsZero() && m.End.Before(now) {
+				return invalidf("End date must be in the future. end=[%s] current time=[%s]", fmtTime(m.End), fmtTime(now))
 			}
 		} else if slices.Contains(changed, "start") && m.Start.Before(now) && !opt.Force {
 			return invalidf("Cannot create a rule with start in the past [%s]; use force=true to do so.", fmtTime(m.Start))
@@ -327,7 +347,7 @@ func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, op
 // applies again. Deleting it twice is a 404, as a deleted row is gone
 // for upstream's delete.
 func (b *Book) DeleteMapping(ctx context.Context, id string, opt WriteOptions) error {
-	now := b.now().UTC()
+	now := b.clock().UTC().Truncate(time.Second)
 	return b.update(ctx, func(r *Rules) error {
 		i, ok := findIndex(r.Mappings, func(x Mapping) bool { return x.ID == id })
 		if !ok || r.Mappings[i].IsDeleted() {

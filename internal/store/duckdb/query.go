@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -105,7 +106,12 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 		for i := range texts {
 			dest = append(dest, &texts[i])
 		}
-		dest = append(dest, &r.Items, &r.MissingUSD, &first, &last, &r.Other)
+		dest = append(dest, &r.Items, &r.MissingUSD, &first, &last)
+		var qty sql.NullString
+		if q.Quantity {
+			dest = append(dest, &qty)
+		}
+		dest = append(dest, &r.Other)
 		if err := rows.Scan(dest...); err != nil {
 			return st, fmt.Errorf("reading query result: %w", err)
 		}
@@ -138,6 +144,11 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 			}
 			if r.Kubernetes[i], err = sp.read(texts[2*w*i+w : 2*w*(i+1)]); err != nil {
 				return st, err
+			}
+		}
+		if q.Quantity && qty.Valid {
+			if r.Quantity, err = decimal.NewFromString(qty.String); err != nil {
+				return st, fmt.Errorf("reading a quantity: %w", err)
 			}
 		}
 		if err := fn(r); err != nil {
@@ -284,6 +295,11 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 		spanCol = "date_trunc('day', " + timeCol + ")"
 	}
 	sel = append(sel, "min("+spanCol+") AS first", "max("+spanCol+") AS last")
+	if q.Quantity {
+		// Last, after the columns a spread query's parts line up with
+		// (Validate keeps quantities out of spread queries).
+		sel = append(sel, "coalesce(sum(consumed_quantity), 0) AS qty")
+	}
 	from, err := scopedRows(c, table, q.Selection, q.Window, q.Scope, q.Filter, timeCol)
 	if err != nil {
 		return planned{}, err
@@ -304,6 +320,9 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 		osel = append(osel, "currency")
 		osel = append(osel, sp.outer(sums)...)
 		osel = append(osel, "sum(items)::BIGINT AS items", "sum(missing)::BIGINT AS missing", "min(first) AS first", "max(last) AS last")
+		if q.Quantity {
+			osel = append(osel, "sum(qty) AS qty")
+		}
 		g = "SELECT " + strings.Join(osel, ", ") + " FROM (" + g + ") AS pre GROUP BY ALL"
 		args = append(outer.args, c.args...)
 	}
@@ -315,6 +334,9 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 		cols += ", " + s + "::VARCHAR"
 	}
 	cols += ", items, missing, first, last"
+	if q.Quantity {
+		cols += ", qty::VARCHAR"
+	}
 	if q.Top == 0 && q.Limit == 0 && q.Offset == 0 {
 		// Every group leaves DuckDB; Stream leaves out those PricedOnly
 		// does, counting their missing items. Numbering rows in SQL for
@@ -351,7 +373,11 @@ func windowedSQL(q query.Query, g, order, cols string, keys, sums []string) stri
 		for _, s := range sums {
 			otherCols = append(otherCols, "sum("+s+")")
 		}
-		otherCols = append(otherCols, "sum(items)::BIGINT", "sum(missing)::BIGINT", "min(first)", "max(last)", top+" AS rn", "0 AS n", "true AS other")
+		otherCols = append(otherCols, "sum(items)::BIGINT", "sum(missing)::BIGINT", "min(first)", "max(last)")
+		if q.Quantity {
+			otherCols = append(otherCols, "sum(qty)")
+		}
+		otherCols = append(otherCols, top+" AS rn", "0 AS n", "true AS other")
 		t += " WHERE n <= " + top + " OR rn < " + top +
 			" UNION ALL SELECT " + strings.Join(otherCols, ", ") + " FROM r WHERE n > " + top + " AND rn >= " + top + " GROUP BY bucket, currency"
 	} else {
@@ -368,7 +394,11 @@ func windowedSQL(q query.Query, g, order, cols string, keys, sums []string) stri
 	for range sums {
 		stats = append(stats, "'0'")
 	}
-	stats = append(stats, "(SELECT count(*) FROM p)::BIGINT", "(SELECT coalesce(sum(missing), 0) FROM g)::BIGINT", "NULL", "NULL", "false")
+	stats = append(stats, "(SELECT count(*) FROM p)::BIGINT", "(SELECT coalesce(sum(missing), 0) FROM g)::BIGINT", "NULL", "NULL")
+	if q.Quantity {
+		stats = append(stats, "NULL")
+	}
+	stats = append(stats, "false")
 	// g and p are read twice (rows and stats): MATERIALIZED computes them
 	// once.
 	return "WITH g AS MATERIALIZED (" + g + "), r AS (" + r + "), t AS (" + t + ")," +

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open(t)) })
 	t.Run("APIFields", func(t *testing.T) { testAPIFields(t, open(t)) })
 	t.Run("BigSums", func(t *testing.T) { testBigSums(t, open(t)) })
+	t.Run("Quantity", func(t *testing.T) { testQuantity(t, open(t)) })
 }
 
 var ctx = context.Background()
