@@ -33,12 +33,21 @@
 #                                 benchmark sends one request at a time)
 #   TALLY_CLOUDKITTY_WATCH_PID    if set, a watchdog stops the API once that
 #                                 process is gone (for tests).
+#   TALLY_CLOUDKITTY_DB           sqlite (default) or postgresql: the
+#                                 latter runs a private PostgreSQL 15
+#                                 cluster (Debian's postgresql-15, as the
+#                                 postgres user, so as root) in
+#                                 $TALLY_CLOUDKITTY_DIR/pg on a Unix socket
+#                                 there, started by start and stopped by stop.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${TALLY_CLOUDKITTY_DIR:-$ROOT/.cache/cloudkitty-upstream}"
 RUN_DIR="${TALLY_CLOUDKITTY_RUN_DIR:-$DIR/run}"
 DB="$DIR/cloudkitty.sqlite"
+ENGINE="${TALLY_CLOUDKITTY_DB:-sqlite}"
+PG="$DIR/pg"
+PGBIN=/usr/lib/postgresql/15/bin
 PROCESSES="${TALLY_CLOUDKITTY_PROCESSES:-1}"
 # Debian's own Python: the packages live in /usr/lib/python3/dist-packages,
 # which a pyenv or virtualenv python3 earlier in PATH would not see.
@@ -56,6 +65,10 @@ install() {
   [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || need+=(uwsgi-core uwsgi-plugin-python3)
   command -v sqlite3 >/dev/null || need+=(sqlite3)
   command -v curl >/dev/null || need+=(curl)
+  if [ "$ENGINE" = postgresql ]; then
+    [ -x "$PGBIN/initdb" ] || need+=(postgresql-15)
+    /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
+  fi
   if [ ${#need[@]} -eq 0 ]; then
     log "installed: $(dpkg-query -W -f '${Version}' python3-cloudkitty)"
     return
@@ -84,6 +97,50 @@ running() {
   kill -0 "$pid" 2>/dev/null
 }
 
+# pg_start: a private cluster, listening on a Unix socket only (in $PG),
+# created on first use. The postgres user must reach $PG.
+pg_start() {
+  [ -x "$PGBIN/initdb" ] || die "PostgreSQL 15 is not installed: run TALLY_CLOUDKITTY_DB=postgresql $0 install"
+  [ "$(id -u)" -eq 0 ] || die "TALLY_CLOUDKITTY_DB=postgresql runs the cluster as the postgres user: run as root"
+  mkdir -p "$PG"
+  chown postgres "$PG"
+  if [ ! -f "$PG/data/PG_VERSION" ]; then
+    runuser -u postgres -- "$PGBIN/initdb" -D "$PG/data" -A trust -U postgres >"$PG/initdb.log" 2>&1 ||
+      { cat "$PG/initdb.log" >&2; die "initdb failed"; }
+  fi
+  if ! runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG/data" status >/dev/null 2>&1; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG/data" -w -l "$PG/server.log" \
+      -o "-c listen_addresses='' -k $PG -p 5432 -c fsync=off" start >/dev/null ||
+      { tail -n 20 "$PG/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  if ! psql -h "$PG" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='cloudkitty'" | grep -q 1; then
+    psql -h "$PG" -U postgres -qc "CREATE DATABASE cloudkitty" >/dev/null
+  fi
+}
+
+pg_stop() {
+  if [ -f "$PG/data/postmaster.pid" ]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PG/data" -m fast stop >/dev/null 2>&1 || true
+  fi
+}
+
+db_url() {
+  if [ "$ENGINE" = postgresql ]; then
+    echo "postgresql+psycopg2://postgres@/cloudkitty?host=$PG"
+  else
+    echo "sqlite:///$DB"
+  fi
+}
+
+# sql runs SQL from stdin on the database.
+sql() {
+  if [ "$ENGINE" = postgresql ]; then
+    psql -h "$PG" -U postgres -d cloudkitty -v ON_ERROR_STOP=1 -q "$@"
+  else
+    sqlite3 "$DB" "$@"
+  fi
+}
+
 write_config() {
   mkdir -p "$RUN_DIR" "$DIR"
   # metrics.yml: only the info endpoints read it; the two types the
@@ -110,7 +167,7 @@ use_stderr = true
 debug = false
 
 [database]
-connection = sqlite:///$DB
+connection = $(db_url)
 
 [storage]
 version = 1
@@ -139,14 +196,17 @@ EOF
 }
 
 schema() {
-  if [ -f "$DIR/.schema" ] && [ -f "$DB" ]; then return; fi
-  log "creating the schema in $DB"
+  if [ "$ENGINE" = postgresql ]; then
+    pg_start
+    if [ -f "$DIR/.schema-pg" ]; then return; fi
+  elif [ -f "$DIR/.schema" ] && [ -f "$DB" ]; then return; fi
+  log "creating the schema in $(db_url)"
   /usr/bin/cloudkitty-dbsync --config-file "$RUN_DIR/cloudkitty.conf" upgrade >"$RUN_DIR/dbsync.log" 2>&1 ||
     { tail -n 30 "$RUN_DIR/dbsync.log" >&2; die "cloudkitty-dbsync upgrade failed"; }
   /usr/bin/cloudkitty-storage-init --config-file "$RUN_DIR/cloudkitty.conf" >"$RUN_DIR/storage-init.log" 2>&1 ||
     { tail -n 30 "$RUN_DIR/storage-init.log" >&2; die "cloudkitty-storage-init failed"; }
-  sqlite3 "$DB" "SELECT count(*) FROM rated_data_frames" >/dev/null || die "no rated_data_frames table after storage-init"
-  touch "$DIR/.schema"
+  echo "SELECT count(*) FROM rated_data_frames;" | sql >/dev/null || die "no rated_data_frames table after storage-init"
+  if [ "$ENGINE" = postgresql ]; then touch "$DIR/.schema-pg"; else touch "$DIR/.schema"; fi
 }
 
 start() {
@@ -186,7 +246,7 @@ start() {
   fi
   echo "TALLY_CLOUDKITTY_URL=$url" >"$RUN_DIR/env.tmp"
   mv "$RUN_DIR/env.tmp" "$RUN_DIR/env"
-  log "CloudKitty $(dpkg-query -W -f '${Version}' python3-cloudkitty) API on $url (pid $pid, database $DB)"
+  log "CloudKitty $(dpkg-query -W -f '${Version}' python3-cloudkitty) API on $url (pid $pid, database $(db_url))"
   cat "$RUN_DIR/env"
 }
 
@@ -205,6 +265,7 @@ stop() {
     rm -f "$RUN_DIR/$s.pid"
   done
   rm -f "$RUN_DIR/env"
+  if [ "$ENGINE" = postgresql ]; then pg_stop; fi
   log "stopped"
 }
 
@@ -224,6 +285,20 @@ load() {
   [ -f "$csv" ] || die "load: no file $csv"
   write_config
   schema
+  if [ "$ENGINE" = postgresql ]; then
+    # psql's \copy reads the file as this user, so the server needs no
+    # access to it.
+    log "loading $csv into rated_data_frames (PostgreSQL)"
+    sql <<EOF
+BEGIN;
+TRUNCATE rated_data_frames;
+\\copy rated_data_frames(tenant_id, "begin", "end", unit, qty, res_type, rate, "desc") FROM '$csv' WITH (FORMAT csv)
+COMMIT;
+ANALYZE rated_data_frames;
+EOF
+    log "rated_data_frames: $(echo 'SELECT count(*) FROM rated_data_frames;' | sql -At) rows"
+    return
+  fi
   local idx
   idx="$(sqlite3 "$DB" "SELECT sql || ';' FROM sqlite_master WHERE type='index' AND tbl_name='rated_data_frames' AND sql IS NOT NULL")"
   local drops
@@ -259,7 +334,8 @@ load)
   ;;
 reset)
   if running; then die "running: stop first"; fi
-  rm -f "$DB" "$DB-wal" "$DB-shm" "$DIR/.schema"
+  pg_stop
+  rm -rf "$DB" "$DB-wal" "$DB-shm" "$DIR/.schema" "$DIR/.schema-pg" "$PG"
   log "database removed"
   ;;
 *) die "usage: $0 install|start|stop|status|env|load CSV|reset" ;;

@@ -20,7 +20,7 @@ import (
 //	    writes the data set as CSV rows of CloudKitty's rated_data_frames
 //	    (for scripts/cloudkitty-upstream.sh load) and/or into a Tally
 //	    database as rated line items, and prints the exact total.
-//	run --cloudkitty URL --tally URL --tenants N --hours H [--runs R]
+//	run --cloudkitty URL [--cloudkitty-postgresql URL] --tally URL --tenants N --hours H [--runs R]
 //	    asks both servers report/total and report/summary over the data
 //	    set's month, R timed runs each, and prints medians, p95, ratios
 //	    and both sides' totals next to the exact one.
@@ -35,6 +35,7 @@ func benchCloudKitty(ctx context.Context, args []string, stdout, stderr io.Write
 	csvPath := fs.String("csv", "", "gen: CSV file of CloudKitty rated_data_frames rows to write")
 	db := dbFlag(fs, "", "gen: Tally database to add the rated line items to")
 	ckURL := fs.String("cloudkitty", "", "run: CloudKitty API root (TALLY_CLOUDKITTY_URL of scripts/cloudkitty-upstream.sh)")
+	ckPG := fs.String("cloudkitty-postgresql", "", "run: a second CloudKitty API root, over PostgreSQL (TALLY_CLOUDKITTY_DB=postgresql)")
 	tallyURL := fs.String("tally", "", "run: Tally's CloudKitty dialect root, e.g. http://127.0.0.1:8080/cloudkitty")
 	runs := fs.Int("runs", 9, "run: timed requests per side and endpoint")
 	rest, err := parseFlags(fs, args[1:])
@@ -49,6 +50,9 @@ func benchCloudKitty(ctx context.Context, args []string, stdout, stderr io.Write
 		var sides []ckbench.Side
 		if *ckURL != "" {
 			sides = append(sides, ckbench.Side{Name: "CloudKitty 17", Base: *ckURL})
+		}
+		if *ckPG != "" {
+			sides = append(sides, ckbench.Side{Name: "CloudKitty 17 (PostgreSQL)", Base: *ckPG})
 		}
 		if *tallyURL != "" {
 			sides = append(sides, ckbench.Side{Name: "Tally", Base: *tallyURL})
