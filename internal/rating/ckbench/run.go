@@ -169,7 +169,7 @@ func Report(w io.Writer, spec Spec, runs int, ms []Measurement, exact Totals) {
 		spec.Tenants, spec.Hours, len(Types), spec.Points(), runs)
 	fmt.Fprintf(w, "exact total (generator): %s\n", exact.All)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "endpoint\tside\tmedian\tp95\tratio\tanswered total\trows (off)\t")
+	fmt.Fprintln(tw, "endpoint\tside\tmedian\tp95\tspeed-up\tanswered total\trows (off)\t")
 	base := map[string]time.Duration{}
 	for _, m := range ms {
 		if _, ok := base[m.Endpoint]; !ok && m.Err == nil {
@@ -181,9 +181,9 @@ func Report(w io.Writer, spec Spec, runs int, ms []Measurement, exact Totals) {
 			fmt.Fprintf(tw, "%s\t%s\terror: %s\t\t\t\t\t\n", m.Endpoint, m.Side, oneLine(m.Err.Error()))
 			continue
 		}
-		ratio := "1"
+		ratio := "1×"
 		if b := base[m.Endpoint]; m.Median() > 0 && b != m.Median() {
-			ratio = fmt.Sprintf("%.1f× faster", float64(b)/float64(m.Median()))
+			ratio = fmt.Sprintf("%.1f×", float64(b)/float64(m.Median()))
 		}
 		rows := ""
 		if m.Endpoint == "report/summary" {
