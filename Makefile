@@ -6,7 +6,7 @@ GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 PKGS ?= ./...
 
-.PHONY: all build test unit lint fmt-check vet staticcheck bench tools clean
+.PHONY: all build test unit lint fmt-check vet staticcheck bench tools clean test-cloudkitty-client
 
 all: build
 
@@ -21,6 +21,13 @@ tools:
 
 unit:
 	$(GO) test -count=1 -timeout 40m $(PKGS)
+
+# test-cloudkitty-client: only the end-to-end test of the CloudKitty
+# dialect through Debian's python3-cloudkittyclient (installed first);
+# -v shows each command and the requests it sent.
+test-cloudkitty-client:
+	./scripts/install-cloudkitty-client.sh
+	$(GO) test -count=1 -v -run TestCloudKittyClient ./internal/api/cloudkitty/pyclient
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

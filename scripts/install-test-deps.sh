@@ -2,8 +2,11 @@
 # Installs what the test suite needs on a fresh Debian machine: a C
 # compiler for cgo (DuckDB), curl, Node.js and npm for Azurite, then the
 # storage emulators themselves (scripts/emulators.sh install), never by
-# hand. Missing Debian packages are installed with apt-get, through sudo
-# when not run as root, so that "make test" does all the set-up.
+# hand, Prometheus from Debian's package for the Prometheus collector's
+# tests (scripts/prometheus.sh install) and the CloudKitty client
+# (scripts/install-cloudkitty-client.sh). Missing Debian packages are
+# installed with apt-get, through sudo when not run as root, so that
+# "make test" does all the set-up.
 set -euo pipefail
 need=()
 command -v gcc >/dev/null || need+=(gcc)
@@ -34,3 +37,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 command -v go >/dev/null || { echo "Go 1.26 or newer is required" >&2; exit 1; }
 "$(dirname "$0")/emulators.sh" install
+"$(dirname "$0")/prometheus.sh" install
+# The CloudKitty dialect's end-to-end test drives Debian's
+# python3-cloudkittyclient (skipped without it, except under CI).
+"$(dirname "$0")/install-cloudkitty-client.sh"
