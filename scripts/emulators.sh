@@ -40,12 +40,9 @@ DIR="${TALLY_EMULATORS_DIR:-$ROOT/.cache/emulators}"
 RUN_DIR="${TALLY_EMULATORS_RUN_DIR:-$DIR/run}"
 NODE_BIN="$DIR/node_modules/.bin"
 SERVICES=(s3 azurite gcs)
-
-log() { echo "emulators: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
+LOG_NAME=emulators
+# shellcheck source=lib/services.sh
+. "$ROOT/scripts/lib/services.sh"
 
 # go_tool NAME MODULE/PATH VERSION: go install into $DIR/bin unless that
 # version is already there.
@@ -97,24 +94,6 @@ wait_http() {
     sleep 0.1
   done
   return 1
-}
-
-running() {
-  local s pid
-  for s in "${SERVICES[@]}"; do
-    pid="$(cat "$RUN_DIR/$s.pid" 2>/dev/null)" || continue
-    if kill -0 "$pid" 2>/dev/null; then return 0; fi
-  done
-  return 1
-}
-
-# spawn NAME CMD...: starts CMD in a session of its own (so that signals
-# meant for the caller's process group do not reach it), output to NAME.log.
-spawn() {
-  local name=$1
-  shift
-  setsid "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN_DIR/$name.pid"
 }
 
 start() {
@@ -185,45 +164,4 @@ EOF
   cat "$RUN_DIR/env"
 }
 
-stop() {
-  local s pid pids=()
-  for s in "${SERVICES[@]}" watchdog; do
-    pid="$(cat "$RUN_DIR/$s.pid" 2>/dev/null)" || continue
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-    rm -f "$RUN_DIR/$s.pid"
-  done
-  # All at once: each takes a second or two to shut down cleanly.
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  rm -f "$RUN_DIR/env"
-  log "stopped"
-}
-
-status() {
-  local s pid
-  for s in "${SERVICES[@]}"; do
-    pid="$(cat "$RUN_DIR/$s.pid" 2>/dev/null)" || {
-      echo "$s: not started"
-      continue
-    }
-    if kill -0 "$pid" 2>/dev/null; then echo "$s: running (pid $pid)"; else echo "$s: dead (pid $pid)"; fi
-  done
-  if [ -f "$RUN_DIR/env" ]; then cat "$RUN_DIR/env"; fi
-}
-
-case "${1:-}" in
-install) install ;;
-start) start ;;
-stop) stop ;;
-status) status ;;
-env) cat "$RUN_DIR/env" ;;
-*) die "usage: $0 install|start|stop|status|env" ;;
-esac
+main "$@"

@@ -41,30 +41,16 @@ PROMETHEUS="${PROMETHEUS:-prometheus}"
 PROMTOOL="${PROMTOOL:-promtool}"
 EXPORTER="$DIR/bin/tally-test-exporter"
 SERVICES=(exporter prometheus)
-
-log() { echo "prometheus.sh: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
+LOG_NAME=prometheus.sh
+# shellcheck source=lib/services.sh
+. "$ROOT/scripts/lib/services.sh"
 
 install() {
   if command -v "$PROMETHEUS" >/dev/null && command -v "$PROMTOOL" >/dev/null; then
     log "$("$PROMETHEUS" --version 2>&1 | head -n 1)"
     return
   fi
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || die "prometheus is missing: install Debian's prometheus package, run as root, or install sudo"
-    sudo=(sudo)
-  fi
-  log "installing Debian's prometheus package"
-  # The lock timeout waits for another apt-get instead of failing;
-  # without recommends, prometheus-node-exporter (another service) stays
-  # out.
-  ${sudo[@]+"${sudo[@]}"} apt-get -o DPkg::Lock::Timeout=600 update -qq
-  ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
-    install -y -qq --no-install-recommends prometheus
+  apt_install prometheus
   command -v "$PROMTOOL" >/dev/null || die "the prometheus package brought no promtool"
 }
 
@@ -81,24 +67,6 @@ free_port() {
     fi
   done
   die "no free port found"
-}
-
-running() {
-  local s pid
-  for s in "${SERVICES[@]}"; do
-    pid="$(cat "$RUN_DIR/$s.pid" 2>/dev/null)" || continue
-    if kill -0 "$pid" 2>/dev/null; then return 0; fi
-  done
-  return 1
-}
-
-# spawn NAME CMD...: starts CMD in a session of its own (so that signals
-# meant for the caller's process group do not reach it), output to NAME.log.
-spawn() {
-  local name=$1
-  shift
-  setsid "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN_DIR/$name.pid"
 }
 
 # wait_for TRIES CHECK...: runs CHECK every 0.1 s until it succeeds or
@@ -185,44 +153,4 @@ EOF
   cat "$RUN_DIR/env"
 }
 
-stop() {
-  local s pid pids=()
-  for s in "${SERVICES[@]}" watchdog; do
-    pid="$(cat "$RUN_DIR/$s.pid" 2>/dev/null)" || continue
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      pids+=("$pid")
-    fi
-    rm -f "$RUN_DIR/$s.pid"
-  done
-  for pid in ${pids[@]+"${pids[@]}"}; do
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  rm -f "$RUN_DIR/env"
-  log "stopped"
-}
-
-status() {
-  local s pid
-  for s in "${SERVICES[@]}"; do
-    pid="$(cat "$RUN_DIR/$s.pid" 2>/dev/null)" || {
-      echo "$s: not started"
-      continue
-    }
-    if kill -0 "$pid" 2>/dev/null; then echo "$s: running (pid $pid)"; else echo "$s: dead (pid $pid)"; fi
-  done
-  if [ -f "$RUN_DIR/env" ]; then cat "$RUN_DIR/env"; fi
-}
-
-case "${1:-}" in
-install) install ;;
-start) start ;;
-stop) stop ;;
-status) status ;;
-env) cat "$RUN_DIR/env" ;;
-*) die "usage: $0 install|start|stop|status|env" ;;
-esac
+main "$@"

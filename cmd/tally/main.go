@@ -26,6 +26,8 @@ Usage:
   tally serve  --db DB [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
                [--config FILE] [--secret-key-file FILE]
   tally keys   create|list|revoke|rotate --db DB ...    manage API keys (see "tally keys help")
+  tally rate   --db DB --config FILE [--once] [--now TIME] [--batch N] [--workers N]
+                                                       rate usage as CloudKitty's processor does
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
   tally bench  duckdb-csv --db DB FILE                 DuckDB's own CSV load, the ingest baseline
   tally version                                        (also tally --version)
@@ -80,6 +82,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdKeys(ctx, rest, stdout, stderr)
 	case "gen":
 		return cmdGen(ctx, rest, stdout, stderr)
+	case "rate":
+		return cmdRate(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":

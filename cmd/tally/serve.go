@@ -12,6 +12,8 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/rates"
+	"github.com/tally-cost/tally/internal/rating"
+	"github.com/tally-cost/tally/internal/rating/processor"
 	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/server"
 	"github.com/tally-cost/tally/internal/storage"
@@ -56,6 +58,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer st.Close()
 	var pc pipeline.Config
 	var rs []cost.Rate
+	var rc *rating.Config
 	if *config != "" {
 		if pc, err = pipeline.LoadConfig(*config); err != nil {
 			return err
@@ -63,12 +66,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if rs, err = rates.Config(pc.ExchangeRates); err != nil {
 			return fmt.Errorf("reading %s: %w", *config, err)
 		}
+		if rc, err = ratingConfig(pc, *config); err != nil {
+			return err
+		}
 	}
 	if pc.CacheDir == "" {
 		pc.CacheDir = loc.Path + ".sources"
 	}
 	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
-		pipeline: pc, rates: rs, keys: keys}, stdout)
+		pipeline: pc, rates: rs, rating: rc, keys: keys}, stdout)
 }
 
 // hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
@@ -141,6 +147,9 @@ type serveOptions struct {
 	rates []cost.Rate
 	// keys seal the credentials of sources stored in the database.
 	keys *secret.Keys
+	// rating is the configuration file's rating section; nil: no
+	// processor runs (the CloudKitty API still serves rules and scopes).
+	rating *rating.Config
 }
 
 // serve serves the cost store st with the state store state: the tenants
@@ -174,7 +183,23 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 	if len(o.rates) > 0 {
 		log.Info("exchange rates from the configuration file (rates set through the API win)", "rates", len(o.rates))
 	}
-	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Rates: o.rates, Logger: log})
+	var rsvc *rating.Service
+	if o.rating != nil {
+		if rsvc, err = rating.Open(ctx, state, *o.rating); err != nil {
+			return err
+		}
+		proc, err := newProcessor(rsvc, st, processor.Config{Log: log})
+		if err != nil {
+			return err
+		}
+		// Like the pipeline, the processor stops before the store closes.
+		rctx, stopRating := context.WithCancel(ctx)
+		rdone := make(chan struct{})
+		go func() { proc.Run(rctx); close(rdone) }()
+		defer func() { stopRating(); <-rdone }()
+		log.Info("rating processor started", "collector", o.rating.Collector, "period", o.rating.Period, "metrics", len(o.rating.Metrics.Metrics))
+	}
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Rates: o.rates, Rating: rsvc, Logger: log})
 	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -40,6 +40,7 @@ type Store interface {
 	Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error)
 	Entries(ctx context.Context, q store.EntryQuery, fn func(*store.Entry) error) (int64, error)
 	DeleteSnapshot(ctx context.Context, id int64) (store.Snapshot, error)
+	DeleteSnapshots(ctx context.Context, ids []int64) ([]store.Snapshot, error)
 }
 
 // Engine answers cost questions within the caller's scope.

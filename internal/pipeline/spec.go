@@ -110,6 +110,10 @@ type Config struct {
 	// server (internal/rates.Config), not by the pipeline: kept raw here
 	// so that the file is read, and its unknown fields refused, once.
 	ExchangeRates json.RawMessage `json:"exchangeRates,omitempty"`
+	// Rating is the file's rating section (CloudKitty's processor),
+	// read by the server and by tally rate (rating.ParseFileConfig),
+	// kept raw for the same reason.
+	Rating json.RawMessage `json:"rating,omitempty"`
 	// Audit, when set, records each snapshot the retention policy
 	// removes in the audit log, as deletions through the APIs are.
 	Audit func(ctx context.Context, action, object, id, detail string) error `json:"-"`

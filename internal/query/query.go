@@ -101,6 +101,10 @@ type Query struct {
 	Offset int
 	// Spans asks for each row's Span.
 	Spans bool
+	// NoKubernetes says the asker does not read Row.Kubernetes (only
+	// Kubecost's kubernetesPercent does), so that a store may leave the
+	// shares' sums out and answer them as zero. Values never change.
+	NoKubernetes bool
 	// Quantity asks for each row's Quantity: the sum of the line items'
 	// consumed quantities (an absent quantity counts as zero). Quantities
 	// of different units add as numbers: a question that wants them

@@ -16,6 +16,7 @@ import (
 	"github.com/tally-cost/tally/internal/rating/hashmap"
 	"github.com/tally-cost/tally/internal/rating/metrics"
 	"github.com/tally-cost/tally/internal/rating/modules"
+	"github.com/tally-cost/tally/internal/rating/scopes"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -41,6 +42,13 @@ type Config struct {
 	// USD): rated prices are unitless upstream, but every line item in
 	// Tally has a currency.
 	Currency string
+	// Collector names the collector ("prometheus" or "tally"), recorded
+	// as the collector and fetcher of the scopes the processor creates
+	// (default "tally").
+	Collector string
+	// PrometheusURL is the Prometheus server the "prometheus" collector
+	// asks.
+	PrometheusURL string
 }
 
 // The defaults of Config.
@@ -49,6 +57,7 @@ const (
 	DefaultWaitPeriods = 2
 	DefaultScopeKey    = "project_id"
 	DefaultCurrency    = "USD"
+	DefaultCollector   = CollectorTally
 )
 
 // WithDefaults returns c with its zero fields set to the defaults.
@@ -64,6 +73,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Currency == "" {
 		c.Currency = DefaultCurrency
+	}
+	if c.Collector == "" {
+		c.Collector = CollectorTally
 	}
 	return c
 }
@@ -86,6 +98,8 @@ type Service struct {
 	// Modules is the rating modules' state, the pyscripts module's
 	// scripts and the collector mappings; its Chain rates points.
 	Modules *modules.State
+	// Scopes are the scopes' processing states and reprocessing tasks.
+	Scopes *scopes.Store
 }
 
 // Open reads the rating state from docs.
@@ -101,7 +115,12 @@ func Open(ctx context.Context, docs store.DocStore, cfg Config) (*Service, error
 	if err != nil {
 		return nil, fmt.Errorf("opening the rating modules: %w", err)
 	}
-	return &Service{cfg: cfg.WithDefaults(), Book: book, Modules: mods}, nil
+	cfg = cfg.WithDefaults()
+	sc, err := scopes.Open(ctx, docs, time.Now, scopes.Defaults{ScopeKey: cfg.ScopeKey, Fetcher: cfg.Collector, Collector: cfg.Collector})
+	if err != nil {
+		return nil, fmt.Errorf("opening the scope states: %w", err)
+	}
+	return &Service{cfg: cfg, Book: book, Modules: mods, Scopes: sc}, nil
 }
 
 // Config returns the service's configuration, defaults filled in.

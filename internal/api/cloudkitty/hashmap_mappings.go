@@ -226,6 +226,14 @@ func (a *API) hmCreateMapping(r *http.Request, in *args) (any, error) {
 	if m.Type, err = hashmap.ParseMapType(in.str("type")); err != nil {
 		return nil, err
 	}
+	// A create that names none of the dated attributes is a classic
+	// client's (≤22): its rule stays editable while it runs.
+	m.Classic = true
+	for _, k := range []string{"start", "end", "name", "description"} {
+		if _, given := in.raw(k); given {
+			m.Classic = false
+		}
+	}
 	for _, d := range []struct {
 		name string
 		to   *time.Time

@@ -85,10 +85,16 @@ func TestHashmapMappings(t *testing.T) {
 		{Method: "GET", Path: hm + "mappings/{{id-6}}"},
 		// A new start in the past needs force.
 		{Method: "PUT", Path: hm + "mappings/{{id-6}}", Body: `{"start": "2024-01-01T00:00:00"}`},
-		// id-4 is running with no end: only its end may change; echoing
-		// the rest unchanged is fine.
+		// id-4 was created the classic way (no dated attribute): it stays
+		// editable while it runs, as with a ≤22 server, so that the
+		// classic client's `mapping update --cost` works.
 		{Method: "PUT", Path: hm + "mappings/", Body: `{"mapping_id": "{{id-4}}", "cost": "0.7"}`},
-		{Method: "PUT", Path: hm + "mappings/", Body: `{"mapping_id": "{{id-4}}", "cost": "0.5000000000000000000000000000", "start": "2024-01-15T10:30:00", "end": "2024-06-30"}`},
+		// id-5 was created with a name: a dated rule, running with no end,
+		// of which only the end may change.
+		{Method: "PUT", Path: hm + "mappings/", Body: `{"mapping_id": "{{id-5}}", "cost": "0.02"}`},
+		// Giving id-4 an end makes it a dated rule; echoing the rest
+		// unchanged is fine.
+		{Method: "PUT", Path: hm + "mappings/", Body: `{"mapping_id": "{{id-4}}", "cost": "0.7000000000000000000000000000", "start": "2024-01-15T10:30:00", "end": "2024-06-30"}`},
 		{Method: "GET", Path: hm + "mappings/{{id-4}}"},
 		// An end in the past would unrate periods already rated.
 		{Method: "PUT", Path: hm + "mappings/{{id-5}}", Body: `{"end": "2024-01-10T00:00:00"}`},

@@ -96,7 +96,7 @@ func (a *API) reportTotal(r *http.Request) (any, error) {
 	if !w.End.After(w.Start) {
 		return "0", nil
 	}
-	res, err := query.Collect(r.Context(), a.engine, query.Query{Window: w, Filter: f, Metrics: []cost.Metric{ratedMetric}})
+	res, err := query.Collect(r.Context(), a.engine, query.Query{Window: w, Filter: f, Metrics: []cost.Metric{ratedMetric}, NoKubernetes: true})
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (a *API) reportSummary(r *http.Request) (any, error) {
 	}
 	gb := ar.str("groupby")
 	byTenant, byType := strings.Contains(gb, "tenant_id"), strings.Contains(gb, "res_type")
-	q := query.Query{Window: w, Filter: f, Metrics: []cost.Metric{ratedMetric}}
+	q := query.Query{Window: w, Filter: f, Metrics: []cost.Metric{ratedMetric}, NoKubernetes: true}
 	if byTenant {
 		q.GroupBy = append(q.GroupBy, cost.DimSubAccountID)
 	}
@@ -205,7 +205,7 @@ func (a *API) reportTenants(r *http.Request) (any, error) {
 		return out, nil
 	}
 	q := query.Query{Window: w, Filter: rated(), GroupBy: []cost.Dimension{cost.DimSubAccountID},
-		Metrics: []cost.Metric{ratedMetric}, Sort: []query.Order{query.Key(0, false)}}
+		Metrics: []cost.Metric{ratedMetric}, Sort: []query.Order{query.Key(0, false)}, NoKubernetes: true}
 	err = streamRows(r, a, q, func(row query.Row) error {
 		if n := len(out); n == 0 || out[n-1] != row.Keys[0] {
 			// Rows of one scope in two currencies are adjacent.

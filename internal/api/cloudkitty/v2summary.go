@@ -88,7 +88,7 @@ func (a *API) summary(r *http.Request) (any, error) {
 		return nil, err
 	}
 	scopeKey := a.rating.Config().ScopeKey
-	q := query.Query{Window: w, Filter: v2Filter(scopeKey, keys, values), Metrics: []cost.Metric{ratedMetric}, Quantity: true}
+	q := query.Query{Window: w, Filter: v2Filter(scopeKey, keys, values), Metrics: []cost.Metric{ratedMetric}, Quantity: true, NoKubernetes: true}
 	var cols []summaryColumn
 	byTime := false
 	seen := map[string]bool{}

@@ -26,3 +26,11 @@ type Collector interface {
 	// metric in period (scope discovery from the source's label values).
 	Scopes(ctx context.Context, cfg *metrics.Config, scopeKey string, period cost.Window) ([]string, error)
 }
+
+// RangeCollector is a Collector that can also collect several periods
+// (sorted, not overlapping) in one read; the processor uses it when
+// catching up. Its answer for each period must equal Collect's.
+type RangeCollector interface {
+	Collector
+	CollectRange(ctx context.Context, m *metrics.Metric, scopeKey, scopeID string, periods []cost.Window) ([][]frames.Point, error)
+}

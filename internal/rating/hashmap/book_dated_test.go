@@ -253,3 +253,24 @@ func TestBookWholeSeconds(t *testing.T) {
 		t.Fatalf("deleted at %s, want whole seconds", del.Deleted)
 	}
 }
+
+// TestBookClassicRules: a rule created the classic way (no dated
+// attribute) changes while it runs, as before rules had dates; given an
+// end, it is a dated rule, and the dated rules apply.
+func TestBookClassicRules(t *testing.T) {
+	ctx := context.Background()
+	x := newBase(t)
+	m, err := x.b.CreateMapping(ctx, Mapping{FieldID: x.flavor.ID, Value: "classic", Type: Flat, Cost: d("1"), Classic: true}, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = x.b.UpdateMapping(ctx, m.ID, MappingUpdate{Cost: ptr(d("2")), Type: ptr(Rate)}, WriteOptions{}); err != nil || !m.Cost.Equal(d("2")) || m.Type != Rate {
+		t.Fatalf("updating a running classic rule: %+v, %v", m, err)
+	}
+	if m, err = x.b.UpdateMapping(ctx, m.ID, MappingUpdate{End: ptr(bkNow.Add(time.Hour))}, WriteOptions{}); err != nil || m.Classic {
+		t.Fatalf("giving a classic rule an end: %+v, %v", m, err)
+	}
+	if _, err = x.b.UpdateMapping(ctx, m.ID, MappingUpdate{Cost: ptr(d("3"))}, WriteOptions{}); !errors.Is(err, cost.ErrInvalid) {
+		t.Fatalf("a dated rule with an end changed its cost: %v", err)
+	}
+}

@@ -311,7 +311,13 @@ func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, op
 			return nil
 		}
 		old := r.Mappings[i]
-		if !old.Start.After(now) {
+		dated := slices.Contains(changed, "start") || slices.Contains(changed, "end")
+		if old.Classic && dated {
+			m.Classic = false
+		}
+		if old.Classic && !dated {
+			// A classic rule changes as before rules had dates.
+		} else if !old.Start.After(now) {
 			if !old.End.IsZero() {
 				return invalidf("Cannot update a rule that was already processed and has a defined end date.")
 			}

@@ -85,6 +85,12 @@ type Mapping struct {
 	CreatedBy string
 	UpdatedBy string
 	DeletedBy string
+	// Classic marks a rule created the ≤22 way, with none of the dated
+	// attributes (start, end, name, description): such a rule stays
+	// editable as it was before rules had dates (value, type, cost, group
+	// and tenant, while it runs), so that classic clients keep working;
+	// giving it a start or an end makes it a dated rule.
+	Classic bool `json:",omitempty"`
 }
 
 // IsDeleted reports whether the mapping was soft-deleted.

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("FailedImportKeepsPrevious", func(t *testing.T) { testFailed(t, open(t)) })
 	t.Run("EmptyImport", func(t *testing.T) { testEmpty(t, open(t)) })
 	t.Run("DeclaredPeriods", func(t *testing.T) { testDeclaredPeriods(t, open(t)) })
+	t.Run("NoKubernetes", func(t *testing.T) { testNoKubernetes(t, open(t)) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open(t)) })
 	t.Run("StepsAndRollup", func(t *testing.T) { testSteps(t, open(t)) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open(t)) })
