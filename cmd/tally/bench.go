@@ -16,13 +16,17 @@ import (
 // is compared with in BENCHMARKS.md; "tally bench synthetic --db PATH
 // --rows N [--provider aws|azure]" fills a store with N synthetic line
 // items made in SQL, as the store's benchmarks do, for a served store
-// to be measured (BENCHMARKS.md).
+// to be measured (BENCHMARKS.md); "tally bench cloudkitty gen|run" is the
+// issue 20 benchmark against the real CloudKitty (bench_cloudkitty.go).
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "synthetic" {
 		return benchSynthetic(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "cloudkitty" {
+		return benchCloudKitty(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "duckdb-csv" {
-		return fmt.Errorf("%w: usage: tally bench duckdb-csv --db PATH FILE | tally bench synthetic --db PATH --rows N [--provider aws|azure]", errUsage)
+		return fmt.Errorf("%w: usage: tally bench duckdb-csv --db PATH FILE | tally bench synthetic --db PATH --rows N [--provider aws|azure] | tally bench cloudkitty gen|run (see --help)", errUsage)
 	}
 	fs := newFlags("bench duckdb-csv", stdout, stderr)
 	db := dbFlag(fs, "raw.duckdb", "DuckDB database to load into (the table is replaced)")
