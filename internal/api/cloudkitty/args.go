@@ -24,9 +24,8 @@ const maxBody = 8 << 20
 // body and GET requests with JSON bodies (§3.1). Path values win over
 // the query string, which wins over the body.
 type args struct {
-	r     *http.Request
-	body  map[string]json.RawMessage
-	known map[string]bool // keys a handler declared (unknown body keys are 400)
+	r    *http.Request
+	body map[string]json.RawMessage
 }
 
 // readArgs reads r's query string and JSON body (when it has one). A

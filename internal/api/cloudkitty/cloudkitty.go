@@ -117,9 +117,6 @@ type reply struct {
 // jsonNull is a body that renders as the JSON literal null.
 var jsonNull = json.RawMessage("null")
 
-// rawJSON is a pre-encoded body.
-type rawJSON = json.RawMessage
-
 func (a *API) handle(h func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := h(r)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -187,16 +186,6 @@ func (s *testServer) script(t *testing.T, name string, steps []step) []response 
 	}
 	golden.Assert(t, name, s.goldenText(reqs, rs))
 	return rs
-}
-
-// sortedKeys returns m's keys in order (for stable test output).
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestRootAndUnrouted(t *testing.T) {
