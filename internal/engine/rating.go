@@ -67,6 +67,22 @@ func (e *Engine) AddRated(ctx context.Context, scopeID, currency string, fs ...f
 // ratedStore checks that the caller may write scopeID's rated data and
 // returns the store to write it to.
 func (e *Engine) ratedStore(ctx context.Context, scopeID string) (store.Store, error) {
+	if _, err := ratingAdmin(ctx, scopeID); err != nil {
+		return nil, err
+	}
+	// The engine holds its store by the narrow interface of the reads it
+	// scopes; every real store is a whole store.Store.
+	st, ok := e.store.(store.Store)
+	if !ok {
+		return nil, fmt.Errorf("engine: the store %T cannot import", e.store)
+	}
+	return st, nil
+}
+
+// ratingAdmin returns the caller when it may change scopeID's rated data
+// (write frames, reset the scope): administrators who see the scope, as
+// upstream's POST /v2/dataframes and scope writes are admin-only.
+func ratingAdmin(ctx context.Context, scopeID string) (*tenant.Principal, error) {
 	p, ok := tenant.FromContext(ctx)
 	if !ok {
 		return nil, ErrNoPrincipal
@@ -77,13 +93,7 @@ func (e *Engine) ratedStore(ctx context.Context, scopeID string) (store.Store, e
 	if !p.Sees(scopeID) {
 		return nil, fmt.Errorf("%w: the scope %q is not one of the key's accounts", tenant.ErrForbidden, scopeID)
 	}
-	// The engine holds its store by the narrow interface of the reads it
-	// scopes; every real store is a whole store.Store.
-	st, ok := e.store.(store.Store)
-	if !ok {
-		return nil, fmt.Errorf("engine: the store %T cannot import", e.store)
-	}
-	return st, nil
+	return p, nil
 }
 
 // storedFrame reads the rated points stored for scopeID in period w.

@@ -9,29 +9,14 @@ import (
 	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
-	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // MayResetRatedScope reports whether the caller may reset the rating
 // state of scope (CloudKitty's PUT /v2/scope), for a dialect that checks
 // before changing the state: administrators, of a scope they see.
 func (e *Engine) MayResetRatedScope(ctx context.Context, scopeID string) error {
-	_, err := e.scopeResetter(ctx, scopeID)
+	_, err := ratingAdmin(ctx, scopeID)
 	return err
-}
-
-func (e *Engine) scopeResetter(ctx context.Context, scopeID string) (*tenant.Principal, error) {
-	p, ok := tenant.FromContext(ctx)
-	if !ok {
-		return nil, ErrNoPrincipal
-	}
-	if err := p.Require(tenant.Administer); err != nil {
-		return nil, err
-	}
-	if !p.Sees(scopeID) {
-		return nil, fmt.Errorf("%w: scope %s is not in the caller's accounts", tenant.ErrForbidden, scopeID)
-	}
-	return p, nil
 }
 
 // DeleteRatedFrom deletes the rated data of a scope (the snapshots of
@@ -41,7 +26,7 @@ func (e *Engine) scopeResetter(ctx context.Context, scopeID string) (*tenant.Pri
 // the visible one would make the previous rating of its period visible
 // again (store.Store.DeleteSnapshot restores it).
 func (e *Engine) DeleteRatedFrom(ctx context.Context, scopeID string, from time.Time) ([]store.Snapshot, error) {
-	p, err := e.scopeResetter(ctx, scopeID)
+	p, err := ratingAdmin(ctx, scopeID)
 	if err != nil {
 		return nil, err
 	}

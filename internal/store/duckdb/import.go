@@ -71,22 +71,9 @@ func (im *importer) declare(ctx context.Context, periods []cost.Window) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	rows, err := im.s.db.QueryContext(ctx, `SELECT nextval('snapshot_ids') FROM range(?)`, len(fresh))
+	ids, err := im.s.int64s(ctx, `SELECT nextval('snapshot_ids') FROM range(?)`, len(fresh))
 	if err != nil {
 		return fmt.Errorf("creating snapshots: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	starts, ends := make([]time.Time, len(fresh)), make([]time.Time, len(fresh))
 	for i, w := range fresh {

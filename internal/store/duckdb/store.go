@@ -144,22 +144,9 @@ func displayPath(p string) string {
 // ended. DuckDB lets one process open a file for writing, so any loading
 // snapshot found at open belongs to a dead process.
 func (s *Store) recoverInterrupted(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM snapshots WHERE status = ?`, string(store.StatusLoading))
+	ids, err := s.int64s(ctx, `SELECT id FROM snapshots WHERE status = ?`, string(store.StatusLoading))
 	if err != nil {
 		return fmt.Errorf("finding interrupted imports: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	if len(ids) == 0 {
 		return nil
@@ -318,6 +305,24 @@ func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, by
 	rows.Close()
 	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+s.scopedTotalsSQL()+
 		` FROM rollup_daily WHERE `+where.sql()+` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, where.args...)
+}
+
+// int64s runs a query of one integer column and returns its values.
+func (s *Store) int64s(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // int64List renders ids for an IN list (integers only: safe to splice).
