@@ -128,44 +128,12 @@ func (a *API) hmListMappings(_ *http.Request, in *args) (any, error) {
 		// doing, so it is a 400 here.
 		return nil, apierr.New(http.StatusBadRequest, "You must specify either service_uuid, field_uuid or group_uuid.")
 	}
-	var keep []func(hashmap.Mapping) bool
-	start, err := in.datetime("start")
+	keep, err := datedFilters(in, a.now(), func(m hashmap.Mapping) ruleAudit {
+		return ruleAudit{start: m.Start, end: m.End, createdBy: m.CreatedBy, updatedBy: m.UpdatedBy,
+			deletedBy: m.DeletedBy, description: m.Description, activeAt: m.ActiveAt}
+	})
 	if err != nil {
 		return nil, err
-	}
-	if !start.IsZero() {
-		keep = append(keep, func(m hashmap.Mapping) bool { return !m.Start.Before(start) })
-	}
-	end, err := in.datetime("end")
-	if err != nil {
-		return nil, err
-	}
-	if !end.IsZero() {
-		// SQL's end < :end, where a NULL (open) end never qualifies.
-		keep = append(keep, func(m hashmap.Mapping) bool { return !m.End.IsZero() && m.End.Before(end) })
-	}
-	for _, by := range []struct {
-		name string
-		get  func(hashmap.Mapping) string
-	}{
-		{"created_by", func(m hashmap.Mapping) string { return m.CreatedBy }},
-		{"updated_by", func(m hashmap.Mapping) string { return m.UpdatedBy }},
-		{"deleted_by", func(m hashmap.Mapping) string { return m.DeletedBy }},
-	} {
-		if v := in.str(by.name); v != "" {
-			keep = append(keep, func(m hashmap.Mapping) bool { return by.get(m) == v })
-		}
-	}
-	if d := strings.ToLower(in.str("description")); d != "" {
-		keep = append(keep, func(m hashmap.Mapping) bool { return strings.Contains(strings.ToLower(m.Description), d) })
-	}
-	active, err := in.boolean("is_active", false)
-	if err != nil {
-		return nil, err
-	}
-	if active {
-		now := a.now()
-		keep = append(keep, func(m hashmap.Mapping) bool { return m.ActiveAt(now) })
 	}
 	return a.hmMappingList(mf, keep...), nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/rating"
 	"github.com/tally-cost/tally/internal/rating/hashmap"
+	"github.com/tally-cost/tally/internal/rating/modules"
 )
 
 // rulesFrom is before testNow: quote rates at the test clock, and rules
@@ -95,6 +96,9 @@ func (q *quoteRules) threshold(svc, field, level, typ, cost, group string) {
 
 func newQuoteServer(t *testing.T) (*testServer, *quoteRules) {
 	s := newTestServer(t, rating.Config{})
+	// Scripts start when they are created (≥23): the rules' clock is the
+	// quote's, as both are time.Now in production.
+	s.rating.Book.SetClock(func() time.Time { return testNow })
 	return s, &quoteRules{t: t, b: s.rating.Book, svc: map[string]string{}, fields: map[string]string{}, groups: map[string]string{}}
 }
 
@@ -232,7 +236,7 @@ func TestQuote(t *testing.T) {
 func TestQuoteScriptError(t *testing.T) {
 	s, _ := newQuoteServer(t)
 	ctx := context.Background()
-	if _, err := s.rating.Modules.CreateScript(ctx, "needs-flavor", `desc["flavor"] == "x" ? price : price`); err != nil {
+	if _, err := s.rating.Modules.CreateScript(ctx, modules.Script{Name: "needs-flavor", Data: `desc["flavor"] == "x" ? price : price`}, hashmap.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	on := true

@@ -81,6 +81,10 @@ func (b *Book) SetClock(now func() time.Time) {
 	b.now = now
 }
 
+// Now is the book's clock, which the other dated rules (the pyscripts
+// module's scripts) share so that one SetClock fixes every date.
+func (b *Book) Now() time.Time { return b.clock() }
+
 // clock reads the clock under the lock (SetClock may race with a write).
 func (b *Book) clock() time.Time {
 	b.mu.Lock()

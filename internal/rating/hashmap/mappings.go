@@ -142,6 +142,35 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(isoSeconds)
 }
 
+// CheckStart refuses a new start in the past unless force (upstream's
+// force=true): rated periods would silently miss the rule.
+func CheckStart(start, now time.Time, force bool) error {
+	if start.Before(now) && !force {
+		return invalidf("Cannot create a rule with start in the past [%s]; use force=true to do so.", fmtTime(start))
+	}
+	return nil
+}
+
+// CheckRunningUpdate is the ≥23 rule for changing a rule that has started
+// (start ≤ now), shared by mappings and scripts as upstream shares it:
+// with an end it may not change at all (its prices are already in rated
+// data); with none it may change only its end (changed names the
+// attributes the update changes), and not to the past.
+func CheckRunningUpdate(start, end, newEnd, now time.Time, changed []string) error {
+	if !end.IsZero() {
+		return invalidf("Cannot update a rule that was already processed and has a defined end date.")
+	}
+	if slices.ContainsFunc(changed, func(s string) bool { return s != "end" }) {
+		return invalidf("You are allowed to update only the attribute [end] as this rule is already running as it started on [%s]", fmtTime(start))
+	}
+	// An end in the past would take the rule out of periods already rated
+	// with it; upstream refuses it, force or not.
+	if !newEnd.IsZero() && newEnd.Before(now) {
+		return invalidf("End date must be in the future. end=[%s] current time=[%s]", fmtTime(newEnd), fmtTime(now))
+	}
+	return nil
+}
+
 // CreateMapping adds a mapping. Cost and Type must be parsed already
 // (ParseCost, ParseMapType). Start defaults to now and may not be in the
 // past unless opt.Force; Name defaults to a random string. The returned
@@ -156,8 +185,8 @@ func (b *Book) CreateMapping(ctx context.Context, m Mapping, opt WriteOptions) (
 	m.Start, m.End = m.Start.Truncate(time.Second), m.End.Truncate(time.Second)
 	if m.Start.IsZero() {
 		m.Start = now
-	} else if m.Start.Before(now) && !opt.Force {
-		return Mapping{}, invalidf("Cannot create a rule with start in the past [%s]; use force=true to do so.", fmtTime(m.Start))
+	} else if err := CheckStart(m.Start, now, opt.Force); err != nil {
+		return Mapping{}, err
 	}
 	if m.Name == "" {
 		m.Name = randomName()
@@ -318,19 +347,13 @@ func (b *Book) UpdateMapping(ctx context.Context, id string, u MappingUpdate, op
 		if old.Classic && !dated {
 			// A classic rule changes as before rules had dates.
 		} else if !old.Start.After(now) {
-			if !old.End.IsZero() {
-				return invalidf("Cannot update a rule that was already processed and has a defined end date.")
+			if err := CheckRunningUpdate(old.Start, old.End, m.End, now, changed); err != nil {
+				return err
 			}
-			if slices.ContainsFunc(changed, func(s string) bool { return s != "end" }) {
-				return invalidf("You are allowed to update only the attribute [end] as this rule is already running as it started on [%s]", fmtTime(old.Start))
+		} else if slices.Contains(changed, "start") {
+			if err := CheckStart(m.Start, now, opt.Force); err != nil {
+				return err
 			}
-			// An end in the past would take the rule out of periods
-			// already rated with it; upstream refuses it, force or not.
-			if !m.End.IsZero() && m.End.Before(now) {
-				return invalidf("End date must be in the future. end=[%s] current time=[%s]", fmtTime(m.End), fmtTime(now))
-			}
-		} else if slices.Contains(changed, "start") && m.Start.Before(now) && !opt.Force {
-			return invalidf("Cannot create a rule with start in the past [%s]; use force=true to do so.", fmtTime(m.Start))
 		}
 		if err := ValidateMapping(m); err != nil {
 			return err

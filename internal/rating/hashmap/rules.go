@@ -98,14 +98,19 @@ func (m Mapping) IsDeleted() bool { return !m.Deleted.IsZero() }
 
 // ActiveAt reports whether the mapping counts when rating the period that
 // starts at t: start ≤ t < end and not deleted.
-func (m Mapping) ActiveAt(t time.Time) bool {
-	if m.IsDeleted() {
+func (m Mapping) ActiveAt(t time.Time) bool { return ActiveAt(m.Start, m.End, m.Deleted, t) }
+
+// ActiveAt is the ≥23 activity test of every dated rule (hashmap
+// mappings, pyscripts scripts): start ≤ t < end and not deleted, where a
+// zero start or end is open.
+func ActiveAt(start, end, deleted, t time.Time) bool {
+	if !deleted.IsZero() {
 		return false
 	}
-	if !m.Start.IsZero() && t.Before(m.Start) {
+	if !start.IsZero() && t.Before(start) {
 		return false
 	}
-	if !m.End.IsZero() && !t.Before(m.End) {
+	if !end.IsZero() && !t.Before(end) {
 		return false
 	}
 	return true

@@ -41,7 +41,8 @@ func (c *Chain) Modules() []string {
 // Chain snapshots the enabled modules for tenant (the scope id; "" for
 // global rules only, as a quote) at processing time at, rating points of
 // period. Modules run highest priority first, ties by name (upstream
-// leaves ties to the loader's order). Scripts run in name order
+// leaves ties to the loader's order). The scripts active at at (≥23:
+// start ≤ at < end, not deleted, as hashmap's rules) run in name order
 // (upstream's order is undefined); each script's result is the price the
 // next one sees.
 //
@@ -69,7 +70,7 @@ func (s *State) Chain(ctx context.Context, tenant string, at time.Time, period s
 			}
 			st.table = t
 		case PyScripts:
-			scripts, err := s.runnable()
+			scripts, err := s.runnable(at)
 			if err != nil {
 				return nil, err
 			}
@@ -80,13 +81,17 @@ func (s *State) Chain(ctx context.Context, tenant string, at time.Time, period s
 	return c, nil
 }
 
-// runnable returns the compiled scripts in name order.
-func (s *State) runnable() ([]*script.Script, error) {
+// runnable returns the compiled scripts active at at (the rated
+// period's start, as hashmap.Load takes it), in name order.
+func (s *State) runnable(at time.Time) ([]*script.Script, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sorted := slices.SortedFunc(slices.Values(s.scripts), func(a, b Script) int { return strings.Compare(a.Name, b.Name) })
 	out := make([]*script.Script, 0, len(sorted))
 	for _, sc := range sorted {
+		if !sc.ActiveAt(at) {
+			continue
+		}
 		c := s.compiled[sc.ID]
 		if c.err != nil {
 			return nil, c.err

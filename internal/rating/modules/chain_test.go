@@ -29,8 +29,8 @@ func chainFixture(t *testing.T) *State {
 	broken := must[hashmap.Service](t)(b.CreateService(ctx, "broken"))
 	size := must[hashmap.Field](t)(b.CreateField(ctx, broken.ID, "size"))
 	must[hashmap.Threshold](t)(b.CreateThreshold(ctx, hashmap.Threshold{FieldID: size.ID, Level: d("1"), Type: hashmap.Flat, Cost: d("1")}))
-	must[Script](t)(s.CreateScript(ctx, "double", "price * dec(2)"))
-	must[Script](t)(s.CreateScript(ctx, "addone", "price + dec(1)"))
+	must[Script](t)(s.CreateScript(ctx, Script{Name: "double", Data: "price * dec(2)"}, classic))
+	must[Script](t)(s.CreateScript(ctx, Script{Name: "addone", Data: "price + dec(1)"}, classic))
 	return s
 }
 
@@ -124,7 +124,7 @@ func TestChainErrors(t *testing.T) {
 	})
 	t.Run("script failing on a point", func(t *testing.T) {
 		s := open(t, newMemDocs())
-		must[Script](t)(s.CreateScript(ctx, "needs-flavor", `desc["flavor"] == "gpu" ? price + dec(1) : price`))
+		must[Script](t)(s.CreateScript(ctx, Script{Name: "needs-flavor", Data: `desc["flavor"] == "gpu" ? price + dec(1) : price`}, classic))
 		must[struct{}](t)(struct{}{}, s.Set(ctx, PyScripts, ptr(true), nil))
 		ch := must[*Chain](t)(s.Chain(ctx, "", testAt, per))
 		p := hashmap.Point{Service: "compute", Qty: d("1"), Desc: map[string]string{}}
@@ -141,7 +141,7 @@ func TestChainErrors(t *testing.T) {
 		s := open(t, newMemDocs())
 		// Six nested comprehensions over ten elements: 10^6 steps, ten
 		// times the cost budget.
-		must[Script](t)(s.CreateScript(ctx, "slow", `[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, a+b+c+d+e+f > 0)))))) ? price : price`))
+		must[Script](t)(s.CreateScript(ctx, Script{Name: "slow", Data: `[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, a+b+c+d+e+f > 0)))))) ? price : price`}, classic))
 		must[struct{}](t)(struct{}{}, s.Set(ctx, PyScripts, ptr(true), nil))
 		ch := must[*Chain](t)(s.Chain(ctx, "", testAt, per))
 		p := hashmap.Point{Service: "compute", Qty: d("1")}

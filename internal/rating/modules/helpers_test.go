@@ -113,3 +113,6 @@ func wantErr(t *testing.T, err error, kind error, text string) {
 		t.Fatalf("err %q does not wrap %v", err, kind)
 	}
 }
+
+// classic are the write options of a ≤22 client: no force, no user.
+var classic = hashmap.WriteOptions{}
