@@ -99,6 +99,12 @@ type SnapshotFilter struct {
 	Source string
 	Status Status
 	ID     int64
+	// Provider, when set, lists only the snapshots of this provider (as
+	// its imports named it, in any case).
+	Provider string
+	// Limit, when positive, lists at most the Limit newest snapshots:
+	// rated usage alone makes one snapshot per scope and hour.
+	Limit int
 	// ExcludeProviders leaves out the snapshots of these providers (as
 	// their imports named them, in any case: "aws", "rating"): the rating processor
 	// commits one snapshot per scope and hour, which a dialect that

@@ -116,6 +116,8 @@ func TestEndpoints(t *testing.T) {
 	f("costs_default_window", "/api/v1/costs?groupBy=service&metric=net", 200)
 	f("snapshots", "/api/v1/snapshots", 200)
 	f("snapshot_one", "/api/v1/snapshots/1", 200)
+	f("snapshots_newest", "/api/v1/snapshots?limit=1", 200)
+	f("snapshots_provider", "/api/v1/snapshots?provider=NOPE", 200)
 
 	f("error_window", "/api/v1/costs?window=yesteryear", 400)
 	f("error_window_too_long", "/api/v1/costs?window=1000000d", 400)
@@ -128,6 +130,7 @@ func TestEndpoints(t *testing.T) {
 	f("error_limit", "/api/v1/costs?limit=-1", 400)
 	f("error_step", "/api/v1/costs?step=fortnight", 400)
 	f("error_status", "/api/v1/snapshots?status=done", 400)
+	f("error_snapshots_limit", "/api/v1/snapshots?limit=0", 400)
 	f("error_snapshot_missing", "/api/v1/snapshots/99", 404)
 	f("error_snapshot_bad_id", "/api/v1/snapshots/abc", 404)
 	f("error_no_endpoint", "/api/v1/nothing", 404)

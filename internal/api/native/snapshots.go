@@ -65,7 +65,14 @@ func snapshotOut(s store.Snapshot) snapshotJSON {
 
 func (a *API) snapshots(r *http.Request) (any, error) {
 	v := r.URL.Query()
-	f := store.SnapshotFilter{Source: v.Get("source")}
+	f := store.SnapshotFilter{Source: v.Get("source"), Provider: v.Get("provider")}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%w: limit: %q is not a positive integer", cost.ErrInvalid, l)
+		}
+		f.Limit = n
+	}
 	if st := v.Get("status"); st != "" {
 		switch s := store.Status(st); s {
 		case store.StatusLoading, store.StatusComplete, store.StatusSuperseded, store.StatusFailed, store.StatusDeleted:

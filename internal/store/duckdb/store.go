@@ -218,6 +218,9 @@ func (s *Store) snapshots(ctx context.Context, f store.SnapshotFilter, ids []int
 	if ids != nil {
 		where.add(`id IN (` + int64List(ids) + `)`)
 	}
+	if f.Provider != "" {
+		where.add(`lower(provider) = ?`, strings.ToLower(f.Provider))
+	}
 	if len(f.ExcludeProviders) > 0 {
 		lower := make([]string, len(f.ExcludeProviders))
 		for i, p := range f.ExcludeProviders {
@@ -234,6 +237,9 @@ func (s *Store) snapshots(ctx context.Context, f store.SnapshotFilter, ids []int
 		where.add(`id IN (SELECT DISTINCT snapshot_id FROM rollup_daily WHERE `+in.sql()+`)`, in.args...)
 	}
 	q += where.sql() + ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(f.Limit)
+	}
 	rows, err := s.db.QueryContext(ctx, q, where.args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing snapshots: %w", err)

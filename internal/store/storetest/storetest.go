@@ -267,6 +267,19 @@ func testDeclaredPeriods(t *testing.T, st store.Store) {
 			t.Fatalf("snapshots excluding %v: %d (%v), want %d", c.exclude, len(listed), err, c.want)
 		}
 	}
+	for _, c := range []struct {
+		f    store.SnapshotFilter
+		want int
+	}{{store.SnapshotFilter{Provider: "Rating"}, 4}, {store.SnapshotFilter{Provider: "aws"}, 0}, {store.SnapshotFilter{Limit: 2}, 2}} {
+		c.f.Scope = scope.All()
+		listed, err := st.Snapshots(ctx, c.f)
+		if err != nil || len(listed) != c.want {
+			t.Fatalf("snapshots of %+v: %d (%v), want %d", c.f, len(listed), err, c.want)
+		}
+		if c.f.Limit > 0 && listed[0].ID < listed[1].ID {
+			t.Fatalf("a limited list is not the newest first: %+v", listed)
+		}
+	}
 	spec.Periods = []cost.Window{{Start: hour(3).End, End: hour(3).Start}}
 	if _, err := st.BeginImport(ctx, spec); !errors.Is(err, cost.ErrInvalid) {
 		t.Fatalf("a backwards period: err = %v, want ErrInvalid", err)
