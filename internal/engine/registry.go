@@ -8,6 +8,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/rating/frames"
 	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -82,7 +83,10 @@ func (e *Engine) customersSeen(ctx context.Context, p *tenant.Principal) (map[st
 			seen[s.Parent] = true
 		}
 	}
-	snaps, err := e.store.Snapshots(ctx, store.SnapshotFilter{Scope: p.Scope})
+	// Rated usage names no customer (its billing account is its scope,
+	// an account of the caller's already) and makes one snapshot per
+	// scope and hour: it is left out in the store.
+	snaps, err := e.store.Snapshots(ctx, store.SnapshotFilter{Scope: p.Scope, ExcludeProviders: []string{frames.Provider}})
 	if err != nil {
 		return nil, fmt.Errorf("finding the caller's customers: %w", err)
 	}
