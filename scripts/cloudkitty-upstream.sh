@@ -53,11 +53,9 @@ PROCESSES="${TALLY_CLOUDKITTY_PROCESSES:-1}"
 # which a pyenv or virtualenv python3 earlier in PATH would not see.
 PY=/usr/bin/python3
 
-log() { echo "cloudkitty-upstream: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
+LOG_NAME=cloudkitty-upstream
+# shellcheck source=lib/services.sh
+. "$ROOT/scripts/lib/services.sh"
 
 install() {
   local need=()
@@ -73,16 +71,7 @@ install() {
     log "installed: $(dpkg-query -W -f '${Version}' python3-cloudkitty)"
     return
   fi
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || die "missing ${need[*]}: install them, run as root, or install sudo"
-    sudo=(sudo)
-  fi
-  log "installing from Debian's packages: ${need[*]}"
-  ${sudo[@]+"${sudo[@]}"} apt-get update -qq
-  # The lock timeout: other set-up scripts may be running apt-get too.
-  ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
-    install -y -qq --no-install-recommends "${need[@]}"
+  apt_install "${need[@]}"
   # The package's init script may have started a system-wide API on
   # port 8889 (not in containers without an init system); ours is separate.
 }

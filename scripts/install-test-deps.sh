@@ -41,3 +41,7 @@ command -v go >/dev/null || { echo "Go 1.26 or newer is required" >&2; exit 1; }
 # The CloudKitty dialect's end-to-end test drives Debian's
 # python3-cloudkittyclient (skipped without it, except under CI).
 "$(dirname "$0")/install-cloudkitty-client.sh"
+# The real CloudKitty API (Debian's cloudkitty-api 17), which
+# internal/rating/ckbench's smoke test runs beside Tally on the same
+# rated data (skipped without it, except under CI).
+"$(dirname "$0")/cloudkitty-upstream.sh" install
