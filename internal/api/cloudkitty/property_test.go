@@ -64,8 +64,8 @@ func TestQueryAssemblyProperty(t *testing.T) {
 	}{
 		{"v1 report/total", 60, checkV1Total},
 		{"v1 report/summary", 60, checkV1Summary},
-		{"v1 storage/dataframes", 50, checkV1Storage},
-		{"v2 dataframes", 60, checkV2Dataframes},
+		{"v1 storage/dataframes", 40, checkV1Storage},
+		{"v2 dataframes", 50, checkV2Dataframes},
 		{"v2 summary", 120, checkV2Summary},
 	}
 	for _, c := range checks {
