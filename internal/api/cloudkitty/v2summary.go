@@ -90,7 +90,9 @@ func (a *API) summary(r *http.Request) (any, error) {
 	scopeKey := a.rating.Config().ScopeKey
 	q := query.Query{Window: w, Filter: v2Filter(scopeKey, keys, values), Metrics: []cost.Metric{ratedMetric}, Quantity: true, NoKubernetes: true}
 	var cols []summaryColumn
-	byTime := false
+	// byTime: some time grouping cuts the window into buckets; period:
+	// grouped by time, the rating period, which a row spans.
+	byTime, period := false, time.Duration(0)
 	seen := map[string]bool{}
 	for _, g := range ar.multi("groupby") {
 		if seen[g] || g == "" {
@@ -103,7 +105,7 @@ func (a *API) summary(r *http.Request) (any, error) {
 			parts := strings.Split(g, "-")
 			switch {
 			case g == "time":
-				period := a.rating.Config().Period
+				period = a.rating.Config().Period
 				if period%time.Hour != 0 {
 					return nil, apierr.New(http.StatusBadRequest, "Grouping by time needs a rating period of whole hours, not "+period.String()+".")
 				}
@@ -130,7 +132,14 @@ func (a *API) summary(r *http.Request) (any, error) {
 	total, rows := 0, [][]any{}
 	if w.End.After(w.Start) {
 		add := func(row query.Row) {
-			out := []any{v2Time(row.Start), v2Time(row.End), json.Number(row.Quantity.String()), json.Number(row.Values[0].String())}
+			end := row.End
+			if period > 0 {
+				// A row grouped by time is one rating period (upstream:
+				// its begin plus the period), not the bucket cut at an
+				// unaligned window end.
+				end = row.Start.Add(period)
+			}
+			out := []any{v2Time(row.Start), v2Time(end), json.Number(row.Quantity.String()), json.Number(row.Values[0].String())}
 			for _, c := range cols {
 				if c.key >= 0 {
 					out = append(out, row.Keys[c.key])

@@ -15,6 +15,9 @@ func TestV2SummaryGolden(t *testing.T) {
 		{Method: "GET", Path: "/v2/summary?groupby=project_id,type&response_format=object"},
 		{Method: "GET", Path: "/v2/summary?groupby=type&groupby=flavor&response_format=object"},
 		{Method: "GET", Path: "/v2/summary?groupby=time&groupby=project_id&begin=2024-01-02T00:00:00%2B00:00&end=2024-01-03T00:00:00%2B00:00"},
+		// A window ending inside a period: the period's row still ends
+		// with the period.
+		{Method: "GET", Path: "/v2/summary?groupby=time&begin=2024-01-02T00:00:00&end=2024-01-02T10:30:00"},
 		{Method: "GET", Path: "/v2/summary?groupby=time-d&response_format=object"},
 		{Method: "GET", Path: "/v2/summary?groupby=time-w,type&begin=2024-01-01&end=2024-03-01"},
 		{Method: "GET", Path: "/v2/summary?groupby=time-m&groupby=time-y&begin=2024-01-01&end=2024-03-01"},
