@@ -353,3 +353,13 @@ func refV1Summary(points []refPoint, w refWindow, tenant, service string, byTena
 	}
 	return out
 }
+
+// sortedKeys returns m's keys in order (for stable test output).
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
