@@ -94,10 +94,35 @@ func (s *Store) Entries(ctx context.Context, q store.EntryQuery, fn func(*store.
 	list := "SELECT " + strings.Join(cols, ", ") + from
 	skip, left := int64(q.Offset), int64(q.Limit)
 	var e store.Entry
-	for _, sn := range snaps {
+	for i := 0; i < len(snaps); i++ {
+		sn := snaps[i]
 		if skip >= sn.rows {
 			skip -= sn.rows
 			continue
+		}
+		if skip == 0 {
+			// Small snapshots that follow one another are read together,
+			// ordered by id, as long as they hold at most entryChunk
+			// rows: the rating processor writes one snapshot per scope
+			// and hour, and a query per snapshot cost 12 ms each (25 s
+			// for two hours of 1,000 scopes).
+			j, rows := i, sn.rows
+			for j+1 < len(snaps) && rows+snaps[j+1].rows <= entryChunk {
+				j++
+				rows += snaps[j].rows
+			}
+			if j > i {
+				err := entryRange(ctx, tx, list+" AND snapshot_id BETWEEN ? AND ? ORDER BY 1",
+					append(args[:len(args):len(args)], sn.id, snaps[j].id), &e, q.Limit > 0, &left, fn)
+				if err != nil {
+					return total, err
+				}
+				if q.Limit > 0 && left == 0 {
+					return total, nil
+				}
+				i = j
+				continue
+			}
 		}
 		key := "coalesce(line_no, rowid)"
 		if sn.numbered {
