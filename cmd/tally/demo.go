@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/scope"
@@ -68,13 +69,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if len(snaps) > 0 {
 		fmt.Fprintf(stdout, "Using the demo data in %s (%d snapshots; delete the file to start over).\n", *db, len(snaps))
-	} else if err := loadDemo(ctx, st, stdout); err != nil {
+	} else if err := loadDemo(ctx, st, stores.State, stdout); err != nil {
 		return err
 	}
 	if *noServe {
 		return nil
 	}
-	return serve(ctx, st, stores.State, serveOptions{listener: ln, noAuth: true, pipeline: pipeline.Config{CacheDir: loc.Path + ".sources"}, keys: keys}, stdout)
+	rc, err := demoRatingConfig()
+	if err != nil {
+		return err
+	}
+	// The demo's usage does not grow, so no processor runs: its rated
+	// data was written once, when it was loaded.
+	return serve(ctx, st, stores.State, serveOptions{listener: ln, noAuth: true, pipeline: pipeline.Config{CacheDir: loc.Path + ".sources"}, keys: keys,
+		rating: &rc, noProcessor: true}, stdout)
 }
 
 func defaultDemoDB() string {
@@ -85,7 +93,9 @@ func defaultDemoDB() string {
 	return filepath.Join(dir, "tally", "demo.duckdb")
 }
 
-func loadDemo(ctx context.Context, st store.Store, stdout io.Writer) error {
+// loadDemo generates the demo bills, ingests them into st and rates
+// part of their usage (rateDemo), with the rating state in docs.
+func loadDemo(ctx context.Context, st store.Store, docs store.DocStore, stdout io.Writer) error {
 	dir, err := os.MkdirTemp("", "tally-demo-")
 	if err != nil {
 		return err
@@ -107,5 +117,5 @@ func loadDemo(ctx context.Context, st store.Store, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout, " ", oneLine(sum))
 	}
-	return nil
+	return rateDemo(ctx, st, docs, cost.Window{Start: start, End: start.AddDate(0, 0, demoDays)}, stdout)
 }

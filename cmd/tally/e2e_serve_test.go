@@ -142,7 +142,7 @@ func TestDemoReusesData(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "demo.duckdb")
 	first := tally(t, "demo", "--db", db, "--no-serve")
-	if first.code != 0 || !strings.Contains(first.stdout, "ingested") {
+	if first.code != 0 || !strings.Contains(first.stdout, "ingested") || !strings.Contains(first.stdout, "with the hashmap module") {
 		t.Fatalf("first demo run: exit %d\n%s\n%s", first.code, first.stdout, first.stderr)
 	}
 	second := tally(t, "demo", "--db", db, "--no-serve")
@@ -156,6 +156,7 @@ func TestDemoReusesData(t *testing.T) {
 			t.Fatalf("demo costs by provider lack %s: %d %s", p, code, body)
 		}
 	}
+	checkDemoRating(t, base)
 }
 
 // TestIngestWhileServing: DuckDB allows one writing process per file, so

@@ -150,6 +150,8 @@ type serveOptions struct {
 	// rating is the configuration file's rating section; nil: no
 	// processor runs (the CloudKitty API still serves rules and scopes).
 	rating *rating.Config
+	// noProcessor serves rating's API without running its processor.
+	noProcessor bool
 }
 
 // serve serves the cost store st with the state store state: the tenants
@@ -188,6 +190,8 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 		if rsvc, err = rating.Open(ctx, state, *o.rating); err != nil {
 			return err
 		}
+	}
+	if o.rating != nil && !o.noProcessor {
 		proc, err := newProcessor(rsvc, st, processor.Config{Log: log})
 		if err != nil {
 			return err
