@@ -114,6 +114,9 @@ func ParseRequest(q url.Values) (*Request, error) {
 	if err := r.parsePaging(q); err != nil {
 		return nil, err
 	}
+	// The guide documents field filters for v2 only; v1 ignores other
+	// parameters, so that a cache buster (`_=123`) or a client's extra
+	// parameter does not turn into a filter that matches nothing.
 	if r.Version == 2 {
 		if err := r.parseFilters(q); err != nil {
 			return nil, err
