@@ -79,6 +79,7 @@ var olapIntervals = []olapInterval{intervalHourly, intervalDaily, intervalWeekly
 // Indexes (relative negative or absolute positive, as sent) or Months
 // (first instants of YYYY-MM members), never both; others hold Members.
 type olapFilter struct {
+	Raw       string // as sent, for messages and the response's "filters"
 	Dimension olapDimension
 	Reject    bool
 	Members   []string
@@ -290,7 +291,7 @@ func parseOLAPMeasures(names []string, p olapPath) ([]string, error) {
 
 // parseOLAPFilter reads one filters[] value. Time members are checked
 // against the interval when it is known (a custom report's is not until
-// its saved query is read).
+// its saved query is read: then checkInterval).
 func parseOLAPFilter(s string, iv olapInterval) (olapFilter, error) {
 	m := olapFilterRE.FindStringSubmatch(s)
 	if m == nil {
@@ -300,7 +301,7 @@ func parseOLAPFilter(s string, iv olapInterval) (olapFilter, error) {
 	if err != nil {
 		return olapFilter{}, fmt.Errorf("filter %q: %w", s, err)
 	}
-	f := olapFilter{Dimension: d, Reject: m[2] == "reject"}
+	f := olapFilter{Raw: s, Dimension: d, Reject: m[2] == "reject"}
 	members := strings.Split(m[3], ",")
 	for i, mem := range members {
 		members[i] = strings.TrimSpace(mem)
@@ -312,44 +313,47 @@ func parseOLAPFilter(s string, iv olapInterval) (olapFilter, error) {
 		f.Members = members
 		return f, nil
 	}
-	if olapMonthRE.MatchString(members[0]) {
-		return olapMonthsFilter(s, f, members, iv)
-	}
-	n := iv.memberCount()
+	months := olapMonthRE.MatchString(members[0])
 	for _, mem := range members {
-		i, err := strconv.Atoi(mem)
-		switch {
-		case olapMonthRE.MatchString(mem):
+		if olapMonthRE.MatchString(mem) != months {
 			return olapFilter{}, olapInvalid("filter %q: indexes and dates cannot be mixed in one filter", s)
-		case err != nil || i == 0:
+		}
+		if months {
+			t, err := time.Parse("2006-01", mem)
+			if err != nil {
+				return olapFilter{}, olapInvalid("filter %q: %q is not a month (YYYY-MM)", s, mem)
+			}
+			f.Months = append(f.Months, t)
+			continue
+		}
+		i, err := strconv.Atoi(mem)
+		if err != nil || i == 0 {
 			return olapFilter{}, olapInvalid("filter %q: time member %q is neither an index (-1, 12) nor a month (YYYY-MM)", s, mem)
-		case n > 0 && (i > n || i < -n):
-			return olapFilter{}, olapInvalid("filter %q: time index %d is out of range: %s has %d members (1..%d, or -1..-%d)",
-				s, i, iv, n, n, n)
 		}
 		f.Indexes = append(f.Indexes, i)
 	}
-	return f, nil
-}
-
-// olapMonthsFilter reads a time filter of YYYY-MM members, which the
-// guide allows only when selecting months.
-func olapMonthsFilter(s string, f olapFilter, members []string, iv olapInterval) (olapFilter, error) {
-	if f.Reject {
+	if months && f.Reject {
 		return olapFilter{}, olapInvalid("filter %q: months (YYYY-MM) can only be selected, not rejected; use indexes", s)
 	}
-	if iv != intervalMonthly && iv != intervalUnset {
-		return olapFilter{}, olapInvalid("filter %q: months (YYYY-MM) can only select members of a monthly interval, not %s", s, iv)
+	return f, f.checkInterval(iv)
+}
+
+// checkInterval checks a time filter's members against interval iv:
+// indexes within its member count, months only at monthly. An unset
+// interval checks nothing.
+func (f olapFilter) checkInterval(iv olapInterval) error {
+	n := iv.memberCount()
+	if !f.Dimension.Time || n == 0 {
+		return nil
 	}
-	for _, mem := range members {
-		if !olapMonthRE.MatchString(mem) {
-			return olapFilter{}, olapInvalid("filter %q: indexes and dates cannot be mixed in one filter", s)
-		}
-		t, err := time.Parse("2006-01", mem)
-		if err != nil {
-			return olapFilter{}, olapInvalid("filter %q: %q is not a month (YYYY-MM)", s, mem)
-		}
-		f.Months = append(f.Months, t)
+	if len(f.Months) > 0 && iv != intervalMonthly {
+		return olapInvalid("filter %q: months (YYYY-MM) can only select members of a monthly interval, not %s", f.Raw, iv)
 	}
-	return f, nil
+	for _, i := range f.Indexes {
+		if i > n || i < -n {
+			return olapInvalid("filter %q: time index %d is out of range: %s has %d members (1..%d, or -1..-%d)",
+				f.Raw, i, iv, n, n, n)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package cloudhealth
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -223,4 +224,52 @@ func TestParseOLAPRequestErrors(t *testing.T) {
 	f(h, "filters[]=time:select:%zz", 400, "malformed query string")
 	f(h, "interval=monthly;dimensions[]=time", 400, "malformed query string")
 	f(h, "dimensions[]="+strings.Repeat("x", 4000), 414, "is over the maximum of 4000")
+}
+
+// FuzzParseOLAPRequest checks that no query string panics the parser,
+// that every refusal is a client error, and that what it accepts keeps
+// the guide's limits.
+func FuzzParseOLAPRequest(f *testing.F) {
+	for _, s := range []string{
+		"interval=monthly&filters[]=time:select:-1,-2,-3",
+		"interval=monthly&filters[]=time:select:2014-12",
+		"dimensions%5B%5D=time&dimensions%5B%5D=Groupset-206&measures%5B%5D=cost&collapse_null_arrays=True",
+		"dimensions[]=time&dimensions[]=AWS-Availaibility-Zones&filters[]=AWS-Availaibility-Zones:reject:us-east-1b,us-east-1d",
+		"dimensions[]=Tag-aws:createdBy&filters[]=Tag-aws:createdBy:select:a&interval=hourly",
+	} {
+		f.Add("/olap_reports/cost/history", s)
+		f.Add("/olap_reports/custom/12", s)
+	}
+	f.Fuzz(func(t *testing.T, path, query string) {
+		r, err := parseOLAPRequest(path, query)
+		if err != nil {
+			if st := apierr.Status(err); st < 400 || st > 499 {
+				t.Fatalf("parseOLAPRequest(%q, %q): status %d for %v", path, query, st, err)
+			}
+			return
+		}
+		if len(r.Dimensions) > olapMaxDimensions {
+			t.Fatalf("parseOLAPRequest(%q, %q): %d dimensions", path, query, len(r.Dimensions))
+		}
+		if r.Path.Kind >= olapPathReport && !r.Path.IsCustom() && (len(r.Measures) == 0 || r.Interval == intervalUnset) {
+			t.Fatalf("parseOLAPRequest(%q, %q): standard report without measures or interval: %s", path, query, r.summary())
+		}
+		for _, flt := range r.Filters {
+			if flt.Dimension.Time && len(flt.Indexes) > 0 && len(flt.Months) > 0 {
+				t.Fatalf("parseOLAPRequest(%q, %q): time filter mixes indexes and months", path, query)
+			}
+		}
+	})
+}
+
+// TestOLAPErrorBody checks that a refused request reaches the client in
+// the dialect's body (§2): the status and {"error": "<message>"}.
+func TestOLAPErrorBody(t *testing.T) {
+	_, err := parseOLAPRequest("/olap_reports/cost/history", "filters[]=time:select:13")
+	rec := httptest.NewRecorder()
+	WriteError(rec, httptest.NewRequest("GET", "/cloudhealth/olap_reports/cost/history", nil), err)
+	const want = `{"error":"filter \"time:select:13\": time index 13 is out of range: monthly has 12 members (1..12, or -1..-12)"}`
+	if rec.Code != 422 || strings.TrimSpace(rec.Body.String()) != want {
+		t.Errorf("WriteError = %d %s, want 422 %s", rec.Code, rec.Body, want)
+	}
 }
