@@ -133,6 +133,11 @@ func parseOLAPRequest(path, rawQuery string) (olapRequest, error) {
 		return olapRequest{}, err
 	}
 	req := olapRequest{Path: p, ClientAPIID: q.Get("client_api_id"), OrgID: q.Get("org_id")}
+	if p.Kind != olapPathReport {
+		// The catalogues answer the same whatever report parameters a
+		// client leaves on the URL; only the tenant ones matter.
+		return req, nil
+	}
 	if req.CollapseNullArrays, err = parseOLAPFlag(q, "collapse_null_arrays"); err != nil {
 		return olapRequest{}, err
 	}

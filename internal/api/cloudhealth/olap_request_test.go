@@ -123,8 +123,7 @@ func TestParseOLAPRequest(t *testing.T) {
 	// Catalogue and data of the Instance Usage report.
 	f("/olap_reports/usage/instance", "",
 		"usage/instance daily dims=[time EC2-Reservation-Execution-Mode(pricingCategory)] measures=[usage_quantity]")
-	f("/olap_reports/usage/instance/new", "",
-		"usage/instance/new daily dims=[time EC2-Reservation-Execution-Mode(pricingCategory)] measures=[usage_quantity]")
+	f("/olap_reports/usage/instance/new", "org_id=7&measures[]=bogus", "usage/instance/new unset dims=[] measures=[] org=7")
 	// Add Dimensions and Measures, as the guide prints it (spaces where it
 	// broke the URL over lines).
 	const azWant = "usage/instance monthly dims=[time AWS-Availability-Zones(availabilityZone)] measures=[ec2_cost_compute]"
@@ -169,6 +168,7 @@ func TestParseOLAPRequest(t *testing.T) {
 	// Catalogue paths.
 	f("/olap_reports", "", "index unset dims=[] measures=[]")
 	f("/olap_reports/usage/", "", "usage/ unset dims=[] measures=[]")
+	f("/olap_reports", "client_api_id=9&interval=yearly", "index unset dims=[] measures=[] client=9")
 }
 
 // TestParseOLAPRequestErrors checks each refusal: its status and that
