@@ -99,9 +99,8 @@ func TestEvaluate(t *testing.T) {
 // error naming the rule, not a silently different mapping.
 func TestMappingRefuses(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[{"field":["region"],"op":">","val":"a"}]}}]}}`:                           `rules[0].condition.clauses[0]: op ">" has no filter equivalent yet`,
-		`{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[]}},{"type":"filter","to":"b","from":"a","condition":{"clauses":[]}}]}}`: `rules[1] moves assets from group "2"`,
-		`{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[{"field":["Active?"],"op":"=","val":"a"}]}}]}}`:                          `rules[0]: field "Active?"`,
+		`{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[{"field":["region"],"op":">","val":"a"}]}}]}}`:  `rules[0].condition.clauses[0]: op ">" has no filter equivalent yet`,
+		`{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[{"field":["Active?"],"op":"=","val":"a"}]}}]}}`: `rules[0]: field "Active?"`,
 	} {
 		p := Perspective{Schema: storedSchema(t, body)}
 		if _, err := p.Mapping(DimensionByName); err == nil || !strings.Contains(err.Error(), want) {
@@ -149,8 +148,8 @@ func match(e filter.Expr, get func(cost.Dimension) string) bool {
 const perspectiveDim cost.Dimension = "perspective"
 
 // TestMappingAgreesWithEvaluate is the property: for random schemas
-// (categorize and filter rules, renamed and merged dynamic groups, block
-// merges) and random items, the compiled Mapping, evaluated through the
+// (categorize and filter rules, group-to-group rules, renamed and merged
+// dynamic groups, block merges) and random items, the compiled Mapping, evaluated through the
 // query model's own Value, gives every item the group Evaluate does.
 func TestMappingAgreesWithEvaluate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 5))
@@ -165,8 +164,8 @@ func TestMappingAgreesWithEvaluate(t *testing.T) {
 	schemas, checked := 0, 0
 	for range 3000 {
 		in := Schema{Name: "p"}
-		var blocks []string
-		for r := range 1 + rng.IntN(5) {
+		var blocks, targets []string
+		for r := range 1 + rng.IntN(6) {
 			if rng.IntN(3) == 0 {
 				f, tg := key()
 				ref := fmt.Sprint(100 + r)
@@ -179,7 +178,12 @@ func TestMappingAgreesWithEvaluate(t *testing.T) {
 				f, tg := key()
 				cond.Clauses = append(cond.Clauses, Clause{Field: f, TagField: tg, Op: pick([]string{"=", "!=", "Contains"}), Val: pick(vals)})
 			}
-			in.Rules = append(in.Rules, Rule{Type: RuleFilter, To: pick([]string{"g1", "g2", "g3"}), Condition: cond})
+			r := Rule{Type: RuleFilter, To: pick([]string{"g1", "g2", "g3"}), Condition: cond}
+			if len(targets) > 0 && rng.IntN(2) == 0 {
+				r.From = pick(targets)
+			}
+			targets = append(targets, r.To)
+			in.Rules = append(in.Rules, r)
 		}
 		var dyn []string
 		if len(blocks) > 0 {

@@ -2,6 +2,7 @@ package perspective
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tally-cost/tally/internal/cost"
@@ -40,10 +41,14 @@ func DimensionByName(path []string) (cost.Dimension, error) {
 // their groups without a schema change; the last rule sends everything
 // else to Other.
 //
-// Not expressible yet, refused with ErrNotExpressible: group-to-group
-// rules (`from`), which move items between groups and need state a
-// first-match mapping lacks, and the ordering ops > and <, which the
-// filter AST does not have. A rule's asset type is not tested: line
+// Group-to-group rules (`from`) move items on after a rule put them in
+// a group; a first-match mapping has no such state, so each filter rule
+// expands into one mapping rule per path its items can take through the
+// later group-to-group rules (see moves).
+//
+// Not expressible yet, refused with ErrNotExpressible: the ordering ops
+// > and <, which the filter AST does not have, and schemas whose paths
+// would exceed query.MaxRules. A rule's asset type is not tested: line
 // items carry no asset type.
 func (p *Perspective) Mapping(fields FieldDimension) (query.Mapping, error) {
 	ix := index(p.Schema)
@@ -66,13 +71,15 @@ func (p *Perspective) Mapping(fields FieldDimension) (query.Mapping, error) {
 		switch r.Type {
 		case RuleFilter:
 			if r.From != "" {
-				return query.Mapping{}, fmt.Errorf("%w: rules[%d] moves assets from group %q; group-to-group rules are not compiled yet", ErrNotExpressible, i, r.From)
+				continue // compiled with the rules that fill its group
 			}
 			when, err := conditionExpr(i, r.Condition, dim)
 			if err != nil {
 				return query.Mapping{}, err
 			}
-			m.Rules = append(m.Rules, query.Rule{When: when, Value: ix.static[r.To]})
+			if err := moves(&m, p.Schema.Rules, i+1, r.To, []filter.Expr{when}, ix, dim); err != nil {
+				return query.Mapping{}, err
+			}
 		case RuleCategorize:
 			d, err := dim(i, r.Field, r.TagField)
 			if err != nil {
@@ -130,4 +137,33 @@ func conditionExpr(i int, c *Condition, dim func(int, []string, []string) (cost.
 		return filter.Or{Xs: xs}, nil
 	}
 	return filter.And{Xs: xs}, nil
+}
+
+// moves appends the mapping rules of items that entered group g before
+// rule `from`, under guard: each later group-to-group rule out of g
+// either matches (the item moves on to its `to`) or does not (it stays,
+// and the next such rule is tried); where no rule is left, the item is
+// in g. The branches are exclusive, so their order does not matter;
+// they all come before the next top-level rule's, as Evaluate's first
+// match requires.
+func moves(m *query.Mapping, rules []Rule, from int, g string, guard []filter.Expr, ix schemaIndex, dim func(int, []string, []string) (cost.Dimension, error)) error {
+	for j := from; j < len(rules); j++ {
+		r := rules[j]
+		if r.Type != RuleFilter || r.From != g {
+			continue
+		}
+		c, err := conditionExpr(j, r.Condition, dim)
+		if err != nil {
+			return err
+		}
+		if err := moves(m, rules, j+1, r.To, append(slices.Clip(guard), c), ix, dim); err != nil {
+			return err
+		}
+		return moves(m, rules, j+1, g, append(slices.Clip(guard), filter.Not{X: c}), ix, dim)
+	}
+	if len(m.Rules) >= query.MaxRules {
+		return fmt.Errorf("%w: the group-to-group rules make more than %d paths", ErrNotExpressible, query.MaxRules)
+	}
+	m.Rules = append(m.Rules, query.Rule{When: filter.AndOf(guard...), Value: ix.static[g]})
+	return nil
 }
