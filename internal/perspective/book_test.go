@@ -342,3 +342,40 @@ func TestDeleteLevels(t *testing.T) {
 		t.Errorf("ids %v", got)
 	}
 }
+
+// TestUpdateRenamesAndKeepsRefs: a PUT that renames a static group in
+// its constant renames it; Other and Remaining keep their ref_ids though
+// the PUT omits them; a rule dropped removes its group.
+func TestUpdateRenamesAndKeepsRefs(t *testing.T) {
+	ctx := context.Background()
+	b, _ := openBook(t)
+	id, _, err := b.Create(ctx, parseSchema(t, `{"schema":{"name":"x","rules":[
+	  {"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"},
+	  {"type":"filter","to":"web","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"web"}]}},
+	  {"type":"filter","to":"db","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"db"}]}}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other 1, Group-1 2, Group-2 3, Remaining 4.
+	out, err := b.Update(ctx, id, parseSchema(t, `{"schema":{"name":"x","rules":[
+	  {"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"},
+	  {"type":"filter","to":"2","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"web"}]}}],
+	  "constants":[{"type":"Static Group","list":[{"ref_id":"2","name":"Web"},{"ref_id":"3","name":"Group-2"}]}]}}`), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, out, `{"schema":{"name":"x","include_in_reports":"true",
+	  "rules":[{"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"},
+	           {"type":"filter","to":"2","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"web"}]}}],
+	  "merges":[],
+	  "constants":[{"type":"Static Group","list":[{"ref_id":"2","name":"Web"},{"ref_id":"1","name":"Other","is_other":"true"}]},
+	    {"type":"Dynamic Group Block","list":[{"ref_id":"9","name":"Env"}]},
+	    {"type":"Dynamic Group","list":[{"ref_id":"4","blk_id":"","name":"Remaining"}]}]}}`)
+	p, _ := b.Perspective(id)
+	if a := Evaluate(p.Schema, Item{Tags: tags("app", "web")}); a.Name != "Web" || a.RefID != "2" {
+		t.Errorf("web: %+v", a)
+	}
+	if a := Evaluate(p.Schema, Item{Tags: tags("app", "db")}); a.Name != "Other" || a.RefID != "1" {
+		t.Errorf("db: %+v", a)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
@@ -215,7 +216,11 @@ func TestMappingAgreesWithEvaluate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("schema %+v: %v", s, err)
 		}
-		q := query.Query{Mappings: map[cost.Dimension]query.Mapping{perspectiveDim: m}}
+		q := query.Query{Mappings: map[cost.Dimension]query.Mapping{perspectiveDim: m}, GroupBy: []cost.Dimension{perspectiveDim},
+			Window: cost.Window{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}}
+		if err := q.Validate(); err != nil {
+			t.Fatalf("the compiled mapping does not validate: %v", err)
+		}
 		for range 30 {
 			it := Item{Fields: map[string]string{}, Tags: map[string]string{}}
 			for _, k := range []string{"region", "service"} {
