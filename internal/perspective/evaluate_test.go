@@ -154,58 +154,9 @@ const perspectiveDim cost.Dimension = "perspective"
 // query model's own Value, gives every item the group Evaluate does.
 func TestMappingAgreesWithEvaluate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 5))
-	vals := []string{"", "a", "b", "ab", "ba"}
-	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
-	key := func() (field, tag []string) {
-		if rng.IntN(2) == 0 {
-			return []string{pick([]string{"region", "service"})}, nil
-		}
-		return nil, []string{pick([]string{"k1", "k2"})}
-	}
 	schemas, checked := 0, 0
 	for range 3000 {
-		in := Schema{Name: "p"}
-		var blocks, targets []string
-		for r := range 1 + rng.IntN(6) {
-			if rng.IntN(3) == 0 {
-				f, tg := key()
-				ref := fmt.Sprint(100 + r)
-				blocks = append(blocks, ref)
-				in.Rules = append(in.Rules, Rule{Type: RuleCategorize, Field: f, TagField: tg, RefID: ref, Name: "B" + ref})
-				continue
-			}
-			cond := &Condition{CombineWith: pick([]string{"", "AND", "OR"})}
-			for range rng.IntN(4) {
-				f, tg := key()
-				cond.Clauses = append(cond.Clauses, Clause{Field: f, TagField: tg, Op: pick([]string{"=", "!=", "Contains"}), Val: pick(vals)})
-			}
-			r := Rule{Type: RuleFilter, To: pick([]string{"g1", "g2", "g3"}), Condition: cond}
-			if len(targets) > 0 && rng.IntN(2) == 0 {
-				r.From = pick(targets)
-			}
-			targets = append(targets, r.To)
-			in.Rules = append(in.Rules, r)
-		}
-		var dyn []string
-		if len(blocks) > 0 {
-			c := Constant{Type: ConstDynamic}
-			for i := range rng.IntN(6) {
-				blk := blocks[rng.IntN(len(blocks))]
-				v := pick(vals[1:])
-				ref := fmt.Sprint(200 + i)
-				c.List = append(c.List, Group{RefID: ref, BlkID: &blk, Val: v, Name: pick([]string{v, v, "G" + ref, "a"})})
-				dyn = append(dyn, ref)
-			}
-			in.Constants = append(in.Constants, c)
-			for range rng.IntN(3) {
-				if len(dyn) > 1 {
-					in.Merges = append(in.Merges, Merge{Type: MergeGroup, To: dyn[rng.IntN(len(dyn))], From: []string{dyn[rng.IntN(len(dyn))]}})
-				}
-			}
-			if len(blocks) > 1 && rng.IntN(2) == 0 {
-				in.Merges = append(in.Merges, Merge{Type: MergeBlock, To: blocks[0], From: blocks[1:2]})
-			}
-		}
+		in := randomSchema(rng)
 		s, err := normalize(in, nil, counter())
 		if err != nil {
 			continue // duplicate values in a block, self-merges, cycles
@@ -222,17 +173,7 @@ func TestMappingAgreesWithEvaluate(t *testing.T) {
 			t.Fatalf("the compiled mapping does not validate: %v", err)
 		}
 		for range 30 {
-			it := Item{Fields: map[string]string{}, Tags: map[string]string{}}
-			for _, k := range []string{"region", "service"} {
-				if v := pick(vals); v != "" || rng.IntN(2) == 0 {
-					it.Fields[k] = v
-				}
-			}
-			for _, k := range []string{"k1", "k2"} {
-				if v := pick(vals); v != "" || rng.IntN(2) == 0 {
-					it.Tags[k] = v
-				}
-			}
+			it := randomItem(rng)
 			stored := func(d cost.Dimension) string {
 				if k, ok := d.TagKey(); ok {
 					return it.Tags[k]
@@ -250,6 +191,84 @@ func TestMappingAgreesWithEvaluate(t *testing.T) {
 		t.Errorf("only %d of the random schemas were valid", schemas)
 	}
 	t.Logf("%d schemas, %d items", schemas, checked)
+}
+
+// vals are the values random schemas and items draw from: few, so that
+// rules match often, with "" for an absent or empty property.
+var vals = []string{"", "a", "b", "ab", "ba"}
+
+func pick(rng *rand.Rand, xs []string) string { return xs[rng.IntN(len(xs))] }
+
+// randomSchema draws a schema as a client would submit it: categorize
+// and filter rules over the fields region and service and the tags k1
+// and k2, group-to-group rules, renamed and merged dynamic groups, block
+// merges. Some are invalid (normalize refuses them).
+func randomSchema(rng *rand.Rand) Schema {
+	key := func() (field, tag []string) {
+		if rng.IntN(2) == 0 {
+			return []string{pick(rng, []string{"region", "service"})}, nil
+		}
+		return nil, []string{pick(rng, []string{"k1", "k2"})}
+	}
+	in := Schema{Name: "p"}
+	var blocks, targets []string
+	for r := range 1 + rng.IntN(6) {
+		if rng.IntN(3) == 0 {
+			f, tg := key()
+			ref := fmt.Sprint(100 + r)
+			blocks = append(blocks, ref)
+			in.Rules = append(in.Rules, Rule{Type: RuleCategorize, Field: f, TagField: tg, RefID: ref, Name: "B" + ref})
+			continue
+		}
+		cond := &Condition{CombineWith: pick(rng, []string{"", "AND", "OR"})}
+		for range rng.IntN(4) {
+			f, tg := key()
+			cond.Clauses = append(cond.Clauses, Clause{Field: f, TagField: tg, Op: pick(rng, []string{"=", "!=", "Contains"}), Val: pick(rng, vals)})
+		}
+		r := Rule{Type: RuleFilter, To: pick(rng, []string{"g1", "g2", "g3"}), Condition: cond}
+		if len(targets) > 0 && rng.IntN(2) == 0 {
+			r.From = pick(rng, targets)
+		}
+		targets = append(targets, r.To)
+		in.Rules = append(in.Rules, r)
+	}
+	var dyn []string
+	if len(blocks) > 0 {
+		c := Constant{Type: ConstDynamic}
+		for i := range rng.IntN(6) {
+			blk := blocks[rng.IntN(len(blocks))]
+			v := pick(rng, vals[1:])
+			ref := fmt.Sprint(200 + i)
+			c.List = append(c.List, Group{RefID: ref, BlkID: &blk, Val: v, Name: pick(rng, []string{v, v, "G" + ref, "a"})})
+			dyn = append(dyn, ref)
+		}
+		in.Constants = append(in.Constants, c)
+		for range rng.IntN(3) {
+			if len(dyn) > 1 {
+				in.Merges = append(in.Merges, Merge{Type: MergeGroup, To: dyn[rng.IntN(len(dyn))], From: []string{dyn[rng.IntN(len(dyn))]}})
+			}
+		}
+		if len(blocks) > 1 && rng.IntN(2) == 0 {
+			in.Merges = append(in.Merges, Merge{Type: MergeBlock, To: blocks[0], From: blocks[1:2]})
+		}
+	}
+	return in
+}
+
+// randomItem draws an item whose properties are absent, empty or one of vals.
+func randomItem(rng *rand.Rand) Item {
+	it := Item{Fields: map[string]string{}, Tags: map[string]string{}}
+	for _, k := range []string{"region", "service"} {
+		if v := pick(rng, vals); v != "" || rng.IntN(2) == 0 {
+			it.Fields[k] = v
+		}
+	}
+	for _, k := range []string{"k1", "k2"} {
+		if v := pick(rng, vals); v != "" || rng.IntN(2) == 0 {
+			it.Tags[k] = v
+		}
+	}
+	return it
 }
 
 // TestDiscover: values first seen create their dynamic groups, under
