@@ -175,6 +175,9 @@ func (b *Book) Apply(ctx context.Context, req Request, visible Visible) (Result,
 				fail(MsgTooManyTags, "")
 				continue
 			}
+			if len(ups) == 0 {
+				continue // nothing to write, and no new generation
+			}
 			changed[a] = next
 			res.Updates = append(res.Updates, ups...)
 		}

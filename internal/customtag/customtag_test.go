@@ -296,8 +296,14 @@ func TestTagsAreCopies(t *testing.T) {
 
 func TestNoChangeKeepsGeneration(t *testing.T) {
 	b, _ := openBook(t)
-	apply(t, b, `{"tag_groups": [{"asset_type": "AwsInstance", "ids": [1], "tags": [{"key": "a", "value": "1"}]}]}`, visibleExcept(1))
-	if b.Generation() != 0 {
-		t.Errorf("generation %d after a request that changed nothing", b.Generation())
+	for _, body := range []string{
+		`{"tag_groups": [{"asset_type": "AwsInstance", "ids": [1], "tags": [{"key": "a", "value": "1"}]}]}`, // not visible
+		`{"tag_groups": [{"asset_type": "AwsInstance", "ids": [2], "tags": []}]}`,                           // no tags
+		`{"tag_groups": [{"asset_type": "AwsInstance", "ids": [2], "tags": [{"key": "", "value": "1"}]}]}`,  // only failures
+	} {
+		apply(t, b, body, visibleExcept(1))
+		if b.Generation() != 0 || len(b.All()) != 0 {
+			t.Errorf("%s: generation %d, tags %v after a request that changed nothing", body, b.Generation(), b.All())
+		}
 	}
 }
