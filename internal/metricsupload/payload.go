@@ -7,11 +7,11 @@
 package metricsupload
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+
+	"github.com/tally-cost/tally/internal/jsondoc"
 
 	"github.com/tally-cost/tally/internal/errkind"
 )
@@ -67,13 +67,9 @@ func Parse(r io.Reader) (Payload, error) {
 	if err != nil {
 		return Payload{}, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
 	var w wire
-	if err := dec.Decode(&w); err != nil {
-		return Payload{}, jsonError(body, err)
-	}
-	if dec.More() {
-		return Payload{}, fmt.Errorf("%w: data after the JSON document at %s", ErrMalformed, position(body, dec.InputOffset()))
+	if err := jsondoc.Decode(body, &w); err != nil {
+		return Payload{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if w.Metrics == nil || w.Metrics.Datasets == nil {
 		return Payload{}, fmt.Errorf("%w: metrics.datasets is required", ErrMalformed)
@@ -108,27 +104,4 @@ func pointsIn(row json.RawMessage) int {
 		return 0
 	}
 	return max(len(cells)-2, 0)
-}
-
-// jsonError names where the document went wrong.
-func jsonError(body []byte, err error) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		// Offset counts the offending byte; name its own column.
-		return fmt.Errorf("%w: %s: %w", ErrMalformed, position(body, syn.Offset-1), err)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Errorf("%w: %s: %s must be %s, not %s", ErrMalformed, position(body, typ.Offset), typ.Field, typ.Type, typ.Value)
-	}
-	return fmt.Errorf("%w: %w", ErrMalformed, err)
-}
-
-// position renders a byte offset as "line L, column C" (1-based).
-func position(body []byte, off int64) string {
-	off = min(max(off, 0), int64(len(body)))
-	before := body[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := len(before) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf("line %d, column %d", line, col)
 }
