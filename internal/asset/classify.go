@@ -36,9 +36,12 @@ func classify(li *cost.LineItem) found {
 
 func classifyAWS(li *cost.LineItem) found {
 	var f found
-	if li.SubAccountID != "" {
-		f.account = ref{typ: AwsAccount, key: li.SubAccountID, name: li.SubAccountName}
+	// Every asset hangs off its account; an item without one names
+	// nothing (Add would drop it anyway).
+	if li.SubAccountID == "" {
+		return f
 	}
+	f.account = ref{typ: AwsAccount, key: li.SubAccountID, name: li.SubAccountName}
 	id := strings.TrimSpace(li.ResourceID)
 	if id == "" {
 		return f

@@ -110,13 +110,13 @@ func (d *Deriver) Add(source string, li *cost.LineItem) error {
 		return nil // no account: nothing CloudHealth would list
 	}
 	snap := SnapshotOf(source, li)
-	acct, err := d.touch(f.account, snap, li)
+	acct, err := d.touch(f.account, snap, li, false)
 	if err != nil {
 		return err
 	}
 	var group *record
 	if f.group.typ != "" {
-		if group, err = d.touch(f.group, snap, li); err != nil {
+		if group, err = d.touch(f.group, snap, li, false); err != nil {
 			return err
 		}
 		group.relate("subscription", acct)
@@ -124,7 +124,7 @@ func (d *Deriver) Add(source string, li *cost.LineItem) error {
 	if f.resource.typ == "" {
 		return nil
 	}
-	res, err := d.touch(f.resource, snap, li)
+	res, err := d.touch(f.resource, snap, li, true)
 	if err != nil {
 		return err
 	}
@@ -148,8 +148,10 @@ func (r *record) relate(name string, to *record) {
 	r.relation[name] = to.id
 }
 
-// touch adds li to the asset ref names, creating it on first sight.
-func (d *Deriver) touch(x ref, snap Snapshot, li *cost.LineItem) (*record, error) {
+// touch adds li to the asset ref names, creating it on first sight. Only
+// the resource itself takes the item's tags and place: an item's tags are
+// its resource's, not its account's or resource group's.
+func (d *Deriver) touch(x ref, snap Snapshot, li *cost.LineItem, resource bool) (*record, error) {
 	id := ID(x.typ, x.key)
 	r := d.records[id]
 	if r == nil {
@@ -182,7 +184,7 @@ func (d *Deriver) touch(x ref, snap Snapshot, li *cost.LineItem) (*record, error
 	// The latest item's tags and place win: an asset retagged or moved
 	// shows its current state. Ties keep the first, so order of rows in
 	// one hour does not flip the answer back and forth.
-	if s.tags == nil || end.After(s.tagsAt) {
+	if resource && (s.tags == nil || end.After(s.tagsAt)) {
 		s.tags, s.tagsAt = maps.Clone(li.Tags), end
 		if s.tags == nil {
 			s.tags = map[string]string{}
