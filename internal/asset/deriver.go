@@ -185,13 +185,30 @@ func (d *Deriver) touch(x ref, snap Snapshot, li *cost.LineItem, resource bool) 
 	// shows its current state. Ties keep the first, so order of rows in
 	// one hour does not flip the answer back and forth.
 	if resource && (s.tags == nil || end.After(s.tagsAt)) {
-		s.tags, s.tagsAt = maps.Clone(li.Tags), end
-		if s.tags == nil {
-			s.tags = map[string]string{}
+		// Hourly items repeat the same tags: clone only on a change, so
+		// a month of hours costs one map, not 744.
+		if s.tags == nil || !maps.Equal(s.tags, li.Tags) {
+			s.tags = maps.Clone(li.Tags)
+			if s.tags == nil {
+				s.tags = map[string]string{}
+			}
 		}
+		s.tagsAt = end
 		s.region, s.az = li.RegionID, li.AvailabilityZone
 	}
 	return r, nil
+}
+
+// Snapshots lists the snapshots that contribute to some asset, ordered
+// by period and source: what a store keeps apart and Replace takes.
+func (d *Deriver) Snapshots() []Snapshot {
+	seen := map[Snapshot]bool{}
+	for _, r := range d.records {
+		for s := range r.slots {
+			seen[s] = true
+		}
+	}
+	return slices.SortedFunc(maps.Keys(seen), compareSnapshots)
 }
 
 // Len is the number of assets.

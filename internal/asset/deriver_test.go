@@ -2,6 +2,7 @@ package asset
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,6 +171,19 @@ func TestIDStable(t *testing.T) {
 	}
 	if id != 6237226110696075 {
 		t.Fatalf("ID(AwsInstance, i-0abc) = %d: the derivation changed", id)
+	}
+}
+
+// TestIDCollision: should two assets ever hash to one id, Add refuses
+// rather than merging their costs. The collision is planted, since a real
+// one is not to be found.
+func TestIDCollision(t *testing.T) {
+	d := NewDeriver(Options{})
+	id := ID(AwsInstance, "i-1")
+	d.records[id] = &record{id: id, typ: AwsVolume, key: "vol-planted", slots: map[Snapshot]*slot{}}
+	err := d.Add("cur", item("1", "i-1", "1", 0, nil))
+	if err == nil || !strings.Contains(err.Error(), "collide") {
+		t.Fatalf("Add = %v, want a collision error", err)
 	}
 }
 

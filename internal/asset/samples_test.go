@@ -290,6 +290,35 @@ func TestDeriveAzureLegacy(t *testing.T) {
 	}
 }
 
+// TestDeriveAzureEA: the EA actual-cost sample names one managed disk
+// (an OS disk, in an upper-case ARM id) among SQL servers, storage
+// accounts and a reservation purchase; only the disk is a resource asset
+// and its cost is the raw Cost cell. Every row's subscription is one.
+func TestDeriveAzureEA(t *testing.T) {
+	data := readSample(t, "azure", "EA_ActualCost_Small.csv")
+	d := NewDeriver(Options{})
+	derive(t, d, sample{name: "ea", data: data, mapper: func(h []string) (tabular.Mapper, error) {
+		return azure.NewMapper(h, azure.KindActual)
+	}})
+	set := d.Set()
+	checkCosts(t, set, AzureManagedDisk, rawSums(t, data, "Cost", func(col func(string) string) string {
+		id := strings.ToLower(col("ResourceId"))
+		if strings.Contains(id, "/providers/microsoft.compute/disks/") {
+			return id
+		}
+		return ""
+	}))
+	if len(set.OfType(AzureManagedDisk)) != 1 || len(set.OfType(AzureVm)) != 0 {
+		t.Fatalf("disks %v, VMs %v", set.OfType(AzureManagedDisk), set.OfType(AzureVm))
+	}
+	checkCosts(t, set, AzureSubscription, rawSums(t, data, "Cost", func(col func(string) string) string {
+		return strings.ToLower(col("SubscriptionId"))
+	}))
+	if got := d.Snapshots(); len(got) != 1 || got[0] != (Snapshot{Source: "ea", Period: time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC)}) {
+		t.Fatalf("snapshots %v", got)
+	}
+}
+
 // TestDeriveGCPProjects: the GCP export names projects but no compute
 // global names (resource.global_name is "//example"), so it yields
 // projects only, with the raw cost sums.
