@@ -250,6 +250,30 @@ func TestDeriveCURBucket(t *testing.T) {
 	}
 }
 
+// TestDeriveCURSnakeCase: the Athena-named CUR writes instance ids as
+// EC2 ARNs (a Marketplace product's rows among them); the instance key is
+// the bare id and its cost the raw line_item_unblended_cost sum.
+func TestDeriveCURSnakeCase(t *testing.T) {
+	data := readSample(t, "aws", "cur-snake-case-columns.csv")
+	d := NewDeriver(Options{})
+	derive(t, d, sample{name: "cur2", data: data, mapper: aws.NewMapper})
+	set := d.Set()
+	want := rawSums(t, data, "line_item_unblended_cost", func(col func(string) string) string {
+		id := col("line_item_resource_id")
+		if i := strings.Index(id, ":instance/"); i >= 0 {
+			return id[i+len(":instance/"):]
+		}
+		return ""
+	})
+	if len(want) == 0 {
+		t.Fatal("the sample names no instance: the test would prove nothing")
+	}
+	checkCosts(t, set, AwsInstance, want)
+	checkCosts(t, set, AwsAccount, rawSums(t, data, "line_item_unblended_cost", func(col func(string) string) string {
+		return col("line_item_usage_account_id")
+	}))
+}
+
 // TestDeriveAzureLegacy: the legacy export's one VM and its resource
 // group, written COSTMGMT on one row and costmgmt on another, are one
 // asset each; the VM's and the subscription's cost equal the raw
