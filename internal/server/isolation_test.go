@@ -335,6 +335,10 @@ var isolationProbes = []struct {
 	{"native organizations", "/api/v1/organizations", nil},
 	{"native customers", "/api/v1/customers", nil},
 	{"native me", "/api/v1/me", nil},
+	// Perspectives are shared content, readable by every caller; they
+	// are not scoped by organization yet (the book holds none here).
+	{"cloudhealth perspective list", "/cloudhealth/v1/perspective_schemas?active_only=1", nil},
+	{"cloudhealth perspective get", "/cloudhealth/v1/perspective_schemas/1001?include_version=true", nil},
 }
 
 // kubecostInvoiced adds the invoiced cost of every item of every set of

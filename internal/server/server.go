@@ -26,6 +26,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/rating"
@@ -72,7 +73,9 @@ type deps struct {
 	tenants  *tenant.Service
 	pipeline *pipeline.Runner // nil without configured sources
 	rating   *rating.Service
-	log      *slog.Logger
+	// perspectives are the CloudHealth perspectives, opened from State.
+	perspectives *perspective.Book
+	log          *slog.Logger
 }
 
 // mount is one dialect: how the guard treats its prefix, and how it
@@ -105,7 +108,9 @@ func dialects() []mount {
 		{Dialect{Prefix: cloudkitty.Prefix, Error: cloudkitty.WriteError}, func(api *http.ServeMux, d deps) {
 			cloudkitty.New(d.engine, d.rating, d.log).Register(api)
 		}},
-		{Dialect{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError}, nil},
+		{Dialect{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError}, func(api *http.ServeMux, d deps) {
+			cloudhealth.New(d.engine, d.perspectives, d.log).Register(api)
+		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
 			azurebilling.New(d.engine, d.log).Register(api)
 		}},
@@ -182,7 +187,13 @@ func Handler(cfg Config) http.Handler {
 			panic(fmt.Errorf("server: opening the rating service: %w", err))
 		}
 	}
-	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, log: log}
+	book, err := perspective.OpenBook(context.Background(), cfg.State)
+	if err != nil {
+		// As with the rating service: an unreadable state store is said
+		// at once rather than on the first perspective call.
+		panic(fmt.Errorf("server: opening the perspectives: %w", err))
+	}
+	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, log: log}
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)
