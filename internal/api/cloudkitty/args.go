@@ -86,6 +86,12 @@ func missingField(name, value string) error {
 	return apierr.New(http.StatusBadRequest, fmt.Sprintf("Invalid input for field/attribute %s. Value: '%s'. Mandatory field missing.", name, value))
 }
 
+// missingArgument is WSME's message for a function argument given
+// nowhere (path, query or body).
+func missingArgument(name string) error {
+	return apierr.New(http.StatusBadRequest, fmt.Sprintf("Missing argument: \"%s\"", name))
+}
+
 // invalidField is WSME's message for a value of the wrong type.
 func invalidField(name, value, why string) error {
 	return apierr.New(http.StatusBadRequest, fmt.Sprintf("Invalid input for field/attribute %s. Value: '%s'. %s", name, value, why))

@@ -1,7 +1,6 @@
 package cloudkitty
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
@@ -25,11 +24,6 @@ func (a *API) collectorRoutes() {
 	// pattern takes both; "mappings/{service}" is more specific.
 	a.v1("GET /v1/collector/{a}/{b}", a.getCollectorState)
 	a.v1("PUT /v1/collector/{a}/{b}", a.putCollectorState)
-}
-
-// missingArgument is WSME's 400 for a positional argument left out.
-func missingArgument(name string) error {
-	return apierr.New(http.StatusBadRequest, fmt.Sprintf("Missing argument: \"%s\"", name))
 }
 
 func (a *API) listCollectorMappings(r *http.Request) (any, error) {

@@ -1,7 +1,6 @@
 package cloudkitty
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -93,7 +92,7 @@ func hmRequiredArg(in *args, name string) (string, error) {
 	if v := in.str(name); v != "" {
 		return v, nil
 	}
-	return "", apierr.New(http.StatusBadRequest, fmt.Sprintf("Missing argument: %q", name))
+	return "", missingArgument(name)
 }
 
 // optID is an optional id on the wire: null when empty.
