@@ -78,18 +78,25 @@ func reportFilter(ar *args) (filter.Expr, error) {
 	return rated(xs...), nil
 }
 
-// reportTotal answers the exact total as a JSON string decimal, "0" when
-// nothing is rated or begin is not before end.
-func (a *API) reportTotal(r *http.Request) (any, error) {
+// reportRequest reads what total and summary share: the arguments, the
+// window and the rated items asked for.
+func (a *API) reportRequest(r *http.Request) (*args, cost.Window, filter.Expr, error) {
 	ar, err := readArgs(r)
 	if err != nil {
-		return nil, err
+		return nil, cost.Window{}, nil, err
 	}
 	w, err := a.v1Window(ar)
 	if err != nil {
-		return nil, err
+		return nil, cost.Window{}, nil, err
 	}
 	f, err := reportFilter(ar)
+	return ar, w, f, err
+}
+
+// reportTotal answers the exact total as a JSON string decimal, "0" when
+// nothing is rated or begin is not before end.
+func (a *API) reportTotal(r *http.Request) (any, error) {
+	_, w, f, err := a.reportRequest(r)
 	if err != nil {
 		return nil, err
 	}
@@ -123,15 +130,7 @@ type summaryRow struct {
 // upstream's v2 storage orders them; no data is an empty list (v2
 // storage's answer).
 func (a *API) reportSummary(r *http.Request) (any, error) {
-	ar, err := readArgs(r)
-	if err != nil {
-		return nil, err
-	}
-	w, err := a.v1Window(ar)
-	if err != nil {
-		return nil, err
-	}
-	f, err := reportFilter(ar)
+	ar, w, f, err := a.reportRequest(r)
 	if err != nil {
 		return nil, err
 	}
