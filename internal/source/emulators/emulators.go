@@ -5,16 +5,13 @@
 package emulators
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/testfiles"
+	"github.com/tally-cost/tally/internal/testservice"
 )
 
 // Vars are the environment variables that name the emulators' endpoints.
@@ -58,47 +55,7 @@ func Start() (stop func()) {
 			return nothing
 		}
 	}
-	runDir, err := os.MkdirTemp("", "tally-emulators-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "emulators: %v\n", err)
-		return nothing
-	}
-	env := append(os.Environ(),
-		"TALLY_EMULATORS_DIR="+installDir,
-		"TALLY_EMULATORS_RUN_DIR="+runDir,
-		"TALLY_EMULATORS_WATCH_PID="+strconv.Itoa(os.Getpid()))
-	run := func(arg string) error {
-		cmd := exec.Command("bash", script, arg)
-		cmd.Env = env
-		cmd.Stdout = os.Stderr
-		cmd.Stderr = os.Stderr
-		return cmd.Run()
-	}
-	stop = func() {
-		if err := run("stop"); err != nil {
-			fmt.Fprintf(os.Stderr, "emulators: stopping emulators: %v\n", err)
-		}
-		os.RemoveAll(runDir)
-	}
-	if err := run("start"); err != nil {
-		fmt.Fprintf(os.Stderr, "emulators: starting emulators: %v\n", err)
-		stop()
-		return nothing
-	}
-	f, err := os.Open(filepath.Join(runDir, "env"))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "emulators: %v\n", err)
-		return stop
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if ok && os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
-	}
-	return stop
+	return testservice.Start("emulators", script, "TALLY_EMULATORS", "TALLY_EMULATORS_DIR="+installDir)
 }
 
 // Endpoint returns the endpoint in the environment variable name, or

@@ -1,16 +1,14 @@
 package prometheustest
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/testfiles"
+	"github.com/tally-cost/tally/internal/testservice"
 )
 
 // Var names the environment variable holding the server's URL.
@@ -39,48 +37,9 @@ func Start() (stop func()) {
 		fmt.Fprintf(os.Stderr, "prometheustest: %v\n", err)
 		return nothing
 	}
-	runDir, err := os.MkdirTemp("", "tally-prometheus-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "prometheustest: %v\n", err)
-		return nothing
-	}
-	script := filepath.Join(repo, "scripts", "prometheus.sh")
-	env := append(os.Environ(),
-		"TALLY_PROMETHEUS_RUN_DIR="+runDir,
-		"TALLY_PROMETHEUS_WATCH_PID="+strconv.Itoa(os.Getpid()))
-	run := func(arg string) error {
-		cmd := exec.Command("bash", script, arg)
-		cmd.Env = env
-		cmd.Stdout = os.Stderr
-		cmd.Stderr = os.Stderr
-		return cmd.Run()
-	}
-	stop = func() {
-		if err := run("stop"); err != nil {
-			fmt.Fprintf(os.Stderr, "prometheustest: stopping: %v\n", err)
-		}
-		os.RemoveAll(runDir)
-	}
-	if err := run("start"); err != nil {
-		fmt.Fprintf(os.Stderr, "prometheustest: starting: %v\n", err)
-		stop()
-		// A failed start under CI is reported by URL as a failure; Var
-		// stays unset.
-		return nothing
-	}
-	f, err := os.Open(filepath.Join(runDir, "env"))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "prometheustest: %v\n", err)
-		return stop
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok && os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
-	}
-	return stop
+	// A failed start under CI is reported by URL as a failure; Var
+	// stays unset.
+	return testservice.Start("prometheustest", filepath.Join(repo, "scripts", "prometheus.sh"), "TALLY_PROMETHEUS")
 }
 
 func cmdOr(env, def string) string {
