@@ -9,13 +9,12 @@
 package engine
 
 import (
-	"time"
-
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
