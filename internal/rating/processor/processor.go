@@ -277,14 +277,23 @@ func (p *Processor) write(ctx context.Context, id string, starts []time.Time) er
 		fs[i] = frames.Frame{Scope: id, Start: ws[i].Start, End: ws[i].End, Usage: map[string][]frames.Point{}}
 	}
 	if rc.Metrics != nil {
+		// Every metric is collected first, then each period is rated
+		// whole: a rater prepares its rules once per scope and period
+		// (ChainRater), not once per metric and period.
+		collected := make([][][]frames.Point, len(rc.Metrics.Metrics)) // by metric, then period
 		for i := range rc.Metrics.Metrics {
-			m := &rc.Metrics.Metrics[i]
-			byPeriod, err := p.collect(ctx, m, rc.ScopeKey, id, ws)
+			byPeriod, err := p.collect(ctx, &rc.Metrics.Metrics[i], rc.ScopeKey, id, ws)
 			if err != nil {
 				return err
 			}
-			typ := m.RatedName()
-			for k, pts := range byPeriod {
+			if len(byPeriod) != len(ws) {
+				return fmt.Errorf("collecting %s for scope %s: the collector answered %d periods of %d", rc.Metrics.Metrics[i].RatedName(), id, len(byPeriod), len(ws))
+			}
+			collected[i] = byPeriod
+		}
+		for k := range ws {
+			for i := range rc.Metrics.Metrics {
+				typ, pts := rc.Metrics.Metrics[i].RatedName(), collected[i][k]
 				for j := range pts {
 					if err := p.cfg.Rater.Rate(ctx, id, ws[k], typ, &pts[j]); err != nil {
 						return fmt.Errorf("rating %s for scope %s at %s: %w", typ, id, ws[k].Start.Format(time.RFC3339), err)

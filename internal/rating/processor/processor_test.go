@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,5 +287,57 @@ func TestRaterIsTheModuleChain(t *testing.T) {
 	}
 	if got := f.total(t); got != "0" {
 		t.Errorf("rated total with the hashmap module disabled: %s, want 0", got)
+	}
+}
+
+// periodRecorder is a Rater that records, per scope, the periods it was
+// asked to rate in, in order.
+type periodRecorder struct {
+	mu    sync.Mutex
+	calls map[string][]time.Time
+}
+
+func (r *periodRecorder) Rate(_ context.Context, scope string, period cost.Window, _ string, _ *frames.Point) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[scope] = append(r.calls[scope], period.Start)
+	return nil
+}
+
+// TestPeriodsRatedWhole: with several metrics, a scope's points are rated
+// period by period, every metric of a period together, so that a rater
+// prepares its rules once per scope and period (ChainRater keeps the
+// chain of the period it last saw).
+func TestPeriodsRatedWhole(t *testing.T) {
+	f := newFixture(t, 2)
+	mc, err := metrics.Parse("metrics.yml", []byte("metrics:\n  vcpus:\n    unit: vcpu\n    alt_name: cpu\n  ram:\n    unit: GiB\n"), metrics.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := rating.Open(context.Background(), f.st, rating.Config{Metrics: mc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &periodRecorder{calls: map[string][]time.Time{}}
+	p, err := New(Config{Service: svc, Store: f.st, Collector: fakeCollector{n: 2}, Rater: rec, Now: func() time.Time { return now },
+		Batch: 12, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for scope, starts := range rec.calls {
+		seen := map[time.Time]bool{}
+		for i, s := range starts {
+			if seen[s] && !starts[i-1].Equal(s) {
+				t.Fatalf("scope %s: the period %s was rated again after another one: its rules would be prepared twice", scope, s)
+			}
+			seen[s] = true
+		}
+		// 57 hours are due; s0 has no usage at 05:00 (three of them).
+		if want := map[string]int{"s0": 54, "s1": 57}[scope]; len(seen) != want {
+			t.Errorf("scope %s: %d periods rated, want %d", scope, len(seen), want)
+		}
 	}
 }
