@@ -114,16 +114,16 @@ func (f *fakeSaved) List(context.Context) ([]SavedReportRef, error) {
 // metric equal to billed except Amortized (amortized) and List (twice
 // billed, so that a mixed-up column shows).
 type olapItem struct {
-	start                             time.Time
-	account, name, service, category  string
-	region, az, resource, kind        string
-	frequency, pricing, unit, commit  string
-	tags                              map[string]string
-	billed, amortized                 decimal.Decimal
-	qty                               decimal.NullDecimal
-	hasAmortized                      bool
-	currency                          string
-	noUSD                             bool
+	start                            time.Time
+	account, name, service, category string
+	region, az, resource, kind       string
+	frequency, pricing, unit, commit string
+	tags                             map[string]string
+	billed, amortized                decimal.Decimal
+	qty                              decimal.NullDecimal
+	hasAmortized                     bool
+	currency                         string
+	noUSD                            bool
 }
 
 func (o olapItem) lineItem() *cost.LineItem {
