@@ -112,12 +112,37 @@ func (d Dimension) TagKey() (string, bool) {
 	return "", false
 }
 
+// PerspectivePrefix starts a perspective dimension: "perspective:1001"
+// reads the name of the group the perspective puts a line item in. It is
+// never stored: the engine attaches the perspective's mapping (a
+// query.Mapping built by internal/perspective) to every question that
+// names it, so that a perspective groups and filters alike in every
+// dialect and a changed perspective changes every answer at once.
+const PerspectivePrefix = "perspective:"
+
+// PerspectiveDimension returns the dimension of perspective id.
+func PerspectiveDimension(id string) Dimension { return Dimension(PerspectivePrefix + id) }
+
+// PerspectiveID returns the perspective id of a perspective dimension and
+// true, or "" and false.
+func (d Dimension) PerspectiveID() (string, bool) {
+	return strings.CutPrefix(string(d), PerspectivePrefix)
+}
+
 // ParseDimension reads a dimension name case-insensitively; tag dimensions
-// keep their key's case ("tag:Team" and "tag:team" differ).
+// keep their key's case ("tag:Team" and "tag:team" differ), and
+// "perspective:<id>" names a perspective's groups.
 func ParseDimension(s string) (Dimension, error) {
 	s = strings.TrimSpace(s)
 	if len(s) > len(TagPrefix) && strings.EqualFold(s[:len(TagPrefix)], TagPrefix) {
 		return TagDimension(s[len(TagPrefix):]), nil
+	}
+	if len(s) > len(PerspectivePrefix) && strings.EqualFold(s[:len(PerspectivePrefix)], PerspectivePrefix) {
+		id := strings.TrimSpace(s[len(PerspectivePrefix):])
+		if id == "" {
+			return "", fmt.Errorf("%w: %q names no perspective", ErrInvalid, s)
+		}
+		return PerspectiveDimension(id), nil
 	}
 	if d, ok := dimensionByLower[strings.ToLower(s)]; ok {
 		return d, nil
@@ -127,5 +152,5 @@ func ParseDimension(s string) (Dimension, error) {
 		names[i] = string(d)
 	}
 	sort.Strings(names)
-	return "", fmt.Errorf("%w: unknown dimension %q (want tag:<key> or one of %s)", ErrInvalid, s, strings.Join(names, ", "))
+	return "", fmt.Errorf("%w: unknown dimension %q (want tag:<key>, perspective:<id> or one of %s)", ErrInvalid, s, strings.Join(names, ", "))
 }

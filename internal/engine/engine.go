@@ -48,6 +48,10 @@ type Engine struct {
 	audit    Auditor
 	registry *registry.Registry
 	rates    *rates.Book // nil: no exchange rates (rates.go)
+	// Overlays (overlays.go); nil: none.
+	perspectives Perspectives
+	customTags   CustomTags
+	covers       TagCover
 }
 
 // Auditor records a change made through the engine (tenant.Service.Record).
@@ -102,7 +106,7 @@ func (e *Engine) Stream(ctx context.Context, q query.Query, fn func(query.Row) e
 		return query.Stats{}, err
 	}
 	q.Scope = sc
-	if q.Mappings, err = e.withNames(ctx, q.Mappings, q.StoredDimensions()); err != nil {
+	if q.Mappings, err = e.overlay(ctx, q.Mappings, q.GroupBy, q.Filter); err != nil {
 		return query.Stats{}, err
 	}
 	// The rates are the administrator's, whatever q carried.
@@ -136,7 +140,7 @@ func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store
 		return 0, err
 	}
 	q.Scope = sc
-	if q.Mappings, err = e.withNames(ctx, q.Mappings, filter.Dimensions(q.Filter)); err != nil {
+	if q.Mappings, err = e.overlay(ctx, q.Mappings, nil, q.Filter); err != nil {
 		return 0, err
 	}
 	return e.store.Entries(ctx, q, fn)
@@ -161,6 +165,25 @@ func (e *Engine) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store
 		}
 	}
 	return snaps, err
+}
+
+// overlay adds to a question's mappings what the engine overlays on the
+// line items: perspectives, then custom tags (a perspective may read a
+// tag), then registered names (either may read a name). used lists the
+// question groups by groupBy and filters by f; each overlay reads the
+// stored dimensions the question reads under the mappings so far.
+func (e *Engine) overlay(ctx context.Context, maps map[cost.Dimension]query.Mapping, groupBy []cost.Dimension, f filter.Expr) (map[cost.Dimension]query.Mapping, error) {
+	used := func() []cost.Dimension {
+		return query.Query{GroupBy: groupBy, Filter: f, Mappings: maps}.StoredDimensions()
+	}
+	maps, err := e.withPerspectives(maps, used())
+	if err != nil {
+		return nil, err
+	}
+	if maps, err = e.withCustomTags(maps, used()); err != nil {
+		return nil, err
+	}
+	return e.withNames(ctx, maps, used())
 }
 
 // withNames adds to maps the registered names (registry.Names) of the

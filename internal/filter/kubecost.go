@@ -15,7 +15,7 @@ import (
 //	element     := comparison | "(" filter ")"
 //	op          := "+" (AND) | "|" (OR)
 //	comparison  := key cmp value ("," value)*
-//	key         := field | ("label" | "tag") ["[" name "]"]
+//	key         := field | ("label" | "tag") ["[" name "]"] | "perspective" "[" id "]"
 //	cmp         := ":" | "!:" | "~:" | "!~:" | "<~:" | "!<~:" | "~>:" | "!~>:"
 //	value       := '"' any bytes but '"' '"' | identifier
 //
@@ -24,6 +24,7 @@ import (
 // more lenient in ways a Kubecost client cannot rely on:
 //   - bare identifiers are accepted as values (§6.2: the older syntax);
 //   - "tag" is a synonym of "label" (the native dialect's spelling);
+//   - perspective[<id>] is Tally's: the group of a perspective;
 //   - only the first error is reported (OpenCost collects several);
 //   - parser messages end with " (position N)", N a byte offset;
 //   - tokens left after a complete filter are an error; OpenCost ignores
@@ -367,6 +368,17 @@ func (p *kparser) comparison() (Expr, *SyntaxError) {
 			return nil, p.failAt(k, "expect a label name between '[' and ']'")
 		}
 		dim = cost.TagDimension(k.text)
+	case "perspective":
+		// Tally's extension: perspective[<id>] reads the group a
+		// perspective puts an item in (cost.PerspectiveDimension).
+		if p.peek().kind != tokKeyed {
+			return nil, p.failAt(p.peek(), "expect a perspective id in '[' and ']' after perspective")
+		}
+		k := p.next()
+		if strings.TrimSpace(k.text) == "" {
+			return nil, p.failAt(k, "expect a perspective id between '[' and ']'")
+		}
+		dim = cost.PerspectiveDimension(strings.TrimSpace(k.text))
 	default:
 		d, ok := p.resolve(t.text)
 		if !ok {

@@ -61,6 +61,8 @@ func TestParseKubecost(t *testing.T) {
 	f(`label[app.kubernetes.io/name]:"web"`, `tag:app.kubernetes.io/name = ["web"]`)
 	f(`label[ Team Name ]:"x"`, `tag: Team Name  = ["x"]`) // brackets keep their bytes
 	f(`label[équipe]:"x"`, `tag:équipe = ["x"]`)
+	f(`perspective[1001]:"Prod","Test"`, `perspective:1001 = ["Prod","Test"]`)
+	f(`perspective[ 1001 ]!:"Other"`, `not(perspective:1001 = ["Other"])`)
 	f(`tag[team]:"x"`, `tag:team = ["x"]`)
 	f(`label~:"team"`, `tag: = ["team"]`) // '~:' on keys is "has key", as ':'
 	f(`label<~:"te"`, `tag: prefix ["te"]`)
@@ -208,6 +210,8 @@ func TestParseKubecostErrors(t *testing.T) {
 	f(`service[x]:"a"`, 7, `parsing filter: at 'x': expect filter op like ':', '!:', '~:', or '!~:' (position 7)`)
 	f(`label[team]`, 11, `parsing filter: at end: expect filter op like ':', '!:', '~:', or '!~:' (position 11)`)
 	f(`label[]:"x"`, 5, `parsing filter: at '': expect a label name between '[' and ']' (position 5)`)
+	f(`perspective[]:"x"`, 11, `parsing filter: at '': expect a perspective id between '[' and ']' (position 11)`)
+	f(`perspective:"x"`, 11, `parsing filter: at ':': expect a perspective id in '[' and ']' after perspective (position 11)`)
 	f(`service:`, 8, `parsing filter: at end: expect string as filter value (position 8)`)
 	f(`service:"a",`, 12, `parsing filter: at end: expect string as filter value (position 12)`)
 	f(`service:"a",+category:"b"`, 12, `parsing filter: at '+': expect string as filter value (position 12)`)

@@ -193,6 +193,7 @@ func Handler(cfg Config) http.Handler {
 		// at once rather than on the first perspective call.
 		panic(fmt.Errorf("server: opening the perspectives: %w", err))
 	}
+	eng.SetPerspectives(book)
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, log: log}
 	for _, d := range dialects() {
 		if d.register != nil {

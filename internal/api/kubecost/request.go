@@ -133,7 +133,8 @@ func ParseCloudCostRequest(v url.Values, now time.Time) (Request, error) {
 
 // parseAggregate reads the comma-separated aggregate list (§5.1): names
 // case-insensitive and trimmed, label:<name> with a case-sensitive prefix,
-// duplicates ignored, the default set when nothing is given. Label names
+// duplicates ignored, the default set when nothing is given;
+// perspective:<id> is Tally's, a perspective's groups. Label names
 // are kept as given, not sanitised as OpenCost does for Prometheus; a
 // label reads the bill's tags as OpenCost names them (labelMapping).
 func parseAggregate(s string) ([]Property, error) {
@@ -145,6 +146,14 @@ func parseAggregate(s string) ([]Property, error) {
 			continue
 		}
 		p, ok := propertyByLower[strings.ToLower(item)]
+		if id, isPerspective := strings.CutPrefix(item, cost.PerspectivePrefix); !ok && isPerspective {
+			// Tally's extension: a perspective's groups, shown as a label
+			// named after it (the engine resolves the dimension).
+			if id = strings.TrimSpace(id); id == "" {
+				return nil, badParam("error parsing aggregate by invalid cloud cost property: " + item)
+			}
+			p, ok = Property{Name: cost.PerspectivePrefix + id, Dim: cost.PerspectiveDimension(id), Label: cost.PerspectivePrefix + id}, true
+		}
 		if !ok {
 			name, isLabel := strings.CutPrefix(item, "label:")
 			name = strings.TrimSpace(name)
@@ -235,8 +244,8 @@ func (r Request) query(step query.Step) query.Query {
 		}
 	}
 	for _, p := range r.Aggregate {
-		if p.Label != "" {
-			q.Mappings[p.Dim] = labelMapping(p.Label)
+		if name, ok := labelName(p.Dim); ok {
+			q.Mappings[p.Dim] = labelMapping(name)
 		}
 		d := shown(p.Dim)
 		q.GroupBy = append(q.GroupBy, d)

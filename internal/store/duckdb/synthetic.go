@@ -27,9 +27,19 @@ func (st *Store) LoadSyntheticAzure(ctx context.Context, n int) (time.Time, erro
 	return st.loadSynthetic(ctx, n, azureShape)
 }
 
+// LoadSyntheticYear is LoadSynthetic over the twelve months of 2024
+// (twelve monthly snapshots), with service categories (ten) as well: for
+// the benchmarks of month-scale reports (CloudHealth's cost history).
+func (st *Store) LoadSyntheticYear(ctx context.Context, n int) (time.Time, error) {
+	return st.loadSynthetic(ctx, n, yearShape)
+}
+
 // synthShape is the provider-specific part of a synthetic load.
 type synthShape struct {
 	source, provider string
+	// months is how many months from 2024-01-01 the rows cover, one
+	// snapshot each; 0 is the 90 days (three snapshots) of LoadSynthetic.
+	months int
 	// cols and vals are further columns of synthetic_items and their SQL
 	// over i (the row number) and ts.t (its hour).
 	cols, vals string
@@ -39,6 +49,12 @@ var awsShape = synthShape{
 	source: "bench", provider: "aws",
 	cols: `provider_name, billing_account_id, sub_account_id, charge_type, service_name, region_id, resource_id, category, kubernetes`,
 	vals: `'AWS', 'payer', 'acct-' || (i % 25), 'Usage', 'Service' || (i % 40), 'region-' || (i % 8), 'r-' || (i % 100000), 'Compute', i % 7 = 0`,
+}
+
+var yearShape = synthShape{
+	source: "bench-year", provider: "aws", months: 12,
+	cols: awsShape.cols + `, service_category`,
+	vals: awsShape.vals + `, 'Category ' || (i % 10)`,
 }
 
 var azureShape = synthShape{
@@ -56,16 +72,21 @@ var azureShape = synthShape{
 
 func (st *Store) loadSynthetic(ctx context.Context, n int, sh synthShape) (time.Time, error) {
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	months, hours := 3, 2160 // 90 days
+	if sh.months > 0 {
+		months = sh.months
+		hours = int(start.AddDate(0, months, 0).Sub(start).Hours())
+	}
 	var pend []*pending
-	for m := 0; m < 3; m++ {
+	for m := range months {
 		ps := start.AddDate(0, m, 0)
 		id, err := st.newSnapshot(ctx, 1, store.ImportSpec{Source: sh.source, Provider: sh.provider}, ps, ps.AddDate(0, 1, 0), store.StatusLoading, "")
 		if err != nil {
 			return start, err
 		}
-		pend = append(pend, &pending{id: id, start: ps, end: ps.AddDate(0, 1, 0), rows: int64(n / 3)})
+		pend = append(pend, &pending{id: id, start: ps, end: ps.AddDate(0, 1, 0), rows: int64(n / months)})
 	}
-	// 90 days of hourly rows; 40 services, 25 accounts, 8 regions.
+	// Hourly rows over the months; 40 services, 25 accounts, 8 regions.
 	// The rows are made as texts in a table shaped like the view
 	// line_items, then coded into line_items_coded (codes.go).
 	if _, err := st.db.ExecContext(ctx, `CREATE OR REPLACE TABLE synthetic_items AS SELECT * EXCLUDE (rowid) FROM line_items LIMIT 0`); err != nil {
@@ -76,11 +97,11 @@ func (st *Store) loadSynthetic(ctx context.Context, n int, sh synthShape) (time.
 SELECT %d + (ts.m)::BIGINT, '%s', 'USD',
   date_trunc('month', ts.t), date_trunc('month', ts.t) + INTERVAL 1 MONTH, ts.t, ts.t + INTERVAL 1 HOUR, 'Usage',
   %s, %s, %s, MAP {'team': 'team' || (i %% 12)}
-FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours((i * 2160 // %d)::BIGINT) AS t FROM range(%d) r(i)) AS x(i, t),
+FROM (SELECT i, TIMESTAMP '2024-01-01' + to_hours((i * %d // %d)::BIGINT) AS t FROM range(%d) r(i)) AS x(i, t),
   LATERAL (SELECT x.t AS t, (month(x.t) - 1) AS m) ts`,
 		sh.cols, joinCols(metricColumns[:], "", ""), joinCols(metricColumns[:], "usd_", ""),
 		pend[0].id, sh.source,
-		sh.vals, repeatCost(), repeatCost(), n, n)
+		sh.vals, repeatCost(), repeatCost(), hours, n, n)
 	if _, err := st.db.Exec(sql); err != nil {
 		return start, err
 	}
