@@ -49,7 +49,9 @@ func newOLAPServer(t *testing.T) *olapServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &olapServer{st: st, eng: engine.New(st), saved: &fakeSaved{reports: map[int64][2]string{}}, now: testNow}
+	eng := engine.New(st)
+	eng.SetPerspectives(book)
+	s := &olapServer{st: st, eng: eng, saved: &fakeSaved{reports: map[int64][2]string{}}, now: testNow}
 	api := New(s.eng, book, slog.New(slog.DiscardHandler))
 	api.now = func() time.Time {
 		s.mu.Lock()

@@ -9,7 +9,6 @@ import (
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
-	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/query"
 )
 
@@ -157,20 +156,14 @@ func olapMemberValues(members []string) []string {
 }
 
 // olapPerspective resolves perspective id to the dimension reports
-// group and filter by, with its mapping. The engine will resolve
-// perspective dimensions itself (cost.PerspectiveDimension, landing on
-// main); until then the dialect compiles the mapping here, in this one
-// function.
-func (a *API) olapPerspective(id string) (cost.Dimension, query.Mapping, error) {
-	p, ok := a.perspectives.Perspective(id)
-	if !ok {
-		return "", query.Mapping{}, olapInvalid("unknown perspective %s (dimension %s%s)", id, olapPerspectivePrefix, id)
+// group and filter by (cost.PerspectiveDimension), whose mapping the
+// engine attaches at question time. The dialect only checks that the
+// perspective exists, to refuse an unknown one in its own words.
+func (a *API) olapPerspective(id string) (cost.Dimension, error) {
+	if _, ok := a.perspectives.Perspective(id); !ok {
+		return "", olapInvalid("unknown perspective %s (dimension %s%s)", id, olapPerspectivePrefix, id)
 	}
-	m, err := p.Mapping(perspective.DimensionByName)
-	if err != nil {
-		return "", query.Mapping{}, olapInvalid("perspective %s cannot be reported on: %v", id, err)
-	}
-	return cost.Dimension("perspective:" + id), m, nil
+	return cost.PerspectiveDimension(id), nil
 }
 
 // olapPlan is a report request translated: the one query, and where
@@ -214,17 +207,11 @@ func (a *API) plan(title string, req olapRequest) (*olapPlan, error) {
 		// not as 0.
 		USD: true, PricedOnly: true, NoKubernetes: true,
 	}
-	maps := map[cost.Dimension]query.Mapping{}
 	dimOf := func(d olapDimension) (cost.Dimension, error) {
 		if d.PerspectiveID == "" {
 			return d.Dim, nil
 		}
-		pd, m, err := a.olapPerspective(d.PerspectiveID)
-		if err != nil {
-			return "", err
-		}
-		maps[pd] = m
-		return pd, nil
+		return a.olapPerspective(d.PerspectiveID)
 	}
 	group := func(d cost.Dimension) int {
 		if i := slices.Index(q.GroupBy, d); i >= 0 {
@@ -271,9 +258,6 @@ func (a *API) plan(title string, req olapRequest) (*olapPlan, error) {
 		conds = append(conds, c)
 	}
 	q.Filter = filter.AndOf(conds...)
-	if len(maps) > 0 {
-		q.Mappings = maps
-	}
 	if len(pl.times) > 0 {
 		// One window over the selected members; rows of the members in
 		// between that a filter left out are dropped when summing.
