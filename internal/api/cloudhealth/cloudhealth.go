@@ -3,8 +3,8 @@
 // translates: reports will be queries of the engine's query model, and
 // perspectives live in internal/perspective. Files: cloudhealth.go (the
 // API, routing and rendering), errors.go (the error body),
-// perspectives.go (/v1/perspective_schemas), olap_*.go (report request
-// parsing, not yet routed).
+// perspectives.go (/v1/perspective_schemas), olap_*.go (the reporting
+// API: parsing, one engine query per report, rendering).
 package cloudhealth
 
 import (
