@@ -206,25 +206,19 @@ func olapSeed(t *testing.T, s *olapServer) {
 // testdata/<name>.golden, as harness_test.go's script does, with two
 // things that vary between runs written as placeholders: the test
 // server's address in links ("http://tally") and updated_at, which must
-// be the newest snapshot's commit time ("<committed>").
+// be the commit time of the newest snapshot the caller sees
+// ("<committed>").
 func (s *olapServer) olapGolden(t *testing.T, name string, steps []step) {
 	t.Helper()
-	committed := ""
-	snaps, err := s.st.Snapshots(context.Background(), store.SnapshotFilter{Status: store.StatusComplete, Scope: scope.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var latest time.Time
-	for _, sn := range snaps {
-		if sn.CommittedAt.After(latest) {
-			latest = sn.CommittedAt
-		}
-	}
-	if !latest.IsZero() {
-		committed = latest.UTC().Format("2006-01-02T15:04:05") + "+00:00"
-	}
 	var buf bytes.Buffer
 	for _, st := range steps {
+		sc := scope.All()
+		for i := 0; i+1 < len(st.Header); i += 2 {
+			if st.Header[i] == "X-Test-Accounts" {
+				sc = scope.Accounts(strings.Split(st.Header[i+1], ",")...)
+			}
+		}
+		committed := s.committed(t, sc)
 		r := s.call(t, st)
 		if !strings.HasPrefix(r.Type, "application/json") {
 			t.Errorf("%s %s: Content-Type %q, want JSON", st.Method, st.Path, r.Type)
@@ -234,7 +228,7 @@ func (s *olapServer) olapGolden(t *testing.T, name string, steps []step) {
 			body = strings.ReplaceAll(body, `"updated_at":"`+committed+`"`, `"updated_at":"<committed>"`)
 		}
 		if m := updatedAtRE.FindString(body); m != "" && !strings.Contains(m, "<committed>") && !strings.Contains(m, "null") {
-			t.Errorf("%s: %s is not the newest snapshot's commit time %s", st.Path, m, committed)
+			t.Errorf("%s: %s is not the commit time of the newest snapshot in scope, %s", st.Path, m, committed)
 		}
 		shown := st.Path
 		if len(shown) > 300 {
@@ -254,6 +248,26 @@ func (s *olapServer) olapGolden(t *testing.T, name string, steps []step) {
 		buf.WriteString("\n")
 	}
 	golden.Assert(t, name, buf.Bytes())
+}
+
+// committed is the commit time of the newest complete snapshot holding
+// items of sc, as updated_at writes it; "" when there is none.
+func (s *olapServer) committed(t *testing.T, sc scope.Scope) string {
+	t.Helper()
+	snaps, err := s.st.Snapshots(context.Background(), store.SnapshotFilter{Status: store.StatusComplete, Scope: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var latest time.Time
+	for _, sn := range snaps {
+		if sn.CommittedAt.After(latest) {
+			latest = sn.CommittedAt
+		}
+	}
+	if latest.IsZero() {
+		return ""
+	}
+	return latest.UTC().Format("2006-01-02T15:04:05") + "+00:00"
 }
 
 var updatedAtRE = regexp.MustCompile(`"updated_at":("[^"]*"|null)`)

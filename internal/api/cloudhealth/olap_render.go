@@ -133,23 +133,21 @@ func (a *API) olapUpdatedAt(ctx context.Context) (*string, error) {
 // so a Total is the exact sum of the rows under it and needs no second
 // query.
 func (pl *olapPlan) cube(rows []query.Row) ([]*olapAxis, map[olapCellKey][]olapCell) {
+	// timeAt finds a row's time member by its bucket's start.
+	timeAt := make(map[int64]int, len(pl.times))
+	for j, m := range pl.times {
+		timeAt[m.Window.Start.Unix()] = j
+	}
 	axes := make([]*olapAxis, len(pl.req.Dimensions))
-	timeAt := map[int64]int{}
 	for i, d := range pl.req.Dimensions {
 		ax := &olapAxis{name: d.Name, index: map[string]int{}}
 		if d.Time {
 			for j, m := range pl.times {
 				ax.members = append(ax.members, olapMember{name: m.Label, label: m.Label})
 				ax.index[m.Label] = j
-				timeAt[m.Window.Start.Unix()] = j
 			}
 		}
 		axes[i] = ax
-	}
-	if len(pl.times) > 0 && len(timeAt) == 0 {
-		for j, m := range pl.times {
-			timeAt[m.Window.Start.Unix()] = j
-		}
 	}
 	// Rows outside the selected time members (a filter's gaps) count
 	// nowhere.
@@ -248,7 +246,7 @@ func (pl *olapPlan) render(axes []*olapAxis, cells map[olapCellKey][]olapCell, u
 		out.Filters = append(out.Filters, f.Raw)
 	}
 	for _, ax := range axes {
-		ms := []olapMemberJ{{Label: "Total", Name: "total", Parent: -1, Populated: true}}
+		ms := []olapMemberJ{{Label: "Total", Name: "total", Parent: -1, Populated: len(cells) > 0}}
 		for j, m := range ax.members {
 			ms = append(ms, olapMemberJ{Direct: true, Label: m.label, Name: m.name, Parent: -1, Populated: m.populated, SortOrder: j + 1})
 		}

@@ -61,8 +61,8 @@ func TestOLAPNew(t *testing.T) {
 
 // TestOLAPHistory: the guide's shapes: a 2-dimension monthly history
 // with Total members and null cells, the report's defaults, the get_query
-// form, a zero-sum cell (0, not null), a perspective and a tag, and a
-// scoped key.
+// form, a zero-sum cell (0, not null), a perspective and a tag, a
+// scoped key, and a report without data.
 func TestOLAPHistory(t *testing.T) {
 	s := newOLAPServer(t)
 	olapSeed(t, s)
@@ -74,6 +74,9 @@ func TestOLAPHistory(t *testing.T) {
 		{Method: "GET", Path: "/olap_reports/cost/history?dimensions[]=AWS-Account&dimensions[]=Groupset-" + id + "&measures[]=cost&measures[]=usage_quantity&filters[]=time:select:12,11"},
 		{Method: "GET", Path: "/olap_reports/cost/history?interval=daily&dimensions[]=time&dimensions[]=Tag-team&filters[]=time:select:-1&filters[]=Tag-team:reject:unassigned"},
 		{Method: "GET", Path: "/olap_reports/cost/history?dimensions[]=time&dimensions[]=AWS-Account&filters[]=time:select:-3,-2,-1", Header: []string{"X-Test-Accounts", "222222222222"}},
+		// No data at all: Total is the only member, unpopulated, its
+		// cell null.
+		{Method: "GET", Path: "/olap_reports/cost/history?dimensions[]=AWS-Account&filters[]=time:select:2023-03"},
 	})
 }
 
