@@ -1,7 +1,12 @@
 package cloudhealth
 
 import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,13 +14,17 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/tenant/tenanttest"
+	"github.com/tally-cost/tally/internal/testfiles"
 )
 
 // TestOLAPTotalsAgree: for every interval, the report's Total cell over
@@ -149,4 +158,136 @@ func nativeBilled(t *testing.T, base string, from, to time.Time) string {
 		t.Fatalf("native API: %d totals, want one: %s", len(body.Totals), b)
 	}
 	return body.Totals[0].Costs["billed"]
+}
+
+// TestOLAPTotalsAgreeCUR is TestOLAPTotalsAgree over a real bill: the CUR
+// bucket sample (13,380 rows of the August 2018 bill) ingested as users
+// ingest it, the clock on its last day, and per interval the report's Total over all
+// its members equal to the native API's total over the same window and
+// to a math/big sum of the raw unblended cost column of the rows whose
+// usage starts in it.
+func TestOLAPTotalsAgreeCUR(t *testing.T) {
+	s := newOLAPServer(t)
+	path := testfiles.Shared(t, "aws", "cur-bucket-with-manifest.tar.gz")
+	if _, err := ingest.Run(context.Background(), s.st, []string{path}, ingest.Options{Source: "cur", Provider: "aws", Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	raw := rawCURRows(t, path, "koku-local/20180801-20180901/16e57707-f9e3-49be-8be6-b84e684b5194/koku-local-1.csv.gz")
+	if len(raw) != 13380 {
+		t.Fatalf("%d raw rows, want 13380", len(raw))
+	}
+	// The rows run from 2018-06-20 to 2018-08-03, a Friday.
+	s.setNow(time.Date(2018, 8, 3, 12, 0, 0, 0, time.UTC))
+
+	nat := native.New(s.eng, nil, slog.New(slog.DiscardHandler))
+	mux := http.NewServeMux()
+	nat.Register(mux)
+	natSrv := httptest.NewServer(tenanttest.WithPrincipal(mux))
+	t.Cleanup(natSrv.Close)
+
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	cases := []struct {
+		interval   string
+		start, end time.Time
+	}{
+		{"monthly", d(2017, 9, 1), d(2018, 9, 1)},
+		{"weekly", d(2017, 7, 30), d(2018, 7, 29)},
+		{"daily", d(2018, 7, 3), d(2018, 8, 3)},
+		{"hourly", d(2018, 7, 27), d(2018, 8, 3)},
+	}
+	for _, c := range cases {
+		t.Run(c.interval, func(t *testing.T) {
+			want := new(big.Rat)
+			n := 0
+			for _, r := range raw {
+				if !r.start.Before(c.start) && r.start.Before(c.end) {
+					want.Add(want, r.cost)
+					n++
+				}
+			}
+			if n == 0 {
+				t.Fatal("no raw row in the window: the case tests nothing")
+			}
+			r := s.call(t, step{Method: "GET", Path: "/olap_reports/cost/history?interval=" + c.interval + "&dimensions[]=time&dimensions[]=AWS-Service-Category"})
+			if r.Status != 200 {
+				t.Fatalf("status %d: %s", r.Status, r.Body)
+			}
+			var rep struct{ Data [][][]json.Number }
+			if err := json.Unmarshal(r.Body, &rep); err != nil {
+				t.Fatal(err)
+			}
+			got := rep.Data[0][0][0].String()
+			nativeTotal := nativeBilled(t, natSrv.URL, c.start, c.end)
+			if !ratEqual(got, want) || !ratEqual(nativeTotal, want) {
+				t.Errorf("Total of %d rows: report %s, native %s, raw big.Rat sum %s", n, got, nativeTotal, want.FloatString(12))
+			}
+		})
+	}
+}
+
+// curRow is a raw CUR row: its usage start and unblended cost.
+type curRow struct {
+	start time.Time
+	cost  *big.Rat
+}
+
+// rawCURRows reads member of the tarball at path with the standard
+// library alone: gzip, tar, gzip, csv.
+func rawCURRows(t *testing.T, path, member string) []curRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s not in %s: %v", member, path, err)
+		}
+		if h.Name != member {
+			continue
+		}
+		inner, err := gzip.NewReader(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := csv.NewReader(inner)
+		cr.FieldsPerRecord = -1
+		header, err := cr.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		startCol, costCol := slices.Index(header, "lineItem/UsageStartDate"), slices.Index(header, "lineItem/UnblendedCost")
+		if startCol < 0 || costCol < 0 {
+			t.Fatalf("no usage start or unblended cost column in %v", header)
+		}
+		var out []curRow
+		for {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, err := time.Parse(time.DateTime, rec[startCol])
+			if err != nil {
+				at, err = time.Parse(time.RFC3339, rec[startCol])
+			}
+			if err != nil {
+				t.Fatalf("usage start %q: %v", rec[startCol], err)
+			}
+			c, ok := new(big.Rat).SetString(rec[costCol])
+			if !ok {
+				t.Fatalf("unblended cost %q", rec[costCol])
+			}
+			out = append(out, curRow{start: at, cost: c})
+		}
+	}
 }
