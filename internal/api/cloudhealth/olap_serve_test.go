@@ -74,6 +74,9 @@ func TestOLAPHistory(t *testing.T) {
 		{Method: "GET", Path: "/olap_reports/cost/history?dimensions[]=AWS-Account&dimensions[]=Groupset-" + id + "&measures[]=cost&measures[]=usage_quantity&filters[]=time:select:12,11"},
 		{Method: "GET", Path: "/olap_reports/cost/history?interval=daily&dimensions[]=time&dimensions[]=Tag-team&filters[]=time:select:-1&filters[]=Tag-team:reject:unassigned"},
 		{Method: "GET", Path: "/olap_reports/cost/history?dimensions[]=time&dimensions[]=AWS-Account&filters[]=time:select:-3,-2,-1", Header: []string{"X-Test-Accounts", "222222222222"}},
+		// The guide's Instance Usage example: daily, time by reservation
+		// mode, in # Instances.
+		{Method: "GET", Path: "/olap_reports/usage/instance?filters[]=time:select:-1"},
 		// No data at all: Total is the only member, unpopulated, its
 		// cell null.
 		{Method: "GET", Path: "/olap_reports/cost/history?dimensions[]=AWS-Account&filters[]=time:select:2023-03"},
