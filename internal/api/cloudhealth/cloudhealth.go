@@ -3,8 +3,8 @@
 // translates: reports will be queries of the engine's query model, and
 // perspectives live in internal/perspective. Files: cloudhealth.go (the
 // API, routing and rendering), errors.go (the error body),
-// perspectives.go (/v1/perspective_schemas), olap_*.go (report request
-// parsing, not yet routed).
+// perspectives.go (/v1/perspective_schemas), olap_*.go (the reporting
+// API: parsing, one engine query per report, rendering).
 package cloudhealth
 
 import (
@@ -26,6 +26,7 @@ type API struct {
 	log          *slog.Logger
 	now          func() time.Time
 	mux          *http.ServeMux // the dialect's own routes, on trimmed paths
+	saved        SavedReports   // custom reports (SetSavedReports); nil: none
 }
 
 // New returns the API over the engine (reports, scoped by the request's
@@ -69,6 +70,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 // routes registers every endpoint group; each lives in its own file.
 func (a *API) routes() {
 	a.perspectiveRoutes()
+	a.olapRoutes()
 	// Unrouted paths, wrong methods included, answer 404 in the
 	// dialect's format: clients print the error body.
 	a.mux.HandleFunc("/", a.handle(func(r *http.Request) (any, error) {

@@ -108,7 +108,8 @@ func (iv olapInterval) label(start time.Time) string {
 // olapTimeMembers returns the time dimension's members at now, oldest first:
 // member i (0-based) has absolute index i+1 and relative index
 // i-memberCount. The current month of a monthly report runs to the
-// month's end; the handler bounds what it reads by now.
+// month's end: the bill holds only what was charged so far, so the
+// report reads the whole member (olapReport), never a part of it.
 func (iv olapInterval) olapTimeMembers(now time.Time) []olapTimeMember {
 	n := iv.memberCount()
 	if n == 0 {
