@@ -65,6 +65,10 @@ type Config struct {
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
+	// Clock, when set, is the time dialects whose requests are relative
+	// to now read (CloudHealth's report members): tests pin it to their
+	// data. Nil is the wall clock.
+	Clock func() time.Time
 }
 
 // deps is what a dialect is built from.
@@ -75,6 +79,7 @@ type deps struct {
 	rating   *rating.Service
 	// perspectives are the CloudHealth perspectives, opened from State.
 	perspectives *perspective.Book
+	clock        func() time.Time // nil: the wall clock
 	log          *slog.Logger
 }
 
@@ -109,7 +114,11 @@ func dialects() []mount {
 			cloudkitty.New(d.engine, d.rating, d.log).Register(api)
 		}},
 		{Dialect{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError}, func(api *http.ServeMux, d deps) {
-			cloudhealth.New(d.engine, d.perspectives, d.log).Register(api)
+			ch := cloudhealth.New(d.engine, d.perspectives, d.log)
+			if d.clock != nil {
+				ch.SetClock(d.clock)
+			}
+			ch.Register(api)
 		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
 			azurebilling.New(d.engine, d.log).Register(api)
@@ -194,7 +203,7 @@ func Handler(cfg Config) http.Handler {
 		panic(fmt.Errorf("server: opening the perspectives: %w", err))
 	}
 	eng.SetPerspectives(book)
-	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, log: log}
+	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock, log: log}
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)

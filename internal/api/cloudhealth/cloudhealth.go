@@ -40,6 +40,10 @@ func New(eng *engine.Engine, book *perspective.Book, log *slog.Logger) *API {
 	return a
 }
 
+// SetClock makes the API read now from clock (reports' time members are
+// relative to it): tests pin it to their data.
+func (a *API) SetClock(clock func() time.Time) { a.now = clock }
+
 // Register mounts the dialect on mux under Prefix.
 func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle(Prefix, http.HandlerFunc(a.serve))
