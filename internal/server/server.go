@@ -26,6 +26,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/rates"
@@ -76,6 +77,9 @@ type deps struct {
 	// perspectives are the CloudHealth perspectives, opened from State.
 	perspectives *perspective.Book
 	log          *slog.Logger
+	// metrics keeps uploaded performance metrics: the state store, when
+	// it implements metricstore.Store (store/duckdb does); nil otherwise.
+	metrics metricstore.Store
 }
 
 // mount is one dialect: how the guard treats its prefix, and how it
@@ -109,7 +113,11 @@ func dialects() []mount {
 			cloudkitty.New(d.engine, d.rating, d.log).Register(api)
 		}},
 		{Dialect{Prefix: cloudhealth.Prefix, Error: cloudhealth.WriteError}, func(api *http.ServeMux, d deps) {
-			cloudhealth.New(d.engine, d.perspectives, d.log).Register(api)
+			ch := cloudhealth.New(d.engine, d.perspectives, d.log)
+			if d.metrics != nil {
+				ch.SetMetrics(d.metrics)
+			}
+			ch.Register(api)
 		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
 			azurebilling.New(d.engine, d.log).Register(api)
@@ -194,6 +202,7 @@ func Handler(cfg Config) http.Handler {
 		panic(fmt.Errorf("server: opening the perspectives: %w", err))
 	}
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, log: log}
+	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)

@@ -26,6 +26,7 @@ type API struct {
 	log          *slog.Logger
 	now          func() time.Time
 	mux          *http.ServeMux // the dialect's own routes, on trimmed paths
+	metricsAPI                  // metrics.go: the metrics store, the instance index, the POST limit
 }
 
 // New returns the API over the engine (reports, scoped by the request's
@@ -69,6 +70,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 // routes registers every endpoint group; each lives in its own file.
 func (a *API) routes() {
 	a.perspectiveRoutes()
+	a.metricsRoutes()
 	// Unrouted paths, wrong methods included, answer 404 in the
 	// dialect's format: clients print the error body.
 	a.mux.HandleFunc("/", a.handle(func(r *http.Request) (any, error) {
