@@ -100,6 +100,9 @@ func dialects() []mount {
 			if d.pipeline != nil {
 				nat.SetSources(d.pipeline)
 			}
+			if d.metrics != nil {
+				nat.SetMetrics(d.metrics)
+			}
 			nat.Register(api)
 		}},
 		{Dialect{Prefix: kubecost.Prefix, Error: kubecost.WriteError}, func(api *http.ServeMux, d deps) {

@@ -49,8 +49,9 @@ const maxMetricsBytes = 8 << 20
 var errNoMetrics = apierr.New(http.StatusNotImplemented, "this server keeps no metrics")
 
 // postMetrics stores an upload (§8): 200 with per-row failures, 400 for
-// a document that is not the documented shape, 422 over 1,000 points or
-// for a body that is not JSON, 429 past 60 POSTs a minute of the key.
+// a body that is not JSON of the documented shape, 422 over 1,000 points
+// or for a content type other than JSON (§1.2), 429 past 60 POSTs a
+// minute of the key.
 // dryrun=true validates, instance checks included, and writes nothing.
 func (a *API) postMetrics(r *http.Request) (any, error) {
 	p, ok := tenant.FromContext(r.Context())
