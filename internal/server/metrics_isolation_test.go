@@ -45,11 +45,11 @@ func metricsProbe(alias, account string) string {
 	return "/cloudhealth" + alias + "?asset=arn:aws:ec2:us-east-1:" + account + ":instance/i-" + account + "&granularity=day&from=2024-03-01&to=2024-03-31"
 }
 
-// TestMetricsIsolation: a caller reads the metrics of the instances of
-// its accounts, and gets no datasets, as for an unknown instance, for
-// any other; POSTs of a key are refused row by row for instances
-// outside its scope (here every instance, as the world has no asset
-// index: an unknown instance fails the same way).
+// TestMetricsIsolation: every caller asks for every account's instance;
+// it reads the metrics of its own accounts' instances, and gets no
+// datasets, as for an unknown instance, for any other. (Uploads outside
+// the caller's scope are refused row by row: TestMetricsPost in the
+// dialect, as the world's account ids are not AWS account numbers.)
 func TestMetricsIsolation(t *testing.T) {
 	w := newWorld(t)
 	for _, caller := range callers {
