@@ -105,6 +105,7 @@ func newWorld(t *testing.T) *world {
 	key("custC2", tenant.KeySpec{Name: "c2", Role: tenant.RoleViewer, CustomerID: c2.ID}, []string{"acct-c2"})
 	key("partner", tenant.KeySpec{Name: "p", Role: tenant.RolePartner}, nil)
 	registerWorld(t, st)
+	seedWorldMetrics(t, st)
 	w.h = Handler(Config{Store: st, State: st, Tenants: tenants})
 	return w
 }
@@ -339,6 +340,12 @@ var isolationProbes = []struct {
 	// are not scoped by organization yet (the book holds none here).
 	{"cloudhealth perspective list", "/cloudhealth/v1/perspective_schemas?active_only=1", nil},
 	{"cloudhealth perspective get", "/cloudhealth/v1/perspective_schemas/1001?include_version=true", nil},
+	// Metrics are read per instance; each account has one (seedWorldMetrics).
+	{"cloudhealth metrics of acct-a1", metricsProbe("/metrics/v1", "acct-a1"), nil},
+	{"cloudhealth metrics of acct-b1", metricsProbe("/metrics/v1/", "acct-b1"), nil},
+	{"cloudhealth metrics of acct-c2 by the alias", metricsProbe("/v1/metrics", "acct-c2"), nil},
+	{"cloudhealth metrics of acct-shared hourly", "/cloudhealth/metrics/v1?asset=arn:aws:ec2:us-east-1:acct-shared:instance/i-acct-shared&from=2024-03-04&to=2024-03-05", nil},
+	{"native rightsizing", "/api/v1/recommendations/rightsizing?window=2024-03-01,2024-04-01", nil},
 }
 
 // kubecostInvoiced adds the invoiced cost of every item of every set of

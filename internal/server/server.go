@@ -26,6 +26,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/pipeline"
 	"github.com/tally-cost/tally/internal/rates"
@@ -81,6 +82,9 @@ type deps struct {
 	perspectives *perspective.Book
 	clock        func() time.Time // nil: the wall clock
 	log          *slog.Logger
+	// metrics keeps uploaded performance metrics: the state store, when
+	// it implements metricstore.Store (store/duckdb does); nil otherwise.
+	metrics metricstore.Store
 }
 
 // mount is one dialect: how the guard treats its prefix, and how it
@@ -101,6 +105,9 @@ func dialects() []mount {
 			if d.pipeline != nil {
 				nat.SetSources(d.pipeline)
 			}
+			if d.metrics != nil {
+				nat.SetMetrics(d.metrics)
+			}
 			nat.Register(api)
 		}},
 		{Dialect{Prefix: kubecost.Prefix, Error: kubecost.WriteError}, func(api *http.ServeMux, d deps) {
@@ -117,6 +124,9 @@ func dialects() []mount {
 			ch := cloudhealth.New(d.engine, d.perspectives, d.log)
 			if d.clock != nil {
 				ch.SetClock(d.clock)
+			}
+			if d.metrics != nil {
+				ch.SetMetrics(d.metrics)
 			}
 			ch.Register(api)
 		}},
@@ -204,6 +214,7 @@ func Handler(cfg Config) http.Handler {
 	}
 	eng.SetPerspectives(book)
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock, log: log}
+	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)

@@ -27,6 +27,7 @@ type API struct {
 	now          func() time.Time
 	mux          *http.ServeMux // the dialect's own routes, on trimmed paths
 	saved        SavedReports   // custom reports (SetSavedReports); nil: none
+	metricsAPI                  // metrics.go: the metrics store, the instance index, the POST limit
 }
 
 // New returns the API over the engine (reports, scoped by the request's
@@ -75,6 +76,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 func (a *API) routes() {
 	a.perspectiveRoutes()
 	a.olapRoutes()
+	a.metricsRoutes()
 	// Unrouted paths, wrong methods included, answer 404 in the
 	// dialect's format: clients print the error body.
 	a.mux.HandleFunc("/", a.handle(func(r *http.Request) (any, error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/store"
@@ -45,6 +46,7 @@ type API struct {
 	engine  Engine
 	tenants *tenant.Service
 	sources Sources
+	metrics metricstore.Store // rightsizing.go
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -71,6 +73,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerTenancy(mux)
 	a.registerSources(mux)
 	a.registerRates(mux)
+	a.registerRightsizing(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
