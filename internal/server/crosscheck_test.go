@@ -204,7 +204,23 @@ func TestDialectsAgree(t *testing.T) {
 	}
 	sql := rat(strings.TrimSpace(text))
 
-	for name, got := range map[string]*big.Rat{"kubecost": kubecost, "native": native, "raw SQL": sql} {
+	// CloudHealth's reports are relative to now: a monthly cost history
+	// of the current month (-1), asked of a server whose clock is in each
+	// file's month, has the month's total as its Total.
+	cloudhealth := new(big.Rat)
+	for _, month := range []time.Time{time.Date(2018, 6, 15, 0, 0, 0, 0, time.UTC), time.Date(2022, 7, 15, 0, 0, 0, 0, time.UTC)} {
+		hc := Handler(Config{Store: st, State: st, Tenants: tenants, NoAuth: true, Clock: func() time.Time { return month }})
+		var rep struct {
+			Data [][]json.Number `json:"data"`
+		}
+		getExact(t, hc, "/cloudhealth/olap_reports/cost/history?dimensions[]=time&interval=monthly&filters[]=time:select:-1", &rep)
+		if len(rep.Data) != 2 || len(rep.Data[0]) != 1 || rep.Data[0][0] != rep.Data[1][0] {
+			t.Fatalf("cloudhealth report of %s: data %v, want [[total] [month]] with equal cells", month.Format("2006-01"), rep.Data)
+		}
+		cloudhealth.Add(cloudhealth, rat(rep.Data[0][0].String()))
+	}
+
+	for name, got := range map[string]*big.Rat{"kubecost": kubecost, "native": native, "raw SQL": sql, "cloudhealth": cloudhealth} {
 		if got.Cmp(want) != 0 {
 			t.Errorf("%s total %s, want %s (the raw files)", name, got.FloatString(24), want.FloatString(24))
 		}

@@ -219,6 +219,15 @@ func selectedRows(t *testing.T, path string) rowSet {
 			v.Set("window", b+","+e)
 		}
 	}
+	if strings.HasPrefix(u.Path, "/cloudhealth/olap_reports") {
+		// A CloudHealth report's window is its selected month.
+		for _, f := range v["filters[]"] {
+			if m, ok := strings.CutPrefix(f, "time:select:"); ok {
+				start := parseDay(t, m+"-01")
+				v.Set("window", start.Format(time.DateOnly)+","+start.AddDate(0, 1, 0).Format(time.DateOnly))
+			}
+		}
+	}
 	if s := v.Get("window"); s != "" {
 		from, to, ok := strings.Cut(s, ",")
 		if !ok {
