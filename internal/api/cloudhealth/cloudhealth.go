@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
+	"github.com/tally-cost/tally/internal/assetindex"
+	"github.com/tally-cost/tally/internal/customtag"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/perspective"
 )
@@ -28,6 +30,11 @@ type API struct {
 	mux          *http.ServeMux // the dialect's own routes, on trimmed paths
 	saved        SavedReports   // custom reports (SetSavedReports); nil: none
 	metricsAPI                  // metrics.go: the metrics store, the instance index, the POST limit
+
+	// assets and customTags serve /api and /v1/custom_tags (assets.go);
+	// nil until SetAssets, and those paths answer 404.
+	assets     *assetindex.Index
+	customTags *customtag.Book
 }
 
 // New returns the API over the engine (reports, scoped by the request's
@@ -77,6 +84,8 @@ func (a *API) routes() {
 	a.perspectiveRoutes()
 	a.olapRoutes()
 	a.metricsRoutes()
+	a.assetRoutes()
+	a.customTagRoutes()
 	// Unrouted paths, wrong methods included, answer 404 in the
 	// dialect's format: clients print the error body.
 	a.mux.HandleFunc("/", a.handle(func(r *http.Request) (any, error) {
