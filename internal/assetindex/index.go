@@ -66,6 +66,7 @@ type Index struct {
 	d       *asset.Deriver
 	indexed map[asset.Snapshot]int64 // slot → store snapshot id it holds
 	seen    []int64                  // visible snapshot ids at the last Sync
+	synced  bool                     // a Sync has completed since Load
 
 	set   atomic.Pointer[asset.Set]
 	stats atomic.Pointer[Stats]
@@ -77,10 +78,28 @@ type Stats struct {
 	Items                    int64
 }
 
-// Open loads the persisted slots (no line items are read) and then
-// catches up with the store (Sync). An unreadable document is an error:
-// it would otherwise be re-derived silently on every start.
+// Open loads the persisted slots (Load) and catches up with the store
+// (Sync).
 func Open(ctx context.Context, st Store, docs store.DocStore, log *slog.Logger) (*Index, error) {
+	ix, err := Load(ctx, st, docs, log)
+	if err != nil {
+		return nil, err
+	}
+	restored := ix.LastStats().Restored
+	if err := ix.Sync(ctx); err != nil {
+		return nil, err
+	}
+	if s := ix.stats.Load(); s != nil {
+		s.Restored = restored
+	}
+	return ix, nil
+}
+
+// Load returns the index as the documents left it, reading no line
+// item: what a server does at start, leaving the catch-up to the first
+// Refresh or Sync. An unreadable document is an error: it would
+// otherwise be derived again silently on every start.
+func Load(ctx context.Context, st Store, docs store.DocStore, log *slog.Logger) (*Index, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -89,7 +108,6 @@ func Open(ctx context.Context, st Store, docs store.DocStore, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("loading the asset index: %w", err)
 	}
-	restored := 0
 	for _, name := range slices.Sorted(maps.Keys(all)) {
 		var doc document
 		if err := json.Unmarshal(all[name], &doc); err != nil {
@@ -103,15 +121,9 @@ func Open(ctx context.Context, st Store, docs store.DocStore, log *slog.Logger) 
 			return nil, fmt.Errorf("loading the asset index: document %s/%s: %w", docKind, name, err)
 		}
 		ix.indexed[slot] = doc.SnapshotID
-		restored++
 	}
+	ix.stats.Store(&Stats{Restored: len(all)})
 	ix.publish()
-	if err := ix.Sync(ctx); err != nil {
-		return nil, err
-	}
-	if s := ix.stats.Load(); s != nil {
-		s.Restored = restored
-	}
 	return ix, nil
 }
 
@@ -147,7 +159,7 @@ func (ix *Index) Refresh(ctx context.Context) error {
 		return err
 	}
 	ix.mu.Lock()
-	same := slices.Equal(ids(snaps), ix.seen)
+	same := ix.synced && slices.Equal(ids(snaps), ix.seen)
 	ix.mu.Unlock()
 	if same {
 		return nil
@@ -216,7 +228,7 @@ func (ix *Index) Sync(ctx context.Context) error {
 		st.Items += n
 		changed = true
 	}
-	ix.seen = ids(snaps)
+	ix.seen, ix.synced = ids(snaps), true
 	if changed || ix.set.Load() == nil {
 		ix.publish()
 	}

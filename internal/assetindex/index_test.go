@@ -220,3 +220,30 @@ func assertSameSets(t *testing.T, want, got *asset.Set) {
 		}
 	}
 }
+
+// TestLoadThenRefresh: a server loads the documents at start and the
+// first Refresh catches up, also when every snapshot went while it was
+// down (no snapshot listed at all is still a change).
+func TestLoadThenRefresh(t *testing.T) {
+	st := openStore(t)
+	snaps := storetest.Load(t, st, "cur", res("111", "i-1", jan, "10"))
+	if _, err := Open(ctx, st, st, quiet); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DeleteSnapshot(ctx, snaps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Load(ctx, st, st, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := billed(ix, asset.AwsInstance, "i-1"); got != "10" {
+		t.Fatalf("loaded %q, want the persisted 10", got)
+	}
+	if err := ix.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := billed(ix, asset.AwsInstance, "i-1"); got != "" {
+		t.Errorf("after Refresh: %q, want the deleted snapshot's asset gone", got)
+	}
+}
