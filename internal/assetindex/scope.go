@@ -79,42 +79,69 @@ func (ix *Index) Covers(assetType string, id int64) (filter.Expr, bool) {
 	return Covers(a), true
 }
 
-// Covers is the filter of one asset (see Index.Covers).
+// Covers is the filter of one asset (see Index.Covers). It mirrors how
+// internal/asset classifies a line item, so that the items it selects
+// are exactly those the asset was derived from (TestCovers checks this
+// over the samples): the provider, the account, and the resource id as
+// each bill may spell it.
 func Covers(a *asset.Asset) filter.Expr {
-	eq := func(d cost.Dimension, fold bool, vs ...string) filter.Expr {
-		return filter.Cond{Dim: d, Op: filter.Equals, Values: vs, FoldCase: fold}
-	}
-	suffix := func(vs ...string) filter.Expr {
-		return filter.Cond{Dim: cost.DimResourceID, Op: filter.Suffix, Values: vs}
-	}
 	acct := AccountOf(a)
+	own := eq(cost.DimProvider, false, a.Provider)
 	switch a.Type {
 	case asset.AwsAccount, asset.GcpComputeProject:
-		return eq(cost.DimSubAccountID, false, a.Key)
+		return filter.AndOf(own, eq(cost.DimSubAccountID, false, a.Key))
 	case asset.AzureSubscription:
-		return eq(cost.DimSubAccountID, true, a.Key)
+		// Keys are lower-cased ids; exports mix the cases of one id.
+		return filter.AndOf(own, eq(cost.DimSubAccountID, true, a.Key))
 	case asset.AzureResourceGroup:
 		// The key is "<subscription>/<group>", both lower-cased.
 		_, rg, _ := strings.Cut(a.Key, "/")
-		return filter.AndOf(eq(cost.DimSubAccountID, true, acct), eq(cost.DimResourceGroup, true, rg))
+		return filter.AndOf(own, eq(cost.DimSubAccountID, true, acct), eq(cost.DimResourceGroup, true, rg))
 	case asset.AzureVm, asset.AzureManagedDisk:
 		// The key is the whole ARM id, lower-cased.
-		return eq(cost.DimResourceID, true, a.Key)
+		return filter.AndOf(own, eq(cost.DimSubAccountID, true, acct), eq(cost.DimResourceID, true, a.Key))
 	case asset.GcpComputeInstance, asset.GcpComputeDisk:
-		return filter.AndOf(eq(cost.DimSubAccountID, false, acct), eq(cost.DimResourceID, false, a.Key))
+		return filter.AndOf(own, eq(cost.DimSubAccountID, false, acct), eq(cost.DimResourceID, false, a.Key))
 	}
-	// AWS resources: the key is the bare id, or the last part of an ARN
-	// (instance/i-…, :db:<name>, loadbalancer/<name>, :::<bucket>).
-	var ids filter.Expr
+	return filter.AndOf(own, eq(cost.DimSubAccountID, false, acct), awsResource(a))
+}
+
+// awsResource selects the resource ids an AWS resource's key was cut
+// from: the bare id, or an ARN of the resource's service ending in it
+// (arn:aws:ec2:r:a:instance/i-…, …:rds:…:db:<name>,
+// …:elasticloadbalancing:…:loadbalancer/<name>, arn:aws:s3:::<bucket>).
+// Bare bucket, database and load balancer names count only on the
+// service's own items, as classify reads them.
+func awsResource(a *asset.Asset) filter.Expr {
+	arn := func(service string, suffixes ...string) filter.Expr {
+		return filter.And{Xs: []filter.Expr{
+			filter.Cond{Dim: cost.DimResourceID, Op: filter.Prefix, Values: []string{"arn:"}},
+			filter.Cond{Dim: cost.DimResourceID, Op: filter.Contains, Values: []string{":" + service + ":"}},
+			filter.Cond{Dim: cost.DimResourceID, Op: filter.Suffix, Values: suffixes},
+		}}
+	}
+	bare := func(services ...string) filter.Expr {
+		return filter.AndOf(eq(cost.DimResourceID, false, a.Key), eq(cost.DimService, false, services...))
+	}
 	switch a.Type {
 	case asset.AwsRdsInstance:
-		ids = filter.Or{Xs: []filter.Expr{eq(cost.DimResourceID, false, a.Key), suffix(":db:" + a.Key)}}
+		return filter.Or{Xs: []filter.Expr{bare("AmazonRDS", "Amazon Relational Database Service"), arn("rds", ":db:"+a.Key)}}
 	case asset.AwsLoadBalancer:
-		ids = filter.Or{Xs: []filter.Expr{eq(cost.DimResourceID, false, a.Key), suffix(":loadbalancer/" + a.Key)}}
+		return filter.Or{Xs: []filter.Expr{bare("AWSELB", "Elastic Load Balancing"), arn("elasticloadbalancing", ":loadbalancer/"+a.Key)}}
 	case asset.AwsS3Bucket:
-		ids = eq(cost.DimResourceID, false, a.Key, "arn:aws:s3:::"+a.Key)
-	default: // instances, volumes, snapshots
-		ids = filter.Or{Xs: []filter.Expr{eq(cost.DimResourceID, false, a.Key), suffix("/"+a.Key, ":"+a.Key)}}
+		return filter.Or{Xs: []filter.Expr{bare("AmazonS3", "Amazon Simple Storage Service"), arn("s3", ":s3:::"+a.Key)}}
 	}
-	return filter.AndOf(eq(cost.DimSubAccountID, false, acct), ids)
+	// Instances, volumes, snapshots: the id alone, as the last part of a
+	// path that is not an ARN, or of an EC2 ARN.
+	notARN := filter.Not{X: filter.Cond{Dim: cost.DimResourceID, Op: filter.Prefix, Values: []string{"arn:"}}}
+	last := filter.Cond{Dim: cost.DimResourceID, Op: filter.Suffix, Values: []string{"/" + a.Key, ":" + a.Key}}
+	return filter.Or{Xs: []filter.Expr{
+		eq(cost.DimResourceID, false, a.Key),
+		filter.And{Xs: []filter.Expr{notARN, last}},
+		arn("ec2", "/"+a.Key, ":"+a.Key),
+	}}
+}
+
+func eq(d cost.Dimension, fold bool, vs ...string) filter.Expr {
+	return filter.Cond{Dim: d, Op: filter.Equals, Values: vs, FoldCase: fold}
 }
