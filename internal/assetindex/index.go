@@ -152,19 +152,23 @@ func (ix *Index) visible(ctx context.Context) ([]store.Snapshot, error) {
 }
 
 // Refresh is Sync when the visible snapshots changed since the last one,
-// and one snapshot listing otherwise: what a request calls first.
+// and one snapshot listing otherwise: what a request calls first. While
+// another Sync runs (a pipeline run's, or the first catch-up after a
+// start), Refresh does not wait for it: the request is answered from
+// the Set published before, and the running Sync publishes its own.
 func (ix *Index) Refresh(ctx context.Context) error {
 	snaps, err := ix.visible(ctx)
 	if err != nil {
 		return err
 	}
-	ix.mu.Lock()
-	same := ix.synced && slices.Equal(ids(snaps), ix.seen)
-	ix.mu.Unlock()
-	if same {
+	if !ix.mu.TryLock() {
 		return nil
 	}
-	return ix.Sync(ctx)
+	defer ix.mu.Unlock()
+	if ix.synced && slices.Equal(ids(snaps), ix.seen) {
+		return nil
+	}
+	return ix.sync(ctx, snaps)
 }
 
 func ids(snaps []store.Snapshot) []int64 {
@@ -188,6 +192,11 @@ func (ix *Index) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return ix.sync(ctx, snaps)
+}
+
+// sync is Sync with ix.mu held and the visible snapshots listed.
+func (ix *Index) sync(ctx context.Context, snaps []store.Snapshot) error {
 	want := map[asset.Snapshot]store.Snapshot{}
 	for _, sn := range snaps {
 		if sn.BillingPeriodStart.IsZero() {

@@ -3,6 +3,7 @@ package assetindex
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -245,5 +246,62 @@ func TestLoadThenRefresh(t *testing.T) {
 	}
 	if got := billed(ix, asset.AwsInstance, "i-1"); got != "" {
 		t.Errorf("after Refresh: %q, want the deleted snapshot's asset gone", got)
+	}
+}
+
+// TestConcurrentReaders: readers take Sets and Refresh while imports
+// land and Syncs run (go test -race); every Set they see is whole: the
+// account's cost to date is the sum of its instances'.
+func TestConcurrentReaders(t *testing.T) {
+	st := openStore(t)
+	ix, err := Open(ctx, st, st, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if err := ix.Refresh(ctx); err != nil {
+					errs <- err
+					return
+				}
+				set := ix.Set()
+				acct := set.Get(asset.ID(asset.AwsAccount, "111"))
+				if acct == nil {
+					continue
+				}
+				sum := acct.CostToDate[asset.CostMetric].Sub(acct.CostToDate[asset.CostMetric])
+				for _, a := range set.OfType(asset.AwsInstance) {
+					sum = sum.Add(a.CostToDate[asset.CostMetric])
+				}
+				if !sum.Equal(acct.CostToDate[asset.CostMetric]) {
+					errs <- errors.New("a reader saw a half-made Set: " + sum.String() + " != " + acct.CostToDate[asset.CostMetric].String())
+					return
+				}
+			}
+		}()
+	}
+	for i := range 5 {
+		storetest.Load(t, st, "cur", res("111", "i-1", jan, "1"), res("111", fmt.Sprintf("i-%d", i+2), jan, "2"))
+		if err := ix.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := billed(ix, asset.AwsAccount, "111"); got != "3" {
+		t.Errorf("after five re-imports: %s, want 3", got)
 	}
 }

@@ -356,7 +356,7 @@ func openAssets(cfg Config, log *slog.Logger) (*assetindex.Index, *customtag.Boo
 	}
 	if cfg.Pipeline != nil {
 		cfg.Pipeline.OnRunEnd(func(ctx context.Context) {
-			if err := ix.Refresh(ctx); err != nil && ctx.Err() == nil {
+			if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
 				log.Error("asset index: catching up after a pipeline run", "err", err)
 			}
 		})
