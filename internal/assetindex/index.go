@@ -70,6 +70,8 @@ type Index struct {
 
 	set   atomic.Pointer[asset.Set]
 	stats atomic.Pointer[Stats]
+
+	instanceClock refreshClock // instances.go
 }
 
 // Stats says what the last Sync did (tests, logs).

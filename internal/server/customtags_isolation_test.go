@@ -83,3 +83,47 @@ func TestCustomTagIsolation(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomTagsInCosts: a custom tag set through the CloudHealth
+// dialect groups the native API's costs at once (the engine's overlay,
+// fed by the asset index's Covers), and a caller that does not see the
+// tagged machine's account does not see the tag's group either.
+func TestCustomTagsInCosts(t *testing.T) {
+	w := newWorld(t)
+	id := asset.ID(asset.AzureVm, strings.ToLower("/subscriptions/acct-a1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-acct-a1"))
+	req := httptest.NewRequest(http.MethodPost, "/cloudhealth/v1/custom_tags?api_key="+w.keys["admin"],
+		strings.NewReader(fmt.Sprintf(`{"tag_groups": [{"asset_type": "AzureVm", "ids": [%d], "tags": [{"key": "team", "value": "blue"}]}]}`, id)))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"tag_value":"blue"`) {
+		t.Fatalf("tagging: %d %s", rec.Code, rec.Body)
+	}
+	blue := func(caller string) string {
+		code, body := w.do(t, caller, http.MethodGet, "/api/v1/costs?window=2024-03-01,2024-04-01&metric=billed&groupBy=tag:team")
+		if code != http.StatusOK {
+			t.Fatalf("costs as %s: %d %s", caller, code, body)
+		}
+		var out struct {
+			Data []struct {
+				Group map[string]string `json:"group"`
+				Costs map[string]string `json:"costs"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out.Data {
+			if r.Group["tag:team"] == "blue" {
+				return r.Costs["billed"]
+			}
+		}
+		return ""
+	}
+	if got, want := blue("admin"), fmt.Sprint(accountCost["acct-a1"]); got != want {
+		t.Errorf("admin's costs tagged blue: %q, want acct-a1's %s", got, want)
+	}
+	if got := blue("orgB"); got != "" {
+		t.Errorf("orgB, which does not see acct-a1, has costs tagged blue: %s", got)
+	}
+}

@@ -135,6 +135,7 @@ func dialects() []mount {
 				ch.SetMetrics(d.metrics)
 			}
 			ch.SetAssets(d.assets, d.customTags)
+			ch.SetInstances(d.assets)
 			ch.Register(api)
 		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
@@ -221,6 +222,7 @@ func Handler(cfg Config) http.Handler {
 	}
 	eng.SetPerspectives(book)
 	assets, tags := openAssets(cfg, log)
+	eng.SetCustomTags(tags, assets.Covers)
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock, assets: assets, customTags: tags, log: log}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
