@@ -4,7 +4,9 @@
 // perspectives live in internal/perspective. Files: cloudhealth.go (the
 // API, routing and rendering), errors.go (the error body),
 // perspectives.go (/v1/perspective_schemas), olap_*.go (the reporting
-// API: parsing, one engine query per report, rendering).
+// API: parsing, one engine query per report, rendering), assets.go (/api,
+// /api/:asset, /api/search over internal/assetindex), customtags.go
+// (/v1/custom_tags).
 package cloudhealth
 
 import (
