@@ -348,13 +348,6 @@ var isolationProbes = []isolationProbe{
 	{"cloudhealth metrics of acct-c2 by the alias", metricsProbe("/v1/metrics", "acct-c2"), nil},
 	{"cloudhealth metrics of acct-shared hourly", "/cloudhealth/metrics/v1?asset=arn:aws:ec2:us-east-1:acct-shared:instance/i-acct-shared&from=2024-03-04&to=2024-03-05", nil},
 	{"native rightsizing", "/api/v1/recommendations/rightsizing?window=2024-03-01,2024-04-01", nil},
-	// Assets: cost to date counts every visible bill row of the asset,
-	// of any month; rated rows name no asset (selectedRows).
-	{"cloudhealth asset types", "/cloudhealth/api", nil},
-	{"cloudhealth subscriptions", "/cloudhealth/api/search?name=AzureSubscription&api_version=2", sumField("cost_to_date", false)},
-	{"cloudhealth virtual machines with their subscription", "/cloudhealth/api/search.json?name=AzureVm&api_version=2&include=subscription", sumField("cost_to_date", false)},
-	{"cloudhealth resource groups by field", "/cloudhealth/api/search?name=AzureResourceGroup&api_version=2&fields=name,cost_to_date,subscription.name,subscription.subscription_id", sumField("cost_to_date", false)},
-	{"cloudhealth active subscriptions, v1", "/cloudhealth/api/search?name=AzureSubscription&query=is_active=1", nil},
 }
 
 // kubecostInvoiced adds the invoiced cost of every item of every set of
@@ -551,7 +544,7 @@ func TestPipelineIsForAdmins(t *testing.T) {
 
 func TestIsolation(t *testing.T) {
 	w := newWorld(t)
-	for _, p := range slices.Concat(isolationProbes, cloudhealthReportProbes) {
+	for _, p := range slices.Concat(isolationProbes, cloudhealthReportProbes, cloudhealthAssetProbes) {
 		for _, caller := range callers {
 			code, body := w.do(t, caller, http.MethodGet, p.path)
 			if code != http.StatusOK {

@@ -12,6 +12,18 @@ import (
 	"github.com/tally-cost/tally/internal/asset"
 )
 
+// cloudhealthAssetProbes are TestIsolation's probes of the CloudHealth
+// assets: cost to date counts every visible bill row of the asset, of
+// any month (rated rows name no asset: selectedRows), and no asset of
+// another account shows, through relations either.
+var cloudhealthAssetProbes = []isolationProbe{
+	{"cloudhealth asset types", "/cloudhealth/api", nil},
+	{"cloudhealth subscriptions", "/cloudhealth/api/search?name=AzureSubscription&api_version=2", sumField("cost_to_date", false)},
+	{"cloudhealth virtual machines with their subscription", "/cloudhealth/api/search.json?name=AzureVm&api_version=2&include=subscription", sumField("cost_to_date", false)},
+	{"cloudhealth resource groups by field", "/cloudhealth/api/search?name=AzureResourceGroup&api_version=2&fields=name,cost_to_date,subscription.name,subscription.subscription_id", sumField("cost_to_date", false)},
+	{"cloudhealth active subscriptions, v1", "/cloudhealth/api/search?name=AzureSubscription&query=is_active=1", nil},
+}
+
 // TestCustomTagIsolation: POST /cloudhealth/v1/custom_tags as each
 // caller on the virtual machine of every account. Editors tag exactly
 // the machines of their accounts, and every other machine fails as one
