@@ -42,6 +42,8 @@ type Runner struct {
 
 	mu      sync.Mutex
 	sources map[string]*entry
+	// onRunEnd are called after each run (OnRunEnd); guarded by mu.
+	onRunEnd []func(ctx context.Context)
 }
 
 type entry struct {
@@ -259,7 +261,23 @@ func (r *Runner) launch(e *entry, w cost.Window, force bool) {
 		defer cancel()
 		err := r.run(ctx, e, w, force)
 		r.finish(e, err)
+		r.mu.Lock()
+		hooks := slices.Clone(r.onRunEnd)
+		r.mu.Unlock()
+		for _, fn := range hooks {
+			fn(ctx)
+		}
 	}()
+}
+
+// OnRunEnd registers fn, called after every run of a source, failed ones
+// too (a run may commit some periods before it fails), in the run's
+// goroutine with its context, so that shutting down waits for it: the
+// CloudHealth asset index reads what the run committed.
+func (r *Runner) OnRunEnd(fn func(ctx context.Context)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onRunEnd = append(r.onRunEnd, fn)
 }
 
 // scheduledWindow is what a scheduled refresh re-reads: the previous

@@ -24,7 +24,9 @@ import (
 	"github.com/tally-cost/tally/internal/api/cloudkitty"
 	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
+	"github.com/tally-cost/tally/internal/assetindex"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/customtag"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/perspective"
@@ -85,6 +87,10 @@ type deps struct {
 	// metrics keeps uploaded performance metrics: the state store, when
 	// it implements metricstore.Store (store/duckdb does); nil otherwise.
 	metrics metricstore.Store
+
+	// assets and customTags are the CloudHealth assets and custom tags.
+	assets     *assetindex.Index
+	customTags *customtag.Book
 }
 
 // mount is one dialect: how the guard treats its prefix, and how it
@@ -128,6 +134,8 @@ func dialects() []mount {
 			if d.metrics != nil {
 				ch.SetMetrics(d.metrics)
 			}
+			ch.SetAssets(d.assets, d.customTags)
+			ch.SetInstances(d.assets)
 			ch.Register(api)
 		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
@@ -213,7 +221,9 @@ func Handler(cfg Config) http.Handler {
 		panic(fmt.Errorf("server: opening the perspectives: %w", err))
 	}
 	eng.SetPerspectives(book)
-	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock, log: log}
+	assets, tags := openAssets(cfg, log)
+	eng.SetCustomTags(tags, assets.Covers)
+	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock, assets: assets, customTags: tags, log: log}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {
@@ -331,4 +341,27 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 		return err
 	}
 	return nil
+}
+
+// openAssets loads the CloudHealth asset index as its documents left it
+// (no line item is read at start: the first asset request, or the end
+// of a pipeline run, catches up with the store) and the custom tags.
+func openAssets(cfg Config, log *slog.Logger) (*assetindex.Index, *customtag.Book) {
+	ctx := context.Background()
+	ix, err := assetindex.Load(ctx, cfg.Store, cfg.State, log)
+	if err != nil {
+		panic(fmt.Errorf("server: opening the asset index: %w", err))
+	}
+	tags, err := customtag.Open(ctx, cfg.State)
+	if err != nil {
+		panic(fmt.Errorf("server: opening the custom tags: %w", err))
+	}
+	if cfg.Pipeline != nil {
+		cfg.Pipeline.OnRunEnd(func(ctx context.Context) {
+			if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
+				log.Error("asset index: catching up after a pipeline run", "err", err)
+			}
+		})
+	}
+	return ix, tags
 }

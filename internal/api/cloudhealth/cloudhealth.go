@@ -4,7 +4,9 @@
 // perspectives live in internal/perspective. Files: cloudhealth.go (the
 // API, routing and rendering), errors.go (the error body),
 // perspectives.go (/v1/perspective_schemas), olap_*.go (the reporting
-// API: parsing, one engine query per report, rendering).
+// API: parsing, one engine query per report, rendering), assets.go (/api,
+// /api/:asset, /api/search over internal/assetindex), customtags.go
+// (/v1/custom_tags).
 package cloudhealth
 
 import (
@@ -15,6 +17,8 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
+	"github.com/tally-cost/tally/internal/assetindex"
+	"github.com/tally-cost/tally/internal/customtag"
 	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/perspective"
 )
@@ -28,6 +32,11 @@ type API struct {
 	mux          *http.ServeMux // the dialect's own routes, on trimmed paths
 	saved        SavedReports   // custom reports (SetSavedReports); nil: none
 	metricsAPI                  // metrics.go: the metrics store, the instance index, the POST limit
+
+	// assets and customTags serve /api and /v1/custom_tags (assets.go);
+	// nil until SetAssets, and those paths answer 404.
+	assets     *assetindex.Index
+	customTags *customtag.Book
 }
 
 // New returns the API over the engine (reports, scoped by the request's
@@ -77,6 +86,8 @@ func (a *API) routes() {
 	a.perspectiveRoutes()
 	a.olapRoutes()
 	a.metricsRoutes()
+	a.assetRoutes()
+	a.customTagRoutes()
 	// Unrouted paths, wrong methods included, answer 404 in the
 	// dialect's format: clients print the error body.
 	a.mux.HandleFunc("/", a.handle(func(r *http.Request) (any, error) {
