@@ -279,7 +279,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Account, error) {
 	defer s.mu.Unlock()
 	r, ok := s.doc.Accounts[strconv.FormatInt(id, 10)]
 	if !ok || !sees(p, r) {
-		return Account{}, fmt.Errorf("AWS account %d: %w", id, ErrNotFound)
+		return Account{}, fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	return s.account(r)
 }
@@ -433,7 +433,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input, names Namer) (
 	key := strconv.FormatInt(id, 10)
 	old, ok := s.doc.Accounts[key]
 	if !ok {
-		return Account{}, fmt.Errorf("AWS account %d: %w", id, ErrNotFound)
+		return Account{}, fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	r := *old
 	r.Tags = slices.Clone(old.Tags)
@@ -469,7 +469,7 @@ func (s *Service) Delete(ctx context.Context, id int64, names Namer) error {
 	key := strconv.FormatInt(id, 10)
 	r, ok := s.doc.Accounts[key]
 	if !ok {
-		return fmt.Errorf("AWS account %d: %w", id, ErrNotFound)
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	if r.OwnerID != "" && names != nil {
 		if err := names.RemoveName(ctx, r.OwnerID); err != nil {

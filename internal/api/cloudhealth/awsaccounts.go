@@ -160,9 +160,11 @@ func (a *API) listAWSAccounts(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := []awsAccountJSON{}
-	// Computed in int64: a huge page must not overflow into a valid one.
-	if start := int64(page-1) * int64(perPage); start < int64(len(all)) {
-		for _, acc := range all[start:min(int(start)+perPage, len(all))] {
+	// Pages are compared before any product is formed: page*per_page
+	// of a huge page would overflow into a valid start.
+	if pages := (len(all) + perPage - 1) / perPage; page <= pages {
+		start := (page - 1) * perPage
+		for _, acc := range all[start:min(start+perPage, len(all))] {
 			out = append(out, awsAccountOut(acc))
 		}
 	}
@@ -173,7 +175,7 @@ func (a *API) listAWSAccounts(r *http.Request) (any, error) {
 func accountID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("AWS account %q: %w", r.PathValue("id"), cloudaccount.ErrNotFound)
+		return 0, fmt.Errorf("%w: %q", cloudaccount.ErrNotFound, r.PathValue("id"))
 	}
 	return id, nil
 }
