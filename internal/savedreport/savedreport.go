@@ -167,7 +167,7 @@ func (b *Book) Report(ctx context.Context, id int64) (Report, error) {
 	defer b.mu.Unlock()
 	r, ok := b.doc.Reports[strconv.FormatInt(id, 10)]
 	if !ok || !sees(p, r) {
-		return Report{}, fmt.Errorf("saved report %d: %w", id, ErrNotFound)
+		return Report{}, fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	return *r, nil
 }
@@ -228,7 +228,7 @@ func (b *Book) Update(ctx context.Context, id int64, name, query string) (Report
 	key := strconv.FormatInt(id, 10)
 	old, ok := b.doc.Reports[key]
 	if !ok || !sees(p, old) {
-		return Report{}, fmt.Errorf("saved report %d: %w", id, ErrNotFound)
+		return Report{}, fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	r := *old
 	r.Name, r.Query, r.UpdatedAt = name, query, b.now().UTC()
@@ -249,7 +249,7 @@ func (b *Book) Delete(ctx context.Context, id int64) error {
 	key := strconv.FormatInt(id, 10)
 	old, ok := b.doc.Reports[key]
 	if !ok || !sees(p, old) {
-		return fmt.Errorf("saved report %d: %w", id, ErrNotFound)
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	return b.save(ctx, func(d *document) { delete(d.Reports, key) })
 }
