@@ -121,3 +121,9 @@ func TestOwnership(t *testing.T) {
 		t.Errorf("the next id after a delete: %+v, %v; ids are not reused", next, err)
 	}
 }
+
+// The CloudHealth dialect reads saved reports through this method set
+// (its SavedReports interface): a change of signature fails here first.
+var _ interface {
+	Get(ctx context.Context, id string) (name, query string, ok bool, err error)
+} = (*Book)(nil)

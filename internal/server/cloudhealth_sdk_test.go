@@ -20,9 +20,9 @@ import (
 
 // sdkRequest is one request the SDK sent, as the server saw it.
 type sdkRequest struct {
-	Method, Path, Query string // Query without api_key
-	HasKey, Bearer, JSON    bool
-	Status                  int
+	Method, Path, Query  string // Query without api_key
+	HasKey, Bearer, JSON bool
+	Status               int
 }
 
 func (r sdkRequest) String() string {
@@ -227,7 +227,7 @@ func testSDKPerspectives(t *testing.T, ed *chsdk.Client, expect func(string, ...
 	const ps = "/cloudhealth/v1/perspective_schemas"
 	blank := ""
 	p := &chsdk.Perspective{Schema: chsdk.Schema{Name: "Environment", IncludeInReports: "true",
-		Rules: []chsdk.Rule{{Type: "categorize", Asset: "AwsAsset", RefID: "1", Name: "Env", TagField: []string{"env"}}},
+		Rules:     []chsdk.Rule{{Type: "categorize", Asset: "AwsAsset", RefID: "1", Name: "Env", TagField: []string{"env"}}},
 		Constants: []chsdk.Constant{{Type: chsdk.DynamicGroupBlockType, List: []chsdk.ConstantItem{{RefID: "1", Name: "Env"}}}},
 		Merges:    []interface{}{}}}
 	id, err := ed.CreatePerspective(p)
