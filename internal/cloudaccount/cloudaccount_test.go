@@ -315,3 +315,35 @@ func TestFailedWriteChangesNothing(t *testing.T) {
 		t.Errorf("Create after the failure: %+v, %v; want the first id again", acc, err)
 	}
 }
+
+// TestAudit: every change is recorded with its author, and no detail
+// holds a credential.
+func TestAudit(t *testing.T) {
+	var log []string
+	s, err := Open(context.Background(), &memDocs{}, secret.StaticKeys(testKey), Options{Now: func() time.Time { return testNow },
+		Audit: func(_ context.Context, p *tenant.Principal, action, object, id, detail string) error {
+			log = append(log, strings.Join([]string{p.Actor(), action, object, id, detail}, " "))
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := s.Create(admin, Input{Name: str("Keys"), OwnerID: str("111111111111"), Auth: &Auth{Protocol: ProtocolAccessKey, AccessKey: "AKIA", SecretKey: "TOP-SECRET"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(admin, acc.ID, Input{Name: str("Keys 2")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(admin, acc.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`no-auth create cloudaccount.aws 1000000000001 name="Keys" owner_id="111111111111" protocol="access_key" secret_key=true`,
+		`no-auth update cloudaccount.aws 1000000000001 name="Keys 2" owner_id="111111111111" protocol="access_key" secret_key=true`,
+		`no-auth delete cloudaccount.aws 1000000000001 name="Keys 2" owner_id="111111111111" protocol="access_key" secret_key=true`,
+	}
+	if !slices.Equal(log, want) {
+		t.Errorf("audit:\n got %q\nwant %q", log, want)
+	}
+}

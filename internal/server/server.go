@@ -228,7 +228,7 @@ func Handler(cfg Config) http.Handler {
 	if keys == nil {
 		keys = secret.NewKeys(secret.KeyConfig{Logger: log})
 	}
-	accounts, err := cloudaccount.Open(context.Background(), cfg.State, keys, cloudaccount.Options{})
+	accounts, err := cloudaccount.Open(context.Background(), cfg.State, keys, cloudaccount.Options{Audit: tenants.Record})
 	if err != nil {
 		panic(fmt.Errorf("server: opening the AWS accounts: %w", err))
 	}
