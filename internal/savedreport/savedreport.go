@@ -172,15 +172,11 @@ func (b *Book) Report(ctx context.Context, id int64) (Report, error) {
 	return *r, nil
 }
 
-// Get is the CloudHealth dialect's view of a report: its name and query
-// by the id of the path (/olap_reports/custom/:id). A report that does
-// not exist or that the caller may not see is ok false.
-func (b *Book) Get(ctx context.Context, id string) (name, query string, ok bool, err error) {
-	n, perr := strconv.ParseInt(id, 10, 64)
-	if perr != nil || n <= 0 {
-		return "", "", false, nil
-	}
-	r, err := b.Report(ctx, n)
+// Get is the CloudHealth dialect's view of a report (its SavedReports):
+// its name and query by the id of /olap_reports/custom/:id. A report
+// that does not exist or that the caller may not see is ok false.
+func (b *Book) Get(ctx context.Context, id int64) (name, query string, ok bool, err error) {
+	r, err := b.Report(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return "", "", false, nil
 	}

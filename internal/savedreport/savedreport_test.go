@@ -75,7 +75,7 @@ func TestOwnership(t *testing.T) {
 	if r.ID != firstID || r.Name != "Monthly" || r.OrgID != 7 || !r.CreatedAt.Equal(now) {
 		t.Errorf("created %+v", r)
 	}
-	id := "100000000001"
+	id := firstID
 	for _, c := range []struct {
 		who  string
 		ctx  context.Context
@@ -99,8 +99,8 @@ func TestOwnership(t *testing.T) {
 	if _, err := b.Create(viewerA, "V", "measures[]=cost"); !errors.Is(err, tenant.ErrForbidden) {
 		t.Errorf("Create by a viewer: %v, want ErrForbidden", err)
 	}
-	if _, _, ok, err := b.Get(orgA, "not-a-number"); ok || err != nil {
-		t.Errorf("Get of a malformed id: %v %v", ok, err)
+	if _, _, ok, err := b.Get(orgA, 5); ok || err != nil {
+		t.Errorf("Get of an unknown id: %v %v", ok, err)
 	}
 	if _, err := b.Update(orgA, r.ID, "Renamed", "dimensions[]=AWS-Account&measures[]=cost"); err != nil {
 		t.Fatal(err)
@@ -125,5 +125,5 @@ func TestOwnership(t *testing.T) {
 // The CloudHealth dialect reads saved reports through this method set
 // (its SavedReports interface): a change of signature fails here first.
 var _ interface {
-	Get(ctx context.Context, id string) (name, query string, ok bool, err error)
+	Get(ctx context.Context, id int64) (name, query string, ok bool, err error)
 } = (*Book)(nil)

@@ -131,3 +131,38 @@ func TestCloudHealthAccountIsolation(t *testing.T) {
 		t.Errorf("POST a report as orgA's viewer: %d %s, want 403", code, body)
 	}
 }
+
+// TestSavedReportInCloudHealth: a report saved through the native API
+// is the CloudHealth dialect's custom report, for its organization
+// only: get_query gives back its name and query, the custom catalogue
+// links it, and another organization gets 404 for both.
+func TestSavedReportInCloudHealth(t *testing.T) {
+	w := newWorld(t)
+	const q = "dimensions[]=time&measures[]=cost&interval=monthly&filters[]=time:select:-1"
+	code, body := w.doBody(t, "orgB", "POST", "/api/v1/reports", `{"name": "B monthly", "query": "`+q+`"}`)
+	var rep struct{ ID int64 }
+	if code != http.StatusCreated || json.Unmarshal([]byte(body), &rep) != nil {
+		t.Fatalf("POST a report as orgB: %d %s", code, body)
+	}
+	custom := fmt.Sprintf("/cloudhealth/olap_reports/custom/%d", rep.ID)
+	code, body = w.do(t, "orgB", "GET", custom+"?get_query=true")
+	var got struct{ Query string }
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil || got.Query != "report=B monthly?"+q {
+		t.Errorf("get_query as orgB: %d %s", code, body)
+	}
+	if code, body := w.do(t, "orgB", "GET", custom); code != http.StatusOK || !strings.Contains(body, `"report": "B monthly"`) && !strings.Contains(body, `"report":"B monthly"`) {
+		t.Errorf("the custom report as orgB: %d %s", code, body)
+	}
+	link := fmt.Sprintf("custom/%d", rep.ID)
+	if code, body := w.do(t, "orgB", "GET", "/cloudhealth/olap_reports/custom"); code != http.StatusOK || !strings.Contains(body, link) {
+		t.Errorf("the custom catalogue as orgB: %d %s, want a link to %s", code, body, link)
+	}
+	for _, caller := range []string{"orgA", "custC1", "partner@C1"} {
+		if code, body := w.do(t, caller, "GET", custom+"?get_query=true"); code != http.StatusNotFound {
+			t.Errorf("get_query as %s: %d %s, want 404", caller, code, body)
+		}
+		if code, body := w.do(t, caller, "GET", "/cloudhealth/olap_reports/custom"); code != http.StatusOK || strings.Contains(body, link) {
+			t.Errorf("the custom catalogue as %s: %d %s, without %s", caller, code, body, link)
+		}
+	}
+}

@@ -87,7 +87,7 @@ type deps struct {
 	rating   *rating.Service
 	// perspectives are the CloudHealth perspectives, opened from State.
 	perspectives *perspective.Book
-	clock        func() time.Time // nil: the wall clock
+	clock        func() time.Time      // nil: the wall clock
 	accounts     *cloudaccount.Service // CloudHealth's /v1/aws_accounts
 	reports      *savedreport.Book     // saved custom reports
 	log          *slog.Logger
@@ -139,6 +139,7 @@ func dialects() []mount {
 				ch.SetMetrics(d.metrics)
 			}
 			ch.SetAWSAccounts(d.accounts)
+			ch.SetSavedReports(cloudhealth.SavedReportsFrom(d.reports))
 			ch.Register(api)
 		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {

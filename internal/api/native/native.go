@@ -47,7 +47,7 @@ type API struct {
 	tenants *tenant.Service
 	sources Sources
 	metrics metricstore.Store // rightsizing.go
-	reports Reports // nil: /api/v1/reports answers 501
+	reports Reports           // nil: /api/v1/reports answers 501
 	log     *slog.Logger
 	now     func() time.Time
 }
