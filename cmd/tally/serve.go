@@ -203,7 +203,7 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 		defer func() { stopRating(); <-rdone }()
 		log.Info("rating processor started", "collector", o.rating.Collector, "period", o.rating.Period, "metrics", len(o.rating.Metrics.Metrics))
 	}
-	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Rates: o.rates, Rating: rsvc, Logger: log})
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log})
 	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

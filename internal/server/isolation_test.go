@@ -348,6 +348,8 @@ var isolationProbes = []isolationProbe{
 	{"cloudhealth metrics of acct-c2 by the alias", metricsProbe("/v1/metrics", "acct-c2"), nil},
 	{"cloudhealth metrics of acct-shared hourly", "/cloudhealth/metrics/v1?asset=arn:aws:ec2:us-east-1:acct-shared:instance/i-acct-shared&from=2024-03-04&to=2024-03-05", nil},
 	{"native rightsizing", "/api/v1/recommendations/rightsizing?window=2024-03-01,2024-04-01", nil},
+	{"cloudhealth aws accounts", "/cloudhealth/v1/aws_accounts?per_page=100", nil}, // cloudhealth_accounts_test.go fills them
+	{"native saved reports", "/api/v1/reports", nil},
 }
 
 // kubecostInvoiced adds the invoiced cost of every item of every set of

@@ -25,6 +25,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/assetindex"
+	"github.com/tally-cost/tally/internal/cloudaccount"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/customtag"
 	"github.com/tally-cost/tally/internal/engine"
@@ -34,6 +35,8 @@ import (
 	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/rating"
 	"github.com/tally-cost/tally/internal/registry"
+	"github.com/tally-cost/tally/internal/savedreport"
+	"github.com/tally-cost/tally/internal/secret"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 	"github.com/tally-cost/tally/internal/web"
@@ -64,7 +67,11 @@ type Config struct {
 	// modules, scopes), shared with the processor; nil opens one over
 	// State with the default configuration.
 	Rating *rating.Service
-	Logger *slog.Logger
+	// SecretKeys seal the credentials of AWS accounts enabled through
+	// the CloudHealth API; nil means a random key that lives as long as
+	// the process (tests, in-memory databases).
+	SecretKeys *secret.Keys
+	Logger     *slog.Logger
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
@@ -82,7 +89,9 @@ type deps struct {
 	rating   *rating.Service
 	// perspectives are the CloudHealth perspectives, opened from State.
 	perspectives *perspective.Book
-	clock        func() time.Time // nil: the wall clock
+	clock        func() time.Time      // nil: the wall clock
+	accounts     *cloudaccount.Service // CloudHealth's /v1/aws_accounts
+	reports      *savedreport.Book     // saved custom reports
 	log          *slog.Logger
 	// metrics keeps uploaded performance metrics: the state store, when
 	// it implements metricstore.Store (store/duckdb does); nil otherwise.
@@ -108,6 +117,7 @@ func dialects() []mount {
 	return []mount{
 		{Dialect{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError}, func(api *http.ServeMux, d deps) {
 			nat := native.New(d.engine, d.tenants, d.log)
+			nat.SetReports(d.reports)
 			if d.pipeline != nil {
 				nat.SetSources(d.pipeline)
 			}
@@ -136,6 +146,8 @@ func dialects() []mount {
 			}
 			ch.SetAssets(d.assets, d.customTags)
 			ch.SetInstances(d.assets)
+			ch.SetAWSAccounts(d.accounts)
+			ch.SetSavedReports(cloudhealth.SavedReportsFrom(d.reports))
 			ch.Register(api)
 		}},
 		{Dialect{Prefix: azurebilling.Prefix, Public: azurebilling.Public, Error: azurebilling.WriteError}, func(api *http.ServeMux, d deps) {
@@ -223,7 +235,20 @@ func Handler(cfg Config) http.Handler {
 	eng.SetPerspectives(book)
 	assets, tags := openAssets(cfg, log)
 	eng.SetCustomTags(tags, assets.Covers)
-	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock, assets: assets, customTags: tags, log: log}
+	keys := cfg.SecretKeys
+	if keys == nil {
+		keys = secret.NewKeys(secret.KeyConfig{Logger: log})
+	}
+	accounts, err := cloudaccount.Open(context.Background(), cfg.State, keys, cloudaccount.Options{Audit: tenants.Record})
+	if err != nil {
+		panic(fmt.Errorf("server: opening the AWS accounts: %w", err))
+	}
+	reports, err := savedreport.Open(context.Background(), cfg.State, nil)
+	if err != nil {
+		panic(fmt.Errorf("server: opening the saved reports: %w", err))
+	}
+	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
+		assets: assets, customTags: tags, accounts: accounts, reports: reports, log: log}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {

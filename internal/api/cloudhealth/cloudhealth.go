@@ -27,6 +27,7 @@ import (
 type API struct {
 	engine       *engine.Engine
 	perspectives *perspective.Book
+	awsAccounts  AWSAccounts // nil: /v1/aws_accounts answers 404
 	log          *slog.Logger
 	now          func() time.Time
 	mux          *http.ServeMux // the dialect's own routes, on trimmed paths
@@ -88,6 +89,7 @@ func (a *API) routes() {
 	a.metricsRoutes()
 	a.assetRoutes()
 	a.customTagRoutes()
+	a.awsAccountRoutes()
 	// Unrouted paths, wrong methods included, answer 404 in the
 	// dialect's format: clients print the error body.
 	a.mux.HandleFunc("/", a.handle(func(r *http.Request) (any, error) {

@@ -47,6 +47,7 @@ type API struct {
 	tenants *tenant.Service
 	sources Sources
 	metrics metricstore.Store // rightsizing.go
+	reports Reports           // nil: /api/v1/reports answers 501
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -74,6 +75,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerSources(mux)
 	a.registerRates(mux)
 	a.registerRightsizing(mux)
+	a.registerReports(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
