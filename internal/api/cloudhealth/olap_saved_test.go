@@ -72,8 +72,8 @@ func TestOLAPWithSaved(t *testing.T) {
 		"custom/5 monthly dims=[AWS-Region(region)] measures=[usage_quantity] filter=AWS-Account(subAccountId):reject:9 filter=time:select:2014-12")
 	f("filters[]=time:select:-53", "time index -53 is out of range: weekly has 52 members")
 	f("filters[]=time:select:2014-12", "can only select members of a monthly interval, not weekly")
-	// A saved definition the parser refuses is a server error.
-	if _, _, err := parseOLAPSavedQuery("/olap_reports/custom/5", "interval=yearly"); apierr.Status(err) != 500 {
-		t.Errorf("parseOLAPSavedQuery(interval=yearly) = %v, want a 500", err)
+	// A saved definition the parser refuses is its saver's mistake: 422.
+	if _, _, err := parseOLAPSavedQuery("/olap_reports/custom/5", "interval=yearly"); apierr.Status(err) != 422 {
+		t.Errorf("parseOLAPSavedQuery(interval=yearly) = %v, want a 422 (the saver's mistake)", err)
 	}
 }
