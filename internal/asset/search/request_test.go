@@ -36,6 +36,8 @@ func TestParseRequest(t *testing.T) {
 	// Guide: filter load balancers by name (v1, the default).
 	f("&api_key=k&name=AwsLoadBalancer&query=name='a45075XXXXXXYYYYYYZZZZZ96f99'",
 		Request{Name: "AwsLoadBalancer", Version: 1, Query: byName, Page: 1, PerPage: 100})
+	// cloudify: a name-only version 1 search (active assets of the type).
+	f("name=AzureVm", Request{Name: "AzureVm", Version: 1, Page: 1, PerPage: 100})
 	// Guide: the documented query, '+' as sent raw and percent-encoded.
 	both := Expr{Clauses: []Clause{q(p("name"), Equal, "MyAccount", true), q(p("is_private"), Equal, "0", false)}}
 	f("name=AwsAccount&query=name='MyAccount'+and+is_private=0", Request{Name: "AwsAccount", Version: 1, Query: both, Page: 1, PerPage: 100})
@@ -93,7 +95,6 @@ func TestParseRequestErrors(t *testing.T) {
 	f("name=AwsInstance&query=a=1&fields=name", "fields", "fields is only available when api_version=2")
 	f("name=AwsInstance&query=a=1&page=1", "page", "page is only available when api_version=2")
 	f("name=AwsInstance&query=a=1&per_page=5", "per_page", "per_page is only available when api_version=2")
-	f("name=AwsInstance", "query", "query: expected a query (required with api_version 1) at position 1")
 	f("name=AwsInstance&api_version=2&query=name=web", "query", "query: expected a value in single quotes at position 6")
 	f("name=AwsVolume&api_version=2&fields=in_use&include=instance", "include", "You cannot use both the include parameter and the fields parameter")
 	f("name=AwsVolume&api_version=2&include=instance.account", "include", `include must name a relation, not "instance.account"`)
