@@ -571,32 +571,3 @@ func TestIsolation(t *testing.T) {
 		}
 	}
 }
-
-// TestIdGuessing: objects outside the caller's scope are 404, exactly
-// like objects that do not exist.
-func TestIdGuessing(t *testing.T) {
-	w := newWorld(t)
-	cases := []struct {
-		caller, path string
-		want         int
-	}{
-		{"orgA", fmt.Sprintf("/api/v1/snapshots/%d", w.snapB), 404},
-		{"orgB", fmt.Sprintf("/api/v1/snapshots/%d", w.snapB), 200},
-		{"orgA", "/api/v1/snapshots/999999", 404},
-		{"orgA", fmt.Sprintf("/api/v1/organizations/%d", w.orgB), 404},
-		{"orgA", fmt.Sprintf("/api/v1/organizations/%d", w.orgA), 200},
-		{"orgA", "/api/v1/organizations/1", 404},
-		{"custC1", fmt.Sprintf("/api/v1/customers/%d", w.c2), 404},
-		{"custC2", fmt.Sprintf("/api/v1/customers/%d", w.c2), 200},
-		{"custC1", "/api/v1/costs?window=2024-03-01,2024-04-01&client_api_id=2", 404},
-		{"orgA", "/api/v1/costs?window=2024-03-01,2024-04-01&client_api_id=1", 404},
-		{"partner", "/api/v1/costs?window=2024-03-01,2024-04-01&client_api_id=99", 404},
-		{"partner", "/api/v1/keys/1", 404},
-		{"orgB", "/api/v1/keys/1", 403},
-	}
-	for _, c := range cases {
-		if code, body := w.do(t, c.caller, http.MethodGet, c.path); code != c.want {
-			t.Errorf("GET %s as %s: %d, want %d: %s", c.path, c.caller, code, c.want, body)
-		}
-	}
-}

@@ -1,12 +1,15 @@
 // Package cloudhealth serves the CloudHealth REST API under /cloudhealth,
 // following ../shared/specs/cloudhealth.md. Like every dialect it only
-// translates: reports will be queries of the engine's query model, and
-// perspectives live in internal/perspective. Files: cloudhealth.go (the
-// API, routing and rendering), errors.go (the error body),
-// perspectives.go (/v1/perspective_schemas), olap_*.go (the reporting
-// API: parsing, one engine query per report, rendering), assets.go (/api,
-// /api/:asset, /api/search over internal/assetindex), customtags.go
-// (/v1/custom_tags).
+// translates: reports are queries of the engine's query model, and the
+// domain state lives in its own packages (perspective, assetindex,
+// customtag, metricstore, cloudaccount, savedreport). Files:
+// cloudhealth.go (the API, routing and rendering), errors.go (the error
+// body), perspectives.go (/v1/perspective_schemas), olap_*.go (the
+// reporting API: parsing, one engine query per report, rendering),
+// savedreports.go (custom reports from the native API's saved ones),
+// assets.go (/api, /api/:asset, /api/search over internal/assetindex),
+// customtags.go (/v1/custom_tags), metrics*.go (/metrics/v1 and
+// /v1/metrics), awsaccounts.go (/v1/aws_accounts).
 package cloudhealth
 
 import (
