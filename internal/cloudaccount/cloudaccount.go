@@ -18,7 +18,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/secret"
+	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -138,6 +138,12 @@ const (
 	docKind    = "cloudaccount.aws"
 	docName    = "accounts"
 	docVersion = 1
+)
+
+// theDoc is where the accounts are kept.
+var theDoc = statedoc.Doc{Kind: docKind, Name: docName, Version: docVersion, What: "AWS accounts"}
+
+const (
 	// firstID is the first account id: 13 digits like upstream's
 	// (5909874999458), so that a client that keeps ids in 32 bits fails
 	// at once rather than on some later account.
@@ -178,27 +184,16 @@ func Open(ctx context.Context, docs store.DocStore, keys *secret.Keys, opts Opti
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	all, err := docs.Documents(ctx, docKind)
-	if err != nil {
-		return nil, fmt.Errorf("loading AWS accounts: %w", err)
-	}
 	s := &Service{docs: docs, keys: keys, opts: opts,
 		doc: document{Version: docVersion, NextID: firstID, Accounts: map[string]*record{}, ExternalIDs: map[string]string{}}}
-	if body, ok := all[docName]; ok {
-		var d document
-		if err := json.Unmarshal(body, &d); err != nil {
-			return nil, fmt.Errorf("loading AWS accounts: document %s/%s: %w", docKind, docName, err)
-		}
-		if d.Version != docVersion {
-			return nil, fmt.Errorf("loading AWS accounts: document version %d, this build reads %d", d.Version, docVersion)
-		}
-		if d.Accounts == nil {
-			d.Accounts = map[string]*record{}
-		}
-		if d.ExternalIDs == nil {
-			d.ExternalIDs = map[string]string{}
-		}
-		s.doc = d
+	if _, err := theDoc.Load(ctx, docs, &s.doc); err != nil {
+		return nil, err
+	}
+	if s.doc.Accounts == nil {
+		s.doc.Accounts = map[string]*record{}
+	}
+	if s.doc.ExternalIDs == nil {
+		s.doc.ExternalIDs = map[string]string{}
 	}
 	return s, nil
 }
@@ -368,12 +363,8 @@ func (s *Service) externalID(ctx context.Context, c string) (string, error) {
 func (s *Service) save(ctx context.Context, fn func(d *document)) error {
 	next := s.doc.clone()
 	fn(&next)
-	body, err := json.Marshal(next)
-	if err != nil {
-		return fmt.Errorf("saving AWS accounts: %w", err)
-	}
-	if err := s.docs.PutDocument(ctx, docKind, docName, body); err != nil {
-		return fmt.Errorf("saving AWS accounts: %w", err)
+	if err := theDoc.Save(ctx, s.docs, next); err != nil {
+		return err
 	}
 	s.doc = next
 	return nil

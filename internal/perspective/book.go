@@ -11,17 +11,17 @@ import (
 	"sync"
 
 	"github.com/tally-cost/tally/internal/errkind"
+	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
 )
 
-// The state store document holding every perspective: one document, so
-// that each change is one PutDocument and a crash leaves the old or the
-// new set. Perspectives number in the tens, each a few kilobytes.
-const (
-	docKind    = "cloudhealth.perspectives"
-	docName    = "perspectives"
-	docVersion = 1
-)
+const docVersion = 1
+
+// theDoc is the state store document holding every perspective: one
+// document, so that each change is one PutDocument and a crash leaves the
+// old or the new set. Perspectives number in the tens, each a few
+// kilobytes.
+var theDoc = statedoc.Doc{Kind: "cloudhealth.perspectives", Name: "perspectives", Version: docVersion, What: "perspectives"}
 
 // The errors a Book returns besides ErrInvalid.
 var (
@@ -76,23 +76,12 @@ type Book struct {
 
 // OpenBook loads the perspectives from docs (none yet is an empty book).
 func OpenBook(ctx context.Context, docs store.DocStore) (*Book, error) {
-	all, err := docs.Documents(ctx, docKind)
-	if err != nil {
-		return nil, fmt.Errorf("loading perspectives: %w", err)
-	}
 	b := &Book{docs: docs, doc: document{Version: docVersion, NextID: firstID, NextRef: 1, Perspectives: map[string]*record{}}}
-	if body, ok := all[docName]; ok {
-		var d document
-		if err := json.Unmarshal(body, &d); err != nil {
-			return nil, fmt.Errorf("loading perspectives: document %s/%s: %w", docKind, docName, err)
-		}
-		if d.Version != docVersion {
-			return nil, fmt.Errorf("loading perspectives: document version %d, this build reads %d", d.Version, docVersion)
-		}
-		if d.Perspectives == nil {
-			d.Perspectives = map[string]*record{}
-		}
-		b.doc = d
+	if _, err := theDoc.Load(ctx, docs, &b.doc); err != nil {
+		return nil, err
+	}
+	if b.doc.Perspectives == nil {
+		b.doc.Perspectives = map[string]*record{}
 	}
 	return b, nil
 }
@@ -106,12 +95,8 @@ func (b *Book) change(ctx context.Context, fn func(d *document) error) error {
 	if err := fn(&next); err != nil {
 		return err
 	}
-	body, err := json.Marshal(next)
-	if err != nil {
-		return fmt.Errorf("saving perspectives: %w", err)
-	}
-	if err := b.docs.PutDocument(ctx, docKind, docName, body); err != nil {
-		return fmt.Errorf("saving perspectives: %w", err)
+	if err := theDoc.Save(ctx, b.docs, next); err != nil {
+		return err
 	}
 	b.doc = next
 	return nil

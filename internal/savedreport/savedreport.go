@@ -14,7 +14,6 @@ package savedreport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/errkind"
+	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
 	"github.com/tally-cost/tally/internal/textcheck"
@@ -57,10 +57,12 @@ type Book struct {
 	doc document
 }
 
+const docVersion = 1
+
+// theDoc is where the saved reports are kept.
+var theDoc = statedoc.Doc{Kind: "savedreport", Name: "reports", Version: docVersion, What: "saved reports"}
+
 const (
-	docKind    = "savedreport"
-	docName    = "reports"
-	docVersion = 1
 	// firstID: 12 digits, like the custom report ids clients use
 	// (/olap_reports/custom/<12-digit id>), past 32 bits.
 	firstID int64 = 100_000_000_001
@@ -83,23 +85,12 @@ func Open(ctx context.Context, docs store.DocStore, now func() time.Time) (*Book
 	if now == nil {
 		now = time.Now
 	}
-	all, err := docs.Documents(ctx, docKind)
-	if err != nil {
-		return nil, fmt.Errorf("loading saved reports: %w", err)
-	}
 	b := &Book{docs: docs, now: now, doc: document{Version: docVersion, NextID: firstID, Reports: map[string]*Report{}}}
-	if body, ok := all[docName]; ok {
-		var d document
-		if err := json.Unmarshal(body, &d); err != nil {
-			return nil, fmt.Errorf("loading saved reports: document %s/%s: %w", docKind, docName, err)
-		}
-		if d.Version != docVersion {
-			return nil, fmt.Errorf("loading saved reports: document version %d, this build reads %d", d.Version, docVersion)
-		}
-		if d.Reports == nil {
-			d.Reports = map[string]*Report{}
-		}
-		b.doc = d
+	if _, err := theDoc.Load(ctx, docs, &b.doc); err != nil {
+		return nil, err
+	}
+	if b.doc.Reports == nil {
+		b.doc.Reports = map[string]*Report{}
 	}
 	return b, nil
 }
@@ -259,12 +250,8 @@ func (b *Book) save(ctx context.Context, fn func(d *document)) error {
 		next.Reports[k] = &cp
 	}
 	fn(&next)
-	body, err := json.Marshal(next)
-	if err != nil {
-		return fmt.Errorf("saving saved reports: %w", err)
-	}
-	if err := b.docs.PutDocument(ctx, docKind, docName, body); err != nil {
-		return fmt.Errorf("saving saved reports: %w", err)
+	if err := theDoc.Save(ctx, b.docs, next); err != nil {
+		return err
 	}
 	b.doc = next
 	return nil

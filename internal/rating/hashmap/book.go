@@ -2,7 +2,6 @@ package hashmap
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
 )
 
@@ -19,11 +19,10 @@ import (
 // leaves either the old rule set or the new one, never a field whose
 // service is gone. Rule sets are small (hundreds to a few thousand
 // objects), so rewriting the document per change costs little.
-const (
-	docKind    = "rating.hashmap"
-	docName    = "rules"
-	docVersion = 1
-)
+const docVersion = 1
+
+// theDoc is where the rules are kept.
+var theDoc = statedoc.Doc{Kind: "rating.hashmap", Name: "rules", Version: docVersion, What: "hashmap rules"}
 
 // document is the stored shape. Version lets a later layout migrate.
 type document struct {
@@ -54,21 +53,12 @@ type Book struct {
 // the clock used for ≥23 dates (start defaults, "already running"
 // checks); pass time.Now in production and a fixed clock in tests.
 func OpenBook(ctx context.Context, docs store.DocStore, now func() time.Time) (*Book, error) {
-	all, err := docs.Documents(ctx, docKind)
-	if err != nil {
-		return nil, fmt.Errorf("loading hashmap rules: %w", err)
-	}
 	b := &Book{docs: docs, now: now}
-	if body, ok := all[docName]; ok {
-		var d document
-		if err := json.Unmarshal(body, &d); err != nil {
-			return nil, fmt.Errorf("loading hashmap rules: document %s/%s: %w", docKind, docName, err)
-		}
-		if d.Version != docVersion {
-			return nil, fmt.Errorf("loading hashmap rules: document version %d, this build reads %d", d.Version, docVersion)
-		}
-		b.rules = d.Rules
+	var d document
+	if _, err := theDoc.Load(ctx, docs, &d); err != nil {
+		return nil, err
 	}
+	b.rules = d.Rules
 	return b, nil
 }
 
@@ -121,12 +111,8 @@ func (b *Book) update(ctx context.Context, change func(r *Rules) error) error {
 	if err := change(&next); err != nil {
 		return err
 	}
-	body, err := json.Marshal(document{Version: docVersion, Rules: next})
-	if err != nil {
-		return fmt.Errorf("saving hashmap rules: %w", err)
-	}
-	if err := b.docs.PutDocument(ctx, docKind, docName, body); err != nil {
-		return fmt.Errorf("saving hashmap rules: %w", err)
+	if err := theDoc.Save(ctx, b.docs, document{Version: docVersion, Rules: next}); err != nil {
+		return err
 	}
 	b.rules = next
 	return nil
