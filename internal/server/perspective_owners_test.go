@@ -174,22 +174,29 @@ func TestPerspectiveOwnership(t *testing.T) {
 		t.Errorf("org B by its perspective: %d %s", code, body)
 	}
 
-	// The asset attributes offer exactly the perspectives the caller sees.
-	for caller, want := range sees {
-		code, body := w.do(t, caller, http.MethodGet, "/cloudhealth/api/AzureVm")
-		var spec struct {
-			Attributes []struct{ Name string } `json:"attributes"`
-		}
-		if code != http.StatusOK || json.Unmarshal([]byte(body), &spec) != nil {
-			t.Fatalf("GET /cloudhealth/api/AzureVm as %s: %d %s", caller, code, body)
+	// The report catalogue and the asset attributes offer exactly the
+	// perspectives the caller sees.
+	offered := func(caller, path, list, prefix string) []string {
+		t.Helper()
+		code, body := w.do(t, caller, http.MethodGet, path)
+		var spec map[string]json.RawMessage
+		var entries []struct{ Name string }
+		if code != http.StatusOK || json.Unmarshal([]byte(body), &spec) != nil || json.Unmarshal(spec[list], &entries) != nil {
+			t.Fatalf("GET %s as %s: %d %s", path, caller, code, body)
 		}
 		var got []string
-		for _, a := range spec.Attributes {
-			if id, ok := strings.CutPrefix(a.Name, "attr_group__"); ok {
+		for _, a := range entries {
+			if id, ok := strings.CutPrefix(a.Name, prefix); ok {
 				got = append(got, id)
 			}
 		}
-		if !slices.Equal(got, want) {
+		return got
+	}
+	for caller, want := range sees {
+		if got := offered(caller, "/cloudhealth/olap_reports/cost/history/new", "dimensions", "Groupset-"); !slices.Equal(got, want) {
+			t.Errorf("%s's report catalogue offers perspectives %v, want %v", caller, got, want)
+		}
+		if got := offered(caller, "/cloudhealth/api/AzureVm", "attributes", "attr_group__"); !slices.Equal(got, want) {
 			t.Errorf("%s's AzureVm attributes group by %v, want %v", caller, got, want)
 		}
 	}
