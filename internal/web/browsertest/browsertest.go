@@ -37,6 +37,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tally-cost/tally/internal/ingest"
+	"github.com/tally-cost/tally/internal/registry"
 	"github.com/tally-cost/tally/internal/server"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/store/duckdb"
@@ -81,6 +82,10 @@ type Options struct {
 	NoAuth bool
 	// NoData skips the demo data: an empty store, for tests of the shell.
 	NoData bool
+	// Names registers sub accounts' names (id to name), as a user does
+	// through the Azure billing API: the engine shows them in place of the
+	// bills' names.
+	Names map[string]string
 }
 
 // Start loads the demo data into a new in-memory store and serves it
@@ -100,6 +105,12 @@ func StartWith(t testing.TB, o Options) *Env {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if !o.NoData {
 		loadDemo(t, st, quiet)
+	}
+	reg := registry.New(registry.DocRepo(st))
+	for id, name := range o.Names {
+		if _, err := reg.Register(ctx, registry.Entry{Kind: registry.SubAccount, Key: id, Name: &name}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tenants, err := tenant.Open(ctx, &tenant.MemRepo{})
 	if err != nil {

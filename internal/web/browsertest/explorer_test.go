@@ -140,7 +140,9 @@ func hashParams(t *testing.T, b *Browser) url.Values {
 }
 
 func TestExplorer(t *testing.T) {
-	env := Start(t)
+	// contoso-prod of the demo's Azure bill, under a name a user gave it.
+	const subscription, registered = "c2a8f3e1-6b4d-4f7a-9e2c-1d5b8a7f3e90", "Contoso Production"
+	env := StartWith(t, Options{Names: map[string]string{subscription: registered}})
 	b := env.Browser(t)
 
 	// Sign-in: a refused key is said so, a good one opens the explorer;
@@ -212,7 +214,11 @@ func TestExplorer(t *testing.T) {
 	if len(providers.Data) < 2 {
 		t.Fatalf("the demo has %d providers", len(providers.Data))
 	}
-	prov := providers.Data[0].Group["provider"]
+	// Microsoft, whose subscription has a registered name (checked below).
+	prov := "Microsoft"
+	if !slices.ContainsFunc(providers.Data, func(r apiRow) bool { return r.Group["provider"] == prov }) {
+		t.Fatalf("no %s costs in the demo: %+v", prov, providers.Data)
+	}
 	after(t, b,
 		chromedp.SetValue(chromedp.CSS(`[data-testid=filter-dim]`), "provider"),
 		chromedp.SetValue(chromedp.CSS(`[data-testid=filter-value]`), prov),
@@ -250,6 +256,10 @@ func TestExplorer(t *testing.T) {
 	q.Set("groupBy", "subAccountId,subAccountName")
 	q.Set("filter", `provider:"`+prov+`"+service!:"`+skip+`"`)
 	accounts := checkTable(t, env, b, q, []string{"subAccountId", "subAccountName"}, "amortized")
+	label := Eval[string](t, b, `[...document.querySelectorAll('[data-testid=drill]')].map(e => e.textContent).join("\n")`)
+	if !strings.Contains(label, registered+" ("+subscription+")") {
+		t.Fatalf("the registered name is not shown; accounts:\n%s", label)
+	}
 
 	// CSV: the exact amounts of the API.
 	b.Do(t, chromedp.Click(chromedp.CSS(`[data-testid=csv]`)))
