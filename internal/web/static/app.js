@@ -55,6 +55,7 @@ export async function api(path, opts = {}) {
 const $ = (id) => document.getElementById(id);
 let me = null;
 let current = null; // { path, module }
+let routeSeq = 0;
 
 // showMessage shows an error (or, with kind "info", a notice) above the page.
 export function showMessage(text, kind = "error") {
@@ -160,8 +161,13 @@ async function route() {
   const main = $("main");
   main.replaceChildren();
   document.title = `${r.title} · Tally`;
+  // A newer route (a hash change while this page's module loads) wins:
+  // two pages must never render into main at once.
+  const token = ++routeSeq;
+  current = null;
   try {
     const module = await r.load();
+    if (token !== routeSeq) return;
     current = { path, module };
     await module.render(main, { api, me, params, navigate: (p, o) => navigate(path, p, o), showMessage });
   } catch (e) {

@@ -292,8 +292,12 @@ function renderChips() {
 }
 
 async function load() {
-  const seq = ++view.seq;
-  const s = view.state;
+  const v = view;
+  const seq = ++v.seq;
+  const s = v.state;
+  // A load is stale when a newer one started or the page was rendered
+  // anew meanwhile (a new view, whose seq restarts).
+  const stale = () => v !== view || seq !== v.seq;
   const { status } = view.els;
   status.textContent = "Loading…";
   view.root.dataset.loading = "true";
@@ -304,14 +308,14 @@ async function load() {
       view.ctx.api("/api/v1/costs?" + costsQuery(s, true)),
     ]);
   } catch (e) {
-    if (seq !== view.seq) return;
+    if (stale()) return;
     status.textContent = "";
     view.ctx.showMessage(e.message);
     view.root.dataset.loading = "false";
     view.root.dataset.failures = String(Number(view.root.dataset.failures || 0) + 1);
     return;
   }
-  if (seq !== view.seq) return; // a newer view was asked for meanwhile
+  if (stale()) return;
   view.ctx.showMessage("");
   const dims = groupDims(s.group);
   view.data = {
