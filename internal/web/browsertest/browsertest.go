@@ -143,9 +143,9 @@ func loadDemo(t testing.TB, st store.Store, quiet *slog.Logger) {
 	t.Logf("demo data (%d days) loaded in %v", DemoDays, time.Since(began).Round(time.Millisecond))
 }
 
-// GetJSON asks the server's API with the administrator's key and
-// decodes the answer into v, failing the test on a status other than 200.
-func (e *Env) GetJSON(t testing.TB, path string, v any) {
+// Get asks the server with the administrator's key and returns the
+// status and body.
+func (e *Env) Get(t testing.TB, path string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, e.URL+path, nil)
 	if err != nil {
@@ -157,11 +157,22 @@ func (e *Env) GetJSON(t testing.TB, path string, v any) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, res.StatusCode, body)
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	return res.StatusCode, string(body)
+}
+
+// GetJSON is Get decoding the answer into v, failing the test on a
+// status other than 200.
+func (e *Env) GetJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	code, body := e.Get(t, path)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", path, code, body)
+	}
+	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
 }

@@ -175,6 +175,18 @@ func TestExplorer(t *testing.T) {
 		t.Fatalf("chart canvases = %d", n)
 	}
 	b.Screenshot(t, "explorer")
+	// Every control has a name a screen reader reads, and none is taken
+	// out of the keyboard's reach.
+	unnamed := Eval[[]string](t, b, `[...document.querySelectorAll('button, select, input, a[href], [tabindex]')].filter(e => {
+	  if (e.tabIndex < 0 && e.id !== 'main') return true;
+	  if (e.closest('[hidden]') || e.id === 'main') return false;
+	  const name = e.getAttribute('aria-label') || (e.id && document.querySelector('label[for="' + e.id + '"]')?.textContent) ||
+	    (['BUTTON', 'A'].includes(e.tagName) && e.textContent.trim());
+	  return !name;
+	}).map(e => e.outerHTML.slice(0, 120))`)
+	if len(unnamed) > 0 {
+		t.Fatalf("controls without a label or out of keyboard reach:\n%s", strings.Join(unnamed, "\n"))
+	}
 
 	// Grouping, metric and window.
 	after(t, b, choose("group", "region"))
