@@ -326,8 +326,9 @@ async function load() {
     })),
     totals: table.totals.map((t) => ({ currency: t.currency, items: t.items, cost: t.costs[s.metric], k8s: t.kubernetes?.[s.metric] ?? "0" })),
   };
-  renderTable();
+  // The chart first: it picks the groups' colours the table's swatches show.
   renderChart(series, dims, s);
+  renderTable();
   fillValues();
   const w = table.window;
   status.textContent = `${table.data.length} groups, ${w.start.slice(0, 10)} to ${w.end.slice(0, 10)} (end excluded), ${s.metric} cost`;
