@@ -56,6 +56,9 @@ type Env struct {
 	Key string
 	// Tenants is the server's tenant service, to make more keys.
 	Tenants *tenant.Service
+	// Store is the server's cost store, for tests that load their own
+	// line items (storetest.Load).
+	Store store.Store
 }
 
 // Chromium returns the browser's path, skipping the test without one
@@ -122,7 +125,7 @@ func StartWith(t testing.TB, o Options) *Env {
 	}
 	srv := httptest.NewServer(server.Handler(server.Config{Store: st, State: st, Tenants: tenants, NoAuth: o.NoAuth, Logger: quiet}))
 	t.Cleanup(srv.Close)
-	return &Env{URL: srv.URL, Key: key, Tenants: tenants}
+	return &Env{URL: srv.URL, Key: key, Tenants: tenants, Store: st}
 }
 
 // loadDemo ingests DemoDays of the demo bills (internal/synth, as

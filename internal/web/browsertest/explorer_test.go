@@ -188,6 +188,24 @@ func TestExplorer(t *testing.T) {
 		t.Fatalf("controls without a label or out of keyboard reach:\n%s", strings.Join(unnamed, "\n"))
 	}
 
+	// The chart's buckets are the API's: the demo has costs every day, so
+	// the API answers every bucket of the window.
+	for _, step := range []string{"day", "week", "month"} {
+		var res struct {
+			Window struct{ Start, End string }
+			Data   []struct{ Start time.Time }
+		}
+		env.GetJSON(t, "/api/v1/costs?window=90d&metric=billed&step="+step, &res)
+		var want []int64
+		for _, r := range res.Data {
+			want = append(want, r.Start.UnixMilli())
+		}
+		got := Eval[[]int64](t, b, `import('/pages/explorer.js').then(m => m.buckets({start: "`+res.Window.Start+`", end: "`+res.Window.End+`"}, "`+step+`"))`)
+		if !slices.Equal(got, want) {
+			t.Errorf("step %s: the chart's buckets %v, the API's %v", step, got, want)
+		}
+	}
+
 	// Grouping, metric and window.
 	after(t, b, choose("group", "region"))
 	q.Set("groupBy", "region")

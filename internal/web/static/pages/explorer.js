@@ -448,15 +448,18 @@ function renderChart(res, dims, s) {
   }
   const currency = [...totals.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] || "USD";
   const byGroup = new Map();
-  const xs = [...new Set(res.data.map((r) => r.start))].sort();
+  // Every bucket of the window, also those without costs (the API
+  // answers only buckets with rows), so that a gap shows as zero.
+  const xs = [...new Set([...buckets(res.window, s.step), ...res.data.map((r) => Date.parse(r.start))])].sort((a, b) => a - b);
   const xi = new Map(xs.map((x, i) => [x, i]));
+  const at = (r) => xi.get(Date.parse(r.start));
   for (const r of res.data) {
     if (r.currency !== currency) continue;
     const k = dims.map((d) => r.group?.[d] ?? "").join("\u001f");
     let g = byGroup.get(k);
     if (!g) byGroup.set(k, (g = { key: k, values: dims.map((d) => r.group?.[d] ?? ""), sum: 0, ys: new Array(xs.length).fill(0) }));
     const v = Number(r.costs[s.metric]);
-    g.ys[xi.get(r.start)] += v;
+    g.ys[at(r)] += v;
     g.sum += v;
   }
   const groups = [...byGroup.values()].sort((a, b) => b.sum - a.sum);
@@ -474,7 +477,7 @@ function renderChart(res, dims, s) {
     g.ys.forEach((v, i) => (run[i] += v));
     stacked.unshift(run.slice());
   }
-  const data = [xs.map((x) => Date.parse(x) / 1000), ...stacked];
+  const data = [xs.map((x) => x / 1000), ...stacked];
   const series = [{}, ...shown.map((g, i) => ({
     label: g.label || groupLabel(s.group, g.values),
     stroke: COLORS[i % COLORS.length], fill: COLORS[i % COLORS.length] + "cc", width: 1, points: { show: false },
@@ -497,6 +500,24 @@ function renderChart(res, dims, s) {
     cursor: { drag: { x: false, y: false } },
   };
   view.plot = new uPlot(opts, data, chartEl);
+}
+
+// buckets lists the start times (ms) of the steps of window, as the API
+// cuts them: UTC days, ISO weeks from Monday, calendar months, the first
+// one starting at the window's start.
+export function buckets(window, step) {
+  const out = [];
+  const end = Date.parse(window.end);
+  let t = new Date(window.start);
+  for (let n = 0; t.getTime() < end && n < 1000; n++) {
+    out.push(t.getTime());
+    const next = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
+    if (step === "week") next.setUTCDate(next.getUTCDate() + (((8 - next.getUTCDay()) % 7) || 7));
+    else if (step === "month") next.setUTCMonth(next.getUTCMonth() + 1, 1);
+    else next.setUTCDate(next.getUTCDate() + 1);
+    t = next;
+  }
+  return out;
 }
 
 function resizeChart() {
