@@ -340,6 +340,13 @@ func TestExplorer(t *testing.T) {
 		t.Fatalf("controls after reload: %s", v)
 	}
 
+	// The skip link moves the focus to the page and keeps the view.
+	hash := Eval[string](t, b, `location.hash`)
+	b.Do(t, chromedp.Focus(chromedp.CSS(`[data-testid=skip]`)), chromedp.KeyEvent("\r"))
+	if got := Eval[string](t, b, `location.hash + " " + document.activeElement.id`); got != hash+" main" {
+		t.Fatalf("after the skip link: %q, want %q", got, hash+" main")
+	}
+
 	// Sorting by the group's name, ascending.
 	after(t, b, chromedp.Click(chromedp.CSS(`[data-testid=sort-group]`)))
 	after(t, b, chromedp.Click(chromedp.CSS(`[data-testid=sort-group]`)))

@@ -214,6 +214,11 @@ async function start() {
 }
 
 window.addEventListener("hashchange", route);
+// The skip link must not change the hash: the hash is the router's.
+document.querySelector("[data-testid=skip]").addEventListener("click", (ev) => {
+  ev.preventDefault();
+  $("main").focus();
+});
 $("signout").addEventListener("click", () => signOut(""));
 $("nav-toggle").addEventListener("click", () => {
   const open = document.body.classList.toggle("nav-open");
