@@ -235,6 +235,15 @@ func TestExplorer(t *testing.T) {
 		t.Fatalf("custom window = %v", got.Window)
 	}
 
+	// A tag: the key typed in, the groups the tag's values.
+	b.Do(t, choose("group", "tag"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=group-key]`)))
+	after(t, b, chromedp.SendKeys(chromedp.CSS(`[data-testid=group-key]`), "team"), chromedp.Click(chromedp.CSS(`[data-testid=group-key-apply]`)))
+	q.Set("groupBy", "tag:team")
+	checkTable(t, env, b, q, []string{"tag:team"}, "amortized")
+	if p := hashParams(t, b); p.Get("group") != "tag:team" {
+		t.Fatalf("tag grouping URL = %v", p)
+	}
+
 	// Filters: two, compiled to the native filter language.
 	after(t, b, choose("window", "30d"), choose("group", "service"))
 	q.Set("window", "30d")

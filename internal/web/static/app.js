@@ -5,9 +5,12 @@
 
 const KEY = "tally-key";
 
-// routes: one line per page. roles lists who sees it (from /api/v1/me);
-// a page module exports render(el, ctx) and may export update(params),
-// called when only the page's parameters change (no re-render).
+// routes: one line per page. roles lists who sees it (from /api/v1/me).
+// A page module exports render(el, ctx), ctx being { api, me, params,
+// navigate(params, {replace}), showMessage(text, kind) }: params are the
+// URLSearchParams after "?" in the hash, and navigate writes new ones
+// (the URL holds the page's state). It may export update(params), called
+// instead of a new render when only the page's parameters change.
 export const routes = [
   { path: "explorer", title: "Explorer", load: () => import("./pages/explorer.js"), roles: ["viewer", "editor", "partner", "admin"] },
 ];

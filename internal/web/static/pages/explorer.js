@@ -408,7 +408,7 @@ function renderTable() {
   for (const t of d.totals) {
     const tr = el("tr", { testid: "total" });
     tr.dataset.currency = t.currency;
-    tr.append(el("td", {}, multi ? "Total" : "Total"));
+    tr.append(el("td", {}, "Total"));
     if (multi) tr.append(el("td", {}, t.currency));
     tr.append(moneyCell(el("td", { class: "num", testid: "total-cost" }), t.cost, t.currency),
       el("td", { class: "num" }, percent(1)),
