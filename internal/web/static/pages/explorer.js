@@ -431,7 +431,10 @@ function drillDown(r) {
 // seriesColors maps the chart's groups to their colours, for the table's swatches.
 function seriesColors() {
   const m = new Map();
-  (view.chartKeys || []).forEach((k, i) => m.set(k, COLORS[i % COLORS.length]));
+  const keys = view.chartKeys || [];
+  keys.forEach((k, i) => m.set(k, COLORS[i % COLORS.length]));
+  // The groups the chart adds up to "Other" take its colour.
+  for (const k of view.chartRest || []) m.set(k, COLORS[(keys.length - 1) % COLORS.length]);
   return m;
 }
 
@@ -471,6 +474,7 @@ function renderChart(res, dims, s) {
     shown.push(other);
   }
   view.chartKeys = shown.map((g) => g.key);
+  view.chartRest = rest.map((g) => g.key);
   const stacked = [];
   const run = new Array(xs.length).fill(0);
   for (const g of [...shown].reverse()) {
