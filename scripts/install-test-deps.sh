@@ -4,7 +4,8 @@
 # storage emulators themselves (scripts/emulators.sh install), never by
 # hand, Prometheus from Debian's package for the Prometheus collector's
 # tests (scripts/prometheus.sh install) and the CloudKitty client
-# (scripts/install-cloudkitty-client.sh). Missing Debian packages are
+# (scripts/install-cloudkitty-client.sh), and Chromium with the DejaVu
+# fonts for the web UI's browser tests. Missing Debian packages are
 # installed with apt-get, through sudo when not run as root, so that
 # "make test" does all the set-up.
 set -euo pipefail
@@ -16,6 +17,10 @@ command -v curl >/dev/null || need+=(curl)
 # its own npm, which Debian's npm package would conflict with.
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+# The web UI's browser tests (internal/web/browsertest) drive Debian's
+# Chromium headless; DejaVu gives its screenshots readable text.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then

@@ -202,7 +202,7 @@ func Handler(cfg Config) http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.Handler())
+	mux.Handle("/", web.Handler(web.Options{NoAuth: cfg.NoAuth}))
 
 	tenants := cfg.Tenants
 	if tenants == nil {

@@ -137,6 +137,10 @@ type costRow struct {
 	Items    int64             `json:"items"`
 	// Costs are decimal strings: exact, never floats.
 	Costs map[string]string `json:"costs"`
+	// Kubernetes is, per metric, the part of Costs from line items of
+	// managed Kubernetes (EKS, AKS, GKE): the web UI's Kubernetes share
+	// is Kubernetes over Costs, computed from the two exact strings.
+	Kubernetes map[string]string `json:"kubernetes"`
 }
 
 func (a *API) costs(r *http.Request) (any, error) {
@@ -179,7 +183,8 @@ func rows(q query.Query, in []query.Row) []costRow {
 	out := make([]costRow, 0, len(in))
 	metrics := q.MetricsOrAll()
 	for _, r := range in {
-		cr := costRow{Start: r.Start, End: r.End, Currency: r.Currency, Items: r.Items, Costs: make(map[string]string, len(metrics))}
+		cr := costRow{Start: r.Start, End: r.End, Currency: r.Currency, Items: r.Items, Costs: make(map[string]string, len(metrics)),
+			Kubernetes: make(map[string]string, len(metrics))}
 		if len(q.GroupBy) > 0 {
 			cr.Group = make(map[string]string, len(q.GroupBy))
 			for i, g := range q.GroupBy {
@@ -188,6 +193,13 @@ func rows(q query.Query, in []query.Row) []costRow {
 		}
 		for i, m := range metrics {
 			cr.Costs[m.String()] = money(r.Values[i])
+			// A store that skipped the shares (Query.NoKubernetes, never
+			// set here) leaves the slice short; zero is then the answer.
+			k := decimal.Zero
+			if i < len(r.Kubernetes) {
+				k = r.Kubernetes[i]
+			}
+			cr.Kubernetes[m.String()] = money(k)
 		}
 		out = append(out, cr)
 	}
