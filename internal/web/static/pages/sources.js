@@ -71,10 +71,13 @@ export async function render(root, ctx) {
     } catch (e) {
       // 501: the server runs no pipeline; 403: not an administrator.
       status.textContent = e.message;
-      tbody.replaceChildren();
+      status.className = "status error";
+      table.hidden = true;
       return;
     }
     const list = res.data || [];
+    table.hidden = false;
+    status.className = "status muted";
     status.textContent = list.length ? "" : "No source is configured: add one below, or upload a file above.";
     tbody.replaceChildren(...list.map((s) => sourceRow(s, ctx, load)));
     // A run in progress moves its status: follow it while the page shows.
