@@ -134,7 +134,8 @@ function row(s, metric) {
     totals,
     el("td", { text: s.files.join(", "), class: "muted" }),
     el("td", { text: when(s.committedAt) }),
-    el("td", { class: "error", text: s.error || "" }),
+    // Errors name file, line and column: long, so they wrap.
+    el("td", { class: "error", style: "white-space: normal; min-width: 14rem", text: s.error || "" }),
     el("td", {}, mayDelete(ctx.me) && s.status !== "deleted" ?
       el("button", { type: "button", onclick: del, "aria-label": `Delete snapshot ${s.id}`, testid: `delete-snapshot-${s.id}` }, "Delete") : null));
 }

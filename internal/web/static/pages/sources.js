@@ -113,7 +113,7 @@ function sourceRow(s, ctx, reload) {
     el("td", { text: coverage }),
     el("td", { class: "num", text: integer(st.files) }),
     el("td", { class: "num", text: integer(st.rows) }),
-    el("td", { class: st.lastError ? "error" : "muted", text: st.lastError || "–", testid: `source-error-${s.name}` }),
+    el("td", { class: st.lastError ? "error" : "muted", style: "white-space: normal; min-width: 14rem", text: st.lastError || "–", testid: `source-error-${s.name}` }),
     el("td", {},
       el("div", { class: "actions" },
         el("button", { type: "button", testid: `rebuild-${s.name}`, onclick: () => confirm(`Re-read every billing period of ${s.name}?`) && act("Rebuild", "POST", `/api/v1/sources/${enc}/rebuild`) }, "Rebuild"),
