@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tally-cost/tally/internal/api/apierr"
 	"github.com/tally-cost/tally/internal/ingest"
@@ -126,6 +128,11 @@ func (a *API) importOptions(r *http.Request) (ingest.Options, string, error) {
 	}
 	if opt.Source == "" {
 		return opt, "", apierr.New(http.StatusBadRequest, "source: name the billing source the file belongs to; uploading a period of the same source again replaces it")
+	}
+	// Source names are shown by every dialect and in the audit log: as
+	// the API's other names, at most 255 characters and no control ones.
+	if utf8.RuneCountInString(opt.Source) > 255 || strings.ContainsFunc(opt.Source, unicode.IsControl) {
+		return opt, "", apierr.New(http.StatusBadRequest, "source: a name of at most 255 characters, without control characters")
 	}
 	if a.sources != nil {
 		for _, s := range a.sources.Specs() {

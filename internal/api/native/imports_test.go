@@ -198,6 +198,8 @@ func TestImportsEndpoint(t *testing.T) {
 	step("error_imports_no_provider", "", "/api/v1/imports?source=uploads", cur, http.StatusBadRequest)
 	step("error_imports_no_source", "", "/api/v1/imports?provider=aws", cur, http.StatusBadRequest)
 	step("error_imports_param", "", path+"&sorce=x", cur, http.StatusBadRequest)
+	step("error_imports_source_control", "", "/api/v1/imports?provider=aws&source=a%0Ab", cur, http.StatusBadRequest)
+	step("error_imports_source_long", "", "/api/v1/imports?provider=aws&source="+strings.Repeat("s", 256), cur, http.StatusBadRequest)
 	step("error_imports_format", "", path+"&format=xlsx", cur, http.StatusBadRequest)
 	step("error_imports_name", "", "/api/v1/imports?provider=aws&source=uploads&name=..", cur, http.StatusBadRequest)
 	step("error_imports_empty", "", path, nil, http.StatusBadRequest)
