@@ -82,7 +82,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// The demo's usage does not grow, so no processor runs: its rated
 	// data was written once, when it was loaded.
 	return serve(ctx, st, stores.State, serveOptions{listener: ln, noAuth: true, pipeline: pipeline.Config{CacheDir: loc.Path + ".sources"}, keys: keys,
-		rating: &rc, noProcessor: true}, stdout)
+		rating: &rc, noProcessor: true, uploadDir: uploadDir(loc.Path)}, stdout)
 }
 
 func defaultDemoDB() string {

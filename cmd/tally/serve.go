@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
@@ -28,6 +30,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noAuth := fs.Bool("no-auth", false, "serve without API keys, every caller an administrator (loopback addresses only)")
 	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
 	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
+	maxUpload := fs.Int64("max-upload", server.DefaultLimits.MaxUpload, "largest bill file accepted by POST /api/v1/imports, in bytes")
 	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
 	keyFile := secretKeyFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -73,8 +76,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if pc.CacheDir == "" {
 		pc.CacheDir = loc.Path + ".sources"
 	}
-	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout},
-		pipeline: pc, rates: rs, rating: rc, keys: keys}, stdout)
+	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout, MaxUpload: *maxUpload},
+		pipeline: pc, uploadDir: uploadDir(loc.Path), rates: rs, rating: rc, keys: keys}, stdout)
 }
 
 // hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
@@ -152,6 +155,32 @@ type serveOptions struct {
 	rating *rating.Config
 	// noProcessor serves rating's API without running its processor.
 	noProcessor bool
+	// uploadDir keeps uploaded bills while they are imported.
+	uploadDir string
+}
+
+// uploadDir is where a server keeps uploaded bills while it imports them:
+// a private folder beside the database file (the disk that holds the
+// data, not a small /tmp), or the system's temporary folder for a
+// database in memory. A folder that cannot be made falls back to the
+// latter. Uploads left by a process that died are removed: this process
+// holds the database, so no other imports through the folder.
+func uploadDir(db string) string {
+	if db == "" {
+		return ""
+	}
+	dir := db + ".uploads"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		slog.Warn("uploads are kept in the temporary folder", "err", err)
+		return ""
+	}
+	stale, _ := filepath.Glob(filepath.Join(dir, "upload-*"))
+	for _, s := range stale {
+		if err := os.RemoveAll(s); err != nil {
+			slog.Warn("removing an upload left by an interrupted import", "err", err)
+		}
+	}
+	return dir
 }
 
 // serve serves the cost store st with the state store state: the tenants
@@ -203,7 +232,7 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 		defer func() { stopRating(); <-rdone }()
 		log.Info("rating processor started", "collector", o.rating.Collector, "period", o.rating.Period, "metrics", len(o.rating.Metrics.Metrics))
 	}
-	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log})
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, UploadDir: o.uploadDir, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log})
 	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -39,6 +39,11 @@ type Options struct {
 	// repair re-reads the files); other runs already imported are left
 	// alone either way (see plan).
 	Reimport bool
+	// Rename, when set, is what errors and snapshots call each file,
+	// given what they would (its path, or "archive!member"): a file a
+	// browser uploaded is kept under a temporary path on the server, and
+	// is called by the name its client sent instead.
+	Rename func(name string) string
 }
 
 // Summary describes a finished import.
@@ -77,6 +82,13 @@ func Run(ctx context.Context, st store.Store, paths []string, opt Options) (*Sum
 	deliveries, known, err := plan(ctx, st, p, paths, opt, &scratch)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Rename != nil {
+		for _, d := range deliveries {
+			for i := range d.files {
+				d.files[i].Name = opt.Rename(d.files[i].name())
+			}
+		}
 	}
 	if opt.Progress == nil {
 		opt.Progress = noProgress{}

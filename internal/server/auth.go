@@ -22,6 +22,10 @@ type Dialect struct {
 	Public []string
 	Error  func(w http.ResponseWriter, r *http.Request, err error)
 	Rates  []RateLimit
+	// Uploads are paths (exact) whose POST body is a file: they get
+	// Limits.MaxUpload and Limits.UploadTimeout instead of MaxBody and
+	// Timeout.
+	Uploads []string
 }
 
 // Limits bound what one request may cost.
@@ -32,10 +36,14 @@ type Limits struct {
 	MaxURI int
 	// Timeout bounds the handling of one request.
 	Timeout time.Duration
+	// MaxUpload and UploadTimeout bound a bill uploaded to a dialect's
+	// Uploads path: it is read and imported within the request.
+	MaxUpload     int64
+	UploadTimeout time.Duration
 }
 
 // DefaultLimits are the limits of a server whose Config leaves them zero.
-var DefaultLimits = Limits{MaxBody: 10 << 20, MaxURI: 4000, Timeout: time.Minute}
+var DefaultLimits = Limits{MaxBody: 10 << 20, MaxURI: 4000, Timeout: time.Minute, MaxUpload: 1 << 30, UploadTimeout: 30 * time.Minute}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxBody == 0 {
@@ -46,6 +54,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Timeout == 0 {
 		l.Timeout = DefaultLimits.Timeout
+	}
+	if l.MaxUpload == 0 {
+		l.MaxUpload = DefaultLimits.MaxUpload
+	}
+	if l.UploadTimeout == 0 {
+		l.UploadTimeout = DefaultLimits.UploadTimeout
 	}
 	return l
 }
@@ -96,6 +110,10 @@ func (g *guard) wrap(d Dialect, next http.Handler) http.Handler {
 	for _, p := range d.Public {
 		public[p] = true
 	}
+	uploads := map[string]bool{}
+	for _, p := range d.Uploads {
+		uploads[p] = true
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if g.limits.MaxURI > 0 && len(r.RequestURI) > g.limits.MaxURI {
 			d.Error(w, r, apierr.New(http.StatusRequestURITooLong, fmt.Sprintf("request URI longer than %d characters", g.limits.MaxURI)))
@@ -118,17 +136,21 @@ func (g *guard) wrap(d Dialect, next http.Handler) http.Handler {
 			d.Error(w, r, err)
 			return
 		}
-		if g.limits.MaxBody > 0 {
-			if r.ContentLength > g.limits.MaxBody {
-				d.Error(w, r, apierr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", g.limits.MaxBody)))
+		maxBody, timeout := g.limits.MaxBody, g.limits.Timeout
+		if r.Method == http.MethodPost && uploads[r.URL.Path] {
+			maxBody, timeout = g.limits.MaxUpload, g.limits.UploadTimeout
+		}
+		if maxBody > 0 {
+			if r.ContentLength > maxBody {
+				d.Error(w, r, apierr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody)))
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, g.limits.MaxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		ctx := tenant.WithPrincipal(r.Context(), p)
-		if g.limits.Timeout > 0 {
+		if timeout > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, g.limits.Timeout)
+			ctx, cancel = context.WithTimeout(ctx, timeout)
 			defer cancel()
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))

@@ -3,9 +3,12 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tally-cost/tally/internal/testfiles"
 )
 
 // Writes that take an id, sent by every key that may not make them, to
@@ -39,6 +42,10 @@ func TestRefusedWrites(t *testing.T) {
 	subs := w.adminList(t, "/azure-billing/api/subscriptions/")
 	azureCustomers := w.adminList(t, "/azure-billing/api/customers/")
 	ownSnapshot := w.rows[0].snapshot // acct-a1's superseded March
+	cur, err := os.ReadFile(testfiles.Shared(t, "aws", "cur-snake-case-columns.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Writes no key but the administrator's may make.
 	adminOnly := []write{
@@ -49,6 +56,9 @@ func TestRefusedWrites(t *testing.T) {
 		{http.MethodPost, "/api/v1/keys", fmt.Sprintf(`{"name":"x","role":"viewer","organization":%d}`, w.orgB)},
 		{http.MethodPut, "/api/v1/exchange-rates/2024-03", `{"rates":{"EUR":"1.08"}}`},
 		{http.MethodDelete, "/api/v1/exchange-rates/2024-03", ""},
+		// A bill holds every tenant's accounts: a scoped administrator
+		// may not load one, not even of its own accounts.
+		{http.MethodPost, "/api/v1/imports?provider=aws&source=probe&name=cur.csv", string(cur)},
 	}
 	for _, org := range []int64{1, w.orgA, w.orgB} {
 		p := fmt.Sprintf("/api/v1/organizations/%d", org)

@@ -29,6 +29,7 @@ import (
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/customtag"
 	"github.com/tally-cost/tally/internal/engine"
+	"github.com/tally-cost/tally/internal/ingest"
 	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/pipeline"
@@ -57,6 +58,10 @@ type Config struct {
 	// organization. The command line allows it on loopback addresses only.
 	NoAuth bool
 	Limits Limits // zero fields take DefaultLimits
+	// UploadDir keeps bills uploaded through the native API while they
+	// are imported (a private folder beside the database); "" is the
+	// system's temporary folder.
+	UploadDir string
 	// Pipeline, when set, serves the sources endpoints and the ETL
 	// endpoints of the Kubecost dialect.
 	Pipeline *pipeline.Runner
@@ -93,6 +98,9 @@ type deps struct {
 	accounts     *cloudaccount.Service // CloudHealth's /v1/aws_accounts
 	reports      *savedreport.Book     // saved custom reports
 	log          *slog.Logger
+	// store and uploadDir serve uploaded bills (native /api/v1/imports).
+	store     store.Store
+	uploadDir string
 	// metrics keeps uploaded performance metrics: the state store, when
 	// it implements metricstore.Store (store/duckdb does); nil otherwise.
 	metrics metricstore.Store
@@ -115,9 +123,12 @@ type mount struct {
 // one entry here.
 func dialects() []mount {
 	return []mount{
-		{Dialect{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError}, func(api *http.ServeMux, d deps) {
+		{Dialect{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError, Uploads: []string{native.ImportPath}}, func(api *http.ServeMux, d deps) {
 			nat := native.New(d.engine, d.tenants, d.log)
 			nat.SetReports(d.reports)
+			nat.SetImports(func(ctx context.Context, paths []string, opt ingest.Options) (*ingest.Summary, error) {
+				return ingest.Run(ctx, d.store, paths, opt)
+			}, d.uploadDir)
 			if d.pipeline != nil {
 				nat.SetSources(d.pipeline)
 			}
@@ -248,7 +259,7 @@ func Handler(cfg Config) http.Handler {
 		panic(fmt.Errorf("server: opening the saved reports: %w", err))
 	}
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
-		assets: assets, customTags: tags, accounts: accounts, reports: reports, log: log}
+		assets: assets, customTags: tags, accounts: accounts, reports: reports, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {

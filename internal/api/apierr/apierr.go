@@ -60,7 +60,9 @@ func Status(err error) int {
 // Message is the text to show for err: its own for client errors,
 // redacted (a message may quote what a client sent, credentials
 // included), a generic one for server errors (whose details go to the
-// log only).
+// log only). A 501 is not a failure but a feature this server does not
+// serve ("no pipeline is configured on this server"): its message says
+// which, and is shown.
 func Message(err error) string {
 	var mbe *http.MaxBytesError
 	switch st := Status(err); {
@@ -68,6 +70,8 @@ func Message(err error) string {
 		return "request body too large"
 	case st == http.StatusServiceUnavailable:
 		return "request cancelled or timed out"
+	case st == http.StatusNotImplemented:
+		return secret.Redact(err.Error())
 	case st >= 500:
 		return "internal error; see the server log"
 	}

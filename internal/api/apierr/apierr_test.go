@@ -26,6 +26,7 @@ func TestMessage(t *testing.T) {
 	f(New(http.StatusBadRequest, `invalid source: url "https://a.blob.core.windows.net/c?sig=SENT" with sas_token=SENT2`),
 		`invalid source: url "https://a.blob.core.windows.net/c?[REDACTED]" with sas_token=[REDACTED]`)
 	f(errors.New("disk on fire at https://h/p?sig=x"), "internal error; see the server log")
+	f(New(http.StatusNotImplemented, "no pipeline is configured on this server"), "no pipeline is configured on this server")
 }
 
 // TestStatusByKind: every domain sentinel answers its status through its

@@ -48,8 +48,11 @@ type API struct {
 	sources Sources
 	metrics metricstore.Store // rightsizing.go
 	reports Reports           // nil: /api/v1/reports answers 501
-	log     *slog.Logger
-	now     func() time.Time
+	// importer and importDir serve uploads (imports.go); nil: 501.
+	importer  Importer
+	importDir string
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // New returns the native API over engine (which scopes every question by
@@ -76,6 +79,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerRates(mux)
 	a.registerRightsizing(mux)
 	a.registerReports(mux)
+	a.registerImports(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
