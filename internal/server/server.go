@@ -25,6 +25,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/assetindex"
+	"github.com/tally-cost/tally/internal/budget"
 	"github.com/tally-cost/tally/internal/cloudaccount"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/customtag"
@@ -76,8 +77,9 @@ type Config struct {
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
 	// Clock, when set, is the time dialects whose requests are relative
-	// to now read (CloudHealth's report members): tests pin it to their
-	// data. Nil is the wall clock.
+	// to now read (CloudHealth's report members, the native API's
+	// windows and budget months): tests pin it to their data. Nil is the
+	// wall clock.
 	Clock func() time.Time
 }
 
@@ -92,6 +94,7 @@ type deps struct {
 	clock        func() time.Time      // nil: the wall clock
 	accounts     *cloudaccount.Service // CloudHealth's /v1/aws_accounts
 	reports      *savedreport.Book     // saved custom reports
+	budgets      *budget.Book          // the native API's budgets
 	log          *slog.Logger
 	// metrics keeps uploaded performance metrics: the state store, when
 	// it implements metricstore.Store (store/duckdb does); nil otherwise.
@@ -118,6 +121,10 @@ func dialects() []mount {
 		{Dialect{Prefix: native.Prefix, Public: native.Public, Error: native.WriteError}, func(api *http.ServeMux, d deps) {
 			nat := native.New(d.engine, d.tenants, d.log)
 			nat.SetReports(d.reports)
+			nat.SetBudgets(d.budgets)
+			if d.clock != nil {
+				nat.SetClock(d.clock)
+			}
 			if d.pipeline != nil {
 				nat.SetSources(d.pipeline)
 			}
@@ -247,8 +254,12 @@ func Handler(cfg Config) http.Handler {
 	if err != nil {
 		panic(fmt.Errorf("server: opening the saved reports: %w", err))
 	}
+	budgets, err := budget.Open(context.Background(), cfg.State, nil)
+	if err != nil {
+		panic(fmt.Errorf("server: opening the budgets: %w", err))
+	}
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
-		assets: assets, customTags: tags, accounts: accounts, reports: reports, log: log}
+		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {

@@ -48,6 +48,7 @@ type API struct {
 	sources Sources
 	metrics metricstore.Store // rightsizing.go
 	reports Reports           // nil: /api/v1/reports answers 501
+	budgets Budgets           // nil: /api/v1/budgets answers 501 (budgets.go)
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -76,6 +77,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerRates(mux)
 	a.registerRightsizing(mux)
 	a.registerReports(mux)
+	a.registerBudgets(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
