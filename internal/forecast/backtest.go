@@ -19,7 +19,11 @@ type Errors struct {
 }
 
 func (e Errors) String() string {
-	return fmt.Sprintf("%-15s MAE %10.2f  MAPE %6.2f%%  (%d forecasts from %d origins)", e.Method, e.MAE, e.MAPE, e.Forecasts, e.Origins)
+	name := e.Method
+	if name == Auto {
+		name = "auto"
+	}
+	return fmt.Sprintf("%-15s MAE %10.2f  MAPE %6.2f%%  (%d forecasts from %d origins)", name, e.MAE, e.MAPE, e.Forecasts, e.Origins)
 }
 
 // Backtest forecasts y with method m from every origin t with at least

@@ -1,8 +1,11 @@
-// Package forecast projects daily costs forward: additive Holt-Winters
-// with a weekly season when there are four weeks of history, seasonal
-// naive (the same weekday last week) when there is one, the last value
-// otherwise; and a prediction interval from the method's own errors in
-// a rolling-origin back-test over the same history.
+// Package forecast projects daily costs forward: from four weeks of
+// history, additive Holt-Winters with a weekly season or seasonal naive
+// (the same weekday last week), whichever forecast the last four weeks
+// of that history better (a back-test of both on the history alone:
+// neither wins on every bill, see BENCHMARKS.md); from one week,
+// seasonal naive; below, the last value. The prediction interval comes
+// from the chosen method's own errors in a rolling-origin back-test over
+// the same history.
 //
 // Forecasts are estimates. The inputs are exact decimals; they become
 // float64 only inside the model, and what comes out is rounded to cents
@@ -26,6 +29,10 @@ const (
 	HoltWinters   Method = "holt-winters"   // additive, weekly season
 	SeasonalNaive Method = "seasonal-naive" // the same weekday a week before
 	Naive         Method = "naive"          // the last value
+	// Auto is Choose's method for the history's length, and from
+	// MinHoltWinters days the better of Holt-Winters and seasonal naive
+	// in a back-test on the history (Select).
+	Auto Method = ""
 )
 
 // Season is the period of the seasonal methods: a week of days, the
@@ -86,7 +93,34 @@ func Choose(n int) Method {
 	return Naive
 }
 
-// Predict forecasts horizon days after y with method m (empty: Choose).
+// selectOrigins and selectHorizon size the back-test Select compares
+// the seasonal methods on: four weeks of origins, a week ahead.
+const (
+	selectOrigins = 28
+	selectHorizon = Season
+)
+
+// Select is Auto's method for y: Choose's, except that from
+// MinHoltWinters days Holt-Winters must beat seasonal naive in a
+// back-test over y's last selectOrigins origins to be used.
+func Select(y []float64) Method {
+	m := Choose(len(y))
+	if m != HoltWinters {
+		return m
+	}
+	train := max(MinHoltWinters, len(y)-selectOrigins)
+	if train >= len(y) {
+		return SeasonalNaive // no day left to compare on
+	}
+	hw, err1 := Backtest(y, HoltWinters, train, selectHorizon)
+	sn, err2 := Backtest(y, SeasonalNaive, train, selectHorizon)
+	if err1 != nil || err2 != nil || sn.MAE <= hw.MAE {
+		return SeasonalNaive
+	}
+	return HoltWinters
+}
+
+// Predict forecasts horizon days after y with method m (Auto: Select).
 func Predict(y []float64, horizon int, m Method) ([]float64, error) {
 	if len(y) == 0 {
 		return nil, ErrNoHistory
@@ -94,8 +128,8 @@ func Predict(y []float64, horizon int, m Method) ([]float64, error) {
 	if horizon < 0 {
 		return nil, fmt.Errorf("forecast: negative horizon %d", horizon)
 	}
-	if m == "" {
-		m = Choose(len(y))
+	if m == Auto {
+		m = Select(y)
 	}
 	switch m {
 	case HoltWinters:
@@ -122,13 +156,16 @@ func Predict(y []float64, horizon int, m Method) ([]float64, error) {
 	return nil, fmt.Errorf("forecast: unknown method %q", m)
 }
 
-// Forecast predicts horizon days after the daily costs y with the method
-// the history supports, and an interval from a rolling-origin back-test
-// of that method on y. Bounds are not let below zero when no day of the
+// Forecast predicts horizon days after the daily costs y with Select's
+// method, and an interval from a rolling-origin back-test of that method
+// on y. Bounds are not let below zero when no day of the
 // history is negative (costs without credits cannot turn negative).
 func Forecast(history []decimal.Decimal, horizon int) (Result, error) {
 	y := Floats(history)
-	m := Choose(len(y))
+	if len(y) == 0 {
+		return Result{}, ErrNoHistory
+	}
+	m := Select(y)
 	mean, err := Predict(y, horizon, m)
 	if err != nil {
 		return Result{}, err

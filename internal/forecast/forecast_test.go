@@ -77,6 +77,29 @@ func TestChoose(t *testing.T) {
 	}
 }
 
+// TestSelect: Holt-Winters is used where it forecasts the history's last
+// four weeks better (a trend, which repeating last week cannot follow),
+// seasonal naive where it does at least as well (a pure weekly pattern,
+// which it repeats exactly), and below four weeks by length alone.
+func TestSelect(t *testing.T) {
+	trend := series(56, func(i int) float64 { return weekly[i%7] + 2*float64(i) })
+	pure := series(56, func(i int) float64 { return weekly[i%7] })
+	for name, c := range map[string]struct {
+		y    []float64
+		want Method
+	}{"trend": {trend, HoltWinters}, "pure season": {pure, SeasonalNaive}, "three weeks": {trend[:21], SeasonalNaive}, "five days": {trend[:5], Naive}} {
+		if got := Select(c.y); got != c.want {
+			t.Errorf("Select(%s) = %s, want %s", name, got, c.want)
+		}
+	}
+	// Auto forecasts with Select's method.
+	a, _ := Predict(trend, 3, Auto)
+	h, _ := Predict(trend, 3, HoltWinters)
+	if a[0] != h[0] || a[2] != h[2] {
+		t.Errorf("auto %v, holt-winters %v", a, h)
+	}
+}
+
 // TestIntervalCoverage: on a noisy weekly series, the 80 % interval of
 // the next day holds the actual value about 80 % of the time over many
 // simulated futures, and the total's interval is narrower than the sum
@@ -95,7 +118,7 @@ func TestIntervalCoverage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Method != HoltWinters || res.Origins < minOrigins {
+		if (res.Method != HoltWinters && res.Method != SeasonalNaive) || res.Origins < minOrigins {
 			t.Fatalf("method %s from %d origins", res.Method, res.Origins)
 		}
 		if p := res.Points[0]; y[90] >= p.Lower && y[90] <= p.Upper {

@@ -35,8 +35,8 @@ const (
 
 // estimateNote says what the forecast numbers are.
 const estimateNote = "Forecasts are estimates: the mean and the 80% interval of a model of daily costs " +
-	"(Holt-Winters with a weekly season, or seasonal naive on short histories), " +
-	"with the interval taken from the model's own back-test errors. Actual costs are exact."
+	"(Holt-Winters with a weekly season or seasonal naive, whichever back-tested better on the last four weeks; " +
+	"seasonal naive below four weeks of history), with the interval taken from the model's own back-test errors. Actual costs are exact."
 
 var forecastParams = map[string]bool{"window": true, "filter": true, "metric": true, "currency": true, "history": true,
 	"api_key": true, "client_api_id": true}
