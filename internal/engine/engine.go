@@ -176,7 +176,7 @@ func (e *Engine) overlay(ctx context.Context, maps map[cost.Dimension]query.Mapp
 	used := func() []cost.Dimension {
 		return query.Query{GroupBy: groupBy, Filter: f, Mappings: maps}.StoredDimensions()
 	}
-	maps, err := e.withPerspectives(maps, used())
+	maps, err := e.withPerspectives(ctx, maps, used())
 	if err != nil {
 		return nil, err
 	}

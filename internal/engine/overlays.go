@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // This file overlays domain state on the line items as mappings, so that
@@ -22,12 +24,15 @@ import (
 // and custom tags set on assets (which read as tag dimensions).
 
 // ErrUnknownPerspective is a question naming a perspective that does not
-// exist (or was hard-deleted): the caller's mistake, answered 4xx.
+// exist, was hard-deleted or is another owner's: the caller's mistake,
+// answered 4xx, the same for all three so that ids cannot be probed.
 var ErrUnknownPerspective = errkind.Invalid.New("unknown perspective")
 
-// Perspectives is what the engine reads of the perspective book.
+// Perspectives is what the engine reads of the perspective book: a
+// perspective as the viewer may see it (perspectives are owned by an
+// organization or a partner customer).
 type Perspectives interface {
-	Perspective(id string) (perspective.Perspective, bool)
+	Perspective(v perspective.Viewer, id string) (perspective.Perspective, bool)
 }
 
 // SetPerspectives makes the perspective dimensions of every question read
@@ -37,9 +42,11 @@ func (e *Engine) SetPerspectives(b Perspectives) { e.perspectives = b }
 // withPerspectives adds the mapping of every perspective dimension a
 // question reads (used) that the dialect has not mapped itself. An
 // archived perspective still groups (it is restorable, and a saved report
-// may name it); a hard-deleted or unknown one is refused.
-func (e *Engine) withPerspectives(ms map[cost.Dimension]query.Mapping, used []cost.Dimension) (map[cost.Dimension]query.Mapping, error) {
+// may name it); a hard-deleted or unknown one, or one the caller in ctx
+// may not see, is refused.
+func (e *Engine) withPerspectives(ctx context.Context, ms map[cost.Dimension]query.Mapping, used []cost.Dimension) (map[cost.Dimension]query.Mapping, error) {
 	var add map[cost.Dimension]query.Mapping
+	var viewer *perspective.Viewer // read from ctx on the first perspective
 	for _, d := range used {
 		id, ok := d.PerspectiveID()
 		if !ok {
@@ -54,7 +61,15 @@ func (e *Engine) withPerspectives(ms map[cost.Dimension]query.Mapping, used []co
 		var p perspective.Perspective
 		found := false
 		if e.perspectives != nil {
-			p, found = e.perspectives.Perspective(id)
+			if viewer == nil {
+				caller, ok := tenant.FromContext(ctx)
+				if !ok {
+					return nil, ErrNoPrincipal
+				}
+				v := perspective.ViewerOf(caller)
+				viewer = &v
+			}
+			p, found = e.perspectives.Perspective(*viewer, id)
 		}
 		if !found {
 			return nil, fmt.Errorf("%w %q", ErrUnknownPerspective, id)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/cost"
@@ -14,6 +15,7 @@ import (
 	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/query"
+	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -58,7 +60,7 @@ func TestOverlays(t *testing.T) {
 		"rules": [{"type": "categorize", "asset": "AwsAsset", "tag_field": ["team"], "ref_id": "1", "name": "Team"}]}`), &schema); err != nil {
 		t.Fatal(err)
 	}
-	id, _, err := book.Create(ctx, schema)
+	id, _, err := book.Create(ctx, perspective.Everyone.Owner, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +104,12 @@ func TestOverlays(t *testing.T) {
 	// The book changes: the next question groups by the new rules.
 	schema.Rules[0].TagField = nil
 	schema.Rules[0].Field = []string{"subAccountId"}
-	if _, err := book.Update(ctx, id, schema, nil, false); err != nil {
+	if _, err := book.Update(ctx, perspective.Everyone, id, schema, nil, false); err != nil {
 		t.Fatal(err)
 	}
 	check("changed perspective", ask(query.Query{GroupBy: []cost.Dimension{pd}}), "[[a1]=7 [a2]=24]")
 	schema.Rules[0].Field, schema.Rules[0].TagField = nil, []string{"team"}
-	if _, err := book.Update(ctx, id, schema, nil, false); err != nil {
+	if _, err := book.Update(ctx, perspective.Everyone, id, schema, nil, false); err != nil {
 		t.Fatal(err)
 	}
 
@@ -140,4 +142,72 @@ func TestOverlays(t *testing.T) {
 	check("the bill's value of a custom-tagged item matches nothing", ask(query.Query{Filter: in(team, "web")}), "[]")
 	check("another key is untouched", ask(query.Query{GroupBy: []cost.Dimension{cost.TagDimension("owner")}}), "[[]=29 [x]=2]")
 	check("a perspective reads custom tags", ask(query.Query{GroupBy: []cost.Dimension{pd}}), "[[api]=3 [batch]=8 [data]=16 [db]=4]")
+}
+
+// TestPerspectiveOverlayIsOwned: a question naming a perspective reads it
+// as the caller sees it. Another owner's perspective is refused exactly as
+// an unknown one, grouped or filtered; its owner and the default
+// organization's unscoped keys group by it.
+func TestPerspectiveOverlayIsOwned(t *testing.T) {
+	ctx := context.Background()
+	st, err := duckdb.Open(ctx, "", duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	storetest.Load(t, st, "s", storetest.Item("a1", "EC2", storetest.Day(3, 5), "1"), storetest.Item("b1", "EC2", storetest.Day(3, 5), "2"))
+	book, err := perspective.OpenBook(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema perspective.Schema
+	if err := json.Unmarshal([]byte(`{"name": "Accounts", "rules": [{"type": "categorize", "asset": "AwsAsset", "field": ["subAccountId"], "ref_id": "1", "name": "Account"}]}`), &schema); err != nil {
+		t.Fatal(err)
+	}
+	orgA, orgB := &tenant.Principal{Role: tenant.RoleViewer, OrgID: 10, Scope: scope.Accounts("a1")}, &tenant.Principal{Role: tenant.RoleViewer, OrgID: 20, Scope: scope.Accounts("b1")}
+	id, _, err := book.Create(ctx, perspective.OwnerOf(orgB), schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(st)
+	e.SetPerspectives(book)
+	ask := func(p *tenant.Principal, q query.Query) (string, error) {
+		q.Window = cost.Window{Start: storetest.Day(3, 1), End: storetest.Day(4, 1)}
+		q.Metrics = []cost.Metric{cost.Billed}
+		res, err := e.Query(tenant.WithPrincipal(ctx, p), q)
+		if err != nil {
+			return "", err
+		}
+		var out []string
+		for _, r := range res.Rows {
+			out = append(out, fmt.Sprintf("%s=%s", r.Keys, r.Values[0]))
+		}
+		return fmt.Sprint(out), nil
+	}
+	pd := cost.PerspectiveDimension(id)
+	byIt := query.Query{GroupBy: []cost.Dimension{pd}, Sort: []query.Order{query.Key(0, false)}}
+	filtered := query.Query{Filter: filter.Cond{Dim: pd, Values: []string{"b1"}}}
+	for _, c := range []struct {
+		name string
+		p    *tenant.Principal
+		q    query.Query
+		want string
+	}{
+		{"its owner groups", orgB, byIt, "[[b1]=2]"},
+		{"the default organization groups", tenant.NoAuth, byIt, "[[a1]=1 [b1]=2]"},
+		{"its owner filters", orgB, filtered, "[[]=2]"},
+	} {
+		if got, err := ask(c.p, c.q); err != nil || got != c.want {
+			t.Errorf("%s: %s, %v; want %s", c.name, got, err, c.want)
+		}
+	}
+	_, unknown := ask(orgA, query.Query{GroupBy: []cost.Dimension{cost.PerspectiveDimension("999")}})
+	for name, q := range map[string]query.Query{"grouped": byIt, "filtered": filtered} {
+		_, err := ask(orgA, q)
+		if !errors.Is(err, engine.ErrUnknownPerspective) || !errors.Is(err, errkind.Invalid) {
+			t.Errorf("another organization's perspective, %s: %v, want ErrUnknownPerspective", name, err)
+		} else if strings.Replace(err.Error(), id, "999", 1) != unknown.Error() {
+			t.Errorf("another organization's perspective, %s: %q, not worded as an unknown one: %q", name, err, unknown)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
+	"github.com/tally-cost/tally/internal/tenant"
 )
 
 const docVersion = 1
@@ -53,8 +54,13 @@ type document struct {
 }
 
 type record struct {
-	ID           string `json:"id"`
-	State        string `json:"state"`
+	ID    string `json:"id"`
+	State string `json:"state"`
+	// OrgID and CustomerID are the owner (owner.go); absent in
+	// documents written before perspectives had owners, which read as
+	// the default organization's with no version change.
+	OrgID        int64  `json:"org_id,omitempty"`
+	CustomerID   int64  `json:"customer_id,omitempty"`
 	Version      int    `json:"version"`
 	RemainingRef string `json:"remaining_ref"`
 	Schema       Schema `json:"schema"`
@@ -127,29 +133,38 @@ func (d *document) freshRef(used map[string]bool) string {
 	}
 }
 
-func (d *document) nameTaken(name, except string) bool {
+// nameTaken reports whether another perspective of owner o has the name.
+// Names are unique per owner, not per installation: upstream's "already
+// exists" is per CloudHealth tenant, and a check across owners would
+// tell one organization, by a 422, which names another one uses.
+func (d *document) nameTaken(o Owner, name, except string) bool {
 	for id, r := range d.Perspectives {
-		if id != except && r.Schema.Name == name {
+		if id != except && r.owner() == o && r.Schema.Name == name {
 			return true
 		}
 	}
 	return false
 }
 
-// Create stores a new perspective and returns its id and upstream's
-// message, "Perspective <id> created".
-func (b *Book) Create(ctx context.Context, s Schema) (id, message string, err error) {
+// Create stores a new perspective of owner o and returns its id and
+// upstream's message, "Perspective <id> created". Ids are numbered
+// across owners, so an id names one perspective whoever asks.
+func (b *Book) Create(ctx context.Context, o Owner, s Schema) (id, message string, err error) {
+	if o.OrgID == 0 {
+		o.OrgID = tenant.DefaultOrgID
+	}
 	err = b.change(ctx, func(d *document) error {
 		norm, err := normalize(s, nil, d.freshRef)
 		if err != nil {
 			return err
 		}
-		if d.nameTaken(norm.Name, "") {
+		if d.nameTaken(o, norm.Name, "") {
 			return fmt.Errorf("%w: %q", ErrNameTaken, norm.Name)
 		}
 		id = strconv.FormatInt(d.NextID, 10)
 		d.NextID++
-		d.Perspectives[id] = &record{ID: id, State: stateActive, Version: 1, RemainingRef: d.freshRef(refsOf(norm)), Schema: norm}
+		d.Perspectives[id] = &record{ID: id, State: stateActive, Version: 1, OrgID: o.OrgID, CustomerID: o.CustomerID,
+			RemainingRef: d.freshRef(refsOf(norm)), Schema: norm}
 		return nil
 	})
 	if err != nil {
@@ -160,13 +175,14 @@ func (b *Book) Create(ctx context.Context, s Schema) (id, message string, err er
 
 // Get returns the schema as GET renders it: the Remaining entry in the
 // Dynamic Group list and, with includeVersion, the Version constant.
-// An unknown or hard-deleted id is the Empty sentinel, which the API
-// answers with 200.
-func (b *Book) Get(id string, includeVersion bool) Schema {
+// An unknown or hard-deleted id, or one v may not see, is the Empty
+// sentinel, which the API answers with 200: another owner's perspective
+// reads exactly as one that does not exist, so ids cannot be probed.
+func (b *Book) Get(v Viewer, id string, includeVersion bool) Schema {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	r, ok := b.doc.Perspectives[id]
-	if !ok || r.State == stateDeleted {
+	r, ok := b.doc.visible(v, id)
+	if !ok {
 		return Empty()
 	}
 	return r.render(includeVersion)
@@ -198,16 +214,32 @@ func (s Schema) clone() Schema {
 	return c
 }
 
+// visible is the record of id when it exists, is not hard-deleted and v
+// may see it.
+func (d *document) visible(v Viewer, id string) (*record, bool) {
+	r, ok := d.Perspectives[id]
+	if !ok || r.State == stateDeleted || !v.sees(r) {
+		return nil, false
+	}
+	return r, true
+}
+
+// notFound is the refusal of a change to id: the same for an id that
+// does not exist and for one the caller may not see.
+func notFound(id string) error {
+	return fmt.Errorf("perspective %q: %w", id, store.ErrNotFound)
+}
+
 // Perspective returns the stored perspective for evaluation and
-// compilation; false when unknown or hard-deleted.
-func (b *Book) Perspective(id string) (Perspective, bool) {
+// compilation; false when unknown, hard-deleted or not v's to see.
+func (b *Book) Perspective(v Viewer, id string) (Perspective, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	r, ok := b.doc.Perspectives[id]
-	if !ok || r.State == stateDeleted {
+	r, ok := b.doc.visible(v, id)
+	if !ok {
 		return Perspective{}, false
 	}
-	return Perspective{ID: id, Version: r.Version, Active: r.State == stateActive, Schema: r.Schema.clone()}, true
+	return Perspective{ID: id, Version: r.Version, Active: r.State == stateActive, Owner: r.owner(), Schema: r.Schema.clone()}, true
 }
 
 // Entry is one perspective in the list: `{"name": ..., "active": ...}`.
@@ -216,14 +248,15 @@ type Entry struct {
 	Active bool   `json:"active"`
 }
 
-// List returns id → entry; hard-deleted perspectives are gone, archived
-// ones inactive (left out when activeOnly).
-func (b *Book) List(activeOnly bool) map[string]Entry {
+// List returns id → entry of the perspectives v sees; hard-deleted
+// perspectives are gone, archived ones inactive (left out when
+// activeOnly).
+func (b *Book) List(v Viewer, activeOnly bool) map[string]Entry {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := map[string]Entry{}
 	for id, r := range b.doc.Perspectives {
-		if r.State == stateDeleted || activeOnly && r.State != stateActive {
+		if r.State == stateDeleted || !v.sees(r) || activeOnly && r.State != stateActive {
 			continue
 		}
 		out[id] = Entry{Name: r.Schema.Name, Active: r.State == stateActive}
@@ -234,13 +267,14 @@ func (b *Book) List(activeOnly bool) map[string]Entry {
 // Update replaces the schema of id. checkVersion, when not nil, must be
 // the current version (a concurrent update since the client's GET is
 // ErrStaleVersion). The version increments; the rendered schema is
-// returned as PUT answers it.
-func (b *Book) Update(ctx context.Context, id string, s Schema, checkVersion *int, includeVersion bool) (Schema, error) {
+// returned as PUT answers it. v must see id (store.ErrNotFound, as for
+// an unknown id, otherwise); the owner stays whoever changes it.
+func (b *Book) Update(ctx context.Context, v Viewer, id string, s Schema, checkVersion *int, includeVersion bool) (Schema, error) {
 	var out Schema
 	err := b.change(ctx, func(d *document) error {
-		r, ok := d.Perspectives[id]
-		if !ok || r.State == stateDeleted {
-			return fmt.Errorf("perspective %q: %w", id, store.ErrNotFound)
+		r, ok := d.visible(v, id)
+		if !ok {
+			return notFound(id)
 		}
 		if checkVersion != nil && *checkVersion != r.Version {
 			return fmt.Errorf("%w: perspective %s is at version %d, check_version was %d; GET it again and reapply the change", ErrStaleVersion, id, r.Version, *checkVersion)
@@ -252,7 +286,7 @@ func (b *Book) Update(ctx context.Context, id string, s Schema, checkVersion *in
 		if err != nil {
 			return err
 		}
-		if d.nameTaken(norm.Name, id) {
+		if d.nameTaken(r.owner(), norm.Name, id) {
 			return fmt.Errorf("%w: %q", ErrNameTaken, norm.Name)
 		}
 		r.Schema, r.Version = norm, r.Version+1
@@ -262,10 +296,10 @@ func (b *Book) Update(ctx context.Context, id string, s Schema, checkVersion *in
 	return out, err
 }
 
-// Version returns the current version of id; false when unknown or
-// hard-deleted.
-func (b *Book) Version(id string) (int, bool) {
-	p, ok := b.Perspective(id)
+// Version returns the current version of id; false when unknown,
+// hard-deleted or not v's to see.
+func (b *Book) Version(v Viewer, id string) (int, bool) {
+	p, ok := b.Perspective(v, id)
 	return p.Version, ok
 }
 
@@ -279,17 +313,18 @@ type DeleteOptions struct {
 
 // Delete archives id (restorable with Restore), or with opt.Hard removes
 // it: later GETs read Empty. A soft delete without Force is refused
-// while InUse names dependents. The message is for the 200 body.
-func (b *Book) Delete(ctx context.Context, id string, opt DeleteOptions) (string, error) {
+// while InUse names dependents. The message is for the 200 body. v must
+// see id (store.ErrNotFound otherwise).
+func (b *Book) Delete(ctx context.Context, v Viewer, id string, opt DeleteOptions) (string, error) {
 	msg := ""
 	err := b.change(ctx, func(d *document) error {
-		r, ok := d.Perspectives[id]
-		if !ok || r.State == stateDeleted {
-			return fmt.Errorf("perspective %q: %w", id, store.ErrNotFound)
+		r, ok := d.visible(v, id)
+		if !ok {
+			return notFound(id)
 		}
 		if opt.Hard {
 			// The schema is dropped, the name kept: names are not
-			// reusable after a hard delete.
+			// reusable by its owner after a hard delete.
 			r.State, r.Schema = stateDeleted, Schema{Name: r.Schema.Name}
 			msg = "Perspective " + id + " deleted"
 			return nil
@@ -306,25 +341,28 @@ func (b *Book) Delete(ctx context.Context, id string, opt DeleteOptions) (string
 	return msg, err
 }
 
-// Restore makes an archived perspective active again.
-func (b *Book) Restore(ctx context.Context, id string) error {
+// Restore makes an archived perspective active again; v must see it.
+func (b *Book) Restore(ctx context.Context, v Viewer, id string) error {
 	return b.change(ctx, func(d *document) error {
-		r, ok := d.Perspectives[id]
-		if !ok || r.State == stateDeleted {
-			return fmt.Errorf("perspective %q: %w", id, store.ErrNotFound)
+		r, ok := d.visible(v, id)
+		if !ok {
+			return notFound(id)
 		}
 		r.State = stateActive
 		return nil
 	})
 }
 
-// IDs returns the ids of the perspectives that are not hard-deleted, in
-// numeric order (for a dialect listing dimensions).
-func (b *Book) IDs() []string {
+// IDs returns the ids of the perspectives v sees that are not
+// hard-deleted, in numeric order (for a dialect listing dimensions).
+func (b *Book) IDs(v Viewer) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ids := slices.Collect(maps.Keys(b.doc.Perspectives))
-	ids = slices.DeleteFunc(ids, func(id string) bool { return b.doc.Perspectives[id].State == stateDeleted })
+	ids = slices.DeleteFunc(ids, func(id string) bool {
+		_, ok := b.doc.visible(v, id)
+		return !ok
+	})
 	slices.SortFunc(ids, func(a, b string) int {
 		x, _ := strconv.ParseInt(a, 10, 64)
 		y, _ := strconv.ParseInt(b, 10, 64)
@@ -336,13 +374,14 @@ func (b *Book) IDs() []string {
 // Discover records the dynamic groups of categorize values first seen
 // in items (upstream creates one group per distinct value as data
 // arrives), without a version change since the schema's rules are the
-// same. It returns how many groups it added.
+// same. It returns how many groups it added. It is the installation's
+// own bookkeeping (ingest), not a caller's change, so it takes no viewer.
 func (b *Book) Discover(ctx context.Context, id string, items []Item) (int, error) {
 	added := 0
 	err := b.change(ctx, func(d *document) error {
 		r, ok := d.Perspectives[id]
 		if !ok || r.State == stateDeleted {
-			return fmt.Errorf("perspective %q: %w", id, store.ErrNotFound)
+			return notFound(id)
 		}
 		for _, it := range items {
 			a := Evaluate(r.Schema, it)

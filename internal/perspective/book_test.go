@@ -89,19 +89,19 @@ func TestGuideExampleRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	b, st := openBook(t)
 
-	_, _, err := b.Create(ctx, parseSchema(t, guideExample))
+	_, _, err := b.Create(ctx, Everyone.Owner, parseSchema(t, guideExample))
 	if !errors.Is(err, errkind.Invalid) || !strings.Contains(err.Error(), `"Remaining" dynamic group (blk_id "") is returned by GET and cannot be submitted`) {
 		t.Fatalf("with Remaining: err = %v", err)
 	}
 	stripped := strings.Replace(guideExample, `,
                                        {"ref_id": "2954937647999", "blk_id": "", "name": "Remaining"}`, "", 1)
-	_, _, err = b.Create(ctx, parseSchema(t, stripped))
+	_, _, err = b.Create(ctx, Everyone.Owner, parseSchema(t, stripped))
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `merges[0]: "from" "2954937647811" is not a dynamic group of this perspective`) {
 		t.Fatalf("merge from a missing group: err = %v", err)
 	}
 	full := strings.Replace(stripped, `"fwd_to": "2954937647808"}`, `"fwd_to": "2954937647808"},
 	  {"ref_id": "2954937647811", "blk_id": "5841000000853", "val": "Prod", "name": "Prod"}`, 1)
-	id, msg, err := b.Create(ctx, parseSchema(t, full))
+	id, msg, err := b.Create(ctx, Everyone.Owner, parseSchema(t, full))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,32 +113,32 @@ func TestGuideExampleRoundTrip(t *testing.T) {
 	want := strings.Replace(full, `"name": "Prod"}`, `"name": "Prod", "fwd_to": "2954937647808"}`, 1)
 	want = strings.Replace(want, `"name": "Prod", "fwd_to": "2954937647808"}`, `"name": "Prod", "fwd_to": "2954937647808"},
 	  {"ref_id": "1", "blk_id": "", "name": "Remaining"}`, 1)
-	sameJSON(t, b.Get(id, false), want)
+	sameJSON(t, b.Get(Everyone, id, false), want)
 	withVersion := strings.Replace(want, `"name": "Remaining"}]}]}}`, `"name": "Remaining"}]},
 	  {"type": "Version", "list": [{"ref_id": 1001, "val": 1}]}]}}`, 1)
-	sameJSON(t, b.Get(id, true), withVersion)
+	sameJSON(t, b.Get(Everyone, id, true), withVersion)
 
 	// What a GET returns, stripped of Remaining as clients do, PUTs back
 	// unchanged (the Version constant sent back is ignored) and the
 	// version increments.
-	echo := b.Get(id, true)
+	echo := b.Get(Everyone, id, true)
 	for i, c := range echo.Constants {
 		if c.Type == ConstDynamic {
 			echo.Constants[i].List = c.List[:len(c.List)-1]
 		}
 	}
 	one := 1
-	if _, err := b.Update(ctx, id, echo, &one, false); err != nil {
+	if _, err := b.Update(ctx, Everyone, id, echo, &one, false); err != nil {
 		t.Fatal(err)
 	}
-	sameJSON(t, b.Get(id, true), strings.Replace(withVersion, `"val": 1}`, `"val": 2}`, 1))
+	sameJSON(t, b.Get(Everyone, id, true), strings.Replace(withVersion, `"val": 1}`, `"val": 2}`, 1))
 
 	// Reopened from the store, the book holds the same.
 	b2, err := OpenBook(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameJSON(t, b2.Get(id, false), want)
+	sameJSON(t, b2.Get(Everyone, id, false), want)
 }
 
 // TestLifecycle is §5.3's recorded client session: create with a
@@ -151,30 +151,30 @@ func TestLifecycle(t *testing.T) {
         "rules":[{"type":"categorize","asset":"AwsAsset","ref_id":"0","name":"OwnerAccTest","tag_field":["owner"]}],
         "constants":[{"type":"Dynamic Group Block","list":[{"ref_id":"0","name":"OwnerAccTest"}]}],
         "merges":[]}}`
-	id, msg, err := b.Create(ctx, parseSchema(t, body))
+	id, msg, err := b.Create(ctx, Everyone.Owner, parseSchema(t, body))
 	if err != nil || msg != "Perspective 1001 created" {
 		t.Fatalf("create: %q, %v", msg, err)
 	}
-	sameJSON(t, b.Get(id, false), `{"schema":{"name":"perspective-7yxn2ip1s6","include_in_reports":"false",
+	sameJSON(t, b.Get(Everyone, id, false), `{"schema":{"name":"perspective-7yxn2ip1s6","include_in_reports":"false",
         "rules":[{"type":"categorize","asset":"AwsAsset","ref_id":"0","name":"OwnerAccTest","tag_field":["owner"]}],
         "merges":[],
         "constants":[{"type":"Static Group","list":[{"ref_id":"1","name":"Other","is_other":"true"}]},
                      {"type":"Dynamic Group Block","list":[{"ref_id":"0","name":"OwnerAccTest"}]},
                      {"type":"Dynamic Group","list":[{"ref_id":"2","blk_id":"","name":"Remaining"}]}]}}`)
-	if got := b.List(false); !reflect.DeepEqual(got, map[string]Entry{id: {Name: "perspective-7yxn2ip1s6", Active: true}}) {
+	if got := b.List(Everyone, false); !reflect.DeepEqual(got, map[string]Entry{id: {Name: "perspective-7yxn2ip1s6", Active: true}}) {
 		t.Errorf("list: %v", got)
 	}
-	if msg, err := b.Delete(ctx, id, DeleteOptions{Hard: true}); err != nil || msg != "Perspective 1001 deleted" {
+	if msg, err := b.Delete(ctx, Everyone, id, DeleteOptions{Hard: true}); err != nil || msg != "Perspective 1001 deleted" {
 		t.Fatalf("delete: %q, %v", msg, err)
 	}
-	if got := b.Get(id, false); !IsEmpty(got) {
+	if got := b.Get(Everyone, id, false); !IsEmpty(got) {
 		t.Errorf("after hard delete: %+v", got)
 	}
-	sameJSON(t, b.Get(id, false), `{"schema":{"name":"Empty","include_in_reports":"false","rules":[],"merges":[],"constants":[]}}`)
-	if got := b.List(false); len(got) != 0 {
+	sameJSON(t, b.Get(Everyone, id, false), `{"schema":{"name":"Empty","include_in_reports":"false","rules":[],"merges":[],"constants":[]}}`)
+	if got := b.List(Everyone, false); len(got) != 0 {
 		t.Errorf("list after hard delete: %v", got)
 	}
-	if _, _, err := b.Create(ctx, parseSchema(t, body)); !errors.Is(err, ErrNameTaken) {
+	if _, _, err := b.Create(ctx, Everyone.Owner, parseSchema(t, body)); !errors.Is(err, ErrNameTaken) {
 		t.Errorf("reusing a hard-deleted name: err = %v", err)
 	}
 }
@@ -185,11 +185,11 @@ func TestLifecycle(t *testing.T) {
 func TestGroupsByReference(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openBook(t)
-	id, _, err := b.Create(ctx, parseSchema(t, `{"schema":{"name":"Test 1000002","rules":[{"type":"filter","asset":"AwsInstance","to":"new group 1","condition":{"clauses":[{"field":["Active?"],"op":"=","val":"true"}]}},{"type":"filter","asset":"AwsInstance","to":"new group 1","condition":{"clauses":[{"field":["First Discovered"],"op":">","val":"2016-01-04T23:19:34+00:00"}]}},{"type":"filter","asset":"AwsInstance","to":"other new","from":"new group 1","condition":{"clauses":[{"tag_field":["team"],"op":"contains","val":"x"}]}}],"constants":[],"merges":[]}}`))
+	id, _, err := b.Create(ctx, Everyone.Owner, parseSchema(t, `{"schema":{"name":"Test 1000002","rules":[{"type":"filter","asset":"AwsInstance","to":"new group 1","condition":{"clauses":[{"field":["Active?"],"op":"=","val":"true"}]}},{"type":"filter","asset":"AwsInstance","to":"new group 1","condition":{"clauses":[{"field":["First Discovered"],"op":">","val":"2016-01-04T23:19:34+00:00"}]}},{"type":"filter","asset":"AwsInstance","to":"other new","from":"new group 1","condition":{"clauses":[{"tag_field":["team"],"op":"contains","val":"x"}]}}],"constants":[],"merges":[]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameJSON(t, b.Get(id, false), `{"schema":{"name":"Test 1000002","include_in_reports":"true",
+	sameJSON(t, b.Get(Everyone, id, false), `{"schema":{"name":"Test 1000002","include_in_reports":"true",
 	  "rules":[{"type":"filter","asset":"AwsInstance","to":"2","condition":{"clauses":[{"field":["Active?"],"op":"=","val":"true"}]}},
 	           {"type":"filter","asset":"AwsInstance","to":"2","condition":{"clauses":[{"field":["First Discovered"],"op":">","val":"2016-01-04T23:19:34+00:00"}]}},
 	           {"type":"filter","asset":"AwsInstance","to":"3","from":"2","condition":{"clauses":[{"tag_field":["team"],"op":"Contains","val":"x"}]}}],
@@ -224,11 +224,11 @@ func TestValidation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b, _ := openBook(t)
-			_, _, err := b.Create(context.Background(), parseSchema(t, c.body))
+			_, _, err := b.Create(context.Background(), Everyone.Owner, parseSchema(t, c.body))
 			if !errors.Is(err, ErrInvalid) || !errors.Is(err, errkind.Invalid) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("err = %v, want one containing %q", err, c.want)
 			}
-			if len(b.List(false)) != 0 {
+			if len(b.List(Everyone, false)) != 0 {
 				t.Error("a refused schema was stored")
 			}
 		})
@@ -240,11 +240,11 @@ func TestValidation(t *testing.T) {
 func TestIncludeInReports(t *testing.T) {
 	for in, want := range map[string]string{`true`: "true", `false`: "false", `"True"`: "true", `"FALSE"`: "false", `null`: "true", `""`: "true"} {
 		b, _ := openBook(t)
-		id, _, err := b.Create(context.Background(), parseSchema(t, `{"schema":{"name":"x","include_in_reports":`+in+`}}`))
+		id, _, err := b.Create(context.Background(), Everyone.Owner, parseSchema(t, `{"schema":{"name":"x","include_in_reports":`+in+`}}`))
 		if err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
-		if got := b.Get(id, false).IncludeInReports; string(got) != want {
+		if got := b.Get(Everyone, id, false).IncludeInReports; string(got) != want {
 			t.Errorf("%s: got %q, want %q", in, got, want)
 		}
 	}
@@ -260,36 +260,36 @@ func TestIncludeInReports(t *testing.T) {
 func TestVersions(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openBook(t)
-	id, _, err := b.Create(ctx, Schema{Name: "A"})
+	id, _, err := b.Create(ctx, Everyone.Owner, Schema{Name: "A"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := b.Create(ctx, Schema{Name: "A"}); !errors.Is(err, ErrNameTaken) {
+	if _, _, err := b.Create(ctx, Everyone.Owner, Schema{Name: "A"}); !errors.Is(err, ErrNameTaken) {
 		t.Errorf("duplicate name: %v", err)
 	}
 	for want := 2; want <= 3; want++ {
-		if _, err := b.Update(ctx, id, Schema{Name: "A"}, nil, false); err != nil {
+		if _, err := b.Update(ctx, Everyone, id, Schema{Name: "A"}, nil, false); err != nil {
 			t.Fatal(err)
 		}
-		if v, _ := b.Version(id); v != want {
+		if v, _ := b.Version(Everyone, id); v != want {
 			t.Errorf("version %d, want %d", v, want)
 		}
 	}
 	stale := 2
-	_, err = b.Update(ctx, id, Schema{Name: "B"}, &stale, false)
+	_, err = b.Update(ctx, Everyone, id, Schema{Name: "B"}, &stale, false)
 	if !errors.Is(err, ErrStaleVersion) || !errors.Is(err, errkind.Invalid) ||
 		err.Error() != "stale perspective version: perspective 1001 is at version 3, check_version was 2; GET it again and reapply the change" {
 		t.Errorf("stale: %v", err)
 	}
-	if b.Get(id, false).Name != "A" {
+	if b.Get(Everyone, id, false).Name != "A" {
 		t.Error("a stale update was applied")
 	}
 	cur := 3
-	out, err := b.Update(ctx, id, Schema{Name: "B"}, &cur, true)
+	out, err := b.Update(ctx, Everyone, id, Schema{Name: "B"}, &cur, true)
 	if err != nil || out.Name != "B" || out.Constants[len(out.Constants)-1].List[0].Val != "4" {
 		t.Errorf("update: %+v, %v", out, err)
 	}
-	if _, err := b.Update(ctx, "42", Schema{Name: "C"}, nil, false); !errors.Is(err, store.ErrNotFound) {
+	if _, err := b.Update(ctx, Everyone, "42", Schema{Name: "C"}, nil, false); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
 }
@@ -300,45 +300,45 @@ func TestVersions(t *testing.T) {
 func TestDeleteLevels(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openBook(t)
-	a, _, _ := b.Create(ctx, Schema{Name: "A"})
-	c, _, _ := b.Create(ctx, Schema{Name: "C"})
+	a, _, _ := b.Create(ctx, Everyone.Owner, Schema{Name: "A"})
+	c, _, _ := b.Create(ctx, Everyone.Owner, Schema{Name: "C"})
 	b.InUse = func(id string) []string {
 		if id == c {
 			return []string{"policy 7"}
 		}
 		return nil
 	}
-	if msg, err := b.Delete(ctx, a, DeleteOptions{}); err != nil || msg != "Perspective "+a+" archived" {
+	if msg, err := b.Delete(ctx, Everyone, a, DeleteOptions{}); err != nil || msg != "Perspective "+a+" archived" {
 		t.Fatalf("soft: %q %v", msg, err)
 	}
-	if got := b.List(false); got[a].Active || got[a].Name != "A" {
+	if got := b.List(Everyone, false); got[a].Active || got[a].Name != "A" {
 		t.Errorf("archived entry: %+v", got[a])
 	}
-	if _, ok := b.List(true)[a]; ok {
+	if _, ok := b.List(Everyone, true)[a]; ok {
 		t.Error("active_only lists an archived perspective")
 	}
-	if b.Get(a, false).Name != "A" {
+	if b.Get(Everyone, a, false).Name != "A" {
 		t.Error("an archived perspective is not readable")
 	}
-	if err := b.Restore(ctx, a); err != nil || !b.List(true)[a].Active {
+	if err := b.Restore(ctx, Everyone, a); err != nil || !b.List(Everyone, true)[a].Active {
 		t.Errorf("restore: %v", err)
 	}
-	if _, err := b.Delete(ctx, c, DeleteOptions{}); !errors.Is(err, ErrInUse) || !errors.Is(err, errkind.Conflict) || !strings.Contains(err.Error(), "policy 7") {
+	if _, err := b.Delete(ctx, Everyone, c, DeleteOptions{}); !errors.Is(err, ErrInUse) || !errors.Is(err, errkind.Conflict) || !strings.Contains(err.Error(), "policy 7") {
 		t.Errorf("in use: %v", err)
 	}
-	if _, err := b.Delete(ctx, c, DeleteOptions{Force: true}); err != nil || b.List(false)[c].Active {
+	if _, err := b.Delete(ctx, Everyone, c, DeleteOptions{Force: true}); err != nil || b.List(Everyone, false)[c].Active {
 		t.Errorf("force: %v", err)
 	}
-	if _, err := b.Delete(ctx, c, DeleteOptions{Force: true, Hard: true}); err != nil || !IsEmpty(b.Get(c, false)) {
+	if _, err := b.Delete(ctx, Everyone, c, DeleteOptions{Force: true, Hard: true}); err != nil || !IsEmpty(b.Get(Everyone, c, false)) {
 		t.Errorf("hard: %v", err)
 	}
-	if _, err := b.Delete(ctx, c, DeleteOptions{Hard: true}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := b.Delete(ctx, Everyone, c, DeleteOptions{Hard: true}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second hard delete: %v", err)
 	}
-	if err := b.Restore(ctx, c); !errors.Is(err, store.ErrNotFound) {
+	if err := b.Restore(ctx, Everyone, c); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("restore after hard delete: %v", err)
 	}
-	if got := b.IDs(); !reflect.DeepEqual(got, []string{a}) {
+	if got := b.IDs(Everyone); !reflect.DeepEqual(got, []string{a}) {
 		t.Errorf("ids %v", got)
 	}
 }
@@ -349,7 +349,7 @@ func TestDeleteLevels(t *testing.T) {
 func TestUpdateRenamesAndKeepsRefs(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openBook(t)
-	id, _, err := b.Create(ctx, parseSchema(t, `{"schema":{"name":"x","rules":[
+	id, _, err := b.Create(ctx, Everyone.Owner, parseSchema(t, `{"schema":{"name":"x","rules":[
 	  {"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"},
 	  {"type":"filter","to":"web","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"web"}]}},
 	  {"type":"filter","to":"db","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"db"}]}}]}}`))
@@ -357,7 +357,7 @@ func TestUpdateRenamesAndKeepsRefs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Other 1, Group-1 2, Group-2 3, Remaining 4.
-	out, err := b.Update(ctx, id, parseSchema(t, `{"schema":{"name":"x","rules":[
+	out, err := b.Update(ctx, Everyone, id, parseSchema(t, `{"schema":{"name":"x","rules":[
 	  {"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"},
 	  {"type":"filter","to":"2","condition":{"clauses":[{"tag_field":["app"],"op":"=","val":"web"}]}}],
 	  "constants":[{"type":"Static Group","list":[{"ref_id":"2","name":"Web"},{"ref_id":"3","name":"Group-2"}]}]}}`), nil, false)
@@ -371,7 +371,7 @@ func TestUpdateRenamesAndKeepsRefs(t *testing.T) {
 	  "constants":[{"type":"Static Group","list":[{"ref_id":"2","name":"Web"},{"ref_id":"1","name":"Other","is_other":"true"}]},
 	    {"type":"Dynamic Group Block","list":[{"ref_id":"9","name":"Env"}]},
 	    {"type":"Dynamic Group","list":[{"ref_id":"4","blk_id":"","name":"Remaining"}]}]}}`)
-	p, _ := b.Perspective(id)
+	p, _ := b.Perspective(Everyone, id)
 	if a := Evaluate(p.Schema, Item{Tags: tags("app", "web")}); a.Name != "Web" || a.RefID != "2" {
 		t.Errorf("web: %+v", a)
 	}

@@ -276,7 +276,7 @@ func randomItem(rng *rand.Rand) Item {
 func TestDiscover(t *testing.T) {
 	ctx := t.Context()
 	b, _ := openBook(t)
-	id, _, err := b.Create(ctx, parseSchema(t, `{"schema":{"name":"x","rules":[{"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"}]}}`))
+	id, _, err := b.Create(ctx, Everyone.Owner, parseSchema(t, `{"schema":{"name":"x","rules":[{"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"}]}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,14 +288,14 @@ func TestDiscover(t *testing.T) {
 	if n, _ := b.Discover(ctx, id, items); n != 0 {
 		t.Errorf("second discover added %d", n)
 	}
-	p, _ := b.Perspective(id)
+	p, _ := b.Perspective(Everyone, id)
 	if a := Evaluate(p.Schema, items[1]); a.New || a.Name != "dev" || a.RefID == "" || a.Block != "9" {
 		t.Errorf("dev: %+v", a)
 	}
 	if p.Version != 1 {
 		t.Errorf("version %d", p.Version)
 	}
-	sameJSON(t, b.Get(id, false), `{"schema":{"name":"x","include_in_reports":"true",
+	sameJSON(t, b.Get(Everyone, id, false), `{"schema":{"name":"x","include_in_reports":"true",
 	  "rules":[{"type":"categorize","tag_field":["env"],"ref_id":"9","name":"Env"}],"merges":[],
 	  "constants":[{"type":"Static Group","list":[{"ref_id":"1","name":"Other","is_other":"true"}]},
 	    {"type":"Dynamic Group Block","list":[{"ref_id":"9","name":"Env"}]},

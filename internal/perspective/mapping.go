@@ -20,6 +20,7 @@ type Perspective struct {
 	ID      string
 	Version int
 	Active  bool
+	Owner   Owner
 	Schema  Schema
 }
 

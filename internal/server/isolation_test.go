@@ -107,6 +107,7 @@ func newWorld(t *testing.T) *world {
 	registerWorld(t, st)
 	seedWorldMetrics(t, st)
 	w.h = Handler(Config{Store: st, State: st, Tenants: tenants, Clock: func() time.Time { return worldNow }})
+	seedWorldPerspectives(t, w)
 	return w
 }
 
@@ -338,10 +339,15 @@ var isolationProbes = []isolationProbe{
 	{"native organizations", "/api/v1/organizations", nil},
 	{"native customers", "/api/v1/customers", nil},
 	{"native me", "/api/v1/me", nil},
-	// Perspectives are shared content, readable by every caller; they
-	// are not scoped by organization yet (the book holds none here).
+	// Perspectives are owned: 1001 is organization B's, 1002 customer
+	// C1's, each named after an account only its owner sees
+	// (seedWorldPerspectives), so that listing, reading or offering one
+	// outside its owner (as a report dimension or an asset attribute)
+	// names a hidden account.
 	{"cloudhealth perspective list", "/cloudhealth/v1/perspective_schemas?active_only=1", nil},
-	{"cloudhealth perspective get", "/cloudhealth/v1/perspective_schemas/1001?include_version=true", nil},
+	{"cloudhealth perspective get of organization B's", "/cloudhealth/v1/perspective_schemas/1001?include_version=true", nil},
+	{"cloudhealth perspective get of customer C1's", "/cloudhealth/v1/perspective_schemas/1002", nil},
+	{"cloudhealth asset attributes with perspective groups", "/cloudhealth/api/AzureVm", nil},
 	// Metrics are read per instance; each account has one (seedWorldMetrics).
 	{"cloudhealth metrics of acct-a1", metricsProbe("/metrics/v1", "acct-a1"), nil},
 	{"cloudhealth metrics of acct-b1", metricsProbe("/metrics/v1/", "acct-b1"), nil},

@@ -78,7 +78,8 @@ type assetSpec struct {
 
 // describeAsset answers GET /api/:asset: the type's attributes, then
 // `tags` (provider and custom tags), then one attr_group__<id> per
-// active perspective, and the relations. An unknown type is 404.
+// active perspective the caller sees, and the relations. An unknown
+// type is 404.
 func (a *API) describeAsset(r *http.Request) (any, error) {
 	if _, _, err := a.assetsFor(r); err != nil {
 		return nil, err
@@ -96,21 +97,26 @@ func (a *API) describeAsset(r *http.Request) (any, error) {
 		out.Attributes = append(out.Attributes, attributeSpec{Name: n})
 	}
 	out.Attributes = append(out.Attributes, attributeSpec{Name: tagsAttr})
-	for _, p := range a.activePerspectives() {
+	v, err := perspectiveViewer(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range a.activePerspectives(v) {
 		out.Attributes = append(out.Attributes, attributeSpec{Name: groupPrefix + p.ID, PerspectiveName: p.Schema.Name})
 	}
 	return out, nil
 }
 
-// activePerspectives are the perspectives assets are grouped by, in id
-// order.
-func (a *API) activePerspectives() []perspective.Perspective {
+// activePerspectives are the perspectives v sees that assets are grouped
+// by, in id order: an attr_group__<id> of another owner's perspective
+// reads as an unknown attribute, in listings and searches alike.
+func (a *API) activePerspectives(v perspective.Viewer) []perspective.Perspective {
 	if a.perspectives == nil {
 		return nil
 	}
 	var out []perspective.Perspective
-	for _, id := range a.perspectives.IDs() {
-		if p, ok := a.perspectives.Perspective(id); ok && p.Active {
+	for _, id := range a.perspectives.IDs(v) {
+		if p, ok := a.perspectives.Perspective(v, id); ok && p.Active {
 			out = append(out, p)
 		}
 	}
@@ -140,7 +146,11 @@ func (a *API) searchAssets(r *http.Request) (any, error) {
 	if req.Include != "" && !hasRelation(t, req.Include) {
 		return nil, apierr.New(http.StatusUnprocessableEntity, fmt.Sprintf("include: %s has no relation %q", t, req.Include))
 	}
-	ctx := a.newViewContext()
+	pv, err := perspectiveViewer(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	ctx := a.newViewContext(pv)
 	var hits []*assetView
 	for _, x := range set.OfType(t) {
 		if !viewer.Sees(x) {
@@ -183,15 +193,15 @@ const (
 )
 
 // viewContext is what rendering the assets of one request shares: the
-// active perspectives and the custom tags, read once.
+// active perspectives the caller sees and the custom tags, read once.
 type viewContext struct {
 	perspectives []perspective.Perspective
 	custom       map[customtag.Asset]map[string]string
 	views        map[int64]*assetView
 }
 
-func (a *API) newViewContext() *viewContext {
-	c := &viewContext{perspectives: a.activePerspectives(), views: map[int64]*assetView{}}
+func (a *API) newViewContext(v perspective.Viewer) *viewContext {
+	c := &viewContext{perspectives: a.activePerspectives(v), views: map[int64]*assetView{}}
 	if a.customTags != nil {
 		c.custom = a.customTags.All()
 	}

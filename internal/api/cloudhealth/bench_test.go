@@ -66,7 +66,7 @@ func BenchmarkCostHistory3D(b *testing.B) {
 	  "constants": [{"type": "Static Group", "list": [{"ref_id": "1", "name": "Production"}, {"ref_id": "2", "name": "Staging"}]}]}`), &schema); err != nil {
 		b.Fatal(err)
 	}
-	id, _, err := book.Create(ctx, schema)
+	id, _, err := book.Create(ctx, perspective.Everyone.Owner, schema)
 	if err != nil {
 		b.Fatal(err)
 	}

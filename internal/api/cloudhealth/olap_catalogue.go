@@ -49,7 +49,7 @@ var olapIntervalLabels = map[olapInterval]string{
 }
 
 // olapNew answers /olap_reports/:type/:id/new: every active perspective
-// as Groupset-<id> with its groups, then the line-item dimensions with
+// the caller sees as Groupset-<id> with its groups, then the line-item dimensions with
 // the members seen in the caller's scope over the report's default time
 // span (one query of the report's items), then time with the members of
 // the report's interval, named by absolute index. Tag dimensions
@@ -62,14 +62,18 @@ func (a *API) olapNew(r *http.Request, req olapRequest) (any, error) {
 	}
 	now := a.now()
 	var out olapNewBody
-	ids := a.perspectives.List(true)
+	v, err := perspectiveViewer(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	ids := a.perspectives.List(v, true)
 	keys := make([]string, 0, len(ids))
 	for id := range ids {
 		keys = append(keys, id)
 	}
 	sort.Slice(keys, func(i, j int) bool { return olapIDLess(keys[i], keys[j]) })
 	for _, id := range keys {
-		pr, ok := a.perspectives.Perspective(id)
+		pr, ok := a.perspectives.Perspective(v, id)
 		if !ok {
 			continue
 		}

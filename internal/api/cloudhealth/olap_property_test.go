@@ -49,7 +49,7 @@ func TestOLAPReportProperty(t *testing.T) {
 		lis[i] = o.lineItem()
 	}
 	s.load(t, lis...)
-	if _, _, err := s.book.Create(context.Background(), propPerspective()); err != nil {
+	if _, _, err := s.book.Create(context.Background(), perspective.Everyone.Owner, propPerspective()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,6 +1,7 @@
 package cloudhealth
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -158,9 +159,14 @@ func olapMemberValues(members []string) []string {
 // olapPerspective resolves perspective id to the dimension reports
 // group and filter by (cost.PerspectiveDimension), whose mapping the
 // engine attaches at question time. The dialect only checks that the
-// perspective exists, to refuse an unknown one in its own words.
-func (a *API) olapPerspective(id string) (cost.Dimension, error) {
-	if _, ok := a.perspectives.Perspective(id); !ok {
+// caller sees the perspective, to refuse an unknown one (or another
+// owner's, in the same words) in its own words.
+func (a *API) olapPerspective(ctx context.Context, id string) (cost.Dimension, error) {
+	v, err := perspectiveViewer(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, ok := a.perspectives.Perspective(v, id); !ok {
 		return "", olapInvalid("unknown perspective %s (dimension %s%s)", id, olapPerspectivePrefix, id)
 	}
 	return cost.PerspectiveDimension(id), nil
@@ -185,8 +191,9 @@ type olapPlan struct {
 }
 
 // plan translates req into one query.Query. Filters narrow the query
-// (q.Filter); the scope is the engine's, from the caller.
-func (a *API) plan(title string, req olapRequest) (*olapPlan, error) {
+// (q.Filter); the scope is the engine's, from the caller, and the
+// perspectives are those the caller in ctx sees.
+func (a *API) plan(ctx context.Context, title string, req olapRequest) (*olapPlan, error) {
 	pl := &olapPlan{req: req, title: title, sem: olapReportSemantics(req.Path), nameKey: -1}
 	for _, name := range req.Measures {
 		if why, refused := olapRefusedMeasures[name]; refused {
@@ -211,7 +218,7 @@ func (a *API) plan(title string, req olapRequest) (*olapPlan, error) {
 		if d.PerspectiveID == "" {
 			return d.Dim, nil
 		}
-		return a.olapPerspective(d.PerspectiveID)
+		return a.olapPerspective(ctx, d.PerspectiveID)
 	}
 	group := func(d cost.Dimension) int {
 		if i := slices.Index(q.GroupBy, d); i >= 0 {

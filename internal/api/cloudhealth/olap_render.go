@@ -88,7 +88,7 @@ type olapCellKey [olapMaxDimensions]int
 
 // olapReport answers a report request.
 func (a *API) olapReport(ctx context.Context, title string, req olapRequest) (any, error) {
-	pl, err := a.plan(title, req)
+	pl, err := a.plan(ctx, title, req)
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,7 @@ func runReportFile(t *testing.T, path string) {
 			if err := json.Unmarshal([]byte(strings.Join(d.block, "\n")), &sc); err != nil {
 				t.Fatalf("%s: perspective schema: %v", at, err)
 			}
-			id, _, err := s.book.Create(context.Background(), sc)
+			id, _, err := s.book.Create(context.Background(), perspective.Everyone.Owner, sc)
 			if err != nil {
 				t.Fatalf("%s: creating the perspective: %v", at, err)
 			}

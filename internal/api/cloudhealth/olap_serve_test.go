@@ -38,7 +38,7 @@ func olapOwners(t *testing.T, s *olapServer) string {
 		},
 		Constants: []perspective.Constant{{Type: perspective.ConstStatic, List: []perspective.Group{{RefID: "10", Name: "Joe"}, {RefID: "11", Name: "Sue"}}}},
 	}
-	id, _, err := s.book.Create(context.Background(), sc)
+	id, _, err := s.book.Create(context.Background(), perspective.Everyone.Owner, sc)
 	if err != nil {
 		t.Fatal(err)
 	}

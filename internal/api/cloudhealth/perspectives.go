@@ -2,6 +2,7 @@ package cloudhealth
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +18,11 @@ import (
 )
 
 // perspectiveRoutes registers /v1/perspective_schemas (spec §5.1).
-// client_api_id is accepted on every call and does not change the
-// answer: perspectives are shared content of the whole installation
-// for now; scoping them by organization (and by a partner's customer)
-// comes with the tenancy work on this dialect.
+// Perspectives are owned (perspective.Owner): each call sees and changes
+// only the caller's organization's, or its partner customer's with
+// client_api_id (which the server resolves into the principal), and the
+// default organization's unscoped keys see every owner's. Another
+// owner's id answers exactly as an unknown one.
 func (a *API) perspectiveRoutes() {
 	a.mux.HandleFunc("GET /v1/perspective_schemas", a.handle(a.listPerspectives))
 	a.mux.HandleFunc("POST /v1/perspective_schemas", a.handle(a.createPerspective))
@@ -39,23 +41,43 @@ type messageBody struct {
 	Message string `json:"message"`
 }
 
-// mayRead and mayEdit authorize the perspective calls. Reads need Read;
-// writes change what every report of every tenant groups by, so they
-// are for editors and administrators of the default organization.
-func mayRead(r *http.Request) error {
-	p, ok := tenant.FromContext(r.Context())
+// perspectiveViewer is the caller in ctx as a perspective viewer: every
+// read of a perspective, in any endpoint, goes through it.
+func perspectiveViewer(ctx context.Context) (perspective.Viewer, error) {
+	p, ok := tenant.FromContext(ctx)
 	if !ok {
-		return engine.ErrNoPrincipal
+		return perspective.Viewer{}, engine.ErrNoPrincipal
 	}
-	return p.Require(tenant.Read)
+	return perspective.ViewerOf(p), nil
 }
 
-func mayEdit(r *http.Request) error {
+// mayRead authorizes a read of the dialect (perspectives, reports).
+func mayRead(r *http.Request) error {
+	_, err := readViewer(r)
+	return err
+}
+
+// readViewer and editViewer authorize the perspective calls and return
+// the caller as a viewer. Reads need Read. Writes need EditContent, in
+// any organization or partner customer: a perspective groups only its
+// owner's reports, so editors of every tenant manage their own.
+func readViewer(r *http.Request) (perspective.Viewer, error) {
+	return viewerFor(r, tenant.Read)
+}
+
+func editViewer(r *http.Request) (perspective.Viewer, error) {
+	return viewerFor(r, tenant.EditContent)
+}
+
+func viewerFor(r *http.Request, act tenant.Action) (perspective.Viewer, error) {
 	p, ok := tenant.FromContext(r.Context())
 	if !ok {
-		return engine.ErrNoPrincipal
+		return perspective.Viewer{}, engine.ErrNoPrincipal
 	}
-	return p.RequireWhole(tenant.EditContent, "editors and administrators", "change perspectives")
+	if err := p.Require(act); err != nil {
+		return perspective.Viewer{}, err
+	}
+	return perspective.ViewerOf(p), nil
 }
 
 // flag reads a boolean query parameter as clients send it (1/0,
@@ -65,35 +87,40 @@ func flag(r *http.Request, name string) (bool, error) {
 }
 
 func (a *API) listPerspectives(r *http.Request) (any, error) {
-	if err := mayRead(r); err != nil {
+	v, err := readViewer(r)
+	if err != nil {
 		return nil, err
 	}
 	activeOnly, err := flag(r, "active_only")
 	if err != nil {
 		return nil, err
 	}
-	return a.perspectives.List(activeOnly), nil
+	return a.perspectives.List(v, activeOnly), nil
 }
 
 // getPerspective answers an unknown or hard-deleted id with 200 and the
-// Empty sentinel, which clients test by name (§5.1).
+// Empty sentinel, which clients test by name (§5.1); so does another
+// owner's.
 func (a *API) getPerspective(r *http.Request) (any, error) {
-	if err := mayRead(r); err != nil {
+	v, err := readViewer(r)
+	if err != nil {
 		return nil, err
 	}
 	withVersion, err := flag(r, "include_version")
 	if err != nil {
 		return nil, err
 	}
-	s := a.perspectives.Get(r.PathValue("id"), withVersion)
+	s := a.perspectives.Get(v, r.PathValue("id"), withVersion)
 	return schemaBody{Schema: &s}, nil
 }
 
 // createPerspective answers 200 {"message": "Perspective <id> created"}:
 // clients take the id from the message and a strict one accepts only
-// 200. include_version changes nothing in this answer.
+// 200. include_version changes nothing in this answer. The caller's
+// organization (and customer) owns the new perspective.
 func (a *API) createPerspective(r *http.Request) (any, error) {
-	if err := mayEdit(r); err != nil {
+	v, err := editViewer(r)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := flag(r, "include_version"); err != nil {
@@ -103,7 +130,7 @@ func (a *API) createPerspective(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, msg, err := a.perspectives.Create(r.Context(), s)
+	_, msg, err := a.perspectives.Create(r.Context(), v.Owner, s)
 	if err != nil {
 		return nil, schemaError(err)
 	}
@@ -114,7 +141,8 @@ func (a *API) createPerspective(r *http.Request) (any, error) {
 // stale check_version is a 400 (§2); allow_group_delete is accepted:
 // removing the rules of a group removes it whatever the flag says.
 func (a *API) updatePerspective(r *http.Request) (any, error) {
-	if err := mayEdit(r); err != nil {
+	v, err := editViewer(r)
+	if err != nil {
 		return nil, err
 	}
 	withVersion, err := flag(r, "include_version")
@@ -136,7 +164,7 @@ func (a *API) updatePerspective(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := a.perspectives.Update(r.Context(), r.PathValue("id"), s, check, withVersion)
+	out, err := a.perspectives.Update(r.Context(), v, r.PathValue("id"), s, check, withVersion)
 	if err != nil {
 		return nil, schemaError(err)
 	}
@@ -147,7 +175,8 @@ func (a *API) updatePerspective(r *http.Request) (any, error) {
 // hard_delete=true, removes the perspective; clients send hard_delete
 // with or without force, so either way it is a hard delete.
 func (a *API) deletePerspective(r *http.Request) (any, error) {
-	if err := mayEdit(r); err != nil {
+	v, err := editViewer(r)
+	if err != nil {
 		return nil, err
 	}
 	force, err := flag(r, "force")
@@ -158,7 +187,7 @@ func (a *API) deletePerspective(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg, err := a.perspectives.Delete(r.Context(), r.PathValue("id"), perspective.DeleteOptions{Force: force, Hard: hard})
+	msg, err := a.perspectives.Delete(r.Context(), v, r.PathValue("id"), perspective.DeleteOptions{Force: force, Hard: hard})
 	if err != nil {
 		return nil, err
 	}

@@ -157,10 +157,13 @@ func TestPerspectiveErrors(t *testing.T) {
 	})
 }
 
-// TestPerspectiveAuthorization: a scoped viewer and an unscoped viewer
-// read; neither writes; an editor scoped to some accounts does not write
-// either (perspectives group every tenant's costs); an unscoped editor
-// does.
+// TestPerspectiveAuthorization: viewers, scoped or not, read and do not
+// write; editors write their organization's perspectives, an editor
+// scoped to some accounts included (a perspective belongs to its
+// organization and groups only its reports), and the organization's
+// names are one namespace whichever of its keys made them. Other
+// organizations and customers are the server's tests (perspective
+// ownership needs real keys).
 func TestPerspectiveAuthorization(t *testing.T) {
 	s := newTestServer(t)
 	scoped := []string{"X-Test-Accounts", "111111111111"}
@@ -176,10 +179,11 @@ func TestPerspectiveAuthorization(t *testing.T) {
 		{Method: "GET", Path: ps + "/1001", Header: viewer},
 		{Method: "PUT", Path: ps + "/1001", Body: `{"schema": {"name": "B"}}`, Header: scoped},
 		{Method: "DELETE", Path: ps + "/1001?hard_delete=true", Header: viewer},
-		{Method: "DELETE", Path: ps + "/1001?hard_delete=true", Header: scopedEditor},
+		{Method: "PUT", Path: ps + "/1001", Body: `{"schema": {"name": "B"}}`, Header: scopedEditor},
+		{Method: "DELETE", Path: ps + "/1001?hard_delete=true", Header: editor},
 		{Method: "GET", Path: ps + "/1001", Header: scoped},
 	})
-	want := []int{403, 403, 403, 200, 200, 200, 403, 403, 403, 200}
+	want := []int{403, 403, 200, 422, 200, 200, 403, 403, 200, 200, 200}
 	for i, r := range rs {
 		if r.Status != want[i] {
 			t.Errorf("step %d: status %d, want %d", i, r.Status, want[i])
