@@ -234,3 +234,33 @@ func TestBudgetsUnconfigured(t *testing.T) {
 		t.Errorf("GET /api/v1/budgets without budgets: %d %s", code, out)
 	}
 }
+
+// TestOpenAPIForecastParams keeps the documented parameters of
+// /api/v1/forecast and /api/v1/anomalies those their handlers read.
+func TestOpenAPIForecastParams(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, known := range map[string]map[string]bool{"/api/v1/forecast": forecastParams, "/api/v1/anomalies": anomalyParams} {
+		var get struct {
+			Parameters []struct {
+				Name string `json:"name"`
+			} `json:"parameters"`
+		}
+		if err := json.Unmarshal(doc.Paths[path]["get"], &get); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		params := get.Parameters
+		for _, p := range params {
+			if !known[p.Name] {
+				t.Errorf("%s: documented parameter %q is not read by the handler", path, p.Name)
+			}
+		}
+		if len(params) != len(known) {
+			t.Errorf("%s: handler reads %d parameters, document lists %d", path, len(known), len(params))
+		}
+	}
+}
