@@ -552,7 +552,7 @@ func TestPipelineIsForAdmins(t *testing.T) {
 
 func TestIsolation(t *testing.T) {
 	w := newWorld(t)
-	for _, p := range slices.Concat(isolationProbes, cloudhealthReportProbes, cloudhealthAssetProbes) {
+	for _, p := range slices.Concat(isolationProbes, cloudhealthReportProbes, cloudhealthAssetProbes, budgetProbes) {
 		for _, caller := range callers {
 			code, body := w.do(t, caller, http.MethodGet, p.path)
 			if code != http.StatusOK {

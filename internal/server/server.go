@@ -25,6 +25,7 @@ import (
 	"github.com/tally-cost/tally/internal/api/kubecost"
 	"github.com/tally-cost/tally/internal/api/native"
 	"github.com/tally-cost/tally/internal/assetindex"
+	"github.com/tally-cost/tally/internal/budget"
 	"github.com/tally-cost/tally/internal/cloudaccount"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/customtag"
@@ -81,8 +82,9 @@ type Config struct {
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
 	// Clock, when set, is the time dialects whose requests are relative
-	// to now read (CloudHealth's report members): tests pin it to their
-	// data. Nil is the wall clock.
+	// to now read (CloudHealth's report members, the native API's
+	// windows and budget months): tests pin it to their data. Nil is the
+	// wall clock.
 	Clock func() time.Time
 }
 
@@ -97,6 +99,7 @@ type deps struct {
 	clock        func() time.Time      // nil: the wall clock
 	accounts     *cloudaccount.Service // CloudHealth's /v1/aws_accounts
 	reports      *savedreport.Book     // saved custom reports
+	budgets      *budget.Book          // the native API's budgets
 	log          *slog.Logger
 	// store and uploadDir serve uploaded bills (native /api/v1/imports).
 	store     store.Store
@@ -129,6 +132,10 @@ func dialects() []mount {
 			nat.SetImports(func(ctx context.Context, paths []string, opt ingest.Options) (*ingest.Summary, error) {
 				return ingest.Run(ctx, d.store, paths, opt)
 			}, d.uploadDir)
+			nat.SetBudgets(d.budgets)
+			if d.clock != nil {
+				nat.SetClock(d.clock)
+			}
 			if d.pipeline != nil {
 				nat.SetSources(d.pipeline)
 			}
@@ -258,8 +265,12 @@ func Handler(cfg Config) http.Handler {
 	if err != nil {
 		panic(fmt.Errorf("server: opening the saved reports: %w", err))
 	}
+	budgets, err := budget.Open(context.Background(), cfg.State, nil)
+	if err != nil {
+		panic(fmt.Errorf("server: opening the budgets: %w", err))
+	}
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
-		assets: assets, customTags: tags, accounts: accounts, reports: reports, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
+		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	for _, d := range dialects() {
 		if d.register != nil {

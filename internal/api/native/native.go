@@ -51,6 +51,7 @@ type API struct {
 	// importer and importDir serve uploads (imports.go); nil: 501.
 	importer  Importer
 	importDir string
+	budgets   Budgets // nil: /api/v1/budgets answers 501 (budgets.go)
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -80,6 +81,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerRightsizing(mux)
 	a.registerReports(mux)
 	a.registerImports(mux)
+	a.registerBudgets(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))

@@ -13,6 +13,7 @@ const KEY = "tally-key";
 // instead of a new render when only the page's parameters change.
 export const routes = [
   { path: "explorer", title: "Explorer", load: () => import("./pages/explorer.js"), roles: ["viewer", "editor", "partner", "admin"] },
+  { path: "budgets", title: "Budgets", load: () => import("./pages/budgets.js"), roles: ["viewer", "editor", "partner", "admin"] },
   { path: "sources", title: "Sources", load: () => import("./pages/sources.js"), roles: ["admin"] },
   { path: "snapshots", title: "Snapshots", load: () => import("./pages/snapshots.js"), roles: ["viewer", "editor", "partner", "admin"] },
   { path: "admin", title: "Administration", load: () => import("./pages/admin.js"), roles: ["partner", "admin"] },
