@@ -368,8 +368,9 @@ async function loadAnomalies() {
     const up = !a.difference.startsWith("-");
     const tr = el("tr", { class: up ? "spike" : "drop", dataset: { testid: "anomaly-row", date: a.date, group: res.groupBy.map((g) => a.group[g]).join(" · ") } },
       el("td", {}, a.date), ...res.groupBy.map((g) => el("td", {}, a.group[g] || "(none)")));
-    tr.append(moneyCell(el("td", { class: "num" }), a.cost, a.currency), moneyCell(el("td", { class: "num" }), a.expected, a.currency));
-    const diff = moneyCell(el("td", { class: "num" }), a.difference, a.currency);
+    tr.append(moneyCell(el("td", { class: "num", dataset: { testid: "anomaly-cost" } }), a.cost, a.currency),
+      moneyCell(el("td", { class: "num", dataset: { testid: "anomaly-expected" } }), a.expected, a.currency));
+    const diff = moneyCell(el("td", { class: "num", dataset: { testid: "anomaly-difference" } }), a.difference, a.currency);
     diff.prepend(el("span", { "aria-hidden": "true" }, up ? "▲ " : "▼ "));
     diff.append(el("span", { class: "visually-hidden" }, up ? " above expected" : " below expected"));
     tr.append(diff);
@@ -398,6 +399,10 @@ function injectStyle() {
 .budgets-page [data-testid="budgets-table"] td { white-space: normal; vertical-align: top; }
 .budgets-page [data-testid="budgets-table"] code { word-break: break-all; }
 .budgets-page .row-actions { display: flex; gap: .3rem; }
+/* The containing block of the cells' visually hidden text: without it
+   that text is placed against the page and widens it past a phone's
+   screen, out of reach of the table's own scrolling. */
+.budgets-page .table-wrap { position: relative; }
 .budgets-page form { display: grid; grid-template-columns: 1fr; gap: .6rem; }
 .budgets-page form .field input, .budgets-page form .field select { width: 100%; }
 .day-chart { width: 100%; max-width: 48rem; height: auto; display: block; }

@@ -6,6 +6,7 @@
 
 import uPlot from "../vendor/uplot-1.6.32/uPlot.esm.js";
 import { money, moneyCell, percent, ratio, integer, shortMoney } from "../format.js";
+import * as anomalies from "./explorer-anomalies.js";
 
 // GROUPS are the groupings offered. dims are the native groupBy
 // dimensions (the first is the one a drill-down filters on); drill is
@@ -140,7 +141,7 @@ let resizeBound = false;
 export async function render(root, ctx) {
   const t0 = performance.now();
   root.innerHTML = "";
-  for (const k of ["renders", "failures", "renderMs", "firstRenderMs", "loading"]) delete root.dataset[k];
+  for (const k of ["renders", "failures", "renderMs", "firstRenderMs", "loading", "anomalies"]) delete root.dataset[k];
   const h = el("h1", {}, "Cost explorer");
   const controls = el("section", { class: "card", "aria-label": "View" });
   const grid = el("div", { class: "controls" },
@@ -173,7 +174,8 @@ export async function render(root, ctx) {
   const chartCard = el("section", { class: "card", "aria-label": "Cost over time" });
   const chartEl = el("div", { class: "chart", testid: "chart", role: "img", "aria-label": "Stacked cost over time" });
   const chartNote = el("p", { class: "muted", testid: "chart-note" });
-  chartCard.append(chartEl, chartNote);
+  const marks = anomalies.elements();
+  chartCard.append(chartEl, marks.anomalyTip, chartNote, marks.anomalyBox);
   const csv = el("button", { type: "button", testid: "csv" }, "Download CSV");
   const csvLink = el("a", { hidden: true, testid: "csv-link" });
   const table = el("table", { testid: "table" });
@@ -182,7 +184,7 @@ export async function render(root, ctx) {
   root.append(h, controls, status, chartCard, tableCard);
 
   view = { root, ctx, t0, first: true, seq: 0, plot: null, data: null, state: null,
-    els: { status, chartEl, chartNote, table, chips, custom, groupKey, fkey, fvals, csvLink } };
+    els: { status, chartEl, chartNote, table, chips, custom, groupKey, fkey, fvals, csvLink, ...marks } };
 
   const go = (patch) => {
     const s = { ...view.state, ...patch };
@@ -301,6 +303,7 @@ async function load() {
   const { status } = view.els;
   status.textContent = "Loading…";
   view.root.dataset.loading = "true";
+  delete view.root.dataset.anomalies;
   let table, series;
   try {
     [table, series] = await Promise.all([
@@ -342,6 +345,8 @@ async function load() {
   view.root.dataset.renderMs = String(Math.round(performance.now() - view.t0));
   // A counter the browser tests wait on: one more each finished load.
   view.root.dataset.renders = String(Number(view.root.dataset.renders || 0) + 1);
+  // After the render, not awaited: anomalies are marked when they arrive.
+  anomalies.mark(v, costsQuery(s, false), dims, s.step, v.chart, stale);
 }
 
 const COLUMNS = [
@@ -475,6 +480,7 @@ function renderChart(res, dims, s) {
   }
   view.chartKeys = shown.map((g) => g.key);
   view.chartRest = rest.map((g) => g.key);
+  view.chart = { currency, xs, keys: view.chartKeys, rest: view.chartRest, label: (values) => groupLabel(s.group, values) };
   const stacked = [];
   const run = new Array(xs.length).fill(0);
   for (const g of [...shown].reverse()) {
@@ -493,6 +499,7 @@ function renderChart(res, dims, s) {
   chartEl.replaceChildren();
   if (!xs.length) {
     view.plot = null;
+    view.chart = null;
     chartEl.append(el("p", { class: "muted" }, "No costs to chart."));
     return;
   }
@@ -502,6 +509,7 @@ function renderChart(res, dims, s) {
     axes: [{}, { values: (u, vals) => vals.map((v) => shortMoney(v, currency)), size: 70 }],
     series,
     cursor: { drag: { x: false, y: false } },
+    plugins: [anomalies.plugin(view)],
   };
   view.plot = new uPlot(opts, data, chartEl);
 }
