@@ -183,6 +183,12 @@ func (a *API) updatePerspective(r *http.Request) (any, error) {
 	}
 	id := r.PathValue("id")
 	if _, err := ps.Update(r.Context(), v, id, in.Schema, in.Version, false); err != nil {
+		if errors.Is(err, perspective.ErrStaleVersion) {
+			// The book words it for CloudHealth's check_version; the
+			// native body's field is version.
+			cur, _ := ps.Perspective(v, id)
+			return nil, apierr.New(http.StatusConflict, fmt.Sprintf("perspective %s changed since version %d (it is at version %d): read it again and reapply the change", id, *in.Version, cur.Version))
+		}
 		return nil, perspectiveError(err)
 	}
 	out, ok := perspectiveOut(ps, v, id)
