@@ -133,6 +133,7 @@ func dialects() []mount {
 				return ingest.Run(ctx, d.store, paths, opt)
 			}, d.uploadDir)
 			nat.SetBudgets(d.budgets)
+			nat.SetPerspectives(d.perspectives)
 			if d.clock != nil {
 				nat.SetClock(d.clock)
 			}

@@ -52,8 +52,10 @@ type API struct {
 	importer  Importer
 	importDir string
 	budgets   Budgets // nil: /api/v1/budgets answers 501 (budgets.go)
-	log       *slog.Logger
-	now       func() time.Time
+	// perspectives nil: /api/v1/perspectives answers 501 (perspectives.go)
+	perspectives Perspectives
+	log          *slog.Logger
+	now          func() time.Time
 }
 
 // New returns the native API over engine (which scopes every question by
@@ -82,6 +84,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerReports(mux)
 	a.registerImports(mux)
 	a.registerBudgets(mux)
+	a.registerPerspectives(mux)
 	mux.HandleFunc("/api/v1/", a.handle(func(r *http.Request) (any, error) {
 		return nil, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
