@@ -37,12 +37,18 @@ type Rule struct {
 	Floor         decimal.Decimal // smallest spread, as a fraction of the median
 	MinSpread     decimal.Decimal // smallest spread, in currency units
 	MinDifference decimal.Decimal // smallest difference flagged, in currency units
+	// Monthly, when positive, lets a day whose cost repeats the cost of
+	// the same day a month before, within this fraction of it, pass as
+	// a monthly charge (a subscription, support, an invoice line), which
+	// a fortnight's baseline of zeros would flag every month.
+	Monthly decimal.Decimal
 }
 
 // Default is 14 days of baseline split at weekends, 3.5 scaled MADs (Iglewicz and
 // Hoaglin's cut-off for the modified z-score), a spread of at least 5 %
 // of the median and one cent, and a difference of at least one unit of
-// currency.
+// currency; a cost within 10 % of the same day's a month before is a
+// monthly charge, not an anomaly.
 var Default = Rule{
 	Baseline:      14,
 	SplitWeekends: true,
@@ -50,6 +56,7 @@ var Default = Rule{
 	Floor:         decimal.RequireFromString("0.05"),
 	MinSpread:     decimal.RequireFromString("0.01"),
 	MinDifference: decimal.NewFromInt(1),
+	Monthly:       decimal.RequireFromString("0.1"),
 }
 
 // madScale makes the MAD a consistent estimator of the standard
@@ -124,7 +131,7 @@ func Detect(series []Series, from time.Time, r Rule) ([]Anomaly, error) {
 			} else if len(base) < minBaseline {
 				continue
 			}
-			if a, ok := r.check(base, s.Costs[i]); ok {
+			if a, ok := r.check(base, s.Costs[i]); ok && !r.monthly(s, day, s.Costs[i]) {
 				a.Day, a.Group, a.Currency = day, s.Group, s.Currency
 				out = append(out, a)
 			}
@@ -137,6 +144,25 @@ func Detect(series []Series, from time.Time, r Rule) ([]Anomaly, error) {
 		return y.Difference.Abs().Cmp(x.Difference.Abs())
 	})
 	return out, nil
+}
+
+// monthly reports whether cost v of day repeats the group's cost on the
+// same day a month before (Rule.Monthly), a recurring monthly charge.
+// A day with no such day in the month before (the 31st after a 30-day
+// month) is compared with nothing and is not monthly.
+func (r Rule) monthly(s Series, day time.Time, v decimal.Decimal) bool {
+	if !r.Monthly.IsPositive() {
+		return false
+	}
+	prev := day.AddDate(0, -1, 0)
+	if prev.Day() != day.Day() {
+		return false
+	}
+	j := int(prev.Sub(s.Start).Hours() / 24)
+	if j < 0 || j >= len(s.Costs) || s.Costs[j].IsZero() {
+		return false
+	}
+	return v.Sub(s.Costs[j]).Abs().LessThanOrEqual(r.Monthly.Mul(s.Costs[j].Abs()))
 }
 
 // minBaseline is the fewest baseline days a day is judged against.

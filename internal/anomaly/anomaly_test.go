@@ -178,3 +178,52 @@ func TestWeekends(t *testing.T) {
 		t.Errorf("without the split %d anomalies; the weekends should all be flagged", len(got))
 	}
 }
+
+// TestMonthlyCharges: a charge billed on the same day each month (a
+// support plan, an invoice line) is flagged as new spend the first time
+// only; the next month's equal charge, and one within 10 %, pass as
+// monthly, while one that doubled is flagged, and so is any day without
+// a day of its number in the month before.
+func TestMonthlyCharges(t *testing.T) {
+	// From 2024-03-01: 14 quiet days, then the 15th of March, April, May.
+	series := func(march, april, may string) []decimal.Decimal {
+		costs := make([]string, 0, 80)
+		for d := start; d.Before(time.Date(2024, 5, 20, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+			v := "0"
+			if d.Day() == 15 {
+				v = map[time.Month]string{time.March: march, time.April: april, time.May: may}[d.Month()]
+			}
+			costs = append(costs, v)
+		}
+		return decs(costs...)
+	}
+	cases := []struct {
+		name  string
+		costs []decimal.Decimal
+		want  []string
+	}{
+		{"the same charge each month", series("250", "250", "250"), []string{"2024-03-15"}},
+		{"within 10 %", series("250", "270", "245"), []string{"2024-03-15"}},
+		{"a charge that doubled", series("250", "250", "500"), []string{"2024-03-15", "2024-05-15"}},
+	}
+	for _, c := range cases {
+		got, err := Detect([]Series{{Group: map[string]string{"service": "Support"}, Currency: "USD", Start: start, Costs: c.costs}}, time.Time{}, Default)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var days []string
+		for _, a := range got {
+			days = append(days, a.Day.Format(time.DateOnly))
+		}
+		if fmt.Sprint(days) != fmt.Sprint(c.want) {
+			t.Errorf("%s: flagged %v, want %v", c.name, days, c.want)
+		}
+	}
+	// Without the monthly rule every month's charge is new against a
+	// fortnight of zeros.
+	r := Default
+	r.Monthly = decimal.Zero
+	if got, _ := Detect([]Series{{Group: map[string]string{"service": "Support"}, Currency: "USD", Start: start, Costs: series("250", "250", "250")}}, time.Time{}, r); len(got) != 3 {
+		t.Errorf("without the monthly rule: %d flags, want 3", len(got))
+	}
+}
