@@ -126,12 +126,7 @@ func principal(ctx context.Context, a tenant.Action) (*tenant.Principal, error) 
 
 // sees: the owner, and unscoped callers of the default organization
 // (who see every account's costs anyway), as for saved reports.
-func sees(p *tenant.Principal, b *Budget) bool {
-	if p.Unscoped() && p.CustomerID == 0 && p.OrgID == tenant.DefaultOrgID {
-		return true
-	}
-	return b.OrgID == p.OrgID && b.CustomerID == p.CustomerID
-}
+func sees(p *tenant.Principal, b *Budget) bool { return p.SeesContentOf(b.OrgID, b.CustomerID) }
 
 // MayEdit reports whether the caller may create, change and delete
 // budgets; the API asks before it reads a body.

@@ -39,7 +39,7 @@ func OwnerOf(p *tenant.Principal) Owner {
 func ViewerOf(p *tenant.Principal) Viewer {
 	return Viewer{
 		Owner: OwnerOf(p),
-		All:   p.Unscoped() && p.CustomerID == 0 && p.OrgID == tenant.DefaultOrgID,
+		All:   p.SeesAllContent(),
 	}
 }
 

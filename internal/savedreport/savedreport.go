@@ -106,12 +106,7 @@ func principal(ctx context.Context, a tenant.Action) (*tenant.Principal, error) 
 // sees reports whether p may see r: the organization and customer that
 // saved it, and callers of the default organization that see every
 // account (who see every report's data anyway).
-func sees(p *tenant.Principal, r *Report) bool {
-	if p.Unscoped() && p.CustomerID == 0 && p.OrgID == tenant.DefaultOrgID {
-		return true
-	}
-	return r.OrgID == p.OrgID && r.CustomerID == p.CustomerID
-}
+func sees(p *tenant.Principal, r *Report) bool { return p.SeesContentOf(r.OrgID, r.CustomerID) }
 
 // MayEdit reports whether the caller may save, change and delete
 // reports (editors and administrators, of any organization: a report is

@@ -154,6 +154,23 @@ func (p *Principal) Unscoped() bool { return p != nil && p.Scope.IsAll() }
 // Sees reports whether an account is in the principal's scope.
 func (p *Principal) Sees(account string) bool { return p != nil && p.Scope.Sees(account) }
 
+// SeesAllContent reports whether the principal sees the content every
+// organization makes (perspectives, saved reports, budgets): callers of
+// the default organization that see every account and act for no
+// customer, who see every tenant's costs anyway.
+func (p *Principal) SeesAllContent() bool {
+	return p.Unscoped() && p.CustomerID == 0 && p.OrgID == DefaultOrgID
+}
+
+// SeesContentOf reports whether the principal sees content owned by
+// organization org and partner customer customer (0: none): the owner's
+// own keys, and those that see all content. Ownership is exact: a parent
+// organization does not see its sub-organizations' content, nor a
+// partner its customers'.
+func (p *Principal) SeesContentOf(org, customer int64) bool {
+	return p.SeesAllContent() || p != nil && org == p.OrgID && customer == p.CustomerID
+}
+
 // Actor is how the principal appears in the audit log.
 func (p *Principal) Actor() string {
 	switch {
