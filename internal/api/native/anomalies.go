@@ -84,7 +84,10 @@ type ruleJSON struct {
 	Floor         string `json:"floor"`
 	MinSpread     string `json:"minSpread"`
 	MinDifference string `json:"minDifference"`
-	Description   string `json:"description"`
+	// Monthly is the tolerance within which a cost repeating the same
+	// day's a month before passes as a monthly charge; "0" is off.
+	Monthly     string `json:"monthly"`
+	Description string `json:"description"`
 }
 
 type anomalyJSON struct {
@@ -110,10 +113,18 @@ func weekendNote(r anomaly.Rule) string {
 
 func ruleOut(r anomaly.Rule) ruleJSON {
 	return ruleJSON{BaselineDays: r.Baseline, SplitWeekends: r.SplitWeekends, K: r.K.String(), Floor: r.Floor.String(), MinSpread: r.MinSpread.String(),
-		MinDifference: r.MinDifference.String(),
+		MinDifference: r.MinDifference.String(), Monthly: r.Monthly.String(),
 		Description: fmt.Sprintf("a day is flagged when |cost − median of the previous %d days%s| > %s × max(1.4826 × MAD, %s × |median|, %s) and at least %s; "+
-			"the first cost of a group after %d days of none is compared with zero",
-			r.Baseline, weekendNote(r), r.K, r.Floor, r.MinSpread, r.MinDifference, r.Baseline)}
+			"the first cost of a group after %d days of none is compared with zero%s",
+			r.Baseline, weekendNote(r), r.K, r.Floor, r.MinSpread, r.MinDifference, r.Baseline, monthlyNote(r))}
+}
+
+// monthlyNote describes Rule.Monthly for the description.
+func monthlyNote(r anomaly.Rule) string {
+	if !r.Monthly.IsPositive() {
+		return ""
+	}
+	return fmt.Sprintf("; a cost within %s%% of the same day's a month before passes as a monthly charge", r.Monthly.Shift(2))
 }
 
 func (a *API) anomalies(r *http.Request) (any, error) {
