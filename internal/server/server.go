@@ -233,6 +233,7 @@ func Handler(cfg Config) http.Handler {
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
 	eng := engine.New(cfg.Store)
+	eng.SetGenerations(cfg.Store, cfg.State)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
 	eng.SetRates(rates.New(cfg.State, cfg.Rates))
@@ -281,7 +282,7 @@ func Handler(cfg Config) http.Handler {
 				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 			})
 		}
-		mux.Handle(d.Prefix, g.wrap(d.Dialect, routed(api)))
+		mux.Handle(d.Prefix, g.wrap(d.Dialect, conditional(eng.Generation, cfg.Clock, log, routed(api))))
 	}
 	for _, d := range cfg.Extra {
 		mux.Handle(d.Prefix, g.wrap(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
