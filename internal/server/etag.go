@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tally-cost/tally/internal/tenant"
@@ -40,13 +41,37 @@ import (
 // generationFunc reads the data generation (engine.Engine.Generation).
 type generationFunc func(ctx context.Context) (uint64, error)
 
-// conditional wraps an authenticated dialect's handler.
-func conditional(gen generationFunc, clock func() time.Time, log *slog.Logger, next http.Handler) http.Handler {
+// conditionals is the conditional-request layer, one for every dialect:
+// writes counts the write requests they served, whatever their dialect.
+type conditionals struct {
+	gen    generationFunc
+	clock  func() time.Time
+	log    *slog.Logger
+	writes atomic.Uint64
+}
+
+func newConditionals(gen generationFunc, clock func() time.Time, log *slog.Logger) *conditionals {
 	if clock == nil {
 		clock = time.Now
 	}
+	return &conditionals{gen: gen, clock: clock, log: log}
+}
+
+// wrap serves an authenticated dialect's handler conditionally.
+func (c *conditionals) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead || !tagged(r.URL.Path) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A write through the API changes the store, which bumps the
+			// generation, and then the memory of the domain package that
+			// made it (a perspective book, the registry, the tenants): a
+			// GET in between would tag the old answer with the new
+			// generation. Counting the write when it has ended retires
+			// every tag made while it ran.
+			defer c.writes.Add(1)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !tagged(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -55,14 +80,14 @@ func conditional(gen generationFunc, clock func() time.Time, log *slog.Logger, n
 			next.ServeHTTP(w, r)
 			return
 		}
-		g, err := gen(r.Context())
+		g, err := c.gen(r.Context())
 		if err != nil {
 			// Serve without a tag: a client then simply gets the answer.
-			log.Warn("conditional request: no entity tag", "err", err)
+			c.log.Warn("conditional request: no entity tag", "err", err)
 			next.ServeHTTP(w, r)
 			return
 		}
-		tag := entityTag(g, p, r, clock())
+		tag := entityTag(g+c.writes.Load(), p, r, c.clock())
 		inm := r.Header.Get("If-None-Match")
 		if inm == "" {
 			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)

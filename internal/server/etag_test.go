@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -225,5 +227,33 @@ func TestUntaggedPaths(t *testing.T) {
 		if got := tagged(path); got != want {
 			t.Errorf("tagged(%s) = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// TestWritesRetireTags: a tag made while a write request ran (the store
+// changed, the domain package's memory not yet) is not current after it,
+// even when the store's generation did not move again.
+func TestWritesRetireTags(t *testing.T) {
+	c := newConditionals(func(context.Context) (uint64, error) { return 7, nil },
+		func() time.Time { return worldNow }, slog.Default())
+	h := c.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "answer") }))
+	p := &tenant.Principal{KeyID: 1, Role: tenant.RoleAdmin}
+	serve := func(method, inm string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "/api/v1/costs", nil)
+		r = r.WithContext(tenant.WithPrincipal(r.Context(), p))
+		if inm != "" {
+			r.Header.Set("If-None-Match", inm)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	tag := serve(http.MethodGet, "").Header().Get("ETag")
+	if rec := serve(http.MethodGet, tag); rec.Code != http.StatusNotModified {
+		t.Fatalf("repeated GET: %d, want 304", rec.Code)
+	}
+	serve(http.MethodPost, "")
+	if rec := serve(http.MethodGet, tag); rec.Code != http.StatusOK || rec.Header().Get("ETag") == tag {
+		t.Fatalf("GET after a write: %d, tag %s (was %s): want 200 and a new tag", rec.Code, rec.Header().Get("ETag"), tag)
 	}
 }

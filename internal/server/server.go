@@ -274,6 +274,7 @@ func Handler(cfg Config) http.Handler {
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
 		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
+	cond := newConditionals(eng.Generation, cfg.Clock, log)
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)
@@ -282,7 +283,7 @@ func Handler(cfg Config) http.Handler {
 				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 			})
 		}
-		mux.Handle(d.Prefix, g.wrap(d.Dialect, conditional(eng.Generation, cfg.Clock, log, routed(api))))
+		mux.Handle(d.Prefix, g.wrap(d.Dialect, cond.wrap(routed(api))))
 	}
 	for _, d := range cfg.Extra {
 		mux.Handle(d.Prefix, g.wrap(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
