@@ -52,6 +52,8 @@ type Engine struct {
 	perspectives Perspectives
 	customTags   CustomTags
 	covers       TagCover
+	// generations are the stores Generation sums (generation.go).
+	generations []store.Generation
 }
 
 // Auditor records a change made through the engine (tenant.Service.Record).

@@ -43,6 +43,7 @@ type world struct {
 	scope   map[string][]string // caller -> accounts it may see
 	rows    []row               // every line item stored (worldrows_test.go)
 	snapB   int64               // a snapshot holding only acct-b1
+	st      *duckdb.Store       // the world's store, for tests that change it
 	orgA    int64
 	orgB    int64
 	c2      int64
@@ -65,7 +66,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{tenants: tenants, keys: map[string]string{}, scope: map[string][]string{}, rows: rows, snapB: snapB}
+	w := &world{tenants: tenants, keys: map[string]string{}, scope: map[string][]string{}, rows: rows, snapB: snapB, st: st}
 	sys := tenant.System
 	must := func(err error) {
 		t.Helper()

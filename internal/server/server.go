@@ -233,6 +233,7 @@ func Handler(cfg Config) http.Handler {
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
 	eng := engine.New(cfg.Store)
+	eng.SetGenerations(cfg.Store, cfg.State)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
 	eng.SetRates(rates.New(cfg.State, cfg.Rates))
@@ -273,6 +274,7 @@ func Handler(cfg Config) http.Handler {
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
 		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
+	cond := newConditionals(eng.Generation, cfg.Clock, log)
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)
@@ -281,7 +283,7 @@ func Handler(cfg Config) http.Handler {
 				d.Error(w, r, apierr.New(http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 			})
 		}
-		mux.Handle(d.Prefix, g.wrap(d.Dialect, routed(api)))
+		mux.Handle(d.Prefix, g.wrap(d.Dialect, cond.wrap(routed(api))))
 	}
 	for _, d := range cfg.Extra {
 		mux.Handle(d.Prefix, g.wrap(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

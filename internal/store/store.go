@@ -149,7 +149,18 @@ type Store interface {
 	DeleteSnapshots(ctx context.Context, ids []int64) ([]Snapshot, error)
 	// Ping reports whether the store answers (the server's readiness).
 	Ping(ctx context.Context) error
+	Generation
 	Close() error
+}
+
+// Generation is the data generation of a store: a number that grows
+// (never returns to a value it had, restarts included) after every change
+// that can change an answer, and stays the same while nothing changes.
+// Conditional requests and the response cache key on it; a change must
+// be visible to readers before the generation that counts it is, so a
+// store bumps it after the change commits.
+type Generation interface {
+	Generation(ctx context.Context) (uint64, error)
 }
 
 // StateStore keeps Tally's own state, as opposed to its costs: the
@@ -164,6 +175,8 @@ type StateStore interface {
 	tenant.Repo
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
+	// Generation grows after every document or tenant write.
+	Generation
 }
 
 // DocStore keeps small JSON documents by kind and name, for domain

@@ -87,6 +87,7 @@ func (s *Store) deleted(ctx context.Context, id int64) (store.Snapshot, error) {
 // deleteSnapshot removes the rows of snapshot id and marks it deleted,
 // in one transaction, without the sweep of unused texts.
 func (s *Store) deleteSnapshot(ctx context.Context, id int64) error {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

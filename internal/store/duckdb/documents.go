@@ -36,6 +36,7 @@ func (s *Store) PutDocument(ctx context.Context, kind, name string, body []byte)
 // PutDocuments inserts or replaces documents of one kind in one
 // transaction.
 func (s *Store) PutDocuments(ctx context.Context, kind string, docs map[string][]byte) error {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -54,6 +55,7 @@ func (s *Store) PutDocuments(ctx context.Context, kind string, docs map[string][
 
 // DeleteDocument removes a document; a missing one is not an error.
 func (s *Store) DeleteDocument(ctx context.Context, kind, name string) error {
+	defer s.changed()
 	_, err := s.db.ExecContext(ctx, `DELETE FROM documents WHERE kind = ? AND name = ?`, kind, name)
 	return err
 }

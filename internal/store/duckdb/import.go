@@ -58,6 +58,7 @@ func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.I
 // one statement: a rating import declares one period per hour of a
 // month, and a statement per snapshot cost more than its rows.
 func (im *importer) declare(ctx context.Context, periods []cost.Window) error {
+	defer im.s.changed()
 	var fresh []cost.Window
 	for _, w := range periods {
 		if !w.End.After(w.Start) {
@@ -123,6 +124,8 @@ func (im *importer) snapshotFor(ctx context.Context, li *cost.LineItem) (*pendin
 }
 
 func (s *Store) newSnapshot(ctx context.Context, importID int64, spec store.ImportSpec, start, end time.Time, status store.Status, errText string) (int64, error) {
+	// A new snapshot shows in the snapshot listings, loading or not.
+	defer s.changed()
 	var id int64
 	if err := s.db.QueryRowContext(ctx, `SELECT nextval('snapshot_ids')`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("creating snapshot: %w", err)
@@ -186,6 +189,8 @@ func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 		return nil, store.ErrClosed
 	}
 	im.done = true
+	// After every statement of the commit, the empty import's too.
+	defer im.s.changed()
 	if err := im.stop(); err != nil {
 		im.fail(ctx, err)
 		return nil, err
@@ -217,6 +222,7 @@ func (im *importer) Commit(ctx context.Context) ([]store.Snapshot, error) {
 // visible. The rollup is summed fast first; only a day whose sum reaches
 // foldBound makes it run again, split (sums.go).
 func (s *Store) commit(ctx context.Context, source string, snaps []*pending) error {
+	defer s.changed()
 	ids := make([]string, len(snaps))
 	for i, p := range snaps {
 		ids[i] = fmt.Sprint(p.id)

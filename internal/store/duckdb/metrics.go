@@ -48,6 +48,7 @@ type pointKey struct {
 // inserted again, in one transaction. Within one call the last point of
 // a (series, hour, key) wins.
 func (s *Store) PutMetricPoints(ctx context.Context, points []metricstore.Point) error {
+	defer s.changed()
 	if len(points) == 0 {
 		return nil
 	}

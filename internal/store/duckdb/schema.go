@@ -249,7 +249,7 @@ func schemaSQL() []string {
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_items BIGINT`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_from TIMESTAMP`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_to TIMESTAMP`,
-	}, append(addRollup, append(append(tenantSchemaSQL, documentsSQL), metricsSchemaSQL...)...)...)
+	}, append(addRollup, append(append(tenantSchemaSQL, documentsSQL, generationSQL), metricsSchemaSQL...)...)...)
 }
 
 // addedColumnsSQL adds the columns marked added to table (line_items in

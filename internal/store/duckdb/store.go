@@ -48,6 +48,9 @@ type Store struct {
 	// noted: the snapshots record their items that run past their start
 	// day (spread.go), so that most spread questions skip the line items.
 	noted bool
+	// genBase and genChanges make the data generation (generation.go).
+	genBase    uint64
+	genChanges atomic.Uint64
 }
 
 // One Store serves both contracts.
@@ -126,6 +129,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 		s.noted = true
 	}
+	if err := s.openGeneration(ctx, opt.ReadOnly); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+	}
 	if err := s.loadSumState(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
@@ -156,6 +163,7 @@ func (s *Store) recoverInterrupted(ctx context.Context) error {
 }
 
 func (s *Store) failSnapshots(ctx context.Context, ids []int64, msg string) error {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -145,6 +145,7 @@ func (s *Store) each(ctx context.Context, q string, f func(*sql.Rows) error, arg
 
 // ApplyTenants implements tenant.Repo in one transaction.
 func (s *Store) ApplyTenants(ctx context.Context, c tenant.Change) error {
+	defer s.changed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

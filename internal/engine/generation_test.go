@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+type counter struct {
+	n   uint64
+	err error
+}
+
+func (c *counter) Generation(context.Context) (uint64, error) { return c.n, c.err }
+
+// TestGeneration: the engine's generation grows with either store's,
+// counts a store given twice once, and reports a store's error.
+func TestGeneration(t *testing.T) {
+	ctx := context.Background()
+	costs, state := &counter{n: 10}, &counter{n: 100}
+	e := New(nil)
+	e.SetGenerations(costs, state, costs)
+	gen := func() uint64 {
+		t.Helper()
+		g, err := e.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	if g := gen(); g != 110 {
+		t.Fatalf("generation %d, want 110 (a store given twice counts once)", g)
+	}
+	costs.n++
+	if g := gen(); g != 111 {
+		t.Fatalf("after a cost store change: %d, want 111", g)
+	}
+	state.n++
+	if g := gen(); g != 112 {
+		t.Fatalf("after a state store change: %d, want 112", g)
+	}
+	state.err = errors.New("closed")
+	if _, err := e.Generation(ctx); !errors.Is(err, state.err) {
+		t.Fatalf("error %v, want the store's", err)
+	}
+}
