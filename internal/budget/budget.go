@@ -116,14 +116,6 @@ func Open(ctx context.Context, docs store.DocStore, now func() time.Time) (*Book
 	return b, nil
 }
 
-func principal(ctx context.Context, a tenant.Action) (*tenant.Principal, error) {
-	p, ok := tenant.FromContext(ctx)
-	if !ok {
-		return nil, fmt.Errorf("%w: request without a principal", tenant.ErrUnauthenticated)
-	}
-	return p, p.Require(a)
-}
-
 // sees: the owner, and unscoped callers of the default organization
 // (who see every account's costs anyway), as for saved reports.
 func sees(p *tenant.Principal, b *Budget) bool { return p.SeesContentOf(b.OrgID, b.CustomerID) }
@@ -131,13 +123,13 @@ func sees(p *tenant.Principal, b *Budget) bool { return p.SeesContentOf(b.OrgID,
 // MayEdit reports whether the caller may create, change and delete
 // budgets; the API asks before it reads a body.
 func (b *Book) MayEdit(ctx context.Context) error {
-	_, err := principal(ctx, tenant.EditContent)
+	_, err := tenant.Caller(ctx, tenant.EditContent)
 	return err
 }
 
 // List returns the budgets the caller sees, by id.
 func (b *Book) List(ctx context.Context) ([]Budget, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +148,7 @@ func (b *Book) List(ctx context.Context) ([]Budget, error) {
 // Get returns one budget, or ErrNotFound when it does not exist or the
 // caller may not see it.
 func (b *Book) Get(ctx context.Context, id int64) (Budget, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return Budget{}, err
 	}
@@ -171,7 +163,7 @@ func (b *Book) Get(ctx context.Context, id int64) (Budget, error) {
 
 // Create saves a budget for the caller's organization and customer.
 func (b *Book) Create(ctx context.Context, s Spec) (Budget, error) {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return Budget{}, err
 	}
@@ -195,7 +187,7 @@ func (b *Book) Create(ctx context.Context, s Spec) (Budget, error) {
 
 // Update replaces a budget's settings; its owner stays.
 func (b *Book) Update(ctx context.Context, id int64, s Spec) (Budget, error) {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return Budget{}, err
 	}
@@ -221,7 +213,7 @@ func (b *Book) Update(ctx context.Context, id int64, s Spec) (Budget, error) {
 
 // Delete removes a budget.
 func (b *Book) Delete(ctx context.Context, id int64) error {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return err
 	}

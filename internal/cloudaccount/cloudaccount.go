@@ -198,21 +198,12 @@ func Open(ctx context.Context, docs store.DocStore, keys *secret.Keys, opts Opti
 	return s, nil
 }
 
-// principal returns the caller, which must have a.
-func principal(ctx context.Context, a tenant.Action) (*tenant.Principal, error) {
-	p, ok := tenant.FromContext(ctx)
-	if !ok {
-		return nil, fmt.Errorf("%w: request without a principal", tenant.ErrUnauthenticated)
-	}
-	return p, p.Require(a)
-}
-
 // editor returns the caller when it may change accounts: editors and
 // administrators of the default organization, as an account's name
 // shows to every tenant that sees it and its credentials would feed the
 // whole installation.
 func editor(ctx context.Context) (*tenant.Principal, error) {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +225,7 @@ func sees(p *tenant.Principal, r *record) bool {
 
 // List returns the accounts the caller sees, ordered by id.
 func (s *Service) List(ctx context.Context) ([]Account, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +258,7 @@ func compareInt(a, b int64) int {
 // Get returns one account, or ErrNotFound when it does not exist or the
 // caller may not see it (the two are told apart by no one).
 func (s *Service) Get(ctx context.Context, id int64) (Account, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return Account{}, err
 	}
@@ -328,7 +319,7 @@ func customerKey(p *tenant.Principal) string { return fmt.Sprintf("%d/%d", p.Org
 // storing it on first use: upstream generates one per customer, reused
 // across all its accounts.
 func (s *Service) ExternalID(ctx context.Context) (string, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return "", err
 	}

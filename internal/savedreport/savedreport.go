@@ -95,14 +95,6 @@ func Open(ctx context.Context, docs store.DocStore, now func() time.Time) (*Book
 	return b, nil
 }
 
-func principal(ctx context.Context, a tenant.Action) (*tenant.Principal, error) {
-	p, ok := tenant.FromContext(ctx)
-	if !ok {
-		return nil, fmt.Errorf("%w: request without a principal", tenant.ErrUnauthenticated)
-	}
-	return p, p.Require(a)
-}
-
 // sees reports whether p may see r: the organization and customer that
 // saved it, and callers of the default organization that see every
 // account (who see every report's data anyway).
@@ -112,13 +104,13 @@ func sees(p *tenant.Principal, r *Report) bool { return p.SeesContentOf(r.OrgID,
 // reports (editors and administrators, of any organization: a report is
 // its own organization's); the API asks before it reads a body.
 func (b *Book) MayEdit(ctx context.Context) error {
-	_, err := principal(ctx, tenant.EditContent)
+	_, err := tenant.Caller(ctx, tenant.EditContent)
 	return err
 }
 
 // List returns the reports the caller sees, by id.
 func (b *Book) List(ctx context.Context) ([]Report, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +137,7 @@ func (b *Book) List(ctx context.Context) ([]Report, error) {
 // Report returns one report, or ErrNotFound when it does not exist or
 // the caller may not see it.
 func (b *Book) Report(ctx context.Context, id int64) (Report, error) {
-	p, err := principal(ctx, tenant.Read)
+	p, err := tenant.Caller(ctx, tenant.Read)
 	if err != nil {
 		return Report{}, err
 	}
@@ -174,7 +166,7 @@ func (b *Book) Get(ctx context.Context, id int64) (name, query string, ok bool, 
 
 // Create saves a report for the caller's organization and customer.
 func (b *Book) Create(ctx context.Context, name, query string) (Report, error) {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return Report{}, err
 	}
@@ -197,7 +189,7 @@ func (b *Book) Create(ctx context.Context, name, query string) (Report, error) {
 
 // Update replaces a report's name and query; its owner stays.
 func (b *Book) Update(ctx context.Context, id int64, name, query string) (Report, error) {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return Report{}, err
 	}
@@ -222,7 +214,7 @@ func (b *Book) Update(ctx context.Context, id int64, name, query string) (Report
 
 // Delete removes a report.
 func (b *Book) Delete(ctx context.Context, id int64) error {
-	p, err := principal(ctx, tenant.EditContent)
+	p, err := tenant.Caller(ctx, tenant.EditContent)
 	if err != nil {
 		return err
 	}

@@ -191,6 +191,17 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 	return context.WithValue(ctx, ctxKey{}, p)
 }
 
+// Caller returns the principal of ctx when it may do a: ErrUnauthenticated
+// for a context without one (a route outside authentication), else the
+// principal's ErrForbidden when its role does not allow a.
+func Caller(ctx context.Context, a Action) (*Principal, error) {
+	p, ok := FromContext(ctx)
+	if !ok {
+		return nil, fmt.Errorf("%w: request without a principal", ErrUnauthenticated)
+	}
+	return p, p.Require(a)
+}
+
 // FromContext returns the principal of ctx, if any.
 func FromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(*Principal)
