@@ -68,8 +68,9 @@ type Index struct {
 	seen    []int64                  // visible snapshot ids at the last Sync
 	synced  bool                     // a Sync has completed since Load
 
-	set   atomic.Pointer[asset.Set]
-	stats atomic.Pointer[Stats]
+	set       atomic.Pointer[asset.Set]
+	published atomic.Uint64 // sets published (Generation)
+	stats     atomic.Pointer[Stats]
 
 	instanceClock refreshClock // instances.go
 }
@@ -140,7 +141,15 @@ func (ix *Index) LastStats() Stats {
 	return Stats{}
 }
 
-func (ix *Index) publish() { ix.set.Store(ix.d.Set()) }
+func (ix *Index) publish() {
+	ix.set.Store(ix.d.Set())
+	ix.published.Add(1)
+}
+
+// Generation counts the asset sets published since the index was
+// loaded: the assets that custom tags cover change with it, after the
+// documents written for them (engine.Engine.AddVersion).
+func (ix *Index) Generation() uint64 { return ix.published.Load() }
 
 // visible lists the store's visible snapshots. Rated usage is left out:
 // the rating processor commits one snapshot per scope and hour, and its

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
@@ -52,8 +53,13 @@ type Engine struct {
 	perspectives Perspectives
 	customTags   CustomTags
 	covers       TagCover
-	// generations are the stores Generation sums (generation.go).
+	// generations are the stores Generation sums, versions the memory
+	// it adds, changes the changes made known (generation.go).
 	generations []store.Generation
+	versions    []func() uint64
+	changes     atomic.Uint64
+	// cache keeps answers (cache.go); nil: none.
+	cache *answerCache
 }
 
 // Auditor records a change made through the engine (tenant.Service.Record).
@@ -103,6 +109,14 @@ func callerScope(ctx context.Context) (scope.Scope, error) {
 // filter, which the store applies inside the scope, never by choosing
 // the scope.
 func (e *Engine) Stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
+	if e.cache == nil {
+		return e.stream(ctx, q, fn)
+	}
+	return e.cachedStream(ctx, q, fn)
+}
+
+// stream is Stream without the cache.
+func (e *Engine) stream(ctx context.Context, q query.Query, fn func(query.Row) error) (query.Stats, error) {
 	sc, err := callerScope(ctx)
 	if err != nil {
 		return query.Stats{}, err
@@ -154,6 +168,14 @@ func (e *Engine) Entries(ctx context.Context, q store.EntryQuery, fn func(*store
 // store written by an older version may hold a failed import's error
 // with a URL's SAS token in it.
 func (e *Engine) Snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
+	if e.cache == nil {
+		return e.snapshots(ctx, f)
+	}
+	return e.cachedSnapshots(ctx, f)
+}
+
+// snapshots is Snapshots without the cache.
+func (e *Engine) snapshots(ctx context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
 	sc, err := callerScope(ctx)
 	if err != nil {
 		return nil, err

@@ -21,11 +21,30 @@ func (e *Engine) SetGenerations(gs ...store.Generation) {
 	}
 }
 
+// AddVersion adds to the generation a counter of state held in memory
+// that answers read and that changes after the store write it follows
+// (the asset index publishes the assets custom tags cover after writing
+// its documents): a question asked between the two would otherwise be
+// answered from the old memory under the new generation. v must never
+// decrease.
+func (e *Engine) AddVersion(v func() uint64) { e.versions = append(e.versions, v) }
+
+// Changed makes known that something answers read has changed in memory
+// after the store write that bumped the generation: the server calls it
+// when a write request ends (a perspective book, the registry, the
+// tenants update their memory after their documents), and the engine
+// after its own registry and rate changes.
+func (e *Engine) Changed() { e.changes.Add(1) }
+
 // Generation is the data generation of the engine's answers: the sum of
-// its stores' generations, which grows whenever one of them does and
-// changes at no other time. Without stores it is 0 (tests).
+// its stores' generations, its memory versions and its changes, which
+// grows whenever one of them does and changes at no other time. Without
+// stores it counts only the latter (tests).
 func (e *Engine) Generation(ctx context.Context) (uint64, error) {
-	var sum uint64
+	sum := e.changes.Load()
+	for _, v := range e.versions {
+		sum += v()
+	}
 	for _, g := range e.generations {
 		n, err := g.Generation(ctx)
 		if err != nil {

@@ -86,6 +86,7 @@ func (e *Engine) changeRates(ctx context.Context, action string, month time.Time
 	if err != nil {
 		return err
 	}
+	defer e.Changed() // as a registry change (registry.go)
 	if err := do(e.rates); err != nil {
 		return err
 	}

@@ -163,6 +163,9 @@ func (e *Engine) change(ctx context.Context, action string, do func(*registry.Re
 	if err != nil {
 		return registry.Entry{}, err
 	}
+	// Even a failed change may have changed the registry's memory or
+	// store: answers computed before it are not served after it.
+	defer e.Changed()
 	out, err := do(e.registry)
 	if err != nil {
 		return out, err

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/tally-cost/tally/internal/tenant"
@@ -42,19 +41,20 @@ import (
 type generationFunc func(ctx context.Context) (uint64, error)
 
 // conditionals is the conditional-request layer, one for every dialect:
-// writes counts the write requests they served, whatever their dialect.
+// wrote is called when a write request of any dialect has ended
+// (engine.Engine.Changed), which moves the generation.
 type conditionals struct {
-	gen    generationFunc
-	clock  func() time.Time
-	log    *slog.Logger
-	writes atomic.Uint64
+	gen   generationFunc
+	wrote func()
+	clock func() time.Time
+	log   *slog.Logger
 }
 
-func newConditionals(gen generationFunc, clock func() time.Time, log *slog.Logger) *conditionals {
+func newConditionals(gen generationFunc, wrote func(), clock func() time.Time, log *slog.Logger) *conditionals {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &conditionals{gen: gen, clock: clock, log: log}
+	return &conditionals{gen: gen, wrote: wrote, clock: clock, log: log}
 }
 
 // wrap serves an authenticated dialect's handler conditionally.
@@ -66,8 +66,9 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 			// made it (a perspective book, the registry, the tenants): a
 			// GET in between would tag the old answer with the new
 			// generation. Counting the write when it has ended retires
-			// every tag made while it ran.
-			defer c.writes.Add(1)
+			// every tag made while it ran, and every answer the engine
+			// cached while it ran.
+			defer c.wrote()
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -87,7 +88,7 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		tag := entityTag(g+c.writes.Load(), p, r, c.clock())
+		tag := entityTag(g, p, r, c.clock())
 		inm := r.Header.Get("If-None-Match")
 		if inm == "" {
 			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)

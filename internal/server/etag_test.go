@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,8 +235,9 @@ func TestUntaggedPaths(t *testing.T) {
 // changed, the domain package's memory not yet) is not current after it,
 // even when the store's generation did not move again.
 func TestWritesRetireTags(t *testing.T) {
-	c := newConditionals(func(context.Context) (uint64, error) { return 7, nil },
-		func() time.Time { return worldNow }, slog.Default())
+	var writes atomic.Uint64 // engine.Engine.Changed's counter
+	c := newConditionals(func(context.Context) (uint64, error) { return 7 + writes.Load(), nil },
+		func() { writes.Add(1) }, func() time.Time { return worldNow }, slog.Default())
 	h := c.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "answer") }))
 	p := &tenant.Principal{KeyID: 1, Role: tenant.RoleAdmin}
 	serve := func(method, inm string) *httptest.ResponseRecorder {

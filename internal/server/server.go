@@ -86,6 +86,9 @@ type Config struct {
 	// windows and budget months): tests pin it to their data. Nil is the
 	// wall clock.
 	Clock func() time.Time
+	// CacheBytes bounds the engine's response cache (estimated memory);
+	// 0 is engine.DefaultCacheBytes, below 0 turns the cache off.
+	CacheBytes int64
 }
 
 // deps is what a dialect is built from.
@@ -255,6 +258,10 @@ func Handler(cfg Config) http.Handler {
 	eng.SetPerspectives(book)
 	assets, tags := openAssets(cfg, log)
 	eng.SetCustomTags(tags, assets.Covers)
+	eng.AddVersion(assets.Generation)
+	eng.AddVersion(tags.Generation)
+	eng.SetCache(cfg.CacheBytes)
+	registerCacheMetrics(reg, eng)
 	keys := cfg.SecretKeys
 	if keys == nil {
 		keys = secret.NewKeys(secret.KeyConfig{Logger: log})
@@ -274,7 +281,7 @@ func Handler(cfg Config) http.Handler {
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
 		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
-	cond := newConditionals(eng.Generation, cfg.Clock, log)
+	cond := newConditionals(eng.Generation, eng.Changed, cfg.Clock, log)
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)
