@@ -58,12 +58,13 @@ type CacheStats struct {
 	Bytes, MaxBytes int64
 }
 
-// answer is one cached answer: a stream's rows and stats, or a snapshot
-// listing.
+// answer is one cached answer: a stream's rows and stats, a snapshot
+// listing, or a memo (Memo).
 type answer struct {
 	rows  []query.Row
 	stats query.Stats
 	snaps []store.Snapshot
+	memo  any
 	size  int64 // estimated bytes held
 }
 
@@ -112,6 +113,15 @@ func (e *Engine) CacheStats() CacheStats {
 	defer c.mu.Unlock()
 	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Shared: c.shared.Load(),
 		Entries: c.lru.Len(), Bytes: c.bytes, MaxBytes: c.max}
+}
+
+// MaxAnswerBytes is the largest answer the cache keeps (0 without a
+// cache): a Memo's caller stops copying its answer there.
+func (e *Engine) MaxAnswerBytes() int64 {
+	if e.cache == nil {
+		return 0
+	}
+	return e.cache.entryMax()
 }
 
 // entryMax is the largest answer kept: an eighth of the cache, so that

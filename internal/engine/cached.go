@@ -102,3 +102,43 @@ func (e *Engine) answerKey(ctx context.Context, kind string, p *tenant.Principal
 	}
 	return key, true
 }
+
+// Memo answers a question whose answer the caller builds itself, once
+// per generation and caller, through the cache: the server keeps each
+// dialect's rendered response with it, so that a dashboard's repeated
+// request is neither queried nor rendered again. question must hold
+// everything besides the caller and the data that determines the
+// answer (the server's holds the path, the query, the headers read and
+// the minute). compute builds the answer and says its size and whether
+// it may be kept; the caller that computed gets fromCache false (it has
+// its answer already), every other caller the kept or shared value.
+func (e *Engine) Memo(ctx context.Context, question any, compute func() (value any, size int64, keep bool)) (value any, fromCache bool, err error) {
+	run := func() any { v, _, _ := compute(); return v }
+	if e.cache == nil {
+		return run(), false, nil
+	}
+	p, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, false, ErrNoPrincipal
+	}
+	key, ok := e.answerKey(ctx, "memo", p, question)
+	if !ok {
+		return run(), false, nil
+	}
+	a, lead, err := e.cache.lookup(ctx, key)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case a != nil:
+		return a.memo, true, nil
+	case !lead:
+		return run(), false, nil
+	}
+	var done *answer
+	defer func() { e.cache.land(key, done) }()
+	v, size, keep := compute()
+	if keep {
+		done = &answer{memo: v, size: size}
+	}
+	return v, false, nil
+}

@@ -38,7 +38,7 @@ func registerCacheMetrics(reg prometheus.Registerer, eng *engine.Engine) {
 			Name: "tally_cache_bytes", Help: "Estimated memory held by the response cache's answers.",
 		}, stat(func(s engine.CacheStats) float64 { return float64(s.Bytes) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "tally_cache_max_bytes", Help: "The bound of the response cache's memory (--cache-size).",
+			Name: "tally_cache_max_bytes", Help: "The bound of the response cache's memory (--cache-bytes).",
 		}, stat(func(s engine.CacheStats) float64 { return float64(s.MaxBytes) })),
 	)
 }

@@ -28,8 +28,10 @@ import (
 //     keys never share a tag, so a scoped key cannot be told that its
 //     copy of another key's answer is current;
 //   - the path, the query with its parameters sorted by name (each
-//     name's values keep their order, which can matter), and the Accept
-//     and Accept-Encoding headers;
+//     name's values keep their order, which can matter), and what else
+//     of the request shapes the answer (requestShape: the Accept
+//     headers, and the host and scheme that absolute links are built
+//     from);
 //   - the minute of the server's clock, because relative windows ("30d",
 //     "today", a budget's current month) move with it: a tag lives at
 //     most a minute, which still serves a dashboard's bursts.
@@ -43,11 +45,14 @@ type generationFunc func(ctx context.Context) (uint64, error)
 // conditionals is the conditional-request layer, one for every dialect:
 // wrote is called when a write request of any dialect has ended
 // (engine.Engine.Changed), which moves the generation.
+// memo keeps rendered responses (respcache.go); nil: none.
 type conditionals struct {
-	gen   generationFunc
-	wrote func()
-	clock func() time.Time
-	log   *slog.Logger
+	gen     generationFunc
+	wrote   func()
+	clock   func() time.Time
+	log     *slog.Logger
+	memo    memoFunc
+	maxMemo int64
 }
 
 func newConditionals(gen generationFunc, wrote func(), clock func() time.Time, log *slog.Logger) *conditionals {
@@ -90,7 +95,11 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 		}
 		tag := entityTag(g, p, r, c.clock())
 		inm := r.Header.Get("If-None-Match")
-		if inm == "" {
+		if inm == "" || (strings.TrimSpace(inm) != "*" && !matchesAny(inm, tag)) {
+			if c.memo != nil && r.Method == http.MethodGet {
+				c.servedFromMemo(w, r, p, tag, next)
+				return
+			}
 			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
 			return
 		}
@@ -102,11 +111,7 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 			rec.replay(w, tag)
 			return
 		}
-		if matchesAny(inm, tag) {
-			notModified(w, tag)
-			return
-		}
-		next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
+		notModified(w, tag)
 	})
 }
 
@@ -153,11 +158,31 @@ func entityTag(gen uint64, p *tenant.Principal, r *http.Request, now time.Time) 
 		strconv.FormatInt(p.CustomerID, 10) + "/" + strconv.FormatBool(p.NoAuth))
 	field(r.URL.Path)
 	field(normalQuery(r.URL.RawQuery))
-	field(r.Header.Get("Accept"))
-	field(r.Header.Get("Accept-Encoding"))
+	for _, v := range requestShape(r) {
+		field(v)
+	}
 	field(now.UTC().Truncate(time.Minute).Format(time.RFC3339))
 	sum := h.Sum(nil)
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// shapingHeaders are the request headers some dialect's answer reads
+// besides the key: the representation asked for, and the address the
+// client used, which absolute links in answers (paging, Location, the
+// CloudKitty root) are built from.
+var shapingHeaders = []string{"Accept", "Accept-Encoding", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Tally-Mount-Prefix"}
+
+// requestShape is what of r besides the principal, the path and the
+// query shapes its answer: the host, whether it came over TLS, and the
+// shaping headers. The entity tag and the response cache both read it,
+// so that they cannot disagree on which requests share an answer.
+func requestShape(r *http.Request) []string {
+	out := make([]string, 0, len(shapingHeaders)+2)
+	out = append(out, r.Host, strconv.FormatBool(r.TLS != nil))
+	for _, h := range shapingHeaders {
+		out = append(out, strings.Join(r.Header.Values(h), "\n"))
+	}
+	return out
 }
 
 // normalQuery sorts the parameters by name; a query that does not parse

@@ -282,6 +282,9 @@ func Handler(cfg Config) http.Handler {
 		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	cond := newConditionals(eng.Generation, eng.Changed, cfg.Clock, log)
+	if cfg.CacheBytes >= 0 {
+		cond.memo, cond.maxMemo = eng.Memo, eng.MaxAnswerBytes()
+	}
 	for _, d := range dialects() {
 		if d.register != nil {
 			d.register(api, dd)
