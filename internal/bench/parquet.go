@@ -1,0 +1,38 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/store/duckdb"
+)
+
+// ParquetFromCSV writes the rows of the CSV bill at csvPath as a Parquet
+// file at pqPath, converted by DuckDB (COPY ... TO ... FORMAT parquet):
+// `tally gen` writes CSV only, and this gives the same rows as Parquet.
+// Columns are typed as DuckDB's sniffer reads them (timestamps, doubles),
+// as exporters write CUR and FOCUS Parquet; with allVarchar every column
+// stays text, as for Azure, whose 19-digit costs a double would not keep
+// (the same conversion as internal/ingest's TestParquetMatchesCSV).
+func ParquetFromCSV(ctx context.Context, csvPath, pqPath string, allVarchar bool) error {
+	conv, err := duckdb.Open(ctx, "", duckdb.Options{})
+	if err != nil {
+		return err
+	}
+	defer conv.Close()
+	opts := `header=true, delim=',', quote='"', escape='"', null_padding=true, strict_mode=false, nullstr='NULL'`
+	if allVarchar {
+		opts += ", all_varchar=true"
+	}
+	// Written under another name first: an interrupted conversion must
+	// not leave a truncated file that a later run takes for the data.
+	tmp := pqPath + ".tmp"
+	q := `COPY (SELECT * FROM read_csv(?, ` + opts + `)) TO '` + strings.ReplaceAll(tmp, "'", "''") + `' (FORMAT parquet)`
+	if _, err := conv.DB().ExecContext(ctx, q, csvPath); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("converting %s to Parquet: %w", csvPath, err)
+	}
+	return os.Rename(tmp, pqPath)
+}
