@@ -38,6 +38,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reader := readers[args[0]]
 	fs := newFlags("bench "+args[0], stdout, stderr)
 	db := dbFlag(fs, "raw.duckdb", "DuckDB database to load into (the table is replaced)")
+	dateFormat := fs.String("dateformat", "", "duckdb-csv: the dates' format (read_csv's dateformat), for files whose first rows DuckDB's sniffer misreads: an Azure bill's 03/01/2024 to 03/12/2024 also read as day/month")
 	files, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -55,9 +56,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !ok {
 		return fmt.Errorf("%w: bench %s needs a DuckDB database, and --db %q is a %s one", errUsage, args[0], *db, stores.Location.Engine)
 	}
+	from, params := reader+`(?)`, []any{files[0]}
+	if *dateFormat != "" {
+		if reader != "read_csv" {
+			return fmt.Errorf("%w: --dateformat is for duckdb-csv", errUsage)
+		}
+		from, params = `read_csv(?, dateformat = ?)`, append(params, *dateFormat)
+	}
 	start := time.Now()
 	var rows int64
-	if _, err := st.DB().ExecContext(ctx, `CREATE OR REPLACE TABLE raw_bill AS SELECT * FROM `+reader+`(?)`, files[0]); err != nil {
+	if _, err := st.DB().ExecContext(ctx, `CREATE OR REPLACE TABLE raw_bill AS SELECT * FROM `+from, params...); err != nil {
 		return err
 	}
 	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM raw_bill`).Scan(&rows); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tally-cost/tally/internal/server"
@@ -123,6 +124,9 @@ func runDataSet(ctx context.Context, o QueryOptions, n int64, ds dataSet, t *Tab
 			ms(Median(tally)), ms(P99(tally)), ms(Median(raw)), ms(P99(raw)), ratio(Median(tally), Median(raw)))
 		fmt.Fprintf(o.Log, "query: %s over %s: tally %s ms, raw %s ms\n", q.Name, ds.shape, ms(Median(tally)), ms(Median(raw)))
 	}
+	if hits, err := cacheHits(ctx, client, srv.URL); err != nil || hits > 0 {
+		return fmt.Errorf("query: the response cache answered %v questions over %s, which this scenario times uncached (%v)", hits, ds.shape, err)
+	}
 	return nil
 }
 
@@ -150,6 +154,23 @@ func measure(ctx context.Context, c *http.Client, base string, st *duckdb.Store,
 }
 
 // disableCache turns the engine's response cache off: this scenario
-// measures misses. HOOK (issue 23): the lead's cache will be an engine
-// option; the one line that turns it off belongs here once it exists.
-func disableCache(cfg *server.Config) { _ = cfg }
+// measures misses, what a question costs the first time (the serving
+// scenario measures repeated questions).
+func disableCache(cfg *server.Config) { cfg.CacheBytes = -1 }
+
+// cacheHits reads tally_cache_hits_total from the server's /metrics: a
+// run whose answers came from the cache would time the wrong thing.
+func cacheHits(ctx context.Context, c *http.Client, base string) (float64, error) {
+	var hits float64
+	_, err := Get(ctx, c, base+"/metrics", func(body []byte) error {
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, "tally_cache_hits_total "); ok {
+				var err error
+				hits, err = strconv.ParseFloat(v, 64)
+				return err
+			}
+		}
+		return nil
+	})
+	return hits, err
+}
