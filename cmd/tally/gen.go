@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tally-cost/tally/internal/bench"
@@ -30,6 +31,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	parquet := *format == "parquet"
 	if parquet {
+		*provider = strings.ToLower(strings.TrimSpace(*provider))
 		if *provider == "gcp" || *out == "-" {
 			return fmt.Errorf("%w: --format parquet is for aws, azure and focus, into a file", errUsage)
 		}

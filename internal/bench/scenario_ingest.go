@@ -69,7 +69,7 @@ type proc struct {
 // resident memory the kernel reports. One table of medians.
 func RunIngest(ctx context.Context, o IngestOptions, out io.Writer) error {
 	t := Table{
-		Title:  fmt.Sprintf("ingest (medians of %d runs, child processes)", o.Runs),
+		Title:  fmt.Sprintf("ingest (child processes, median of %d run(s))", o.Runs),
 		Header: []string{"size", "format", "rows", "file-MB", "tally-s", "rows/s", "MB/s", "tally-peak-MiB", "duckdb-s", "duckdb-peak-MiB", "ratio-duckdb/tally"},
 		Notes: []string{
 			"duckdb: DuckDB's read_csv/read_parquet of the same file into a table (tally bench duckdb-csv|duckdb-parquet; Azure with --dateformat %m/%d/%Y); ratio = its wall / tally's (1 = as fast as DuckDB)",

@@ -63,7 +63,7 @@ var dataSets = []dataSet{
 // the question reads.
 func RunQueries(ctx context.Context, o QueryOptions, out io.Writer) error {
 	t := Table{
-		Title:  fmt.Sprintf("query (%d runs, real HTTP, response cache off; ms)", o.Runs),
+		Title:  fmt.Sprintf("query (real HTTP, response cache off, %d run(s); ms)", o.Runs),
 		Header: []string{"size", "data", "question", "table-items", "items-read", "tally-median", "tally-p99", "raw-median", "raw-p99", "ratio-tally/raw"},
 		Notes: []string{
 			"raw: hand-written DuckDB SQL over a plain table of the same line items computing the same answer",
