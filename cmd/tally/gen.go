@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/tally-cost/tally/internal/bench"
 	"github.com/tally-cost/tally/internal/synth"
 )
 
-func cmdGen(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("gen", stdout, stderr)
 	provider := fs.String("provider", "", "bill format: aws, azure, gcp or focus")
 	rows := fs.Int64("rows", 10000, "data rows to write")
@@ -19,13 +21,21 @@ func cmdGen(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "file to write (- for standard output)")
 	start := fs.String("start", "", "first day, YYYY-MM-DD (default: days before today)")
 	seed := fs.Int64("seed", 1, "random seed; the same seed writes the same bytes")
-	format := fs.String("format", "csv", "csv, or jsonl for gcp")
+	format := fs.String("format", "csv", "csv; jsonl for gcp; parquet for aws, azure and focus (the CSV's rows converted by DuckDB)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *provider == "" || *out == "" {
 		fs.Usage()
 		return fmt.Errorf("%w: gen needs --provider and --out", errUsage)
+	}
+	parquet := *format == "parquet"
+	if parquet {
+		*provider = strings.ToLower(strings.TrimSpace(*provider))
+		if *provider == "gcp" || *out == "-" {
+			return fmt.Errorf("%w: --format parquet is for aws, azure and focus, into a file", errUsage)
+		}
+		*format = "csv"
 	}
 	opt := synth.Options{Provider: *provider, Rows: *rows, Days: *days, Seed: *seed, Format: *format}
 	if *start != "" {
@@ -37,9 +47,15 @@ func cmdGen(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var w io.Writer = stdout
 	var f *os.File
+	csvOut := *out
+	if parquet {
+		// The CSV first, beside the Parquet file, removed once converted.
+		csvOut = *out + ".csv.tmp"
+		defer os.Remove(csvOut)
+	}
 	if *out != "-" {
 		var err error
-		if f, err = os.Create(*out); err != nil {
+		if f, err = os.Create(csvOut); err != nil {
 			return err
 		}
 		defer f.Close()
@@ -56,6 +72,11 @@ func cmdGen(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if f != nil {
 		if err := f.Close(); err != nil {
 			return err
+		}
+		if parquet {
+			if err := bench.ParquetFromCSV(ctx, csvOut, *out, *provider == "azure"); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(stderr, "wrote %d rows to %s\n", stats.Rows, *out)
 	}

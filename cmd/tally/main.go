@@ -28,8 +28,10 @@ Usage:
   tally keys   create|list|revoke|rotate --db DB ...    manage API keys (see "tally keys help")
   tally rate   --db DB --config FILE [--once] [--now TIME] [--batch N] [--workers N]
                                                        rate usage as CloudKitty's processor does
-  tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
-  tally bench  duckdb-csv --db DB FILE                 DuckDB's own CSV load, the ingest baseline
+  tally gen    --provider aws|azure|gcp|focus --rows N --days D [--format csv|jsonl|parquet] --out FILE
+  tally bench  run [--smoke] [--dir DIR] [--runs N] [--sizes 1M,10M] [--only ingest,query,serve]
+                                                       every benchmark scenario, medians and ratios
+  tally bench  duckdb-csv|duckdb-parquet --db DB FILE  DuckDB's own load, the ingest baseline
   tally version                                        (also tally --version)
 
 DB is a DuckDB file path (tally.duckdb), or a URL: duckdb:///abs/path.duckdb

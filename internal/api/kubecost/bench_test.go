@@ -1,23 +1,17 @@
-package kubecost
+package kubecost_test
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tally-cost/tally/internal/api/kubecost"
+	"github.com/tally-cost/tally/internal/bench"
 	"github.com/tally-cost/tally/internal/engine"
-	"github.com/tally-cost/tally/internal/store/duckdb"
-	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // BenchmarkCloudCost30dByService asks /model/cloudCost for 30 days
@@ -26,74 +20,43 @@ import (
 // daily groups with the five metrics and their Kubernetes parts), and
 // reports the median latency ratio; then 32 concurrent clients for
 // throughput. TALLY_BENCH_ITEMS sets the line items (default 2,000,000;
-// BENCHMARKS.md records 20,000,000).
+// BENCHMARKS.md records 20,000,000). The question and its SQL are
+// internal/bench's, which `tally bench run` asks too.
 func BenchmarkCloudCost30dByService(b *testing.B) {
-	n := 2_000_000
-	if s := os.Getenv("TALLY_BENCH_ITEMS"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = v
+	n, err := bench.ItemsFromEnv(2_000_000)
+	if err != nil {
+		b.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(b.TempDir(), "bench.duckdb"), duckdb.Options{})
+	t0 := time.Now()
+	st, start, err := bench.LoadStore(ctx, filepath.Join(b.TempDir(), "bench.duckdb"), bench.AWS90d, n)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	t0 := time.Now()
-	start, err := st.LoadSynthetic(ctx, n)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Logf("loaded %d line items in %s", n, time.Since(t0).Round(time.Millisecond))
-	if err := st.RawTable(ctx, "raw_line_items"); err != nil {
-		b.Fatal(err)
-	}
-	api := New(engine.New(st), nil, nil)
+	api := kubecost.New(engine.New(st), nil, nil)
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), tenant.NoAuth)))
-	}))
+	srv := httptest.NewServer(bench.NoAuth(mux))
 	defer srv.Close()
-	from, to := start.AddDate(0, 0, 30), start.AddDate(0, 0, 60)
-	url := fmt.Sprintf("%s/model/cloudCost?window=%s,%s&aggregate=service", srv.URL, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	q := bench.CloudCostByService(start.AddDate(0, 0, 30))
 	get := func() time.Duration {
-		t := time.Now()
-		res, err := http.Get(url)
+		d, err := bench.Get(ctx, http.DefaultClient, srv.URL+q.Path, q.Check)
 		if err != nil {
 			b.Fatal(err)
 		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != 200 || strings.Count(string(body), `"cloudCosts":{`) != 30 {
-			b.Fatalf("cloudCost: %d %.300s", res.StatusCode, body)
-		}
-		return time.Since(t)
+		return d
 	}
-	var sums []string
-	for _, m := range []string{"list_cost", "net_cost", "amortized_net_cost", "billed_cost", "amortized_cost"} {
-		sums = append(sums, fmt.Sprintf("sum(%[1]s)::VARCHAR, sum(CASE WHEN kubernetes THEN %[1]s ELSE 0 END)::VARCHAR", m))
-	}
-	raw := `SELECT date_trunc('day', charge_period_start), service_name, ` + strings.Join(sums, ", ") +
-		` FROM raw_line_items WHERE charge_period_start >= ? AND charge_period_start < ? GROUP BY ALL ORDER BY 1, 2`
 	direct := func() time.Duration {
-		t := time.Now()
-		rows, err := st.DB().QueryContext(ctx, raw, from, to)
+		d, rows, err := bench.Direct(ctx, st.DB(), q.Raw, q.Args...)
+		if err == nil {
+			err = q.CheckRaw(rows)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		k := 0
-		for rows.Next() {
-			k++
-		}
-		rows.Close()
-		if k != 30*40 {
-			b.Fatalf("raw query rows = %d", k)
-		}
-		return time.Since(t)
+		return d
 	}
 	var tally, sql []time.Duration
 	b.ResetTimer()
@@ -102,7 +65,7 @@ func BenchmarkCloudCost30dByService(b *testing.B) {
 		sql = append(sql, direct())
 	}
 	b.StopTimer()
-	mt, md := median(tally), median(sql)
+	mt, md := bench.Median(tally), bench.Median(sql)
 	b.ReportMetric(float64(mt.Microseconds())/1000, "tally-ms")
 	b.ReportMetric(float64(md.Microseconds())/1000, "rawsql-ms")
 	b.ReportMetric(float64(mt)/float64(md), "ratio")
@@ -127,13 +90,6 @@ func BenchmarkCloudCost30dByService(b *testing.B) {
 	}
 	wg.Wait()
 	elapsed := time.Since(t1)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(clients*each)/elapsed.Seconds(), "req/s@32")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms@32")
-}
-
-func median(d []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
+	b.ReportMetric(float64(bench.P99(lat).Microseconds())/1000, "p99-ms@32")
 }

@@ -34,6 +34,15 @@ func (st *Store) LoadSyntheticYear(ctx context.Context, n int) (time.Time, error
 	return st.loadSynthetic(ctx, n, yearShape)
 }
 
+// LoadSyntheticRated is LoadSynthetic with rated line items as the
+// rating processor stores them (frames.ToLineItem): provider "rating",
+// four metric types as the service, 25 projects as the scope (billing
+// and sub account), quantities: for the benchmarks of the CloudKitty
+// dialect's summaries without rating millions of points first.
+func (st *Store) LoadSyntheticRated(ctx context.Context, n int) (time.Time, error) {
+	return st.loadSynthetic(ctx, n, ratedShape)
+}
+
 // synthShape is the provider-specific part of a synthetic load.
 type synthShape struct {
 	source, provider string
@@ -55,6 +64,14 @@ var yearShape = synthShape{
 	source: "bench-year", provider: "aws", months: 12,
 	cols: awsShape.cols + `, service_category`,
 	vals: awsShape.vals + `, 'Category ' || (i % 10)`,
+}
+
+var ratedShape = synthShape{
+	source: "rating/bench", provider: "rating",
+	cols: `provider_name, billing_account_id, sub_account_id, charge_type, service_name, usage_type, resource_id, category,
+  kubernetes, consumed_quantity, pricing_quantity, consumed_unit, pricing_unit`,
+	vals: `'rating', 'project-' || (i % 25), 'project-' || (i % 25), 'Usage', 'type-' || (i % 4), 'type-' || (i % 4),
+  'r-' || (i % 100000), '', false, ((i % 97) * 0.5)::` + quantity + `, ((i % 97) * 0.5)::` + quantity + `, 'unit', 'unit'`,
 }
 
 var azureShape = synthShape{
