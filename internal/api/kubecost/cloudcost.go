@@ -2,6 +2,7 @@ package kubecost
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -51,10 +52,12 @@ const unallocated = "__unallocated__"
 const pctDigits = 16
 
 // number renders an exact decimal as a JSON number: Kubecost clients read
-// numbers, and the digits must not pass through float64.
-type number decimal.Decimal
-
-func (n number) MarshalJSON() ([]byte, error) { return []byte(decimal.Decimal(n).String()), nil }
+// numbers, and the digits must not pass through float64. encoding/json
+// writes a json.Number as it is, after a syntax check, where it would
+// parse and compact again what a MarshalJSON method returns (a tenth of
+// the CPU of a 30-day answer by service, issue 23). decimal's String
+// never uses an exponent, so the text is always a JSON number.
+func number(d decimal.Decimal) json.Number { return json.Number(d.String()) }
 
 type windowJSON struct {
 	Start string `json:"start"`
@@ -143,15 +146,16 @@ func keyOf(values []string) string { return strings.Join(values, "/") }
 // percent is the Kubernetes share of a summed cost: Σk8s/Σcost when the
 // sum is positive, else 0 (§7), to 16 digits.
 func percent(total, k8s decimal.Decimal) decimal.Decimal {
-	if !total.IsPositive() {
+	if !total.IsPositive() || k8s.IsZero() {
+		// Most items have no Kubernetes part: 0 without a division.
 		return decimal.Zero
 	}
 	return k8s.DivRound(total, pctDigits)
 }
 
 type metricJSON struct {
-	Cost              number `json:"cost"`
-	KubernetesPercent number `json:"kubernetesPercent"`
+	Cost              json.Number `json:"cost"`
+	KubernetesPercent json.Number `json:"kubernetesPercent"`
 }
 
 // propertiesJSON holds the aggregated properties in OpenCost's field

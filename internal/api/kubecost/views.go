@@ -3,6 +3,7 @@ package kubecost
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -16,8 +17,8 @@ import (
 const chartItems = 10
 
 type graphItemJSON struct {
-	Name  string `json:"name"`
-	Value number `json:"value"`
+	Name  string      `json:"name"`
+	Value json.Number `json:"value"`
 }
 
 type graphSetJSON struct {
@@ -65,8 +66,8 @@ func (a *API) viewGraph(r *http.Request) (any, error) {
 type tableRowJSON struct {
 	Name              string            `json:"name"`
 	Labels            map[string]string `json:"labels"`
-	KubernetesPercent number            `json:"kubernetesPercent"`
-	Cost              number            `json:"cost"`
+	KubernetesPercent json.Number       `json:"kubernetesPercent"`
+	Cost              json.Number       `json:"cost"`
 }
 
 type totalsJSON struct {

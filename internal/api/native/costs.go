@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,11 +153,17 @@ func (a *API) costs(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Totals over the whole window and every group, per currency, from
-	// the engine rather than added here, so they hold whatever the page.
+	// Totals over the whole window and every group, per currency, so they
+	// hold whatever the page: added here when every group is in res (no
+	// page), else asked of the engine.
 	tq := q
 	tq.GroupBy, tq.Step, tq.Limit, tq.Offset = nil, query.StepNone, 0, 0
-	tot, err := a.engine.Query(r.Context(), tq)
+	var tot *query.Result
+	if q.Limit == 0 && q.Offset == 0 {
+		tot, err = totalsOf(tq, res)
+	} else {
+		tot, err = a.engine.Query(r.Context(), tq)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +183,62 @@ func (a *API) costs(r *http.Request) (any, error) {
 	for _, m := range q.MetricsOrAll() {
 		out.Metrics = append(out.Metrics, m.String())
 	}
+	return out, nil
+}
+
+// totalsOf answers tq, the totals question of a costs request (its
+// window, filter and currency; no groups, steps or page), from res, the
+// answer with every group: per currency, the exact sums of its rows, in
+// the store's order (first metric descending, then currency). It is what
+// the engine would answer, without a second query over the same line
+// items (issue 23): every line item is in exactly one row of res, and
+// sums of exact decimals do not depend on their grouping. A total past
+// cost.MaxTotal is the store's error for it.
+func totalsOf(tq query.Query, res *query.Result) (*query.Result, error) {
+	b, err := query.Cut(tq.Window, tq.Step)
+	if err != nil {
+		return nil, err
+	}
+	out := &query.Result{Query: tq, Stats: query.Stats{MissingUSD: res.MissingUSD, Rollup: res.Rollup, Rates: res.Rates}}
+	at := map[string]int{}
+	for _, r := range res.Rows {
+		i, ok := at[r.Currency]
+		if !ok {
+			i = len(out.Rows)
+			at[r.Currency] = i
+			vals := make([]decimal.Decimal, 2*len(r.Values))
+			out.Rows = append(out.Rows, query.Row{Start: b.Windows[0].Start, End: b.Windows[0].End, Currency: r.Currency,
+				Values: vals[:len(r.Values):len(r.Values)], Kubernetes: vals[len(r.Values):]})
+		}
+		t := &out.Rows[i]
+		for m, v := range r.Values {
+			t.Values[m] = t.Values[m].Add(v)
+			if m < len(r.Kubernetes) {
+				t.Kubernetes[m] = t.Kubernetes[m].Add(r.Kubernetes[m])
+			}
+		}
+		t.Items += r.Items
+		t.MissingUSD += r.MissingUSD
+	}
+	for _, t := range out.Rows {
+		for m := range t.Values {
+			if _, err := cost.CheckTotal(t.Values[m]); err != nil {
+				return nil, err
+			}
+			if _, err := cost.CheckTotal(t.Kubernetes[m]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	slices.SortFunc(out.Rows, func(x, y query.Row) int {
+		if len(x.Values) > 0 {
+			if c := y.Values[0].Cmp(x.Values[0]); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(x.Currency, y.Currency)
+	})
+	out.Total = len(out.Rows)
 	return out, nil
 }
 

@@ -83,35 +83,40 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 	nm := len(q.MetricsOrAll())
 	w := sp.width()
 	nk := len(q.GroupBy)
+	// One set of scan targets for every row; what a row keeps (its keys,
+	// values and shares) is made anew for it.
+	var (
+		stats       bool
+		grn         int64
+		bucket      int64
+		r           query.Row
+		first, last *time.Time
+		qty         sql.NullString
+	)
+	texts := make([]string, 2*w*nm) // per metric: value, Kubernetes part
+	dest := make([]any, 0, 10+nk+len(texts))
+	dest = append(dest, &stats)
+	if p.windowed {
+		dest = append(dest, &grn)
+	}
+	dest = append(dest, &bucket)
+	keyAt := len(dest)
+	dest = append(dest, make([]any, nk)...)
+	dest = append(dest, &r.Currency)
+	for i := range texts {
+		dest = append(dest, &texts[i])
+	}
+	dest = append(dest, &r.Items, &r.MissingUSD, &first, &last)
+	if q.Quantity {
+		dest = append(dest, &qty)
+	}
+	dest = append(dest, &r.Other)
 	for rows.Next() {
-		var (
-			stats       bool
-			grn         int64
-			bucket      int64
-			r           query.Row
-			first, last *time.Time
-		)
+		r = query.Row{}
 		keys := make([]string, nk)
-		texts := make([]string, 2*w*nm) // per metric: value, Kubernetes part
-		dest := make([]any, 0, 10+nk+len(texts))
-		dest = append(dest, &stats)
-		if p.windowed {
-			dest = append(dest, &grn)
-		}
-		dest = append(dest, &bucket)
 		for i := range keys {
-			dest = append(dest, &keys[i])
+			dest[keyAt+i] = &keys[i]
 		}
-		dest = append(dest, &r.Currency)
-		for i := range texts {
-			dest = append(dest, &texts[i])
-		}
-		dest = append(dest, &r.Items, &r.MissingUSD, &first, &last)
-		var qty sql.NullString
-		if q.Quantity {
-			dest = append(dest, &qty)
-		}
-		dest = append(dest, &r.Other)
 		if err := rows.Scan(dest...); err != nil {
 			return st, fmt.Errorf("reading query result: %w", err)
 		}
@@ -136,8 +141,8 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 		if q.Spans && first != nil && last != nil {
 			r.Span = span(bw, *first, *last, q.Step)
 		}
-		r.Values = make([]decimal.Decimal, nm)
-		r.Kubernetes = make([]decimal.Decimal, nm)
+		vals := make([]decimal.Decimal, 2*nm) // one allocation for both
+		r.Values, r.Kubernetes = vals[:nm:nm], vals[nm:]
 		for i := range nm {
 			if r.Values[i], err = sp.read(texts[2*w*i : 2*w*i+w]); err != nil {
 				return st, err

@@ -201,8 +201,17 @@ func schemaSQL() []string {
 		}
 		fmt.Fprintf(&ru, ",\n  %s %s", c, typ)
 	}
+	// The rollup's money columns are stored uncompressed: DuckDB packs
+	// DECIMAL(38, 24) values as bit-packed 128-bit integers, and unpacking
+	// them was most of the CPU of a 30-day question by service over the
+	// rollup (issue 23: 12 grouped sums over 12,000 of 36,000 rows, a
+	// median of 18.8 ms packed, 5.7 ms plain; BENCHMARKS.md). The rollup
+	// is small (days × distinct groups, not line items), so the room this
+	// takes is small too. Files made before keep their packed columns,
+	// which read the same numbers.
+	plain := money + " USING COMPRESSION uncompressed"
 	for _, m := range metricColumns {
-		fmt.Fprintf(&ru, ",\n  %s %s NOT NULL, k8s_%s %s NOT NULL, usd_%s %s, usd_k8s_%s %s", m, money, m, money, m, money, m, money)
+		fmt.Fprintf(&ru, ",\n  %s %s NOT NULL, k8s_%s %s NOT NULL, usd_%s %s, usd_k8s_%s %s", m, plain, m, plain, m, plain, m, plain)
 	}
 	ru.WriteString(",\n  items BIGINT NOT NULL,\n  usd_missing BIGINT DEFAULT 0")
 	for _, c := range rollupAddedColumns() {
