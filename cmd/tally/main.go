@@ -24,12 +24,14 @@ Usage:
   tally demo   [--db DB] [--addr 127.0.0.1:8080]       generate demo bills, ingest them, serve
   tally ingest --db DB --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
   tally serve  --db DB [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
-               [--config FILE] [--secret-key-file FILE]
+               [--config FILE] [--secret-key-file FILE] [--query-slots N]
   tally keys   create|list|revoke|rotate --db DB ...    manage API keys (see "tally keys help")
   tally rate   --db DB --config FILE [--once] [--now TIME] [--batch N] [--workers N]
                                                        rate usage as CloudKitty's processor does
   tally gen    --provider aws|azure|gcp|focus --rows N --days D --out FILE
   tally bench  duckdb-csv --db DB FILE                 DuckDB's own CSV load, the ingest baseline
+  tally bench  serve [--db DB | --rows N] [--clients 64] [--duration 30s] [--ingest-rows N] [--dir DIR]
+                                                       64 clients on a mixed read workload, quiet and during an import
   tally version                                        (also tally --version)
 
 DB is a DuckDB file path (tally.duckdb), or a URL: duckdb:///abs/path.duckdb
@@ -85,6 +87,11 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 	case "rate":
 		return cmdRate(ctx, rest, stdout, stderr)
 	case "bench":
+		// "bench serve" is dispatched here, not in cmdBench (bench.go),
+		// while another branch reworks that file; merging moves it there.
+		if len(rest) > 0 && rest[0] == "serve" {
+			return cmdBenchServe(ctx, rest[1:], stdout, stderr)
+		}
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "tally", versionString())

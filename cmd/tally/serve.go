@@ -31,6 +31,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
 	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
 	maxUpload := fs.Int64("max-upload", server.DefaultLimits.MaxUpload, "largest bill file accepted by POST /api/v1/imports, in bytes")
+	querySlots := fs.Int("query-slots", 0, "cost queries that may run at once, the rest wait their turn, so that imports keep a share of the machine (0: one per core but one; -1: no bound)")
 	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
 	keyFile := secretKeyFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -77,7 +78,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		pc.CacheDir = loc.Path + ".sources"
 	}
 	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout, MaxUpload: *maxUpload},
-		pipeline: pc, uploadDir: uploadDir(loc.Path), rates: rs, rating: rc, keys: keys}, stdout)
+		pipeline: pc, uploadDir: uploadDir(loc.Path), rates: rs, rating: rc, keys: keys, querySlots: *querySlots}, stdout)
 }
 
 // hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
@@ -157,6 +158,11 @@ type serveOptions struct {
 	noProcessor bool
 	// uploadDir keeps uploaded bills while they are imported.
 	uploadDir string
+	// querySlots is server.Config.QuerySlots.
+	querySlots int
+	// clock is server.Config.Clock: nil is the wall clock; benchmarks
+	// pin it to their data, whose months relative reports ask for.
+	clock func() time.Time
 }
 
 // uploadDir is where a server keeps uploaded bills while it imports them:
@@ -232,7 +238,7 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 		defer func() { stopRating(); <-rdone }()
 		log.Info("rating processor started", "collector", o.rating.Collector, "period", o.rating.Period, "metrics", len(o.rating.Metrics.Metrics))
 	}
-	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, UploadDir: o.uploadDir, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log})
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, UploadDir: o.uploadDir, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log, QuerySlots: o.querySlots, Clock: o.clock})
 	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -34,6 +34,7 @@ import (
 	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/querypool"
 	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/rating"
 	"github.com/tally-cost/tally/internal/registry"
@@ -81,11 +82,28 @@ type Config struct {
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
+	// QuerySlots bounds the cost queries that run at once
+	// (internal/querypool), so that imports keep a share of the machine
+	// while many clients query: 0 is querypool.DefaultSlots (every core
+	// but one), a negative number no bound.
+	QuerySlots int
 	// Clock, when set, is the time dialects whose requests are relative
 	// to now read (CloudHealth's report members, the native API's
 	// windows and budget months): tests pin it to their data. Nil is the
 	// wall clock.
 	Clock func() time.Time
+}
+
+// querySlots is QuerySlots with the default applied: 0 is the pool's
+// default, a negative number no pool (querypool.Wrap with 0).
+func (c Config) querySlots() int {
+	switch {
+	case c.QuerySlots == 0:
+		return querypool.DefaultSlots()
+	case c.QuerySlots < 0:
+		return 0
+	}
+	return c.QuerySlots
 }
 
 // deps is what a dialect is built from.
@@ -232,7 +250,7 @@ func Handler(cfg Config) http.Handler {
 	}
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
-	eng := engine.New(cfg.Store)
+	eng := engine.New(querypool.Wrap(cfg.Store, cfg.querySlots()))
 	eng.SetGenerations(cfg.Store, cfg.State)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
