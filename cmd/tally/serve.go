@@ -31,7 +31,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxBody := fs.Int64("max-body", server.DefaultLimits.MaxBody, "largest request body accepted, in bytes")
 	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
 	maxUpload := fs.Int64("max-upload", server.DefaultLimits.MaxUpload, "largest bill file accepted by POST /api/v1/imports, in bytes")
-	querySlots := fs.Int("query-slots", 0, "cost queries that may run at once, the rest wait their turn, so that imports keep a share of the machine (0: one per core but one; -1: no bound)")
+	querySlots := fs.Int("query-slots", 0, "cost queries that may run at once, the rest wait their turn; an upload being imported takes one but never the last, so that imports keep a share of the machine (0: one per core; -1: no bound)")
 	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
 	keyFile := secretKeyFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {

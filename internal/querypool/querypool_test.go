@@ -236,7 +236,134 @@ func TestWrap(t *testing.T) {
 	if _, ok := Wrap(narrow, 3).(store.Store); ok {
 		t.Fatal("Wrap of a narrow engine.Store claims to be a whole store")
 	}
-	if DefaultSlots() < 1 || DefaultSlots() != max(1, runtime.GOMAXPROCS(0)-1) {
+	if DefaultSlots() < 1 || DefaultSlots() != runtime.GOMAXPROCS(0) {
 		t.Fatalf("DefaultSlots() = %d", DefaultSlots())
+	}
+}
+
+// fakeImport records whether it was committed or failed.
+type fakeImport struct {
+	store.Import
+	ended string
+}
+
+func (i *fakeImport) Commit(context.Context) ([]store.Snapshot, error) {
+	i.ended = "committed"
+	return nil, nil
+}
+
+func (i *fakeImport) Fail(context.Context, error) error {
+	i.ended = "failed"
+	return nil
+}
+
+func (f *fakeStore) BeginImport(context.Context, store.ImportSpec) (store.Import, error) {
+	return &fakeImport{}, nil
+}
+
+// TestImportsTakeASlot: with three slots, an import begun through the
+// pool takes one from the queries until it commits, a second import
+// another until it fails, and a third none, as the queries keep the
+// last; the import itself never waits.
+func TestImportsTakeASlot(t *testing.T) {
+	names := []string{"q1", "q2", "q3", "q4"}
+	f := newFake(names...)
+	st := Wrap(f, 3).(store.Store)
+	p := st.(*wholeStore).pool
+	ctx := context.Background()
+	var imps []store.Import
+	for range 3 {
+		imp, err := st.BeginImport(ctx, store.ImportSpec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imps = append(imps, imp)
+	}
+	if p.imports.Load() != 2 {
+		t.Fatalf("%d imports hold a slot, want 2 of 3", p.imports.Load())
+	}
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Go(func() {
+			if err := stream(ctx, st, f, n); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	// One slot is left for the queries.
+	waitFor(t, "one query running, three waiting", func() bool { return p.running.Load() == 1 && p.waiting.Load() == 3 })
+	first := <-f.entered
+	// The third import holds no slot: its end changes nothing.
+	if err := imps[2].Fail(ctx, errors.New("bad row")); err != nil {
+		t.Fatal(err)
+	}
+	if err := imps[0].Fail(ctx, errors.New("bad row")); err != nil {
+		t.Fatal(err)
+	}
+	// The failed import's slot goes to the next query in line.
+	waitFor(t, "two queries running", func() bool { return p.running.Load() == 2 && p.waiting.Load() == 2 })
+	second := <-f.entered
+	if _, err := imps[1].Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "three queries running", func() bool { return p.running.Load() == 3 && p.waiting.Load() == 1 })
+	third := <-f.entered
+	// Ending twice gives back nothing more.
+	if _, err := imps[1].Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p.running.Load() != 3 || p.waiting.Load() != 1 || p.imports.Load() != 0 {
+		t.Fatalf("after a second commit: %d running, %d waiting, %d imports", p.running.Load(), p.waiting.Load(), p.imports.Load())
+	}
+	for _, n := range []string{first, second, third} {
+		close(f.release[n])
+	}
+	last := <-f.entered
+	close(f.release[last])
+	wg.Wait()
+	for i, want := range []string{"failed", "committed", "failed"} {
+		if got := imps[i].(*pooledImport).Import.(*fakeImport).ended; got != want {
+			t.Errorf("import %d: %s, want %s", i, got, want)
+		}
+	}
+	if f.max != 3 {
+		t.Errorf("at most %d queries inside, want 3", f.max)
+	}
+}
+
+// TestGateResize: taking slots away stops no running call and lets no
+// new one in until enough have finished; giving them back lets the
+// waiters in, in order.
+func TestGateResize(t *testing.T) {
+	g := newGate(2)
+	ctx := context.Background()
+	for range 2 {
+		if err := g.acquire(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.resize(-1)
+	got := make(chan int, 2)
+	for i := range 2 {
+		go func() {
+			if err := g.acquire(ctx); err == nil {
+				got <- i
+			}
+		}()
+		waitFor(t, "a waiter in line", func() bool { g.mu.Lock(); defer g.mu.Unlock(); return g.waiters.Len() == i+1 })
+	}
+	g.release() // 1 running, capacity 1: no room yet
+	g.mu.Lock()
+	if g.running != 1 || g.waiters.Len() != 2 {
+		t.Fatalf("running %d, waiting %d: a waiter got in over capacity", g.running, g.waiters.Len())
+	}
+	g.mu.Unlock()
+	g.release() // 0 running: the first waiter
+	if i := <-got; i != 0 {
+		t.Fatalf("waiter %d first", i)
+	}
+	g.resize(+1) // room for the second
+	if i := <-got; i != 1 {
+		t.Fatalf("waiter %d second", i)
 	}
 }

@@ -82,10 +82,11 @@ type Config struct {
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
-	// QuerySlots bounds the cost queries that run at once
+	// QuerySlots bounds the cost queries that run at once, an upload
+	// being imported taking one of them but never the last
 	// (internal/querypool), so that imports keep a share of the machine
-	// while many clients query: 0 is querypool.DefaultSlots (every core
-	// but one), a negative number no bound.
+	// while many clients query: 0 is querypool.DefaultSlots (one per
+	// core), a negative number no bound.
 	QuerySlots int
 	// Clock, when set, is the time dialects whose requests are relative
 	// to now read (CloudHealth's report members, the native API's
@@ -250,7 +251,10 @@ func Handler(cfg Config) http.Handler {
 	}
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
-	eng := engine.New(querypool.Wrap(cfg.Store, cfg.querySlots()))
+	// Queries and uploaded imports share the pool; a whole store wraps
+	// to a whole store (querypool.Wrap).
+	pooled := querypool.Wrap(cfg.Store, cfg.querySlots()).(store.Store)
+	eng := engine.New(pooled)
 	eng.SetGenerations(cfg.Store, cfg.State)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
@@ -290,7 +294,7 @@ func Handler(cfg Config) http.Handler {
 		panic(fmt.Errorf("server: opening the budgets: %w", err))
 	}
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
-		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
+		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: pooled, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	cond := newConditionals(eng.Generation, cfg.Clock, log)
 	for _, d := range dialects() {
