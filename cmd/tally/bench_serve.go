@@ -32,7 +32,10 @@ type benchServeOptions struct {
 	// items (duckdb.Store.LoadSynthetic, and a quarter as many Azure
 	// ones for the Azure dialect) in Dir, kept there for the next run.
 	// The scenario's imports are deleted again at the end, so that a
-	// database serves the same data run after run.
+	// database serves the same data run after run; what stays in a
+	// database given is an admin key named "bench-serve" (replaced at
+	// each run), the deleted snapshots of source "bench-serve-ingest"
+	// and their audit records.
 	DB   string
 	Rows int
 	// Clients query concurrently (0: loadgen.DefaultClients) for
@@ -102,7 +105,7 @@ const ingestSource = "bench-serve-ingest"
 // cmdBenchServe is "tally bench serve".
 func cmdBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench serve", stdout, stderr)
-	db := fs.String("db", "", "database to serve (default: build one of --rows synthetic line items in --dir)")
+	db := fs.String("db", "", "database to serve (default: build one of --rows synthetic line items in --dir); it gets an admin key named bench-serve, and the imports of --ingest-rows are deleted again")
 	rows := fs.Int("rows", 1_000_000, "synthetic line items when --db is not given")
 	clients := fs.Int("clients", loadgen.DefaultClients, "concurrent clients")
 	duration := fs.Duration("duration", 30*time.Second, "how long the clients query, each time")
