@@ -30,6 +30,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "run" {
 		return benchRun(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "serve" {
+		return cmdBenchServe(ctx, args[1:], stdout, stderr)
+	}
 	// The baseline's reader and the table it fills, per subcommand.
 	readers := map[string]string{"duckdb-csv": "read_csv", "duckdb-parquet": "read_parquet"}
 	if len(args) == 0 || readers[args[0]] == "" {

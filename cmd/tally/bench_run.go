@@ -13,13 +13,6 @@ import (
 	"github.com/tally-cost/tally/internal/bench"
 )
 
-// serveScenario is the serving scenario of "tally bench run": requests/s
-// and p99 of 64 clients on a mixed read workload, quiet and during an
-// ingest (issue 23). It is `tally bench serve`, built on another branch
-// (bench_serve.go); nil until then, and the run prints "serve: not
-// built". It takes that subcommand's arguments, so merging is the one
-// line `serveScenario = <the bench serve command function>`.
-var serveScenario func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // The sizes and runs of the full run and of the smoke run. The full run
 // takes about an hour on 2 cores (BENCHMARKS.md, "Issue 23: tally
@@ -107,16 +100,12 @@ func benchRun(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if want["serve"] {
 		fmt.Fprintln(stdout, "== serve ==")
-		if serveScenario == nil {
-			fmt.Fprintln(stdout, "serve: not built")
-		} else {
-			a := slices.Clone(serveFull)
-			if *smoke {
-				a = slices.Clone(serveSmoke)
-			}
-			if err := serveScenario(ctx, a, stdout, stderr); err != nil {
-				return fmt.Errorf("serve: %w", err)
-			}
+		a := slices.Clone(serveFull)
+		if *smoke {
+			a = slices.Clone(serveSmoke)
+		}
+		if err := cmdBenchServe(ctx, a, stdout, stderr); err != nil {
+			return fmt.Errorf("serve: %w", err)
 		}
 		fmt.Fprintln(stdout)
 	}

@@ -72,8 +72,8 @@ func TestBenchSmoke(t *testing.T) {
 		}
 	}
 
-	if !strings.Contains(r.stdout, "== serve ==") {
-		t.Errorf("no serve section in\n%s", r.stdout)
+	if _, serve, ok := strings.Cut(r.stdout, "== serve =="); !ok || !strings.Contains(serve, "\nquiet ") || !strings.Contains(serve, "import of ") {
+		t.Errorf("no serve section with its loads and import in\n%s", r.stdout)
 	}
 }
 

@@ -24,7 +24,7 @@ Usage:
   tally demo   [--db DB] [--addr 127.0.0.1:8080]       generate demo bills, ingest them, serve
   tally ingest --db DB --source NAME --provider aws|azure|gcp|focus [--format auto|csv|parquet|jsonl] PATH...
   tally serve  --db DB [--addr 127.0.0.1:8080] [--no-auth] [--max-body BYTES] [--request-timeout 1m]
-               [--config FILE] [--secret-key-file FILE]
+               [--config FILE] [--secret-key-file FILE] [--query-slots N]
   tally keys   create|list|revoke|rotate --db DB ...    manage API keys (see "tally keys help")
   tally rate   --db DB --config FILE [--once] [--now TIME] [--batch N] [--workers N]
                                                        rate usage as CloudKitty's processor does
@@ -32,6 +32,8 @@ Usage:
   tally bench  run [--smoke] [--dir DIR] [--runs N] [--sizes 1M,10M] [--only ingest,query,serve]
                                                        every benchmark scenario, medians and ratios
   tally bench  duckdb-csv|duckdb-parquet --db DB FILE  DuckDB's own load, the ingest baseline
+  tally bench  serve [--db DB | --rows N] [--clients 64] [--duration 30s] [--ingest-rows N] [--dir DIR]
+                                                       64 clients on a mixed read workload, quiet and during an import
   tally version                                        (also tally --version)
 
 DB is a DuckDB file path (tally.duckdb), or a URL: duckdb:///abs/path.duckdb

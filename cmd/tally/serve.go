@@ -33,6 +33,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timeout := fs.Duration("request-timeout", server.DefaultLimits.Timeout, "longest time one request may take")
 	maxUpload := fs.Int64("max-upload", server.DefaultLimits.MaxUpload, "largest bill file accepted by POST /api/v1/imports, in bytes")
 	cacheBytes := fs.Int64("cache-bytes", engine.DefaultCacheBytes, "memory for the response cache of repeated questions, in bytes (-1: no cache)")
+	querySlots := fs.Int("query-slots", 0, "cost queries that may run at once, the rest wait their turn; an upload being imported takes one but never the last, so that imports keep a share of the machine (0: one per core; -1: no bound)")
 	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
 	keyFile := secretKeyFlag(fs)
 	if _, err := parseFlags(fs, args); err != nil {
@@ -79,7 +80,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		pc.CacheDir = loc.Path + ".sources"
 	}
 	return serve(ctx, st.Cost, st.State, serveOptions{listener: ln, noAuth: *noAuth, limits: server.Limits{MaxBody: *maxBody, Timeout: *timeout, MaxUpload: *maxUpload},
-		pipeline: pc, uploadDir: uploadDir(loc.Path), rates: rs, rating: rc, keys: keys, cacheBytes: *cacheBytes}, stdout)
+		pipeline: pc, uploadDir: uploadDir(loc.Path), rates: rs, rating: rc, keys: keys, cacheBytes: *cacheBytes, querySlots: *querySlots}, stdout)
 }
 
 // hostResolver is what loopbackOnly needs of DNS (net.DefaultResolver;
@@ -161,6 +162,11 @@ type serveOptions struct {
 	uploadDir string
 	// cacheBytes bounds the response cache (server.Config.CacheBytes).
 	cacheBytes int64
+	// querySlots is server.Config.QuerySlots.
+	querySlots int
+	// clock is server.Config.Clock: nil is the wall clock; benchmarks
+	// pin it to their data, whose months relative reports ask for.
+	clock func() time.Time
 }
 
 // uploadDir is where a server keeps uploaded bills while it imports them:
@@ -236,7 +242,7 @@ func serve(ctx context.Context, st store.Store, state store.StateStore, o serveO
 		defer func() { stopRating(); <-rdone }()
 		log.Info("rating processor started", "collector", o.rating.Collector, "period", o.rating.Period, "metrics", len(o.rating.Metrics.Metrics))
 	}
-	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, UploadDir: o.uploadDir, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log, CacheBytes: o.cacheBytes})
+	h := server.Handler(server.Config{Store: st, State: state, Tenants: tenants, NoAuth: o.noAuth, Limits: o.limits, UploadDir: o.uploadDir, Pipeline: runner, Rates: o.rates, Rating: rsvc, SecretKeys: o.keys, Logger: log, CacheBytes: o.cacheBytes, QuerySlots: o.querySlots, Clock: o.clock})
 	return server.ServeListener(ctx, o.listener, h, log, func(a net.Addr) {
 		fmt.Fprintf(stdout, "Tally is serving on http://%s/\n", a)
 		if o.noAuth {

@@ -34,6 +34,7 @@ import (
 	"github.com/tally-cost/tally/internal/metricstore"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/pipeline"
+	"github.com/tally-cost/tally/internal/querypool"
 	"github.com/tally-cost/tally/internal/rates"
 	"github.com/tally-cost/tally/internal/rating"
 	"github.com/tally-cost/tally/internal/registry"
@@ -81,6 +82,12 @@ type Config struct {
 	// Extra dialects to mount (tests); each gets a handler that answers
 	// 200 "ok" with the principal's key name.
 	Extra []Dialect
+	// QuerySlots bounds the cost queries that run at once, an upload
+	// being imported taking one of them but never the last
+	// (internal/querypool), so that imports keep a share of the machine
+	// while many clients query: 0 is querypool.DefaultSlots (one per
+	// core), a negative number no bound.
+	QuerySlots int
 	// Clock, when set, is the time dialects whose requests are relative
 	// to now read (CloudHealth's report members, the native API's
 	// windows and budget months): tests pin it to their data. Nil is the
@@ -89,6 +96,18 @@ type Config struct {
 	// CacheBytes bounds the engine's response cache (estimated memory);
 	// 0 is engine.DefaultCacheBytes, below 0 turns the cache off.
 	CacheBytes int64
+}
+
+// querySlots is QuerySlots with the default applied: 0 is the pool's
+// default, a negative number no pool (querypool.Wrap with 0).
+func (c Config) querySlots() int {
+	switch {
+	case c.QuerySlots == 0:
+		return querypool.DefaultSlots()
+	case c.QuerySlots < 0:
+		return 0
+	}
+	return c.QuerySlots
 }
 
 // deps is what a dialect is built from.
@@ -235,7 +254,10 @@ func Handler(cfg Config) http.Handler {
 	}
 	g := &guard{tenants: tenants, noAuth: cfg.NoAuth, limits: cfg.Limits.withDefaults(), rates: newRateLimiter()}
 	api := http.NewServeMux()
-	eng := engine.New(cfg.Store)
+	// Queries and uploaded imports share the pool; a whole store wraps
+	// to a whole store (querypool.Wrap).
+	pooled := querypool.Wrap(cfg.Store, cfg.querySlots()).(store.Store)
+	eng := engine.New(pooled)
 	eng.SetGenerations(cfg.Store, cfg.State)
 	eng.SetAudit(tenants.Record)
 	eng.SetRegistry(registry.New(registry.DocRepo(cfg.State)))
@@ -279,7 +301,7 @@ func Handler(cfg Config) http.Handler {
 		panic(fmt.Errorf("server: opening the budgets: %w", err))
 	}
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
-		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: cfg.Store, uploadDir: cfg.UploadDir}
+		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: pooled, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
 	cond := newConditionals(eng.Generation, eng.Changed, cfg.Clock, log)
 	if cfg.CacheBytes >= 0 {
