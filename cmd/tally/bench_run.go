@@ -13,7 +13,6 @@ import (
 	"github.com/tally-cost/tally/internal/bench"
 )
 
-
 // The sizes and runs of the full run and of the smoke run. The full run
 // takes about an hour on 2 cores (BENCHMARKS.md, "Issue 23: tally
 // bench"); the smoke run seconds, in `make test` (TestBenchSmoke).
