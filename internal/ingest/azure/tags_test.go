@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tally-cost/tally/internal/ingest/flatjson"
 )
 
 func TestParseTags(t *testing.T) {
@@ -45,7 +47,7 @@ func TestParseTags(t *testing.T) {
 	f(`"a" "b"`, map[string]string{RawTagsKey: `"a" "b"`})
 }
 
-// TestSimpleObjectAsJSON: the fast path reads what it accepts exactly as
+// TestSimpleObjectAsJSON: flatjson.Object reads what it accepts exactly as
 // encoding/json does, and leaves the rest to it.
 func TestSimpleObjectAsJSON(t *testing.T) {
 	cases := []struct {
@@ -87,16 +89,16 @@ func TestSimpleObjectAsJSON(t *testing.T) {
 		{`{not json}`, false},
 	}
 	for _, c := range cases {
-		got, ok := simpleObject(c.in)
+		got, ok := flatjson.Object(c.in)
 		if ok != c.simple {
-			t.Errorf("simpleObject(%q): ok = %v, want %v", c.in, ok, c.simple)
+			t.Errorf("flatjson.Object(%q): ok = %v, want %v", c.in, ok, c.simple)
 		}
 		if !ok {
 			continue
 		}
 		want, err := jsonObject(c.in)
 		if err != nil || !slices.Equal(got, want) {
-			t.Errorf("simpleObject(%q) = %v; encoding/json: %v, %v", c.in, got, want, err)
+			t.Errorf("flatjson.Object(%q) = %v; encoding/json: %v, %v", c.in, got, want, err)
 		}
 	}
 }
