@@ -31,10 +31,19 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	skip := fs.Bool("skip-bad-rows", false, "skip rows that do not parse, reporting each, instead of failing")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary on stdout")
 	memLimit := fs.String("memory-limit", "256MB", "cap on DuckDB's buffer memory during the import (DuckDB size syntax; a --db URL's memory_limit wins)")
+	prof := profileFlags(fs)
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
+	if err := prof.start(); err != nil {
+		return err
+	}
+	defer func() {
+		if perr := prof.stop(); perr != nil {
+			fmt.Fprintln(stderr, "tally:", perr)
+		}
+	}()
 	if *source == "" || *provider == "" || len(paths) == 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: ingest needs --source, --provider and at least one PATH", errUsage)

@@ -37,7 +37,16 @@ func ParquetFromCSV(ctx context.Context, csvPath, pqPath string, allVarchar bool
 	// not leave a truncated file that a later run takes for the data.
 	tmp := pqPath + ".tmp"
 	q := `COPY (SELECT * FROM read_csv(?, ` + opts + `)) TO '` + strings.ReplaceAll(tmp, "'", "''") + `' (FORMAT parquet)`
-	if _, err := conv.DB().ExecContext(ctx, q, csvPath); err != nil {
+	_, err = conv.DB().ExecContext(ctx, q, csvPath)
+	if err != nil && strings.Contains(err.Error(), "parallel = false") {
+		// DuckDB's parallel reader gives up on some large files it can
+		// read in one thread (a 2M-row FOCUS bill: "does not support a
+		// full read on this file"); it says so, and the slower read works.
+		os.Remove(tmp)
+		q = `COPY (SELECT * FROM read_csv(?, ` + opts + `, parallel=false)) TO '` + strings.ReplaceAll(tmp, "'", "''") + `' (FORMAT parquet)`
+		_, err = conv.DB().ExecContext(ctx, q, csvPath)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("converting %s to Parquet: %w", csvPath, err)
 	}

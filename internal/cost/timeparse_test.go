@@ -35,3 +35,43 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDateAsLayouts: the fixed-width fast path reads every date as
+// the layouts do and refuses what they refuse, so ParseTime's answers do
+// not depend on which way a date went.
+func TestParseDateAsLayouts(t *testing.T) {
+	var in []string
+	for d := time.Date(1999, 12, 25, 0, 0, 0, 0, time.UTC); d.Year() < 2032; d = d.AddDate(0, 0, 1) {
+		in = append(in, d.Format("2006-01-02"), d.Format("01/02/2006"))
+	}
+	in = append(in,
+		"2023-02-29", "2024-02-30", "2023-04-31", "2023-13-01", "2023-00-10", "2023-01-00", "2023-01-32",
+		"02/29/2023", "02/30/2024", "13/01/2023", "00/10/2023", "01/00/2023", "31/12/2023",
+		"0000-01-01", "9999-12-31", "2023-1-011", "2023-01-1x", "+023-01-01", "2023/01/01", "01-02-2006",
+		"1/2/2006xx", "2023-06-01T", "2023-06-01",
+	)
+	for _, s := range in {
+		want, werr := time.Parse("2006-01-02", s)
+		if werr != nil {
+			want, werr = time.Parse("01/02/2006", s)
+		}
+		got, ok := parseDate(s)
+		if ok != (werr == nil) || ok && !got.Equal(want) {
+			t.Errorf("parseDate(%q) = %s, %v; time.Parse: %s, %v", s, got, ok, want, werr)
+		}
+	}
+}
+
+// TestParseTimeDatesAllocateNothing: the dates of every Azure row (and
+// of most other bills) are read without time.Parse's failed attempts.
+func TestParseTimeDatesAllocateNothing(t *testing.T) {
+	for _, s := range []string{"03/01/2024", "2024-03-01"} {
+		if n := testing.AllocsPerRun(100, func() {
+			if _, err := ParseTime(s); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("ParseTime(%q): %v allocations, want 0", s, n)
+		}
+	}
+}

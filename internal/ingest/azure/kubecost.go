@@ -137,8 +137,8 @@ func infoValue(additionalInfo, key string) (string, bool) {
 		return "", false
 	}
 	for _, p := range pairs {
-		if strings.EqualFold(p.key, key) {
-			return p.value, true
+		if strings.EqualFold(p.Key, key) {
+			return p.Value, true
 		}
 	}
 	return "", false

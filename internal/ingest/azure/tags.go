@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/tally-cost/tally/internal/ingest/flatjson"
 )
 
 // RawTagsKey is the tag under which a Tags cell that is not a JSON object
@@ -29,11 +31,12 @@ func parseTags(cell string, set func(k, v string)) {
 		return
 	}
 	for _, p := range pairs {
-		set(p.key, p.value)
+		set(p.Key, p.Value)
 	}
 }
 
-type pair struct{ key, value string }
+// pair is one member of an object: its key and its value's text.
+type pair = flatjson.Member
 
 var errNotObject = errors.New("not a JSON object")
 
@@ -48,6 +51,14 @@ func parseObject(s string) ([]pair, error) {
 	if !strings.HasPrefix(s, "{") {
 		s = "{" + s + "}"
 	}
+	if pairs, ok := flatjson.Object(s); ok {
+		return pairs, nil
+	}
+	return jsonObject(s)
+}
+
+// jsonObject reads the JSON object s into its members with encoding/json.
+func jsonObject(s string) ([]pair, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errNotObject
@@ -70,7 +81,7 @@ func parseObject(s string) ([]pair, error) {
 		if err != nil {
 			return nil, err
 		}
-		pairs = append(pairs, pair{key, v})
+		pairs = append(pairs, pair{Key: key, Value: v, Literal: raw[0] != '"'})
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return nil, errNotObject

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/ingest/flatjson"
 	"github.com/tally-cost/tally/internal/ingest/tabular"
 )
 
@@ -135,6 +136,22 @@ func parseTags(s string, li *cost.LineItem) error {
 	if s[0] != '{' {
 		s = "{" + s + "}"
 	}
+	if members, ok := flatjson.Object(s); ok {
+		// The common case without the decoder, read as it would be:
+		// null as "", a repeated key keeping its last value.
+		for _, m := range members {
+			if m.Literal && m.Value == "null" {
+				m.Value = ""
+			}
+			li.SetTag(m.Key, m.Value)
+		}
+		return nil
+	}
+	return decodeTags(s, li)
+}
+
+// decodeTags reads the Tags object s (with its braces) with encoding/json.
+func decodeTags(s string, li *cost.LineItem) error {
 	dec := json.NewDecoder(strings.NewReader(s))
 	var m map[string]json.RawMessage
 	if err := dec.Decode(&m); err != nil {
