@@ -229,7 +229,13 @@ func child(ctx context.Context, tally, db string, args ...string) (proc, error) 
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	watched := int64(0)
+	if err == nil {
+		stop := watchPeak(cmd.Process.Pid)
+		err = cmd.Wait()
+		watched = stop()
+	}
 	wall := time.Since(t0)
 	if err != nil {
 		var ee *exec.ExitError
@@ -238,7 +244,7 @@ func child(ctx context.Context, tally, db string, args ...string) (proc, error) 
 		}
 		return proc{}, err
 	}
-	return proc{wall: wall, peak: peakRSS(cmd.ProcessState), stdout: stdout.Bytes()}, nil
+	return proc{wall: wall, peak: peakRSS(cmd.ProcessState, watched), stdout: stdout.Bytes()}, nil
 }
 
 func medianInt(xs []int64) int64 {
