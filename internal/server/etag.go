@@ -97,7 +97,7 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 		inm := r.Header.Get("If-None-Match")
 		if inm == "" || (strings.TrimSpace(inm) != "*" && !matchesAny(inm, tag)) {
 			if c.memo != nil && r.Method == http.MethodGet {
-				c.servedFromMemo(w, r, p, tag, next)
+				c.servedFromMemo(w, r, tag, next)
 				return
 			}
 			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
@@ -174,8 +174,8 @@ var shapingHeaders = []string{"Accept", "Accept-Encoding", "X-Forwarded-Proto", 
 
 // requestShape is what of r besides the principal, the path and the
 // query shapes its answer: the host, whether it came over TLS, and the
-// shaping headers. The entity tag and the response cache both read it,
-// so that they cannot disagree on which requests share an answer.
+// shaping headers. The entity tag reads it, and through the tag the
+// response cache (respcache.go).
 func requestShape(r *http.Request) []string {
 	out := make([]string, 0, len(shapingHeaders)+2)
 	out = append(out, r.Host, strconv.FormatBool(r.TLS != nil))

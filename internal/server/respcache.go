@@ -3,9 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"time"
-
-	"github.com/tally-cost/tally/internal/tenant"
 )
 
 // Rendered responses in the engine's cache (issue 23). The engine keeps
@@ -13,25 +10,23 @@ import (
 // every request, and rendering is most of what a cached question costs:
 // Kubecost's 30 days by service is 350 kB of JSON, 7 ms of CPU. So the
 // conditional layer, which already knows everything an answer depends
-// on (etag.go), files each dialect's 2xx GET response with the engine
-// (Engine.Memo) under the same parts as its entity tag: the engine adds
-// the generation and the caller's scope, the question holds the key,
-// the path, the sorted query, what of the request shapes the answer
-// (requestShape) and the minute of the clock. A repeated request is answered with the bytes the handler
-// wrote, headers and all, without running it.
+// on, files each dialect's 2xx GET response with the engine
+// (Engine.Memo) under its entity tag: the tag is a digest of the
+// generation, the key, the path, the sorted query, what of the request
+// shapes the answer and the minute of the clock (etag.go), and the
+// engine adds the generation and the caller's scope. A repeated request
+// is answered with the bytes the handler wrote, headers and all,
+// without running it.
 
 // memoFunc is engine.Engine.Memo.
 type memoFunc func(ctx context.Context, question any, compute func() (any, int64, bool)) (any, bool, error)
 
 // responseQuestion is what a response is filed under, besides what the
-// engine adds. The key's id is in it because a few answers show the key
-// itself (/api/v1/me), which its scope does not determine.
-type responseQuestion struct {
-	KeyID       int64
-	Path, Query string
-	Shape       []string // requestShape
-	Minute      time.Time
-}
+// engine adds: its entity tag, which holds the key's id because a few
+// answers show the key itself (/api/v1/me), which its scope does not
+// determine. One digest for both keeps the cache and the tags from ever
+// disagreeing on which requests share an answer.
+type responseQuestion struct{ ETag string }
 
 // storedResponse is a kept 2xx response; it is shared by every request
 // that replays it, and never changed.
@@ -44,10 +39,8 @@ type storedResponse struct {
 // servedFromMemo answers r from the engine's cache when it holds r's
 // response, and otherwise runs next, keeping its 2xx response. tag is
 // the response's entity tag.
-func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, p *tenant.Principal, tag string, next http.Handler) {
-	q := responseQuestion{KeyID: p.KeyID, Path: r.URL.Path, Query: normalQuery(r.URL.RawQuery),
-		Shape: requestShape(r), Minute: c.clock().UTC().Truncate(time.Minute)}
-	v, fromCache, err := c.memo(r.Context(), q, func() (any, int64, bool) {
+func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, tag string, next http.Handler) {
+	v, fromCache, err := c.memo(r.Context(), responseQuestion{ETag: tag}, func() (any, int64, bool) {
 		tw := &teeWriter{ResponseWriter: &taggingWriter{ResponseWriter: w, tag: tag}, max: c.maxMemo}
 		next.ServeHTTP(tw, r)
 		return tw.kept()
