@@ -128,6 +128,9 @@ func TestLimit(t *testing.T) {
 	waitFor(t, "two running and three waiting", func() bool { return p.running.Load() == 2 && p.waiting.Load() == 3 })
 	got := map[string]bool{<-f.entered: true, <-f.entered: true}
 	for left := 3; left > 0; left-- {
+		// Under the lock: the queries read the map in run, and a
+		// write beside a read is a fatal error of the runtime.
+		f.mu.Lock()
 		for n := range got {
 			if f.release[n] != nil {
 				close(f.release[n])
@@ -135,6 +138,7 @@ func TestLimit(t *testing.T) {
 				break
 			}
 		}
+		f.mu.Unlock()
 		got[<-f.entered] = true
 		waitFor(t, "a slot given back and taken", func() bool {
 			return p.running.Load() == 2 && p.waiting.Load() == int64(left-1)
@@ -169,8 +173,13 @@ func TestFIFO(t *testing.T) {
 			}
 		})
 		// The next one starts only once this one holds the slot or
-		// waits in line: the order they asked in is the order here.
-		waitFor(t, n+" in line", func() bool { return p.running.Load()+p.waiting.Load() == int64(i+1) })
+		// waits in the gate's line (the pool's counters move before the
+		// gate's line does): the order they asked in is the order here.
+		waitFor(t, n+" in line", func() bool {
+			p.gate.mu.Lock()
+			defer p.gate.mu.Unlock()
+			return p.gate.running+p.gate.waiters.Len() == i+1
+		})
 	}
 	for _, n := range names {
 		if got := <-f.entered; got != n {
