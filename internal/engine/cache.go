@@ -20,7 +20,10 @@ import (
 // An answer is filed under the data generation it was computed at, the
 // caller as far as it shapes answers (answerer) and the question as the
 // dialect asked it, before the engine adds scope, overlays and rates.
-// So:
+// The generation is the settled one (Stamp) unless computing the answer
+// listed unsettled snapshots (reads.go): an import that is loading
+// changes only the listings that show it, so every other answer is
+// still served while it runs. So:
 //   - a change of anything that changes answers moves the generation
 //     (Generation, Changed, AddVersion): the old answers are never
 //     looked up again and age out of the LRU;
@@ -66,6 +69,10 @@ type answer struct {
 	snaps []store.Snapshot
 	memo  any
 	size  int64 // estimated bytes held
+	// unsettled: computing it listed unsettled snapshots (reads.go), so
+	// it is filed under the generation of every change.
+	unsettled bool
+	at        Stamp // the generation it was computed at
 }
 
 // flight is a question being answered: followers wait for done, then
@@ -129,6 +136,18 @@ func (e *Engine) MaxAnswerBytes() int64 {
 // answers, and a query's collecting stops growing there.
 func (c *answerCache) entryMax() int64 { return c.max / 8 }
 
+// get returns the cached answer of key without joining or starting a
+// flight: a miss here is counted by the lookup that follows it.
+func (c *answerCache) get(key answerKey) (*answer, bool) {
+	c.mu.Lock()
+	a, ok := c.lru.Get(key)
+	c.mu.Unlock()
+	if ok {
+		c.hits.Add(1)
+	}
+	return a, ok
+}
+
 // lookup returns the cached answer of key, or waits for a concurrent
 // caller computing it. lead is true when the caller must compute it and
 // then call land; a nil answer with lead false means a concurrent
@@ -159,17 +178,18 @@ func (c *answerCache) lookup(ctx context.Context, key answerKey) (a *answer, lea
 	}
 }
 
-// land ends the flight of key with a (nil: not completed), keeping it.
-func (c *answerCache) land(key answerKey, a *answer) {
+// land ends the flight of key with a (nil: not completed), keeping it
+// under file (the key of its tier, cached.go).
+func (c *answerCache) land(key answerKey, a *answer, file answerKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f := c.flights[key]
 	delete(c.flights, key)
 	if a != nil && a.size <= c.entryMax() {
-		if old, ok := c.lru.Peek(key); ok {
+		if old, ok := c.lru.Peek(file); ok {
 			c.bytes -= old.size // replaced without the eviction callback
 		}
-		c.lru.Add(key, a)
+		c.lru.Add(file, a)
 		c.bytes += a.size
 		for c.bytes > c.max && c.lru.Len() > 0 {
 			c.lru.RemoveOldest()

@@ -16,7 +16,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store"
@@ -26,10 +25,13 @@ import (
 // dataStore answers every question with one row per account the scope
 // sees, whose value depends on the account, the question and the data
 // version: any answer given to the wrong scope, question or version
-// shows. It is its own generation, which moves with the version.
+// shows. It is its own generation, which moves with the version, and
+// with listed, the changes of its unsettled snapshots, which only its
+// listings of every status show.
 type dataStore struct {
 	recorder
 	version atomic.Uint64
+	listed  atomic.Uint64
 	calls   atomic.Int64
 	// during, when set, runs inside Stream (a change landing while a
 	// query runs, a gate holding the query).
@@ -38,7 +40,11 @@ type dataStore struct {
 
 var dataAccounts = []string{"a1", "a2", "b1", "shared", "c1"}
 
-func (d *dataStore) Generation(context.Context) (uint64, error) { return d.version.Load(), nil }
+func (d *dataStore) Generation(context.Context) (uint64, error) {
+	return d.version.Load() + d.listed.Load(), nil
+}
+
+func (d *dataStore) SettledGeneration(context.Context) (uint64, error) { return d.version.Load(), nil }
 
 // answer is the reference: what the store answers q within sc at
 // version v, computed without the engine.
@@ -72,7 +78,18 @@ func (d *dataStore) Stream(_ context.Context, q query.Query, fn func(query.Row) 
 
 func (d *dataStore) Snapshots(_ context.Context, f store.SnapshotFilter) ([]store.Snapshot, error) {
 	d.calls.Add(1)
-	return []store.Snapshot{{ID: int64(d.version.Load()), Source: f.Scope.String(), Files: []string{"f.csv"}}}, nil
+	return snapshotsOf(f, d.version.Load(), d.listed.Load()), nil
+}
+
+// snapshotsOf is the reference listing of f at version v with l changes
+// of unsettled snapshots: a complete snapshot, and, unless f asks for
+// complete ones only, a loading one that shows l.
+func snapshotsOf(f store.SnapshotFilter, v, l uint64) []store.Snapshot {
+	out := []store.Snapshot{{ID: int64(v), Source: f.Scope.String(), Status: store.StatusComplete, Files: []string{"f.csv"}}}
+	if f.Status != store.StatusComplete {
+		out = append(out, store.Snapshot{ID: 1000 + int64(l), Source: f.Scope.String(), Status: store.StatusLoading, Files: []string{}})
+	}
+	return out
 }
 
 func cachedEngine(d *dataStore, maxBytes int64) *Engine {
@@ -147,11 +164,12 @@ func TestCacheAnswers(t *testing.T) {
 }
 
 // TestCacheScopeProperty: random callers (scopes that overlap, keys
-// sharing a scope, organizations and customers), random questions and
-// random changes, in random order and concurrently: every answer is the
-// reference answer of its caller's scope at the current version, and
-// the cache did answer (so the test can fail). TALLY_PROPERTY_SEED
-// replays a run.
+// sharing a scope, organizations and customers), random questions,
+// listings and memos of both, and random changes (settled or of
+// unsettled snapshots only), in random order and concurrently: every
+// answer is the reference answer of its caller's scope at the current
+// version, and the cache did answer (so the test can fail).
+// TALLY_PROPERTY_SEED replays a run.
 func TestCacheScopeProperty(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("TALLY_PROPERTY_SEED"); s != "" {
@@ -168,20 +186,7 @@ func TestCacheScopeProperty(t *testing.T) {
 		{KeyID: 7, Role: tenant.RoleViewer, CustomerID: 8, Scope: scope.Accounts("c2")},
 		{KeyID: 8, Role: tenant.RoleViewer, OrgID: 2, Scope: scope.None()},
 	}
-	c := filter.Cond{Dim: cost.DimService, Op: filter.Equals, Values: []string{"EC2"}}
-	questions := []query.Query{
-		{},
-		{GroupBy: []cost.Dimension{cost.DimService}},
-		{GroupBy: []cost.Dimension{cost.DimRegion}},
-		{Filter: c},
-		{Filter: filter.Not{X: c}},
-		{Filter: filter.And{Xs: []filter.Expr{c}}},
-		{Filter: filter.Or{Xs: []filter.Expr{c}}},
-		{Window: cost.Window{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)}},
-		{Limit: 2},
-		// A question naming a scope of its own: the caller's wins.
-		{Scope: scope.All()},
-	}
+	questions, listings := propQuestions, propListings
 	d := &dataStore{}
 	e := cachedEngine(d, 0)
 	var wg sync.WaitGroup
@@ -195,23 +200,40 @@ func TestCacheScopeProperty(t *testing.T) {
 			for range 600 {
 				if rng.IntN(40) == 0 {
 					mu.Lock()
-					if rng.IntN(2) == 0 {
+					switch rng.IntN(3) {
+					case 0:
 						d.version.Add(1)
-					} else {
+					case 1:
+						d.listed.Add(1)
+					default:
 						e.Changed()
 					}
 					mu.Unlock()
 					continue
 				}
 				p := callers[rng.IntN(len(callers))]
-				q := questions[rng.IntN(len(questions))]
+				qi, li := rng.IntN(len(questions)), rng.IntN(len(listings)+1)-1
 				mu.Lock()
-				var got []query.Row
-				_, err := e.Stream(as(p), q, func(r query.Row) error { got = append(got, r); return nil })
-				want := answerOf(p.Scope, q, d.version.Load())
+				var got, want any
+				var err error
+				switch rng.IntN(3) {
+				case 0:
+					got, err = streamed(e, as(p), questions[qi])
+					want = answerOf(p.Scope, questions[qi], d.version.Load())
+				case 1:
+					li = max(li, 0)
+					got, err = e.Snapshots(as(p), listings[li])
+					want = listingOf(p, listings[li], d)
+				default:
+					// A rendered answer reading a question and maybe a
+					// listing: it must move with what it read, and only
+					// then.
+					got, err = memoOf(e, as(p), qi, li)
+					want = memoRef(p, qi, li, d)
+				}
 				mu.Unlock()
 				if err == nil && !reflect.DeepEqual(got, want) {
-					err = fmt.Errorf("key %d asking %+v: %v, want %v", p.KeyID, q, got, want)
+					err = fmt.Errorf("key %d asking %d/%d: %v, want %v", p.KeyID, qi, li, got, want)
 				}
 				if err != nil {
 					select {

@@ -181,7 +181,7 @@ func (e *Engine) snapshots(ctx context.Context, f store.SnapshotFilter) ([]store
 		return nil, err
 	}
 	f.Scope = sc
-	snaps, err := e.store.Snapshots(ctx, f)
+	snaps, err := e.listSnapshots(ctx, f, false)
 	for i := range snaps {
 		snaps[i].Error = secret.Redact(snaps[i].Error)
 		for j, file := range snaps[i].Files {

@@ -36,21 +36,41 @@ func (e *Engine) AddVersion(v func() uint64) { e.versions = append(e.versions, v
 // after its own registry and rate changes.
 func (e *Engine) Changed() { e.changes.Add(1) }
 
-// Generation is the data generation of the engine's answers: the sum of
-// its stores' generations, its memory versions and its changes, which
-// grows whenever one of them does and changes at no other time. Without
-// stores it counts only the latter (tests).
-func (e *Engine) Generation(ctx context.Context) (uint64, error) {
-	sum := e.changes.Load()
+// Stamp is the data generation of the engine's answers in its two tiers
+// (store.Generation): All moves with every change; Settled with every
+// change but those of snapshots that are loading or failed, which show
+// in snapshot listings and nowhere else. An answer whose computation
+// read no listing of unsettled snapshots is filed under Settled and so
+// stays current through an import until it commits (cache.go).
+type Stamp struct{ Settled, All uint64 }
+
+// Stamp reads both tiers: each is the sum of its stores' generations,
+// the memory versions and the changes, and so grows whenever one of
+// them does and changes at no other time. Without stores it counts only
+// the latter (tests).
+func (e *Engine) Stamp(ctx context.Context) (Stamp, error) {
+	mem := e.changes.Load()
 	for _, v := range e.versions {
-		sum += v()
+		mem += v()
 	}
+	st := Stamp{Settled: mem, All: mem}
 	for _, g := range e.generations {
-		n, err := g.Generation(ctx)
+		settled, err := g.SettledGeneration(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("reading the data generation: %w", err)
+			return Stamp{}, fmt.Errorf("reading the data generation: %w", err)
 		}
-		sum += n
+		all, err := g.Generation(ctx)
+		if err != nil {
+			return Stamp{}, fmt.Errorf("reading the data generation: %w", err)
+		}
+		st.Settled += settled
+		st.All += all
 	}
-	return sum, nil
+	return st, nil
+}
+
+// Generation is the data generation of every answer (Stamp.All).
+func (e *Engine) Generation(ctx context.Context) (uint64, error) {
+	st, err := e.Stamp(ctx)
+	return st.All, err
 }

@@ -6,15 +6,20 @@ import (
 	"testing"
 )
 
+// counter is a store's generation: n, and listed changes of unsettled
+// snapshots on top of it.
 type counter struct {
-	n   uint64
-	err error
+	n, listed uint64
+	err       error
 }
 
-func (c *counter) Generation(context.Context) (uint64, error) { return c.n, c.err }
+func (c *counter) Generation(context.Context) (uint64, error) { return c.n + c.listed, c.err }
+
+func (c *counter) SettledGeneration(context.Context) (uint64, error) { return c.n, c.err }
 
 // TestGeneration: the engine's generation grows with either store's,
-// counts a store given twice once, and reports a store's error.
+// counts a store given twice once, keeps the settled tier apart, and
+// reports a store's error.
 func TestGeneration(t *testing.T) {
 	ctx := context.Background()
 	costs, state := &counter{n: 10}, &counter{n: 100}
@@ -38,6 +43,10 @@ func TestGeneration(t *testing.T) {
 	state.n++
 	if g := gen(); g != 112 {
 		t.Fatalf("after a state store change: %d, want 112", g)
+	}
+	costs.listed++
+	if st, err := e.Stamp(ctx); err != nil || st != (Stamp{Settled: 112, All: 113}) {
+		t.Fatalf("after an import declared its snapshots: %+v %v, want settled 112 and all 113", st, err)
 	}
 	state.err = errors.New("closed")
 	if _, err := e.Generation(ctx); !errors.Is(err, state.err) {

@@ -32,7 +32,7 @@ func (e *Engine) DeleteRatedFrom(ctx context.Context, scopeID string, from time.
 	}
 	// The caller was checked above; the listing must see every snapshot
 	// of the source, rows or not (an empty period's snapshot has none).
-	snaps, err := e.store.Snapshots(ctx, store.SnapshotFilter{Source: frames.Source(scopeID), Scope: scope.All()})
+	snaps, err := e.listSnapshots(ctx, store.SnapshotFilter{Source: frames.Source(scopeID), Scope: scope.All()}, true)
 	if err != nil {
 		return nil, fmt.Errorf("listing the rated snapshots of scope %s: %w", scopeID, err)
 	}

@@ -85,8 +85,9 @@ func (e *Engine) customersSeen(ctx context.Context, p *tenant.Principal) (map[st
 	}
 	// Rated usage names no customer (its billing account is its scope,
 	// an account of the caller's already) and makes one snapshot per
-	// scope and hour: it is left out in the store.
-	snaps, err := e.store.Snapshots(ctx, store.SnapshotFilter{Scope: p.Scope, ExcludeProviders: []string{frames.Provider}})
+	// scope and hour: it is left out in the store. Only settled
+	// snapshots are kept (below).
+	snaps, err := e.listSnapshots(ctx, store.SnapshotFilter{Scope: p.Scope, ExcludeProviders: []string{frames.Provider}}, true)
 	if err != nil {
 		return nil, fmt.Errorf("finding the caller's customers: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -22,8 +23,12 @@ import (
 //
 // The tag is computed before the handler runs, from what determines the
 // answer:
-//   - the data generation (engine.Generation), which grows after every
-//     change of costs, documents or tenants;
+//   - the data generation (engine.Stamp.All), which grows after every
+//     change of costs, documents or tenants. A response kept in the
+//     engine's settled tier (respcache.go) stays current while only
+//     unsettled snapshots change (an import loading): it keeps the tag
+//     of the generation it was rendered at, and a request carrying that
+//     tag is answered 304 as long as the cache holds it;
 //   - the principal's identity (key, role, organization, customer): two
 //     keys never share a tag, so a scoped key cannot be told that its
 //     copy of another key's answer is current;
@@ -39,15 +44,15 @@ import (
 // HEAD shares GET's tag: it is GET's answer without its body (RFC 9110
 // 9.3.2), and a client may validate with either.
 
-// generationFunc reads the data generation (engine.Engine.Generation).
-type generationFunc func(ctx context.Context) (uint64, error)
+// stampFunc reads the data generation (engine.Engine.Stamp).
+type stampFunc func(ctx context.Context) (engine.Stamp, error)
 
 // conditionals is the conditional-request layer, one for every dialect:
 // wrote is called when a write request of any dialect has ended
 // (engine.Engine.Changed), which moves the generation.
 // memo keeps rendered responses (respcache.go); nil: none.
 type conditionals struct {
-	gen     generationFunc
+	stamp   stampFunc
 	wrote   func()
 	clock   func() time.Time
 	log     *slog.Logger
@@ -55,11 +60,11 @@ type conditionals struct {
 	maxMemo int64
 }
 
-func newConditionals(gen generationFunc, wrote func(), clock func() time.Time, log *slog.Logger) *conditionals {
+func newConditionals(stamp stampFunc, wrote func(), clock func() time.Time, log *slog.Logger) *conditionals {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &conditionals{gen: gen, wrote: wrote, clock: clock, log: log}
+	return &conditionals{stamp: stamp, wrote: wrote, clock: clock, log: log}
 }
 
 // wrap serves an authenticated dialect's handler conditionally.
@@ -86,32 +91,30 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		g, err := c.gen(r.Context())
+		st, err := c.stamp(r.Context())
 		if err != nil {
 			// Serve without a tag: a client then simply gets the answer.
 			c.log.Warn("conditional request: no entity tag", "err", err)
 			next.ServeHTTP(w, r)
 			return
 		}
-		tag := entityTag(g, p, r, c.clock())
+		shape := answerShape(p, r, c.clock())
+		tag := entityTag(shape, st.All)
 		inm := r.Header.Get("If-None-Match")
-		if inm == "" || (strings.TrimSpace(inm) != "*" && !matchesAny(inm, tag)) {
-			if c.memo != nil && r.Method == http.MethodGet {
-				c.servedFromMemo(w, r, tag, next)
-				return
-			}
-			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
-			return
-		}
-		if strings.TrimSpace(inm) == "*" {
+		switch {
+		case strings.TrimSpace(inm) == "*":
 			// "Any current representation": only the handler knows
 			// whether there is one, so it runs (a rare header).
 			rec := &bufferedWriter{header: http.Header{}}
 			next.ServeHTTP(rec, r)
 			rec.replay(w, tag)
-			return
+		case inm != "" && matchesAny(inm, tag):
+			notModified(w, tag)
+		case c.memo != nil && r.Method == http.MethodGet:
+			c.servedFromMemo(w, r, st, shape, inm, next)
+		default:
+			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
 		}
-		notModified(w, tag)
 	})
 }
 
@@ -142,9 +145,19 @@ func tagged(path string) bool {
 	return true
 }
 
-// entityTag hashes what determines the answer (see above) into a strong
-// tag.
-func entityTag(gen uint64, p *tenant.Principal, r *http.Request, now time.Time) string {
+// entityTag hashes a request's shape (answerShape) and the generation
+// its answer was rendered at into a strong tag.
+func entityTag(shape string, gen uint64) string {
+	h := sha256.New()
+	h.Write([]byte("tally-etag-2\x00" + strconv.FormatUint(gen, 10) + "\x00" + shape))
+	sum := h.Sum(nil)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// answerShape hashes what besides the data determines the answer (see
+// above): the tags of a request and the key its rendered response is
+// kept under (respcache.go) are made from it.
+func answerShape(p *tenant.Principal, r *http.Request, now time.Time) string {
 	h := sha256.New()
 	var n [8]byte
 	field := func(s string) {
@@ -152,8 +165,7 @@ func entityTag(gen uint64, p *tenant.Principal, r *http.Request, now time.Time) 
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
-	field("tally-etag-1")
-	field(strconv.FormatUint(gen, 10))
+	field("tally-shape-1")
 	field(strconv.FormatInt(p.KeyID, 10) + "/" + string(p.Role) + "/" + strconv.FormatInt(p.OrgID, 10) + "/" +
 		strconv.FormatInt(p.CustomerID, 10) + "/" + strconv.FormatBool(p.NoAuth))
 	field(r.URL.Path)
@@ -162,8 +174,7 @@ func entityTag(gen uint64, p *tenant.Principal, r *http.Request, now time.Time) 
 		field(v)
 	}
 	field(now.UTC().Truncate(time.Minute).Format(time.RFC3339))
-	sum := h.Sum(nil)
-	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	return string(h.Sum(nil))
 }
 
 // shapingHeaders are the request headers some dialect's answer reads

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tally-cost/tally/internal/engine"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -182,23 +183,26 @@ func TestEntityTagInputs(t *testing.T) {
 		}
 		return r
 	}
-	base := entityTag(1, admin, req("/model/x?a=1&b=2"), now)
-	if got := entityTag(1, admin, req("/model/x?b=2&a=1"), now); got != base {
+	tag := func(gen uint64, p *tenant.Principal, r *http.Request, now time.Time) string {
+		return entityTag(answerShape(p, r, now), gen)
+	}
+	base := tag(1, admin, req("/model/x?a=1&b=2"), now)
+	if got := tag(1, admin, req("/model/x?b=2&a=1"), now); got != base {
 		t.Errorf("parameter order changed the tag")
 	}
-	if got := entityTag(1, admin, req("/model/x?a=1&b=2"), now.Add(20*time.Second)); got != base {
+	if got := tag(1, admin, req("/model/x?a=1&b=2"), now.Add(20*time.Second)); got != base {
 		t.Errorf("the same minute changed the tag")
 	}
 	for name, tag := range map[string]string{
-		"generation":      entityTag(2, admin, req("/model/x?a=1&b=2"), now),
-		"key":             entityTag(1, &tenant.Principal{KeyID: 2, Role: tenant.RoleAdmin}, req("/model/x?a=1&b=2"), now),
-		"customer":        entityTag(1, &tenant.Principal{KeyID: 1, Role: tenant.RoleAdmin, CustomerID: 3}, req("/model/x?a=1&b=2"), now),
-		"path":            entityTag(1, admin, req("/model/y?a=1&b=2"), now),
-		"query":           entityTag(1, admin, req("/model/x?a=1&b=3"), now),
-		"repeated values": entityTag(1, admin, req("/model/x?a=1&a=2&b=2"), now),
-		"accept":          entityTag(1, admin, req("/model/x?a=1&b=2", "Accept", "text/csv"), now),
-		"accept-encoding": entityTag(1, admin, req("/model/x?a=1&b=2", "Accept-Encoding", "gzip"), now),
-		"minute":          entityTag(1, admin, req("/model/x?a=1&b=2"), now.Add(time.Minute)),
+		"generation":      tag(2, admin, req("/model/x?a=1&b=2"), now),
+		"key":             tag(1, &tenant.Principal{KeyID: 2, Role: tenant.RoleAdmin}, req("/model/x?a=1&b=2"), now),
+		"customer":        tag(1, &tenant.Principal{KeyID: 1, Role: tenant.RoleAdmin, CustomerID: 3}, req("/model/x?a=1&b=2"), now),
+		"path":            tag(1, admin, req("/model/y?a=1&b=2"), now),
+		"query":           tag(1, admin, req("/model/x?a=1&b=3"), now),
+		"repeated values": tag(1, admin, req("/model/x?a=1&a=2&b=2"), now),
+		"accept":          tag(1, admin, req("/model/x?a=1&b=2", "Accept", "text/csv"), now),
+		"accept-encoding": tag(1, admin, req("/model/x?a=1&b=2", "Accept-Encoding", "gzip"), now),
+		"minute":          tag(1, admin, req("/model/x?a=1&b=2"), now.Add(time.Minute)),
 	} {
 		if tag == base {
 			t.Errorf("changing the %s left the tag %s", name, tag)
@@ -236,7 +240,9 @@ func TestUntaggedPaths(t *testing.T) {
 // even when the store's generation did not move again.
 func TestWritesRetireTags(t *testing.T) {
 	var writes atomic.Uint64 // engine.Engine.Changed's counter
-	c := newConditionals(func(context.Context) (uint64, error) { return 7 + writes.Load(), nil },
+	c := newConditionals(func(context.Context) (engine.Stamp, error) {
+		return engine.Stamp{Settled: 7 + writes.Load(), All: 7 + writes.Load()}, nil
+	},
 		func() { writes.Add(1) }, func() time.Time { return worldNow }, slog.Default())
 	h := c.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "answer") }))
 	p := &tenant.Principal{KeyID: 1, Role: tenant.RoleAdmin}

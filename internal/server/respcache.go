@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"net/http"
+
+	"github.com/tally-cost/tally/internal/engine"
 )
 
 // Rendered responses in the engine's cache (issue 23). The engine keeps
@@ -19,14 +21,15 @@ import (
 // without running it.
 
 // memoFunc is engine.Engine.Memo.
-type memoFunc func(ctx context.Context, question any, compute func() (any, int64, bool)) (any, bool, error)
+type memoFunc func(ctx context.Context, at engine.Stamp, question any, compute func(ctx context.Context) (any, int64, bool)) (engine.Memoized, error)
 
 // responseQuestion is what a response is filed under, besides what the
-// engine adds: its entity tag, which holds the key's id because a few
-// answers show the key itself (/api/v1/me), which its scope does not
-// determine. One digest for both keeps the cache and the tags from ever
-// disagreeing on which requests share an answer.
-type responseQuestion struct{ ETag string }
+// engine adds (the generation and the caller's scope): the request's
+// shape (answerShape), which holds the key's id because a few answers
+// show the key itself (/api/v1/me), which its scope does not determine.
+// One digest for both keeps the cache and the tags from ever disagreeing
+// on which requests share an answer.
+type responseQuestion struct{ Shape string }
 
 // storedResponse is a kept 2xx response; it is shared by every request
 // that replays it, and never changed.
@@ -37,25 +40,30 @@ type storedResponse struct {
 }
 
 // servedFromMemo answers r from the engine's cache when it holds r's
-// response, and otherwise runs next, keeping its 2xx response. tag is
-// the response's entity tag.
-func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, tag string, next http.Handler) {
-	v, fromCache, err := c.memo(r.Context(), responseQuestion{ETag: tag}, func() (any, int64, bool) {
-		tw := &teeWriter{ResponseWriter: &taggingWriter{ResponseWriter: w, tag: tag}, max: c.maxMemo}
-		next.ServeHTTP(tw, r)
+// response (of shape, answerShape) at generation st, and otherwise runs
+// next, keeping its 2xx response. A kept response carries the tag of
+// the generation it was rendered at; while it is current (its tier has
+// not moved) a request whose If-None-Match (inm) holds that tag is
+// answered 304, so that a dashboard revalidating while an import loads
+// is not sent its answers again.
+func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, st engine.Stamp, shape, inm string, next http.Handler) {
+	m, err := c.memo(r.Context(), st, responseQuestion{Shape: shape}, func(ctx context.Context) (any, int64, bool) {
+		tw := &teeWriter{ResponseWriter: &taggingWriter{ResponseWriter: w, tag: entityTag(shape, st.All)}, max: c.maxMemo}
+		next.ServeHTTP(tw, r.WithContext(ctx))
 		return tw.kept()
 	})
 	if err != nil { // the client went away while another request rendered
 		return
 	}
-	if !fromCache {
+	if !m.FromCache {
 		return // the handler answered
 	}
-	if v == nil {
-		next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
+	tag := entityTag(shape, m.At.All)
+	if inm != "" && matchesAny(inm, tag) {
+		notModified(w, tag)
 		return
 	}
-	sr := v.(*storedResponse)
+	sr := m.Value.(*storedResponse)
 	h := w.Header()
 	for k, vs := range sr.header {
 		h[k] = append([]string(nil), vs...)

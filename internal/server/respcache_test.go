@@ -37,7 +37,7 @@ func TestResponseMemo(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, `{"host":%q,"gen":%d}`, r.Host, runs.Load())
 	})
-	c := newConditionals(eng.Generation, eng.Changed, func() time.Time { return worldNow }, slog.Default())
+	c := newConditionals(eng.Stamp, eng.Changed, func() time.Time { return worldNow }, slog.Default())
 	c.memo, c.maxMemo = eng.Memo, eng.MaxAnswerBytes()
 	served := c.wrap(h)
 	do := func(method, path string, key int64, host string) *httptest.ResponseRecorder {

@@ -303,7 +303,7 @@ func Handler(cfg Config) http.Handler {
 	dd := deps{engine: eng, tenants: tenants, pipeline: cfg.Pipeline, rating: rt, perspectives: book, clock: cfg.Clock,
 		assets: assets, customTags: tags, accounts: accounts, reports: reports, budgets: budgets, log: log, store: pooled, uploadDir: cfg.UploadDir}
 	dd.metrics, _ = cfg.State.(metricstore.Store)
-	cond := newConditionals(eng.Generation, eng.Changed, cfg.Clock, log)
+	cond := newConditionals(eng.Stamp, eng.Changed, cfg.Clock, log)
 	if cfg.CacheBytes >= 0 {
 		cond.memo, cond.maxMemo = eng.Memo, eng.MaxAnswerBytes()
 	}

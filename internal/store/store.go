@@ -159,8 +159,19 @@ type Store interface {
 // Conditional requests and the response cache key on it; a change must
 // be visible to readers before the generation that counts it is, so a
 // store bumps it after the change commits.
+//
+// SettledGeneration counts the same changes but those that show only in
+// listings of unsettled snapshots: an import declaring its snapshots and
+// appending to them (loading), and an import failing (failed). Those
+// snapshots hold no visible costs, so an answer that reads no listing of
+// them (every cost question; a listing of complete snapshots) stays
+// current while only they change, and a cache keyed on it keeps serving
+// through an import until it commits. It grows whenever a change other
+// than those is made, never returns to an old value either, and is
+// never above Generation.
 type Generation interface {
 	Generation(ctx context.Context) (uint64, error)
+	SettledGeneration(ctx context.Context) (uint64, error)
 }
 
 // StateStore keeps Tally's own state, as opposed to its costs: the

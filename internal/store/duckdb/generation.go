@@ -9,7 +9,8 @@ import (
 )
 
 // The data generation (store.Store.Generation) is a persisted base and an
-// in-process counter: generation = base<<32 + changes. Open raises the
+// in-process counter: generation = base<<32 + changes (the settled generation leaves out
+// the changes of unsettled snapshots, store.Generation). Open raises the
 // base by one, so that every generation of a new process is above every
 // generation of the previous one (restarts stay monotonic, and a change
 // a dead process committed but did not count cannot be hidden behind an
@@ -59,9 +60,20 @@ func isMissingTable(err error) bool {
 // them stale answers). Call it after the write's transaction ends.
 func (s *Store) changed() { s.genChanges.Add(1) }
 
+// listed is changed for a write that changes only unsettled snapshots
+// (loading or failed, store.Generation): it moves Generation but not
+// SettledGeneration.
+func (s *Store) listed() { s.genListed.Add(1) }
+
 // Generation implements store.Store and store.StateStore: a number that
 // grows whenever the snapshots, documents or tenants change. It reads no
 // table, so a conditional request costs no query.
 func (s *Store) Generation(context.Context) (uint64, error) {
+	return s.genBase + s.genChanges.Load() + s.genListed.Load(), nil
+}
+
+// SettledGeneration implements store.Generation: Generation without the
+// changes of unsettled snapshots.
+func (s *Store) SettledGeneration(context.Context) (uint64, error) {
 	return s.genBase + s.genChanges.Load(), nil
 }

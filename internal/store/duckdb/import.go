@@ -58,7 +58,7 @@ func (s *Store) BeginImport(ctx context.Context, spec store.ImportSpec) (store.I
 // one statement: a rating import declares one period per hour of a
 // month, and a statement per snapshot cost more than its rows.
 func (im *importer) declare(ctx context.Context, periods []cost.Window) error {
-	defer im.s.changed()
+	defer im.s.listed() // loading snapshots: a change of listings only
 	var fresh []cost.Window
 	for _, w := range periods {
 		if !w.End.After(w.Start) {
@@ -124,8 +124,10 @@ func (im *importer) snapshotFor(ctx context.Context, li *cost.LineItem) (*pendin
 }
 
 func (s *Store) newSnapshot(ctx context.Context, importID int64, spec store.ImportSpec, start, end time.Time, status store.Status, errText string) (int64, error) {
-	// A new snapshot shows in the snapshot listings, loading or not.
-	defer s.changed()
+	// A new snapshot shows in the snapshot listings. It is loading or
+	// failed (an empty import's complete one is counted by its Commit):
+	// a change of listings only.
+	defer s.listed()
 	var id int64
 	if err := s.db.QueryRowContext(ctx, `SELECT nextval('snapshot_ids')`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("creating snapshot: %w", err)

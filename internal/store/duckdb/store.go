@@ -48,9 +48,12 @@ type Store struct {
 	// noted: the snapshots record their items that run past their start
 	// day (spread.go), so that most spread questions skip the line items.
 	noted bool
-	// genBase and genChanges make the data generation (generation.go).
+	// genBase, genChanges and genListed make the data generation
+	// (generation.go); genListed counts the changes of unsettled
+	// snapshots only.
 	genBase    uint64
 	genChanges atomic.Uint64
+	genListed  atomic.Uint64
 }
 
 // One Store serves both contracts.
@@ -163,7 +166,8 @@ func (s *Store) recoverInterrupted(ctx context.Context) error {
 }
 
 func (s *Store) failSnapshots(ctx context.Context, ids []int64, msg string) error {
-	defer s.changed()
+	// Loading snapshots become failed: neither shows costs.
+	defer s.listed()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -309,35 +309,3 @@ func keysOf(res *query.Result) []string {
 	}
 	return out
 }
-
-// testGeneration: a commit and a delete raise the generation, a query
-// does not (store.Generation).
-func testGeneration(t *testing.T, st store.Store) {
-	gen := func() uint64 {
-		t.Helper()
-		g, err := st.Generation(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g
-	}
-	g0 := gen()
-	snaps := Load(t, st, "s1", Item("a1", "AmazonEC2", Day(3, 1), "10"))
-	g1 := gen()
-	if g1 <= g0 {
-		t.Fatalf("generation %d after a commit, %d before", g1, g0)
-	}
-	Total(t, st, cost.Window{Start: Day(3, 1), End: Day(4, 1)}, cost.Billed)
-	if _, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: scope.All()}); err != nil {
-		t.Fatal(err)
-	}
-	if g := gen(); g != g1 {
-		t.Fatalf("generation %d after reads, %d before", g, g1)
-	}
-	if _, err := st.DeleteSnapshot(ctx, snaps[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if g := gen(); g <= g1 {
-		t.Fatalf("generation %d after a delete, %d before", g, g1)
-	}
-}
