@@ -13,20 +13,18 @@
 package budget
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/errkind"
 	"github.com/tally-cost/tally/internal/filter"
+	"github.com/tally-cost/tally/internal/ownedbook"
 	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -83,37 +81,30 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // Book is the budgets over a store.DocStore.
 type Book struct {
-	docs store.DocStore
-	now  func() time.Time
-
-	mu  sync.Mutex
-	doc document
+	items *ownedbook.Book[Budget]
 }
 
 const docVersion = 1
 
-var theDoc = statedoc.Doc{Kind: "budget", Name: "budgets", Version: docVersion, What: "budgets"}
-
-type document struct {
-	Version int                `json:"version"`
-	NextID  int64              `json:"nextId"`
-	Budgets map[string]*Budget `json:"budgets"` // by id
+// book is where and how the budgets are kept.
+var book = ownedbook.Config[Budget]{
+	Doc:      statedoc.Doc{Kind: "budget", Name: "budgets", Version: docVersion, What: "budgets"},
+	Items:    "budgets",
+	FirstID:  1,
+	ID:       func(b *Budget) int64 { return b.ID },
+	Sees:     sees,
+	Clone:    clone,
+	NotFound: ErrNotFound,
 }
 
 // Open loads the budgets (none yet is an empty book); now is the clock
 // (nil: time.Now).
 func Open(ctx context.Context, docs store.DocStore, now func() time.Time) (*Book, error) {
-	if now == nil {
-		now = time.Now
-	}
-	b := &Book{docs: docs, now: now, doc: document{Version: docVersion, NextID: 1, Budgets: map[string]*Budget{}}}
-	if _, err := theDoc.Load(ctx, docs, &b.doc); err != nil {
+	items, err := ownedbook.Open(ctx, book, docs, now)
+	if err != nil {
 		return nil, err
 	}
-	if b.doc.Budgets == nil {
-		b.doc.Budgets = map[string]*Budget{}
-	}
-	return b, nil
+	return &Book{items: items}, nil
 }
 
 // sees: the owner, and unscoped callers of the default organization
@@ -122,110 +113,34 @@ func sees(p *tenant.Principal, b *Budget) bool { return p.SeesContentOf(b.OrgID,
 
 // MayEdit reports whether the caller may create, change and delete
 // budgets; the API asks before it reads a body.
-func (b *Book) MayEdit(ctx context.Context) error {
-	_, err := tenant.Caller(ctx, tenant.EditContent)
-	return err
-}
+func (b *Book) MayEdit(ctx context.Context) error { return b.items.MayEdit(ctx) }
 
 // List returns the budgets the caller sees, by id.
-func (b *Book) List(ctx context.Context) ([]Budget, error) {
-	p, err := tenant.Caller(ctx, tenant.Read)
-	if err != nil {
-		return nil, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := []Budget{}
-	for _, bg := range b.doc.Budgets {
-		if sees(p, bg) {
-			out = append(out, clone(bg))
-		}
-	}
-	slices.SortFunc(out, func(x, y Budget) int { return cmp.Compare(x.ID, y.ID) })
-	return out, nil
-}
+func (b *Book) List(ctx context.Context) ([]Budget, error) { return b.items.List(ctx) }
 
 // Get returns one budget, or ErrNotFound when it does not exist or the
 // caller may not see it.
-func (b *Book) Get(ctx context.Context, id int64) (Budget, error) {
-	p, err := tenant.Caller(ctx, tenant.Read)
-	if err != nil {
-		return Budget{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	bg, ok := b.doc.Budgets[strconv.FormatInt(id, 10)]
-	if !ok || !sees(p, bg) {
-		return Budget{}, fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
-	return clone(bg), nil
-}
+func (b *Book) Get(ctx context.Context, id int64) (Budget, error) { return b.items.Get(ctx, id) }
 
 // Create saves a budget for the caller's organization and customer.
 func (b *Book) Create(ctx context.Context, s Spec) (Budget, error) {
-	p, err := tenant.Caller(ctx, tenant.EditContent)
-	if err != nil {
-		return Budget{}, err
-	}
-	s, err = Check(s)
-	if err != nil {
-		return Budget{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now().UTC()
-	bg := &Budget{ID: b.doc.NextID, OrgID: p.OrgID, CustomerID: p.CustomerID, CreatedAt: now, UpdatedAt: now}
-	bg.set(s)
-	if err := b.save(ctx, func(d *document) {
-		d.Budgets[strconv.FormatInt(bg.ID, 10)] = bg
-		d.NextID = bg.ID + 1
-	}); err != nil {
-		return Budget{}, err
-	}
-	return clone(bg), nil
+	return b.items.Create(ctx, func() (err error) { s, err = Check(s); return err }, func(id int64, p *tenant.Principal, now time.Time) Budget {
+		bg := Budget{ID: id, OrgID: p.OrgID, CustomerID: p.CustomerID, CreatedAt: now, UpdatedAt: now}
+		bg.set(s)
+		return bg
+	})
 }
 
 // Update replaces a budget's settings; its owner stays.
 func (b *Book) Update(ctx context.Context, id int64, s Spec) (Budget, error) {
-	p, err := tenant.Caller(ctx, tenant.EditContent)
-	if err != nil {
-		return Budget{}, err
-	}
-	s, err = Check(s)
-	if err != nil {
-		return Budget{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	key := strconv.FormatInt(id, 10)
-	old, ok := b.doc.Budgets[key]
-	if !ok || !sees(p, old) {
-		return Budget{}, fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
-	bg := clone(old)
-	bg.set(s)
-	bg.UpdatedAt = b.now().UTC()
-	if err := b.save(ctx, func(d *document) { d.Budgets[key] = &bg }); err != nil {
-		return Budget{}, err
-	}
-	return clone(&bg), nil
+	return b.items.Update(ctx, id, func() (err error) { s, err = Check(s); return err }, func(bg *Budget, now time.Time) {
+		bg.set(s)
+		bg.UpdatedAt = now
+	})
 }
 
 // Delete removes a budget.
-func (b *Book) Delete(ctx context.Context, id int64) error {
-	p, err := tenant.Caller(ctx, tenant.EditContent)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	key := strconv.FormatInt(id, 10)
-	old, ok := b.doc.Budgets[key]
-	if !ok || !sees(p, old) {
-		return fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
-	return b.save(ctx, func(d *document) { delete(d.Budgets, key) })
-}
+func (b *Book) Delete(ctx context.Context, id int64) error { return b.items.Delete(ctx, id) }
 
 func (bg *Budget) set(s Spec) {
 	bg.Name, bg.Filter, bg.Metric, bg.Amount, bg.Currency = s.Name, s.Filter, s.Metric, s.Amount, s.Currency
@@ -236,22 +151,6 @@ func clone(b *Budget) Budget {
 	c := *b
 	c.Thresholds = slices.Clone(b.Thresholds)
 	return c
-}
-
-// save applies fn to a copy of the document and makes it current once
-// the store accepted it; b.mu is held.
-func (b *Book) save(ctx context.Context, fn func(d *document)) error {
-	next := document{Version: b.doc.Version, NextID: b.doc.NextID, Budgets: make(map[string]*Budget, len(b.doc.Budgets))}
-	for k, bg := range b.doc.Budgets {
-		c := clone(bg)
-		next.Budgets[k] = &c
-	}
-	fn(&next)
-	if err := theDoc.Save(ctx, b.docs, next); err != nil {
-		return err
-	}
-	b.doc = next
-	return nil
 }
 
 // Check validates a spec and returns it normalised: name trimmed, filter

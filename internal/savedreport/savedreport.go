@@ -18,12 +18,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tally-cost/tally/internal/errkind"
+	"github.com/tally-cost/tally/internal/ownedbook"
 	"github.com/tally-cost/tally/internal/statedoc"
 	"github.com/tally-cost/tally/internal/store"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -50,17 +49,10 @@ type Report struct {
 // Book is the saved reports over a store.DocStore, all in one document
 // so that each change is one PutDocument.
 type Book struct {
-	docs store.DocStore
-	now  func() time.Time
-
-	mu  sync.Mutex
-	doc document
+	items *ownedbook.Book[Report]
 }
 
 const docVersion = 1
-
-// theDoc is where the saved reports are kept.
-var theDoc = statedoc.Doc{Kind: "savedreport", Name: "reports", Version: docVersion, What: "saved reports"}
 
 const (
 	// firstID: 12 digits, like the custom report ids clients use
@@ -73,26 +65,24 @@ const (
 	maxDimensions = 4
 )
 
-type document struct {
-	Version int                `json:"version"`
-	NextID  int64              `json:"nextId"`
-	Reports map[string]*Report `json:"reports"` // by id
+// book is where and how the saved reports are kept.
+var book = ownedbook.Config[Report]{
+	Doc:      statedoc.Doc{Kind: "savedreport", Name: "reports", Version: docVersion, What: "saved reports"},
+	Items:    "reports",
+	FirstID:  firstID,
+	ID:       func(r *Report) int64 { return r.ID },
+	Sees:     sees,
+	NotFound: ErrNotFound,
 }
 
 // Open loads the reports (none yet is an empty book); now is the clock
 // (nil: time.Now).
 func Open(ctx context.Context, docs store.DocStore, now func() time.Time) (*Book, error) {
-	if now == nil {
-		now = time.Now
-	}
-	b := &Book{docs: docs, now: now, doc: document{Version: docVersion, NextID: firstID, Reports: map[string]*Report{}}}
-	if _, err := theDoc.Load(ctx, docs, &b.doc); err != nil {
+	items, err := ownedbook.Open(ctx, book, docs, now)
+	if err != nil {
 		return nil, err
 	}
-	if b.doc.Reports == nil {
-		b.doc.Reports = map[string]*Report{}
-	}
-	return b, nil
+	return &Book{items: items}, nil
 }
 
 // sees reports whether p may see r: the organization and customer that
@@ -103,52 +93,14 @@ func sees(p *tenant.Principal, r *Report) bool { return p.SeesContentOf(r.OrgID,
 // MayEdit reports whether the caller may save, change and delete
 // reports (editors and administrators, of any organization: a report is
 // its own organization's); the API asks before it reads a body.
-func (b *Book) MayEdit(ctx context.Context) error {
-	_, err := tenant.Caller(ctx, tenant.EditContent)
-	return err
-}
+func (b *Book) MayEdit(ctx context.Context) error { return b.items.MayEdit(ctx) }
 
 // List returns the reports the caller sees, by id.
-func (b *Book) List(ctx context.Context) ([]Report, error) {
-	p, err := tenant.Caller(ctx, tenant.Read)
-	if err != nil {
-		return nil, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := []Report{}
-	for _, r := range b.doc.Reports {
-		if sees(p, r) {
-			out = append(out, *r)
-		}
-	}
-	slices.SortFunc(out, func(x, y Report) int {
-		switch {
-		case x.ID < y.ID:
-			return -1
-		case x.ID > y.ID:
-			return 1
-		}
-		return 0
-	})
-	return out, nil
-}
+func (b *Book) List(ctx context.Context) ([]Report, error) { return b.items.List(ctx) }
 
 // Report returns one report, or ErrNotFound when it does not exist or
 // the caller may not see it.
-func (b *Book) Report(ctx context.Context, id int64) (Report, error) {
-	p, err := tenant.Caller(ctx, tenant.Read)
-	if err != nil {
-		return Report{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, ok := b.doc.Reports[strconv.FormatInt(id, 10)]
-	if !ok || !sees(p, r) {
-		return Report{}, fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
-	return *r, nil
-}
+func (b *Book) Report(ctx context.Context, id int64) (Report, error) { return b.items.Get(ctx, id) }
 
 // Get is the CloudHealth dialect's view of a report (its SavedReports):
 // its name and query by the id of /olap_reports/custom/:id. A report
@@ -166,83 +118,20 @@ func (b *Book) Get(ctx context.Context, id int64) (name, query string, ok bool, 
 
 // Create saves a report for the caller's organization and customer.
 func (b *Book) Create(ctx context.Context, name, query string) (Report, error) {
-	p, err := tenant.Caller(ctx, tenant.EditContent)
-	if err != nil {
-		return Report{}, err
-	}
-	name, query, err = check(name, query)
-	if err != nil {
-		return Report{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now().UTC()
-	r := &Report{ID: b.doc.NextID, Name: name, Query: query, OrgID: p.OrgID, CustomerID: p.CustomerID, CreatedAt: now, UpdatedAt: now}
-	if err := b.save(ctx, func(d *document) {
-		d.Reports[strconv.FormatInt(r.ID, 10)] = r
-		d.NextID = r.ID + 1
-	}); err != nil {
-		return Report{}, err
-	}
-	return *r, nil
+	return b.items.Create(ctx, func() (err error) { name, query, err = check(name, query); return err },
+		func(id int64, p *tenant.Principal, now time.Time) Report {
+			return Report{ID: id, Name: name, Query: query, OrgID: p.OrgID, CustomerID: p.CustomerID, CreatedAt: now, UpdatedAt: now}
+		})
 }
 
 // Update replaces a report's name and query; its owner stays.
 func (b *Book) Update(ctx context.Context, id int64, name, query string) (Report, error) {
-	p, err := tenant.Caller(ctx, tenant.EditContent)
-	if err != nil {
-		return Report{}, err
-	}
-	name, query, err = check(name, query)
-	if err != nil {
-		return Report{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	key := strconv.FormatInt(id, 10)
-	old, ok := b.doc.Reports[key]
-	if !ok || !sees(p, old) {
-		return Report{}, fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
-	r := *old
-	r.Name, r.Query, r.UpdatedAt = name, query, b.now().UTC()
-	if err := b.save(ctx, func(d *document) { d.Reports[key] = &r }); err != nil {
-		return Report{}, err
-	}
-	return r, nil
+	return b.items.Update(ctx, id, func() (err error) { name, query, err = check(name, query); return err },
+		func(r *Report, now time.Time) { r.Name, r.Query, r.UpdatedAt = name, query, now })
 }
 
 // Delete removes a report.
-func (b *Book) Delete(ctx context.Context, id int64) error {
-	p, err := tenant.Caller(ctx, tenant.EditContent)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	key := strconv.FormatInt(id, 10)
-	old, ok := b.doc.Reports[key]
-	if !ok || !sees(p, old) {
-		return fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
-	return b.save(ctx, func(d *document) { delete(d.Reports, key) })
-}
-
-// save applies fn to a copy of the document and makes it current once
-// the store accepted it; b.mu is held.
-func (b *Book) save(ctx context.Context, fn func(d *document)) error {
-	next := document{Version: b.doc.Version, NextID: b.doc.NextID, Reports: make(map[string]*Report, len(b.doc.Reports))}
-	for k, r := range b.doc.Reports {
-		cp := *r
-		next.Reports[k] = &cp
-	}
-	fn(&next)
-	if err := theDoc.Save(ctx, b.docs, next); err != nil {
-		return err
-	}
-	b.doc = next
-	return nil
-}
+func (b *Book) Delete(ctx context.Context, id int64) error { return b.items.Delete(ctx, id) }
 
 // check validates a name and a query and returns them trimmed.
 func check(name, query string) (string, string, error) {

@@ -13,7 +13,6 @@ import (
 	"github.com/tally-cost/tally/internal/budget"
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/engine"
-	"github.com/tally-cost/tally/internal/golden"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -69,19 +68,7 @@ func newBudgetServer(t *testing.T) (*httptest.Server, *tenant.Service) {
 	api.SetClock(func() time.Time { return now })
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("Authorization"); h != "" {
-			var err error
-			if p, err = tenants.Authenticate(strings.TrimPrefix(h, "Bearer ")); err != nil {
-				WriteError(w, r, err)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, tenants
+	return serveAs(t, tenants, mux), tenants
 }
 
 // TestBudgetsEndpoints walks budgets through the native API (create,
@@ -90,82 +77,59 @@ func newBudgetServer(t *testing.T) (*httptest.Server, *tenant.Service) {
 // organization's budgets nor, through its own, account 333's costs.
 func TestBudgetsEndpoints(t *testing.T) {
 	srv, tenants := newBudgetServer(t)
-	ctx := context.Background()
-	org, err := tenants.CreateOrg(ctx, tenant.System, tenant.OrgSpec{Name: "Euro team"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tenants.SetOrgAccounts(ctx, tenant.System, org.ID, tenant.AssignReplace, tenant.Accounts{tenant.AWSAccounts: {"444"}}); err != nil {
-		t.Fatal(err)
-	}
-	key := func(role tenant.Role) string {
-		k, _, err := tenants.CreateKey(ctx, tenant.System, tenant.KeySpec{Name: string(role), Role: role, OrgID: org.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	editorB, viewerB := key(tenant.RoleEditor), key(tenant.RoleViewer)
-	step := func(name, key, method, path, body string, status int) {
-		t.Helper()
-		code, out := call(t, srv, key, method, path, body)
-		if code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, code, status, out)
-		}
-		if status != http.StatusNoContent {
-			golden.Assert(t, name, out)
-		}
-	}
-	step("budgets_create", "", "POST", "/api/v1/budgets", `{"name":"Steady service","filter":"service:\"Steady\"","amount":"2000","currency":"usd","thresholds":[100,50,80]}`, 201)
-	step("budgets_create_all", "", "POST", "/api/v1/budgets", `{"name":"Everything","amount":"2500.50","currency":"USD","metric":"amortized"}`, 201)
-	step("budgets_create_eur", "", "POST", "/api/v1/budgets", `{"name":"Euro bills","amount":"100","currency":"EUR","thresholds":[25]}`, 201)
-	step("error_budgets_no_amount", "", "POST", "/api/v1/budgets", `{"name":"x","currency":"USD"}`, 400)
-	step("error_budgets_amount_number", "", "POST", "/api/v1/budgets", `{"name":"x","amount":12,"currency":"USD"}`, 400)
-	step("error_budgets_bad_amount", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"-1","currency":"USD"}`, 400)
-	step("error_budgets_bad_filter", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"USD","filter":"service:\"Steady"}`, 400)
-	step("error_budgets_bad_currency", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"dollars"}`, 400)
-	step("error_budgets_bad_threshold", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"USD","thresholds":[0]}`, 400)
-	step("error_budgets_unknown_field", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"USD","owner":2}`, 400)
-	step("budgets_list", "", "GET", "/api/v1/budgets", "", 200)
-	step("budgets_get", "", "GET", "/api/v1/budgets/1", "", 200)
-	step("budgets_status", "", "GET", "/api/v1/budgets/1/status", "", 200)
-	step("budgets_status_all", "", "GET", "/api/v1/budgets/2/status", "", 200)
-	step("budgets_status_eur", "", "GET", "/api/v1/budgets/3/status", "", 200)
-	step("error_budgets_status_param", "", "GET", "/api/v1/budgets/1/status?month=2024-03", "", 400)
-	step("error_budgets_get_unknown", "", "GET", "/api/v1/budgets/9", "", 404)
-	step("budgets_put", "", "PUT", "/api/v1/budgets/2", `{"name":"Everything, smaller","amount":"1500","currency":"USD","thresholds":[90]}`, 200)
-	step("budgets_delete", "", "DELETE", "/api/v1/budgets/2", "", 204)
-	step("error_budgets_delete_again", "", "DELETE", "/api/v1/budgets/2", "", 404)
+	editorB, viewerB := otherOrg(t, tenants, "Euro team", "444")
+	runCRUD(t, srv, []crudCase{
+		{"budgets_create", "", "POST", "/api/v1/budgets", `{"name":"Steady service","filter":"service:\"Steady\"","amount":"2000","currency":"usd","thresholds":[100,50,80]}`, 201},
+		{"budgets_create_all", "", "POST", "/api/v1/budgets", `{"name":"Everything","amount":"2500.50","currency":"USD","metric":"amortized"}`, 201},
+		{"budgets_create_eur", "", "POST", "/api/v1/budgets", `{"name":"Euro bills","amount":"100","currency":"EUR","thresholds":[25]}`, 201},
+		{"error_budgets_no_amount", "", "POST", "/api/v1/budgets", `{"name":"x","currency":"USD"}`, 400},
+		{"error_budgets_amount_number", "", "POST", "/api/v1/budgets", `{"name":"x","amount":12,"currency":"USD"}`, 400},
+		{"error_budgets_bad_amount", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"-1","currency":"USD"}`, 400},
+		{"error_budgets_bad_filter", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"USD","filter":"service:\"Steady"}`, 400},
+		{"error_budgets_bad_currency", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"dollars"}`, 400},
+		{"error_budgets_bad_threshold", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"USD","thresholds":[0]}`, 400},
+		{"error_budgets_unknown_field", "", "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"USD","owner":2}`, 400},
+		{"budgets_list", "", "GET", "/api/v1/budgets", "", 200},
+		{"budgets_get", "", "GET", "/api/v1/budgets/1", "", 200},
+		{"budgets_status", "", "GET", "/api/v1/budgets/1/status", "", 200},
+		{"budgets_status_all", "", "GET", "/api/v1/budgets/2/status", "", 200},
+		{"budgets_status_eur", "", "GET", "/api/v1/budgets/3/status", "", 200},
+		{"error_budgets_status_param", "", "GET", "/api/v1/budgets/1/status?month=2024-03", "", 400},
+		{"error_budgets_get_unknown", "", "GET", "/api/v1/budgets/9", "", 404},
+		{"budgets_put", "", "PUT", "/api/v1/budgets/2", `{"name":"Everything, smaller","amount":"1500","currency":"USD","thresholds":[90]}`, 200},
+		{"budgets_delete", "", "DELETE", "/api/v1/budgets/2", "", 204},
+		{"error_budgets_delete_again", "", "DELETE", "/api/v1/budgets/2", "", 404},
 
-	// Organization B (account 444 only): its viewer may not create; its
-	// editor's budget over every service sees only 444's euros.
-	step("error_budgets_viewer_forbidden", viewerB, "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"EUR"}`, 403)
-	step("budgets_create_org_b", editorB, "POST", "/api/v1/budgets", `{"name":"All of B","amount":"100","currency":"EUR"}`, 201)
-	step("budgets_list_org_b", viewerB, "GET", "/api/v1/budgets", "", 200)
-	step("budgets_status_org_b", viewerB, "GET", "/api/v1/budgets/4/status", "", 200)
-	step("error_budgets_get_other_org", editorB, "GET", "/api/v1/budgets/1", "", 404)
-	step("error_budgets_status_other_org", editorB, "GET", "/api/v1/budgets/1/status", "", 404)
-	step("error_budgets_put_other_org", editorB, "PUT", "/api/v1/budgets/1", `{"name":"Mine","amount":"1","currency":"USD"}`, 404)
-	step("error_budgets_delete_other_org", editorB, "DELETE", "/api/v1/budgets/1", "", 404)
-	step("budgets_list_admin", "", "GET", "/api/v1/budgets", "", 200)
+		// Organization B (account 444 only): its viewer may not create; its
+		// editor's budget over every service sees only 444's euros.
+		{"error_budgets_viewer_forbidden", viewerB, "POST", "/api/v1/budgets", `{"name":"x","amount":"1","currency":"EUR"}`, 403},
+		{"budgets_create_org_b", editorB, "POST", "/api/v1/budgets", `{"name":"All of B","amount":"100","currency":"EUR"}`, 201},
+		{"budgets_list_org_b", viewerB, "GET", "/api/v1/budgets", "", 200},
+		{"budgets_status_org_b", viewerB, "GET", "/api/v1/budgets/4/status", "", 200},
+		{"error_budgets_get_other_org", editorB, "GET", "/api/v1/budgets/1", "", 404},
+		{"error_budgets_status_other_org", editorB, "GET", "/api/v1/budgets/1/status", "", 404},
+		{"error_budgets_put_other_org", editorB, "PUT", "/api/v1/budgets/1", `{"name":"Mine","amount":"1","currency":"USD"}`, 404},
+		{"error_budgets_delete_other_org", editorB, "DELETE", "/api/v1/budgets/1", "", 404},
+		{"budgets_list_admin", "", "GET", "/api/v1/budgets", "", 200},
 
-	step("forecast_month", "", "GET", "/api/v1/forecast", "", 200)
-	step("forecast_filter", "", "GET", `/api/v1/forecast?filter=service:"Steady"&window=month&metric=billed`, "", 200)
-	step("forecast_future", "", "GET", `/api/v1/forecast?window=2024-05-01,2024-05-08&currency=usd&history=28`, "", 200)
-	step("forecast_past", "", "GET", `/api/v1/forecast?window=2024-03-25,2024-04-01&filter=service:"Spiky"`, "", 200)
-	step("forecast_org_b", viewerB, "GET", "/api/v1/forecast", "", 200)
-	step("error_forecast_param", "", "GET", "/api/v1/forecast?horizon=7", "", 400)
-	step("error_forecast_history", "", "GET", "/api/v1/forecast?history=0", "", 400)
-	step("error_forecast_window", "", "GET", "/api/v1/forecast?window=2020-01-01,2024-01-01", "", 400)
-	step("error_forecast_metric", "", "GET", "/api/v1/forecast?metric=cheapest", "", 400)
+		{"forecast_month", "", "GET", "/api/v1/forecast", "", 200},
+		{"forecast_filter", "", "GET", `/api/v1/forecast?filter=service:"Steady"&window=month&metric=billed`, "", 200},
+		{"forecast_future", "", "GET", `/api/v1/forecast?window=2024-05-01,2024-05-08&currency=usd&history=28`, "", 200},
+		{"forecast_past", "", "GET", `/api/v1/forecast?window=2024-03-25,2024-04-01&filter=service:"Spiky"`, "", 200},
+		{"forecast_org_b", viewerB, "GET", "/api/v1/forecast", "", 200},
+		{"error_forecast_param", "", "GET", "/api/v1/forecast?horizon=7", "", 400},
+		{"error_forecast_history", "", "GET", "/api/v1/forecast?history=0", "", 400},
+		{"error_forecast_window", "", "GET", "/api/v1/forecast?window=2020-01-01,2024-01-01", "", 400},
+		{"error_forecast_metric", "", "GET", "/api/v1/forecast?metric=cheapest", "", 400},
 
-	step("anomalies_default", "", "GET", "/api/v1/anomalies", "", 200)
-	step("anomalies_by_account", "", "GET", "/api/v1/anomalies?window=2024-04-01,2024-04-10&groupBy=subAccountId", "", 200)
-	step("anomalies_filter", "", "GET", `/api/v1/anomalies?window=14d&groupBy=service,subAccountId&filter=service:"Spiky"&metric=net`, "", 200)
-	step("anomalies_org_b", viewerB, "GET", "/api/v1/anomalies?window=30d", "", 200)
-	step("error_anomalies_group", "", "GET", "/api/v1/anomalies?groupBy=colour", "", 400)
-	step("error_anomalies_window", "", "GET", "/api/v1/anomalies?window=yesteryear", "", 400)
-	step("error_anomalies_currency", "", "GET", "/api/v1/anomalies?currency=GBP", "", 400)
+		{"anomalies_default", "", "GET", "/api/v1/anomalies", "", 200},
+		{"anomalies_by_account", "", "GET", "/api/v1/anomalies?window=2024-04-01,2024-04-10&groupBy=subAccountId", "", 200},
+		{"anomalies_filter", "", "GET", `/api/v1/anomalies?window=14d&groupBy=service,subAccountId&filter=service:"Spiky"&metric=net`, "", 200},
+		{"anomalies_org_b", viewerB, "GET", "/api/v1/anomalies?window=30d", "", 200},
+		{"error_anomalies_group", "", "GET", "/api/v1/anomalies?groupBy=colour", "", 400},
+		{"error_anomalies_window", "", "GET", "/api/v1/anomalies?window=yesteryear", "", 400},
+		{"error_anomalies_currency", "", "GET", "/api/v1/anomalies?currency=GBP", "", 400},
+	})
 }
 
 // TestSeededAnomaly: the seeded spike of dailyHistory is found with its

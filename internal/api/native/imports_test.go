@@ -52,19 +52,7 @@ func newImportsServer(t *testing.T) (*httptest.Server, *tenant.Service, string) 
 	}, dir)
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("Authorization"); h != "" {
-			var err error
-			if p, err = tenants.Authenticate(strings.TrimPrefix(h, "Bearer ")); err != nil {
-				WriteError(w, r, err)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, tenants, dir
+	return serveAs(t, tenants, mux), tenants, dir
 }
 
 // upload posts body as a bill file, as the browser does (the no-auth

@@ -58,21 +58,7 @@ func newServerWith(t *testing.T, more ...*cost.LineItem) *httptest.Server {
 	api.now = func() time.Time { return now }
 	mux := http.NewServeMux()
 	api.Register(mux)
-	// The server's guard in small: a Bearer key authenticates, no key is
-	// the no-auth administrator.
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("Authorization"); h != "" {
-			var err error
-			if p, err = tenants.Authenticate(strings.TrimPrefix(h, "Bearer ")); err != nil {
-				WriteError(w, r, err)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	return serveAs(t, tenants, mux)
 }
 
 // testTenants is the tenant service of the last newServer.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tally-cost/tally/internal/engine"
-	"github.com/tally-cost/tally/internal/golden"
 	"github.com/tally-cost/tally/internal/perspective"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/store/storetest"
@@ -50,19 +49,7 @@ func newPerspectiveServer(t *testing.T) (*httptest.Server, *tenant.Service) {
 	api.SetClock(func() time.Time { return now })
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("Authorization"); h != "" {
-			var err error
-			if p, err = tenants.Authenticate(strings.TrimPrefix(h, "Bearer ")); err != nil {
-				WriteError(w, r, err)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, tenants
+	return serveAs(t, tenants, mux), tenants
 }
 
 // teams is the schema the tests preview and save: EC2 in a static group
@@ -81,70 +68,47 @@ const march = `"window":"2024-03-01,2024-04-10"`
 // own costs.
 func TestPerspectivesEndpoints(t *testing.T) {
 	srv, tenants := newPerspectiveServer(t)
-	ctx := context.Background()
-	org, err := tenants.CreateOrg(ctx, tenant.System, tenant.OrgSpec{Name: "Team 222"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tenants.SetOrgAccounts(ctx, tenant.System, org.ID, tenant.AssignReplace, tenant.Accounts{tenant.AWSAccounts: {"222"}}); err != nil {
-		t.Fatal(err)
-	}
-	key := func(role tenant.Role) string {
-		k, _, err := tenants.CreateKey(ctx, tenant.System, tenant.KeySpec{Name: string(role), Role: role, OrgID: org.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	editorB, viewerB := key(tenant.RoleEditor), key(tenant.RoleViewer)
-	step := func(name, key, method, path, body string, status int) {
-		t.Helper()
-		code, out := call(t, srv, key, method, path, body)
-		if code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, code, status, out)
-		}
-		if status != http.StatusNoContent {
-			golden.Assert(t, name, out)
-		}
-	}
-	step("perspectives_preview", "", "POST", "/api/v1/perspectives/preview", `{"schema":`+teams+`,`+march+`,"metric":"billed"}`, 200)
-	step("perspectives_preview_filter", "", "POST", "/api/v1/perspectives/preview", `{"schema":`+teams+`,`+march+`,"filter":"subAccountId:\"111\""}`, 200)
-	step("perspectives_preview_default_window", "", "POST", "/api/v1/perspectives/preview", `{"schema":`+teams+`}`, 200)
-	step("error_perspectives_preview_no_schema", "", "POST", "/api/v1/perspectives/preview", `{`+march+`}`, 400)
-	step("error_perspectives_preview_blank_name", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":" ","rules":[]}}`, 400)
-	step("error_perspectives_preview_rule", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":"x","rules":[{"type":"filter","to":"a"}]}}`, 400)
-	step("error_perspectives_preview_op", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[{"field":["service"],"op":">","val":"a"}]}}]}}`, 400)
-	step("error_perspectives_preview_field", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":"x","rules":[{"type":"categorize","field":["colour"],"name":"C"}]}}`, 400)
-	step("error_perspectives_preview_window", "", "POST", "/api/v1/perspectives/preview", `{"schema":`+teams+`,"window":"yesteryear"}`, 400)
-	step("error_perspectives_preview_unknown_field", "", "POST", "/api/v1/perspectives/preview", `{"schema":`+teams+`,"groupBy":"service"}`, 400)
+	editorB, viewerB := otherOrg(t, tenants, "Team 222", "222")
+	runCRUD(t, srv, []crudCase{
+		{"perspectives_preview", "", "POST", "/api/v1/perspectives/preview", `{"schema":` + teams + `,` + march + `,"metric":"billed"}`, 200},
+		{"perspectives_preview_filter", "", "POST", "/api/v1/perspectives/preview", `{"schema":` + teams + `,` + march + `,"filter":"subAccountId:\"111\""}`, 200},
+		{"perspectives_preview_default_window", "", "POST", "/api/v1/perspectives/preview", `{"schema":` + teams + `}`, 200},
+		{"error_perspectives_preview_no_schema", "", "POST", "/api/v1/perspectives/preview", `{` + march + `}`, 400},
+		{"error_perspectives_preview_blank_name", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":" ","rules":[]}}`, 400},
+		{"error_perspectives_preview_rule", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":"x","rules":[{"type":"filter","to":"a"}]}}`, 400},
+		{"error_perspectives_preview_op", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":"x","rules":[{"type":"filter","to":"a","condition":{"clauses":[{"field":["service"],"op":">","val":"a"}]}}]}}`, 400},
+		{"error_perspectives_preview_field", "", "POST", "/api/v1/perspectives/preview", `{"schema":{"name":"x","rules":[{"type":"categorize","field":["colour"],"name":"C"}]}}`, 400},
+		{"error_perspectives_preview_window", "", "POST", "/api/v1/perspectives/preview", `{"schema":` + teams + `,"window":"yesteryear"}`, 400},
+		{"error_perspectives_preview_unknown_field", "", "POST", "/api/v1/perspectives/preview", `{"schema":` + teams + `,"groupBy":"service"}`, 400},
 
-	step("perspectives_create", "", "POST", "/api/v1/perspectives", teams, 201)
-	step("error_perspectives_create_taken", "", "POST", "/api/v1/perspectives", teams, 409)
-	step("error_perspectives_create_invalid", "", "POST", "/api/v1/perspectives", `{"name":"x","rules":[{"type":"sort"}]}`, 400)
-	step("perspectives_list", "", "GET", "/api/v1/perspectives", "", 200)
-	step("perspectives_get", "", "GET", "/api/v1/perspectives/1001", "", 200)
-	step("error_perspectives_get_unknown", "", "GET", "/api/v1/perspectives/9", "", 404)
-	step("perspectives_put", "", "PUT", "/api/v1/perspectives/1001", strings.Replace(teams, `"Teams"`, `"Teams and compute","version":1`, 1), 200)
-	step("error_perspectives_put_stale", "", "PUT", "/api/v1/perspectives/1001", strings.Replace(teams, `"Teams"`, `"Again","version":1`, 1), 409)
-	step("error_perspectives_list_param", "", "GET", "/api/v1/perspectives?active_only=true", "", 400)
+		{"perspectives_create", "", "POST", "/api/v1/perspectives", teams, 201},
+		{"error_perspectives_create_taken", "", "POST", "/api/v1/perspectives", teams, 409},
+		{"error_perspectives_create_invalid", "", "POST", "/api/v1/perspectives", `{"name":"x","rules":[{"type":"sort"}]}`, 400},
+		{"perspectives_list", "", "GET", "/api/v1/perspectives", "", 200},
+		{"perspectives_get", "", "GET", "/api/v1/perspectives/1001", "", 200},
+		{"error_perspectives_get_unknown", "", "GET", "/api/v1/perspectives/9", "", 404},
+		{"perspectives_put", "", "PUT", "/api/v1/perspectives/1001", strings.Replace(teams, `"Teams"`, `"Teams and compute","version":1`, 1), 200},
+		{"error_perspectives_put_stale", "", "PUT", "/api/v1/perspectives/1001", strings.Replace(teams, `"Teams"`, `"Again","version":1`, 1), 409},
+		{"error_perspectives_list_param", "", "GET", "/api/v1/perspectives?active_only=true", "", 400},
 
-	// Organization B (account 222): it sees none of the default
-	// organization's perspectives, its viewer may not create, and its
-	// preview counts only 222's costs.
-	step("perspectives_list_org_b", viewerB, "GET", "/api/v1/perspectives", "", 200)
-	step("error_perspectives_get_other_org", editorB, "GET", "/api/v1/perspectives/1001", "", 404)
-	step("error_perspectives_put_other_org", editorB, "PUT", "/api/v1/perspectives/1001", teams, 404)
-	step("error_perspectives_delete_other_org", editorB, "DELETE", "/api/v1/perspectives/1001", "", 404)
-	step("error_perspectives_viewer_forbidden", viewerB, "POST", "/api/v1/perspectives", teams, 403)
-	step("perspectives_preview_org_b", viewerB, "POST", "/api/v1/perspectives/preview", `{"schema":`+teams+`,`+march+`,"metric":"billed"}`, 200)
-	step("perspectives_create_org_b", editorB, "POST", "/api/v1/perspectives", teams, 201)
+		// Organization B (account 222): it sees none of the default
+		// organization's perspectives, its viewer may not create, and its
+		// preview counts only 222's costs.
+		{"perspectives_list_org_b", viewerB, "GET", "/api/v1/perspectives", "", 200},
+		{"error_perspectives_get_other_org", editorB, "GET", "/api/v1/perspectives/1001", "", 404},
+		{"error_perspectives_put_other_org", editorB, "PUT", "/api/v1/perspectives/1001", teams, 404},
+		{"error_perspectives_delete_other_org", editorB, "DELETE", "/api/v1/perspectives/1001", "", 404},
+		{"error_perspectives_viewer_forbidden", viewerB, "POST", "/api/v1/perspectives", teams, 403},
+		{"perspectives_preview_org_b", viewerB, "POST", "/api/v1/perspectives/preview", `{"schema":` + teams + `,` + march + `,"metric":"billed"}`, 200},
+		{"perspectives_create_org_b", editorB, "POST", "/api/v1/perspectives", teams, 201},
 
-	step("error_perspectives_delete_param", "", "DELETE", "/api/v1/perspectives/1001?hard=maybe", "", 400)
-	step("perspectives_delete", "", "DELETE", "/api/v1/perspectives/1001", "", 204)
-	step("perspectives_list_archived", "", "GET", "/api/v1/perspectives", "", 200)
-	step("perspectives_delete_hard", "", "DELETE", "/api/v1/perspectives/1001?hard=true", "", 204)
-	step("error_perspectives_delete_again", "", "DELETE", "/api/v1/perspectives/1001", "", 404)
-	step("perspectives_list_admin", "", "GET", "/api/v1/perspectives", "", 200)
+		{"error_perspectives_delete_param", "", "DELETE", "/api/v1/perspectives/1001?hard=maybe", "", 400},
+		{"perspectives_delete", "", "DELETE", "/api/v1/perspectives/1001", "", 204},
+		{"perspectives_list_archived", "", "GET", "/api/v1/perspectives", "", 200},
+		{"perspectives_delete_hard", "", "DELETE", "/api/v1/perspectives/1001?hard=true", "", 204},
+		{"error_perspectives_delete_again", "", "DELETE", "/api/v1/perspectives/1001", "", 404},
+		{"perspectives_list_admin", "", "GET", "/api/v1/perspectives", "", 200},
+	})
 }
 
 // TestPreviewIsSaved: the groups a preview answers are, cost for cost,

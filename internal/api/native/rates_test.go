@@ -8,7 +8,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/golden"
 	"github.com/tally-cost/tally/internal/store/storetest"
 	"github.com/tally-cost/tally/internal/tenant"
 )
@@ -25,17 +24,7 @@ func TestExchangeRates(t *testing.T) {
 		eur.USD[m] = decimal.NullDecimal{}
 	}
 	srv := newServerWith(t, eur)
-	step := func(name, key, method, path, body string, status int) []byte {
-		t.Helper()
-		code, out := call(t, srv, key, method, path, body)
-		if code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, code, status, out)
-		}
-		if status != http.StatusNoContent {
-			golden.Assert(t, name, out)
-		}
-		return out
-	}
+	step := stepper(t, srv)
 	usd := "/api/v1/costs?window=2024-03-01,2024-04-01&groupBy=subAccountId&metric=billed&currency=USD"
 	step("rates_costs_usd_before", "", "GET", usd, "", 200)
 	step("rates_empty", "", "GET", "/api/v1/exchange-rates", "", 200)

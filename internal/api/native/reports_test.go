@@ -4,12 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tally-cost/tally/internal/engine"
-	"github.com/tally-cost/tally/internal/golden"
 	"github.com/tally-cost/tally/internal/savedreport"
 	"github.com/tally-cost/tally/internal/store/duckdb"
 	"github.com/tally-cost/tally/internal/tenant"
@@ -37,19 +35,7 @@ func newReportsServer(t *testing.T) (*httptest.Server, *tenant.Service) {
 	api.SetReports(book)
 	mux := http.NewServeMux()
 	api.Register(mux)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := tenant.NoAuth
-		if h := r.Header.Get("Authorization"); h != "" {
-			var err error
-			if p, err = tenants.Authenticate(strings.TrimPrefix(h, "Bearer ")); err != nil {
-				WriteError(w, r, err)
-				return
-			}
-		}
-		mux.ServeHTTP(w, r.WithContext(tenant.WithPrincipal(r.Context(), p)))
-	}))
-	t.Cleanup(srv.Close)
-	return srv, tenants
+	return serveAs(t, tenants, mux), tenants
 }
 
 // TestReportsEndpoints walks saved custom reports through the native
@@ -57,54 +43,34 @@ func newReportsServer(t *testing.T) (*httptest.Server, *tenant.Service) {
 // and a second organization that neither sees nor changes the first's.
 func TestReportsEndpoints(t *testing.T) {
 	srv, tenants := newReportsServer(t)
-	ctx := context.Background()
-	org, err := tenants.CreateOrg(ctx, tenant.System, tenant.OrgSpec{Name: "Team B"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := func(role tenant.Role) string {
-		k, _, err := tenants.CreateKey(ctx, tenant.System, tenant.KeySpec{Name: string(role), Role: role, OrgID: org.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	editorB, viewerB := key(tenant.RoleEditor), key(tenant.RoleViewer)
-	step := func(name, key, method, path, body string, status int) {
-		t.Helper()
-		code, out := call(t, srv, key, method, path, body)
-		if code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, code, status, out)
-		}
-		if status != http.StatusNoContent {
-			golden.Assert(t, name, out)
-		}
-	}
+	editorB, viewerB := otherOrg(t, tenants, "Team B")
 	const q = `dimensions[]=time&dimensions[]=AWS-Account&measures[]=cost&interval=monthly&filters[]=time:select:-1,-2`
-	step("reports_create", "", "POST", "/api/v1/reports", `{"name":"Monthly by account","query":"`+q+`"}`, 201)
-	step("reports_create_get_query_form", "", "POST", "/api/v1/reports", `{"name":"Saved","query":"report=My Saved Report?dimensions[]=AWS-Service-Category&measures[]=cost"}`, 201)
-	step("error_reports_bad_interval", "", "POST", "/api/v1/reports", `{"name":"x","query":"dimensions[]=time&interval=yearly"}`, 400)
-	step("error_reports_unknown_parameter", "", "POST", "/api/v1/reports", `{"name":"x","query":"dimensions[]=time&sort=cost"}`, 400)
-	step("error_reports_no_query", "", "POST", "/api/v1/reports", `{"name":"x"}`, 400)
-	step("error_reports_blank_name", "", "POST", "/api/v1/reports", `{"name":" ","query":"measures[]=cost"}`, 400)
-	step("error_reports_unknown_field", "", "POST", "/api/v1/reports", `{"name":"x","query":"measures[]=cost","owner":1}`, 400)
-	step("reports_list", "", "GET", "/api/v1/reports", "", 200)
-	step("reports_get", "", "GET", "/api/v1/reports/100000000001", "", 200)
-	step("error_reports_get_unknown", "", "GET", "/api/v1/reports/5", "", 404)
-	step("reports_put", "", "PUT", "/api/v1/reports/100000000002", `{"name":"Services","query":"dimensions[]=AWS-Service-Category&measures[]=cost&interval=daily"}`, 200)
-	step("reports_delete", "", "DELETE", "/api/v1/reports/100000000002", "", 204)
-	step("error_reports_delete_again", "", "DELETE", "/api/v1/reports/100000000002", "", 404)
+	runCRUD(t, srv, []crudCase{
+		{"reports_create", "", "POST", "/api/v1/reports", `{"name":"Monthly by account","query":"` + q + `"}`, 201},
+		{"reports_create_get_query_form", "", "POST", "/api/v1/reports", `{"name":"Saved","query":"report=My Saved Report?dimensions[]=AWS-Service-Category&measures[]=cost"}`, 201},
+		{"error_reports_bad_interval", "", "POST", "/api/v1/reports", `{"name":"x","query":"dimensions[]=time&interval=yearly"}`, 400},
+		{"error_reports_unknown_parameter", "", "POST", "/api/v1/reports", `{"name":"x","query":"dimensions[]=time&sort=cost"}`, 400},
+		{"error_reports_no_query", "", "POST", "/api/v1/reports", `{"name":"x"}`, 400},
+		{"error_reports_blank_name", "", "POST", "/api/v1/reports", `{"name":" ","query":"measures[]=cost"}`, 400},
+		{"error_reports_unknown_field", "", "POST", "/api/v1/reports", `{"name":"x","query":"measures[]=cost","owner":1}`, 400},
+		{"reports_list", "", "GET", "/api/v1/reports", "", 200},
+		{"reports_get", "", "GET", "/api/v1/reports/100000000001", "", 200},
+		{"error_reports_get_unknown", "", "GET", "/api/v1/reports/5", "", 404},
+		{"reports_put", "", "PUT", "/api/v1/reports/100000000002", `{"name":"Services","query":"dimensions[]=AWS-Service-Category&measures[]=cost&interval=daily"}`, 200},
+		{"reports_delete", "", "DELETE", "/api/v1/reports/100000000002", "", 204},
+		{"error_reports_delete_again", "", "DELETE", "/api/v1/reports/100000000002", "", 404},
 
-	// Organization B: its viewer may not save; its editor saves its own
-	// report and sees only that one; the default organization's report
-	// is a 404 to it, for reading and writing alike.
-	step("error_reports_viewer_forbidden", viewerB, "POST", "/api/v1/reports", `{"name":"x","query":"measures[]=cost"}`, 403)
-	step("reports_create_org_b", editorB, "POST", "/api/v1/reports", `{"name":"Team B","query":"measures[]=cost"}`, 201)
-	step("reports_list_org_b", viewerB, "GET", "/api/v1/reports", "", 200)
-	step("error_reports_get_other_org", editorB, "GET", "/api/v1/reports/100000000001", "", 404)
-	step("error_reports_put_other_org", editorB, "PUT", "/api/v1/reports/100000000001", `{"name":"Mine","query":"measures[]=cost"}`, 404)
-	step("error_reports_delete_other_org", editorB, "DELETE", "/api/v1/reports/100000000001", "", 404)
-	step("reports_list_admin", "", "GET", "/api/v1/reports", "", 200)
+		// Organization B: its viewer may not save; its editor saves its own
+		// report and sees only that one; the default organization's report
+		// is a 404 to it, for reading and writing alike.
+		{"error_reports_viewer_forbidden", viewerB, "POST", "/api/v1/reports", `{"name":"x","query":"measures[]=cost"}`, 403},
+		{"reports_create_org_b", editorB, "POST", "/api/v1/reports", `{"name":"Team B","query":"measures[]=cost"}`, 201},
+		{"reports_list_org_b", viewerB, "GET", "/api/v1/reports", "", 200},
+		{"error_reports_get_other_org", editorB, "GET", "/api/v1/reports/100000000001", "", 404},
+		{"error_reports_put_other_org", editorB, "PUT", "/api/v1/reports/100000000001", `{"name":"Mine","query":"measures[]=cost"}`, 404},
+		{"error_reports_delete_other_org", editorB, "DELETE", "/api/v1/reports/100000000001", "", 404},
+		{"reports_list_admin", "", "GET", "/api/v1/reports", "", 200},
+	})
 }
 
 // TestReportsUnconfigured: without SetReports the endpoints say so.

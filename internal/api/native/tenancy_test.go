@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tally-cost/tally/internal/golden"
 	"github.com/tally-cost/tally/internal/tenant"
 )
 
@@ -55,17 +54,7 @@ func call(t *testing.T, srv *httptest.Server, key, method, path, body string) (i
 // audit log recorded every change with its author.
 func TestTenancyEndpoints(t *testing.T) {
 	srv := newServer(t)
-	step := func(name, key, method, path, body string, status int) []byte {
-		t.Helper()
-		code, out := call(t, srv, key, method, path, body)
-		if code != status {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, code, status, out)
-		}
-		if status != http.StatusNoContent {
-			golden.Assert(t, name, out)
-		}
-		return out
-	}
+	step := stepper(t, srv)
 	step("tenancy_me_noauth", "", "GET", "/api/v1/me", "", 200)
 	step("tenancy_org_create", "", "POST", "/api/v1/organizations", `{"name":"Team A","description":"web"}`, 201)
 	step("tenancy_org_accounts_put", "", "PUT", "/api/v1/organizations/2/accounts", `{"aws_accounts":["111"]}`, 200)

@@ -5,18 +5,7 @@
 // partner sees its customers and their keys, an administrator of an
 // organization its own subtree.
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "testid") e.dataset.testid = v;
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return e;
-}
+import { el } from "../dom.js";
 
 function field(label, input) {
   return el("label", { class: "field" }, el("span", { text: label }), input);

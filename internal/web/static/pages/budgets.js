@@ -7,6 +7,7 @@
 // with ctx.api, ctx.me, ctx.params, ctx.navigate and ctx.showMessage.
 
 import { money, moneyCell } from "../format.js";
+import { el } from "../dom.js";
 
 const METRICS = [["billed", "Billed"], ["list", "List"], ["net", "Net"], ["amortized", "Amortized"], ["amortizedNet", "Amortized net"]];
 const ANOMALY_WINDOWS = [["7d", "Last 7 days"], ["30d", "Last 30 days"], ["90d", "Last 90 days"]];
@@ -16,20 +17,6 @@ const DEFAULTS = { awindow: "30d", agroup: "service" };
 let ctx = null;
 let root = null;
 let editing = null; // the budget being edited, or null for a new one
-
-// el builds an element: el("td", {class: "num", dataset: {testid: "x"}}, child, "text").
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "dataset") Object.assign(e.dataset, v);
-    else if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
-    else if (k in e && typeof v !== "string") e[k] = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 const mayEdit = () => ["editor", "admin"].includes(ctx.me?.role);
 

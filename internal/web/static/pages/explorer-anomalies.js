@@ -9,6 +9,7 @@
 // chart) never waits for the anomaly detection.
 
 import { moneyCell } from "../format.js";
+import { el } from "../dom.js";
 
 // MAX_DAYS is the longest window the anomalies API judges (its
 // maxForecastDays); a longer one is not asked.
@@ -16,16 +17,6 @@ const MAX_DAYS = 400;
 
 const SPIKE = "#a4161a";
 const DROP = "#1a6b3a";
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "testid") e.dataset.testid = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
-}
 
 // anomaliesQuery is the /api/v1/anomalies query of the explorer's view:
 // its window, filter (already compiled) and metric, grouped as the chart.

@@ -7,6 +7,7 @@
 import uPlot from "../vendor/uplot-1.6.32/uPlot.esm.js";
 import { money, moneyCell, percent, ratio, integer, shortMoney } from "../format.js";
 import * as anomalies from "./explorer-anomalies.js";
+import { el } from "../dom.js";
 
 // GROUPS are the groupings offered. dims are the native groupBy
 // dimensions (the first is the one a drill-down filters on); drill is
@@ -116,17 +117,6 @@ function groupLabel(group, values) {
     return name && name !== id ? `${name} (${id})` : id || "(none)";
   }
   return values.map((v) => v || "(none)").join(" / ");
-}
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "testid") e.dataset.testid = v;
-    else if (k in e && typeof v !== "string") e[k] = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...children);
-  return e;
 }
 
 function select(id, label, options, testid) {

@@ -8,6 +8,7 @@
 // The perspective being edited is in the URL (?edit=<id> or ?edit=new).
 
 import { moneyCell, integer } from "../format.js";
+import { el } from "../dom.js";
 
 // FIELDS are the line item dimensions a rule reads (the native API's
 // names); a tag is read by its key instead.
@@ -17,20 +18,6 @@ const OPS = [["=", "is"], ["!=", "is not"], ["Contains", "contains"]];
 const PREVIEW_WINDOW = "30d";
 const PREVIEW_METRIC = "billed";
 const DEBOUNCE_MS = 350;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "testid") e.dataset.testid = v;
-    else if (k === "text") e.textContent = v;
-    else if (k === "value") e.value = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 function options(list, selected) {
   return list.map(([v, label]) => {

@@ -5,19 +5,7 @@
 // dialect's business, which the UI does not speak.
 
 import { deleteButton } from "./perspectives.js";
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "testid") e.dataset.testid = v;
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return e;
-}
+import { el } from "../dom.js";
 
 const EXAMPLE = "dimensions[]=time&dimensions[]=AWS-Service-Category&measures[]=cost&interval=monthly";
 const mayEdit = (ctx) => ["editor", "admin"].includes(ctx.me?.role);

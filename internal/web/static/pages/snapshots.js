@@ -5,24 +5,12 @@
 // filters live in the URL (#/snapshots?source=…&status=…).
 
 import { moneyCell, integer } from "../format.js";
+import { el } from "../dom.js";
 
 const STATUSES = ["", "complete", "superseded", "loading", "failed", "deleted"];
 const PROVIDERS = ["", "aws", "azure", "gcp", "focus"];
 const METRICS = [["billed", "Billed"], ["list", "List"], ["net", "Net"], ["amortized", "Amortized"], ["amortizedNet", "Amortized net"]];
 const FILTERS = ["source", "provider", "status", "metric"];
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "testid") e.dataset.testid = v;
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 function select(name, list, selected, label) {
   const s = el("select", { name, "aria-label": label, testid: `snapshots-${name}` });

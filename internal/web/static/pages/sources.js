@@ -5,6 +5,7 @@
 // which only administrators of the default organization may use.
 
 import { money, integer } from "../format.js";
+import { el } from "../dom.js";
 
 const PROVIDERS = [["aws", "AWS Cost and Usage Report"], ["azure", "Azure cost export"], ["gcp", "GCP billing export"], ["focus", "FOCUS"]];
 const FORMATS = ["auto", "csv", "parquet", "jsonl"];
@@ -14,19 +15,6 @@ const KEY = "tally-key";
 
 // el builds an element: attributes (on* are listeners, testid sets
 // data-testid) and children (strings become text).
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "testid") e.dataset.testid = v;
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.flat().filter((c) => c !== null && c !== undefined));
-  return e;
-}
-
 function field(label, input) {
   return el("label", { class: "field" }, el("span", { text: label }), input);
 }
