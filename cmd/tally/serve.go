@@ -36,9 +36,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	querySlots := fs.Int("query-slots", 0, "cost queries that may run at once, the rest wait their turn; an upload being imported takes one but never the last, so that imports keep a share of the machine (0: one per core; -1: no bound)")
 	config := fs.String("config", "", "JSON configuration file with the cloud sources to keep up to date (see README)")
 	keyFile := secretKeyFlag(fs)
+	prof := profileFlags(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// A profile of the server covers from here until it shuts down
+	// (BENCHMARKS.md's profiles of uncached answers).
+	if err := prof.start(); err != nil {
+		return err
+	}
+	defer func() {
+		if perr := prof.stop(); perr != nil {
+			slog.Warn("writing the profiles", "err", perr)
+		}
+	}()
 	loc, err := dbLocation(*db)
 	if err != nil {
 		return err

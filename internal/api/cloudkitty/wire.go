@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
 )
 
 // v1Time formats a v1 datetime: naive ISO 8601 in UTC, no offset
@@ -17,7 +18,7 @@ func v1Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
 func v2Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
 
 // v1Decimal is a v1 decimal: a JSON string of the exact value.
-func v1Decimal(d decimal.Decimal) string { return d.String() }
+func v1Decimal(d decimal.Decimal) string { return cost.Text(d) }
 
 // timeLayouts are the datetime spellings clients send (§3.1, §12.3).
 var timeLayouts = []string{

@@ -57,7 +57,7 @@ const pctDigits = 16
 // parse and compact again what a MarshalJSON method returns (a tenth of
 // the CPU of a 30-day answer by service, issue 23). decimal's String
 // never uses an exponent, so the text is always a JSON number.
-func number(d decimal.Decimal) json.Number { return json.Number(d.String()) }
+func number(d decimal.Decimal) json.Number { return json.Number(cost.Text(d)) }
 
 type windowJSON struct {
 	Start string `json:"start"`

@@ -270,4 +270,4 @@ func rows(q query.Query, in []query.Row) []costRow {
 }
 
 // money renders an exact decimal without trailing zeros.
-func money(d decimal.Decimal) string { return d.String() }
+func money(d decimal.Decimal) string { return cost.Text(d) }

@@ -93,8 +93,8 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 		first, last *time.Time
 		qty         sql.NullString
 	)
-	texts := make([]string, 2*w*nm) // per metric: value, Kubernetes part
-	dest := make([]any, 0, 10+nk+len(texts))
+	cells := make([]sumCell, 2*w*nm) // per metric: value, Kubernetes part
+	dest := make([]any, 0, 10+nk+len(cells))
 	dest = append(dest, &stats)
 	if p.windowed {
 		dest = append(dest, &grn)
@@ -103,8 +103,8 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 	keyAt := len(dest)
 	dest = append(dest, make([]any, nk)...)
 	dest = append(dest, &r.Currency)
-	for i := range texts {
-		dest = append(dest, &texts[i])
+	for i := range cells {
+		dest = append(dest, &cells[i])
 	}
 	dest = append(dest, &r.Items, &r.MissingUSD, &first, &last)
 	if q.Quantity {
@@ -144,10 +144,10 @@ func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp s
 		vals := make([]decimal.Decimal, 2*nm) // one allocation for both
 		r.Values, r.Kubernetes = vals[:nm:nm], vals[nm:]
 		for i := range nm {
-			if r.Values[i], err = sp.read(texts[2*w*i : 2*w*i+w]); err != nil {
+			if r.Values[i], err = sp.read(cells[2*w*i : 2*w*i+w]); err != nil {
 				return st, err
 			}
-			if r.Kubernetes[i], err = sp.read(texts[2*w*i+w : 2*w*(i+1)]); err != nil {
+			if r.Kubernetes[i], err = sp.read(cells[2*w*i+w : 2*w*(i+1)]); err != nil {
 				return st, err
 			}
 		}
@@ -276,7 +276,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	// the work of a CloudKitty summary over 1.44M rated items.
 	skipK8s := q.NoKubernetes && !q.Spread && !twoLevel && q.Top == 0 && !slices.ContainsFunc(q.Orders(), func(o query.Order) bool { return o.By == query.ByShare })
 	var sums []string  // m0, x0, m1, x1, ... (each sp.width() columns) as grouped
-	var shown []string // the same as the answer reads them, in text
+	var shown []string // the same as the answer reads them (sumCell)
 	for i, m := range metrics {
 		col := amount(m)
 		k8s := "CASE WHEN kubernetes THEN " + col + " ELSE 0 END"
@@ -286,14 +286,12 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 		mi, xi := "m"+strconv.Itoa(i), "x"+strconv.Itoa(i)
 		sel = append(sel, sp.item(col, rollup, mi)...)
 		sums = append(sums, sp.names(mi)...)
-		for _, n := range sp.names(mi) {
-			shown = append(shown, n+"::VARCHAR")
-		}
+		shown = append(shown, sp.names(mi)...)
 		for _, n := range sp.names(xi) {
 			if skipK8s {
-				shown = append(shown, "'0'")
+				shown = append(shown, "0")
 			} else {
-				shown = append(shown, n+"::VARCHAR")
+				shown = append(shown, n)
 			}
 		}
 		if !skipK8s {
@@ -418,7 +416,7 @@ func windowedSQL(q query.Query, g, order, cols string, keys, sums []string, show
 	}
 	stats = append(stats, "''")
 	for range shown {
-		stats = append(stats, "'0'")
+		stats = append(stats, "0")
 	}
 	stats = append(stats, "(SELECT count(*) FROM p)::BIGINT", "(SELECT coalesce(sum(missing), 0) FROM g)::BIGINT", "NULL", "NULL")
 	if q.Quantity {

@@ -134,12 +134,20 @@ func (p sumPlan) double(m string) string {
 	return "(" + m + "::DOUBLE + " + m + "f::DOUBLE)"
 }
 
-// read joins the texts of one sum (p.width() of them).
-func (p sumPlan) read(texts []string) (decimal.Decimal, error) {
+// read joins the cells of one sum (p.width() of them).
+func (p sumPlan) read(cells []sumCell) (decimal.Decimal, error) {
 	if p.mode == fastSums {
-		return parseDecimal(texts[0])
+		return cells[0].decimal()
 	}
-	return cost.SumParts(texts[0], texts[1])
+	whole, err := cells[0].text()
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	frac, err := cells[1].text()
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	return cost.SumParts(whole, frac)
 }
 
 // pairSQL renders the select items of a sum whose integer part is the
