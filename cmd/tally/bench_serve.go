@@ -131,6 +131,7 @@ func cmdBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 // requests/s, p50, p90, p99 and errors of the load quiet and during an
 // import, the import's rows/s alone and under load, and their ratio.
 func benchServe(ctx context.Context, o benchServeOptions, out io.Writer) error {
+	defer serverGC()() // as tally serve collects
 	rep, err := runBenchServe(ctx, o)
 	if err != nil {
 		return err
