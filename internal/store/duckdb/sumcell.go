@@ -25,21 +25,6 @@ func (c *sumCell) Scan(src any) error {
 	return nil
 }
 
-// text is the cell as text, for the split sums' parts (cost.SumParts).
-func (c sumCell) text() (string, error) {
-	switch v := c.v.(type) {
-	case nil:
-		return "0", nil
-	case string:
-		return v, nil
-	case []byte:
-		return string(v), nil
-	default:
-		d, err := c.decimal()
-		return d.String(), err
-	}
-}
-
 // decimal is the cell's exact value.
 func (c sumCell) decimal() (decimal.Decimal, error) {
 	switch v := c.v.(type) {

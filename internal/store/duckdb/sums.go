@@ -139,15 +139,16 @@ func (p sumPlan) read(cells []sumCell) (decimal.Decimal, error) {
 	if p.mode == fastSums {
 		return cells[0].decimal()
 	}
-	whole, err := cells[0].text()
+	// The parts as cost.SumParts joins them, without the text between.
+	whole, err := cells[0].decimal()
 	if err != nil {
 		return decimal.Decimal{}, err
 	}
-	frac, err := cells[1].text()
+	frac, err := cells[1].decimal()
 	if err != nil {
 		return decimal.Decimal{}, err
 	}
-	return cost.SumParts(whole, frac)
+	return cost.CheckTotal(whole.Add(frac))
 }
 
 // pairSQL renders the select items of a sum whose integer part is the
