@@ -111,7 +111,7 @@ func (c *conditionals) wrap(next http.Handler) http.Handler {
 		case inm != "" && matchesAny(inm, tag):
 			notModified(w, tag)
 		case c.memo != nil && r.Method == http.MethodGet:
-			c.servedFromMemo(w, r, st, shape, inm, next)
+			c.servedFromMemo(w, r, st, shape, tag, inm, next)
 		default:
 			next.ServeHTTP(&taggingWriter{ResponseWriter: w, tag: tag}, r)
 		}

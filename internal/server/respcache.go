@@ -13,9 +13,9 @@ import (
 // Kubecost's 30 days by service is 350 kB of JSON, 7 ms of CPU. So the
 // conditional layer, which already knows everything an answer depends
 // on, files each dialect's 2xx GET response with the engine
-// (Engine.Memo) under its entity tag: the tag is a digest of the
-// generation, the key, the path, the sorted query, what of the request
-// shapes the answer and the minute of the clock (etag.go), and the
+// (Engine.Memo) under the request's shape, the digest its entity tag is
+// made from (answerShape: the key, the path, the sorted query, what of
+// the request shapes the answer and the minute of the clock), and the
 // engine adds the generation and the caller's scope. A repeated request
 // is answered with the bytes the handler wrote, headers and all,
 // without running it.
@@ -41,14 +41,14 @@ type storedResponse struct {
 
 // servedFromMemo answers r from the engine's cache when it holds r's
 // response (of shape, answerShape) at generation st, and otherwise runs
-// next, keeping its 2xx response. A kept response carries the tag of
+// next, keeping its 2xx response; tag is the request's tag at st. A kept response carries the tag of
 // the generation it was rendered at; while it is current (its tier has
 // not moved) a request whose If-None-Match (inm) holds that tag is
 // answered 304, so that a dashboard revalidating while an import loads
 // is not sent its answers again.
-func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, st engine.Stamp, shape, inm string, next http.Handler) {
+func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, st engine.Stamp, shape, tag, inm string, next http.Handler) {
 	m, err := c.memo(r.Context(), st, responseQuestion{Shape: shape}, func(ctx context.Context) (any, int64, bool) {
-		tw := &teeWriter{ResponseWriter: &taggingWriter{ResponseWriter: w, tag: entityTag(shape, st.All)}, max: c.maxMemo}
+		tw := &teeWriter{ResponseWriter: &taggingWriter{ResponseWriter: w, tag: tag}, max: c.maxMemo}
 		next.ServeHTTP(tw, r.WithContext(ctx))
 		return tw.kept()
 	})
@@ -58,7 +58,9 @@ func (c *conditionals) servedFromMemo(w http.ResponseWriter, r *http.Request, st
 	if !m.FromCache {
 		return // the handler answered
 	}
-	tag := entityTag(shape, m.At.All)
+	if m.At.All != st.All { // kept in the settled tier before the last change
+		tag = entityTag(shape, m.At.All)
+	}
 	if inm != "" && matchesAny(inm, tag) {
 		notModified(w, tag)
 		return
