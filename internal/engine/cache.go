@@ -25,7 +25,7 @@ import (
 // changes only the listings that show it, so every other answer is
 // still served while it runs. So:
 //   - a change of anything that changes answers moves the generation
-//     (Generation, Changed, AddVersion): the old answers are never
+//     (Stamp, Changed, AddVersion): the old answers are never
 //     looked up again and age out of the LRU;
 //   - the generation is read before the question is answered, and every
 //     part of it moves only after its change is visible (a store after

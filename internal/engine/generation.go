@@ -68,9 +68,3 @@ func (e *Engine) Stamp(ctx context.Context) (Stamp, error) {
 	}
 	return st, nil
 }
-
-// Generation is the data generation of every answer (Stamp.All).
-func (e *Engine) Generation(ctx context.Context) (uint64, error) {
-	st, err := e.Stamp(ctx)
-	return st.All, err
-}

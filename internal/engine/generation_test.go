@@ -27,11 +27,11 @@ func TestGeneration(t *testing.T) {
 	e.SetGenerations(costs, state, costs)
 	gen := func() uint64 {
 		t.Helper()
-		g, err := e.Generation(ctx)
+		st, err := e.Stamp(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return g
+		return st.All
 	}
 	if g := gen(); g != 110 {
 		t.Fatalf("generation %d, want 110 (a store given twice counts once)", g)
@@ -49,7 +49,7 @@ func TestGeneration(t *testing.T) {
 		t.Fatalf("after an import declared its snapshots: %+v %v, want settled 112 and all 113", st, err)
 	}
 	state.err = errors.New("closed")
-	if _, err := e.Generation(ctx); !errors.Is(err, state.err) {
+	if _, err := e.Stamp(ctx); !errors.Is(err, state.err) {
 		t.Fatalf("error %v, want the store's", err)
 	}
 }
