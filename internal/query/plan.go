@@ -33,14 +33,11 @@ var inRollup = func() map[cost.Dimension]bool {
 // items had no USD value, but not those items' own amounts, which a rate
 // converts. A store may first ask its rollup whether any rate applies
 // and drop the rates when none does (store/duckdb does), so that only
-// the questions rates change, a rare mix, pay for it. A question of
-// quantities (Query.Quantity) reads the line items.
+// the questions rates change, a rare mix, pay for it. The rollup sums
+// consumed quantities too (Query.Quantity); a store whose rollup
+// predates them may still send such a question to its line items.
 func UsesRollup(q Query) bool {
 	if q.USD && len(q.Rates) > 0 {
-		return false
-	}
-	if q.Quantity {
-		// The rollup keeps no quantities.
 		return false
 	}
 	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) || q.Step.Unit == UnitHour {

@@ -109,8 +109,8 @@ type Query struct {
 	// consumed quantities (an absent quantity counts as zero). Quantities
 	// of different units add as numbers: a question that wants them
 	// apart groups by the unit (CloudKitty's qty is per metric type, of
-	// one unit). The daily rollup keeps no quantities, so such a query
-	// reads the line items; it is not a spread query.
+	// one unit). The daily rollup sums them too (UsesRollup); it is not
+	// a spread query.
 	Quantity bool
 	// Spread counts a line item whose charge period [start, end) runs
 	// past the end of its start day (a monthly fee, an RI fee, tax) in

@@ -26,6 +26,8 @@ func TestUsesRollup(t *testing.T) {
 	f(Query{Window: w, Filter: filter.Cond{Dim: cost.DimRegion, Values: []string{"x"}}}, true)
 	f(Query{Window: w, Filter: filter.Not{X: filter.Cond{Dim: cost.DimUsageType, Values: []string{"x"}}}}, false)
 	f(Query{Window: cost.Window{Start: day.Add(time.Hour), End: w.End}}, false)
+	f(Query{Window: w, Quantity: true, GroupBy: []cost.Dimension{cost.DimService}}, true)
+	f(Query{Window: w, Quantity: true, GroupBy: []cost.Dimension{cost.DimPricingUnit}}, false)
 }
 
 func TestParseStepAndValidate(t *testing.T) {

@@ -35,7 +35,7 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 	if err != nil {
 		return query.Stats{}, err
 	}
-	st := query.Stats{Rollup: query.UsesRollup(q)}
+	st := query.Stats{Rollup: s.usesRollup(q)}
 	if err := q.Validate(); err != nil {
 		return st, err
 	}
@@ -210,7 +210,7 @@ func bucketSQL(c *compiler, b query.Buckets, t string) string {
 // g; a query that pages or keeps its top rows numbers them per bucket in
 // r and cuts them outside, so that only the rows asked for leave DuckDB.
 func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
-	rollup := query.UsesRollup(q)
+	rollup := sp.rollup
 	table, timeCol := "line_items", "charge_period_start"
 	if rollup {
 		table, timeCol = "rollup_daily", "day"

@@ -217,6 +217,8 @@ func schemaSQL() []string {
 	for _, c := range rollupAddedColumns() {
 		fmt.Fprintf(&ru, ",\n  %s VARCHAR", c)
 	}
+	// Last, where ALTER puts it in older files (addRollupQuantities).
+	fmt.Fprintf(&ru, ",\n  consumed_quantity %s USING COMPRESSION uncompressed", quantity)
 	ru.WriteString("\n)")
 	var addRollup []string
 	for _, c := range rollupAddedColumns() {
@@ -250,6 +252,9 @@ func schemaSQL() []string {
 		// Files made before usd_missing existed: their rows count as
 		// having USD values, which is what their queries assumed.
 		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS usd_missing BIGINT DEFAULT 0`,
+		// Files made before the rollup summed quantities: their rows
+		// read NULL until addRollupQuantities rebuilds them.
+		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS consumed_quantity ` + quantity,
 		// The export run a snapshot imported (Azure manifests).
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS run_id VARCHAR`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS report_date TIMESTAMP`,

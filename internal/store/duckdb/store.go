@@ -45,6 +45,9 @@ type Store struct {
 	// rollup queries sum split (sums.go).
 	hi   bool
 	wide atomic.Bool
+	// rollupQty: every rollup row sums its quantities (rollupqty.go).
+	// Set at open, when no query runs.
+	rollupQty bool
 	// noted: the snapshots record their items that run past their start
 	// day (spread.go), so that most spread questions skip the line items.
 	noted bool
@@ -131,6 +134,14 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 		}
 		s.noted = true
+		if err := s.addRollupQuantities(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		}
+	}
+	if err := s.loadRollupQty(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 	}
 	if err := s.openGeneration(ctx, opt.ReadOnly); err != nil {
 		s.Close()

@@ -59,6 +59,8 @@ const (
 type sumPlan struct {
 	mode sumMode
 	hi   bool
+	// rollup: the query reads rollup_daily (Store.usesRollup).
+	rollup bool
 }
 
 // width is the number of result columns of one sum.
@@ -253,7 +255,7 @@ func (s *Store) anyWide(ctx context.Context, cond string) (bool, error) {
 // sumPlanFor is the plan of a query's first run: split from the start
 // when it reads a rollup that holds integer parts, else fast.
 func (s *Store) sumPlanFor(rollup bool) sumPlan {
-	p := sumPlan{mode: fastSums, hi: s.hi}
+	p := sumPlan{mode: fastSums, hi: s.hi, rollup: rollup}
 	if rollup && s.wide.Load() {
 		p.mode = splitSums
 	}
@@ -294,9 +296,9 @@ func rollupInsertSQL(in string, mode sumMode) string {
 			outer = append(outer, c, hi)
 		}
 	}
-	names = append(names, "items", "usd_missing")
-	inner = append(inner, "count(*) AS items", missingUSD+" AS usd_missing")
-	outer = append(outer, "items", "usd_missing")
+	names = append(names, "items", "usd_missing", "consumed_quantity")
+	inner = append(inner, "count(*) AS items", missingUSD+" AS usd_missing", "coalesce(sum(consumed_quantity), 0) AS consumed_quantity")
+	outer = append(outer, "items", "usd_missing", "consumed_quantity")
 	sel := "SELECT " + strings.Join(inner, ", ") + " FROM line_items WHERE snapshot_id IN " + in + " GROUP BY ALL"
 	if mode == splitSums {
 		sel = "SELECT " + strings.Join(outer, ", ") + " FROM (" + sel + ")"

@@ -16,8 +16,8 @@ import (
 // exactly (values a float sum gets wrong; an absent quantity counts as
 // zero), in hourly and daily buckets, grouped, paged (the page's rows
 // keep their own sums), with top-N's Other row summing the rest, over
-// mapped groups and within the scope; and a daily question of
-// quantities, which the rollup cannot answer, still answers.
+// mapped groups and within the scope, from the line items (hourly) and
+// from the daily rollup (whole days).
 func testQuantity(t *testing.T, st store.Store) {
 	h := Day(6, 3)
 	item := func(account, service string, at time.Time, qty string) *cost.LineItem {

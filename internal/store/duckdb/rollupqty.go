@@ -1,0 +1,88 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tally-cost/tally/internal/query"
+)
+
+// The daily rollup sums the consumed quantities of its rows too, so that
+// questions of quantities over whole days (CloudKitty's summaries, issue
+// 23) read it instead of the line items. Files made before it did have
+// the column added with NULLs; opening such a file for writing rebuilds
+// the rollup of its snapshots once, and until then (a file opened read
+// only) quantity questions read the line items.
+
+// usesRollup reports whether q is answered from the rollup: whenever
+// query.UsesRollup says it can, except a question of quantities while
+// some rollup row lacks them.
+func (s *Store) usesRollup(q query.Query) bool {
+	return query.UsesRollup(q) && (!q.Quantity || s.rollupQty)
+}
+
+// addRollupQuantities rebuilds, from their line items and in one
+// transaction, the rollup rows of the snapshots whose rows lack their
+// quantities. A failed or killed rebuild leaves the rollup as it was, to
+// be rebuilt at the next open.
+func (s *Store) addRollupQuantities(ctx context.Context) error {
+	ids, err := s.int64s(ctx, `SELECT DISTINCT snapshot_id FROM rollup_daily WHERE consumed_quantity IS NULL ORDER BY 1`)
+	if err != nil {
+		return fmt.Errorf("finding rollup rows without quantities: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	s.log.Info("adding usage quantities to the daily rollup of a file made by an older version (once)", "snapshots", len(ids))
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = fmt.Sprint(id)
+	}
+	in := "(" + strings.Join(list, ",") + ")"
+	err = s.rebuildRollup(ctx, in, fastSums)
+	if tooLargeForFast(err) {
+		err = s.rebuildRollup(ctx, in, splitSums)
+	}
+	if err != nil {
+		return fmt.Errorf("adding quantities to the daily rollup: %w", err)
+	}
+	return nil
+}
+
+// rebuildRollup replaces the rollup rows of the snapshots in with sums
+// of their line items, as their commit made them (commitSums). The
+// snapshots' totals do not change: they are sums of the same amounts.
+func (s *Store) rebuildRollup(ctx context.Context, in string, mode sumMode) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rollup_daily WHERE snapshot_id IN `+in); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, rollupInsertSQL(in, mode)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// loadRollupQty notes whether every rollup row holds its quantities. A
+// file opened read only may lack the column.
+func (s *Store) loadRollupQty(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = 'rollup_daily' AND column_name = 'consumed_quantity'`).Scan(&n); err != nil {
+		return fmt.Errorf("reading the rollup's columns: %w", err)
+	}
+	if n == 0 {
+		s.rollupQty = false
+		return nil
+	}
+	var lacking bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM rollup_daily WHERE consumed_quantity IS NULL)`).Scan(&lacking); err != nil {
+		return fmt.Errorf("reading the rollup's quantities: %w", err)
+	}
+	s.rollupQty = !lacking
+	return nil
+}
