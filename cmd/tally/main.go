@@ -38,7 +38,7 @@ Usage:
 
 DB is a DuckDB file path (tally.duckdb), or a URL: duckdb:///abs/path.duckdb
 (three slashes: absolute), duckdb://relative/path.duckdb, optionally with
-?memory_limit=2GB.
+?memory_limit=2GB and ?threads=N (DuckDB's worker threads).
 
 Run "tally COMMAND -h" for the flags of a command.
 `

@@ -59,7 +59,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Stores, error) {
 		if loc.MemoryLimit != "" {
 			mem = loc.MemoryLimit
 		}
-		st, err := duckdb.Open(ctx, loc.Path, duckdb.Options{MemoryLimit: mem, Logger: opt.Logger})
+		st, err := duckdb.Open(ctx, loc.Path, duckdb.Options{MemoryLimit: mem, Threads: loc.Threads, Logger: opt.Logger})
 		if err != nil {
 			return nil, err
 		}

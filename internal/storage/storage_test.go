@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/cost"
@@ -127,6 +128,35 @@ func TestMemoryLimit(t *testing.T) {
 	}
 	if want := limit("duckdb://"+path+"?memory_limit=600MB", Options{}); url != want {
 		t.Fatalf("memory_limit with options %s, without %s", url, want)
+	}
+}
+
+// TestThreads: the URL's threads reaches DuckDB; without it DuckDB keeps
+// its default.
+func TestThreads(t *testing.T) {
+	ctx := context.Background()
+	threads := func(dsn string) int {
+		t.Helper()
+		st, err := Open(ctx, dsn, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var got int
+		if err := st.Cost.(*duckdb.Store).DB().QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	path := filepath.Join(t.TempDir(), "tally.duckdb")
+	if got := threads("duckdb://" + path + "?threads=1"); got != 1 {
+		t.Errorf("threads=1: DuckDB runs %d", got)
+	}
+	if got := threads("duckdb://" + path + "?threads=3"); got != 3 {
+		t.Errorf("threads=3: DuckDB runs %d", got)
+	}
+	if got, want := threads(path), runtime.NumCPU(); got != want {
+		t.Errorf("no threads: DuckDB runs %d, want its default of one per core (%d)", got, want)
 	}
 }
 

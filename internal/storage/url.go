@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/tally-cost/tally/internal/errkind"
@@ -31,6 +32,11 @@ type Location struct {
 	// MemoryLimit is the URL's memory_limit ("2GB"); empty when not
 	// given.
 	MemoryLimit string
+	// Threads is the URL's threads: DuckDB's worker threads, 0 (not
+	// given) its default of one per core. One thread per query serves
+	// more small questions at once (BENCHMARKS.md, "DuckDB threads");
+	// large questions and imports then use one core each.
+	Threads int
 }
 
 // schemeRE finds the scheme of a URL. A --db holding "://" is a URL;
@@ -39,7 +45,7 @@ type Location struct {
 var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
 // duckdbParams are the query parameters a duckdb:// URL accepts.
-var duckdbParams = []string{"memory_limit"}
+var duckdbParams = []string{"memory_limit", "threads"}
 
 // Parse reads a --db: a plain file path, or a URL whose scheme names the
 // engine. For duckdb:// the file path is everything between "duckdb://"
@@ -88,6 +94,12 @@ func parseDuckDB(rest string) (Location, error) {
 				return Location{}, fmt.Errorf("%w: duckdb:// parameter memory_limit needs one size, such as 2GB", ErrInvalid)
 			}
 			loc.MemoryLimit = v[0]
+		case "threads":
+			n, err := strconv.Atoi(strings.TrimSpace(strings.Join(v, ",")))
+			if len(v) != 1 || err != nil || n < 1 || n > 1024 {
+				return Location{}, fmt.Errorf("%w: duckdb:// parameter threads needs one whole number from 1 to 1024", ErrInvalid)
+			}
+			loc.Threads = n
 		default:
 			return Location{}, fmt.Errorf("%w: unknown duckdb:// parameter %q (supported: %s)", ErrInvalid, k, strings.Join(duckdbParams, ", "))
 		}

@@ -44,14 +44,18 @@ func TestParse(t *testing.T) {
 	ok("DuckDB:///a.duckdb", Location{Engine: DuckDB, Path: "/a.duckdb"})
 	ok("duckdb:///my%20data/a.duckdb", Location{Engine: DuckDB, Path: "/my data/a.duckdb"})
 	ok("duckdb:///a.duckdb?memory_limit=2GB", Location{Engine: DuckDB, Path: "/a.duckdb", MemoryLimit: "2GB"})
+	ok("duckdb:///a.duckdb?threads=1&memory_limit=2GB", Location{Engine: DuckDB, Path: "/a.duckdb", MemoryLimit: "2GB", Threads: 1})
 	ok("duckdb:///a.duckdb?", Location{Engine: DuckDB, Path: "/a.duckdb"})
 
 	bad("", "empty", "")
 	bad("duckdb://", "needs a file path", "")
 	bad("duckdb://?memory_limit=1GB", "needs a file path", "")
-	bad("duckdb:///a.duckdb?threads=4", `unknown duckdb:// parameter "threads"`, "")
+	bad("duckdb:///a.duckdb?access_mode=READ_WRITE", `unknown duckdb:// parameter "access_mode"`, "")
 	bad("duckdb:///a.duckdb?memory_limit=", "memory_limit needs one size", "")
 	bad("duckdb:///a.duckdb?memory_limit=1GB&memory_limit=2GB", "memory_limit needs one size", "")
+	for _, th := range []string{"", "0", "-1", "1.5", "two", "1025", "1&threads=2"} {
+		bad("duckdb:///a.duckdb?threads="+th, "threads needs one whole number", "")
+	}
 	bad("duckdb:///a%zz.duckdb", "duckdb:// path", "")
 	bad("clickhouse://user:s3cret@ch.example.com:9000/tally", "ClickHouse cost store is not built yet", "s3cret")
 	bad("postgres://user:s3cret@db.example.com/tally", `unknown scheme "postgres://"`, "s3cret")

@@ -74,7 +74,10 @@ type Options struct {
 	// leaves DuckDB's default of 80% of the machine's memory, which its
 	// page cache fills during a large import.
 	MemoryLimit string
-	Logger      *slog.Logger
+	// Threads sets DuckDB's worker threads; 0 leaves its default of one
+	// per core.
+	Threads int
+	Logger  *slog.Logger
 }
 
 // Open opens (creating when missing) the DuckDB file at path; "" opens an
@@ -96,6 +99,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.MemoryLimit != "" {
 		params.Set("memory_limit", opt.MemoryLimit)
+	}
+	if opt.Threads > 0 {
+		params.Set("threads", strconv.Itoa(opt.Threads))
 	}
 	dsn := path
 	if len(params) > 0 {
