@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/tally-cost/tally/internal/cost"
@@ -103,23 +104,26 @@ func TestRelativeURL(t *testing.T) {
 	}
 }
 
+// setting opens dsn and reads DuckDB's current value of name.
+func setting(t *testing.T, dsn string, opt Options, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, dsn, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got string
+	if err := st.Cost.(*duckdb.Store).DB().QueryRowContext(ctx, `SELECT current_setting(?)::VARCHAR`, name).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 // TestMemoryLimit: the URL's memory_limit reaches DuckDB and wins over
 // the options'.
 func TestMemoryLimit(t *testing.T) {
-	ctx := context.Background()
-	limit := func(dsn string, opt Options) string {
-		t.Helper()
-		st, err := Open(ctx, dsn, opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		var got string
-		if err := st.Cost.(*duckdb.Store).DB().QueryRowContext(ctx, `SELECT current_setting('memory_limit')`).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	limit := func(dsn string, opt Options) string { return setting(t, dsn, opt, "memory_limit") }
 	path := filepath.Join(t.TempDir(), "tally.duckdb")
 	opt := limit(path, Options{MemoryLimit: "300MB"})
 	url := limit("duckdb://"+path+"?memory_limit=600MB", Options{MemoryLimit: "300MB"})
@@ -134,29 +138,16 @@ func TestMemoryLimit(t *testing.T) {
 // TestThreads: the URL's threads reaches DuckDB; without it DuckDB keeps
 // its default.
 func TestThreads(t *testing.T) {
-	ctx := context.Background()
-	threads := func(dsn string) int {
-		t.Helper()
-		st, err := Open(ctx, dsn, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		var got int
-		if err := st.Cost.(*duckdb.Store).DB().QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
 	path := filepath.Join(t.TempDir(), "tally.duckdb")
-	if got := threads("duckdb://" + path + "?threads=1"); got != 1 {
-		t.Errorf("threads=1: DuckDB runs %d", got)
+	threads := func(dsn string) string { return setting(t, dsn, Options{}, "threads") }
+	if got := threads("duckdb://" + path + "?threads=1"); got != "1" {
+		t.Errorf("threads=1: DuckDB runs %s", got)
 	}
-	if got := threads("duckdb://" + path + "?threads=3"); got != 3 {
-		t.Errorf("threads=3: DuckDB runs %d", got)
+	if got := threads("duckdb://" + path + "?threads=3"); got != "3" {
+		t.Errorf("threads=3: DuckDB runs %s", got)
 	}
-	if got, want := threads(path), runtime.NumCPU(); got != want {
-		t.Errorf("no threads: DuckDB runs %d, want its default of one per core (%d)", got, want)
+	if got, want := threads(path), strconv.Itoa(runtime.NumCPU()); got != want {
+		t.Errorf("no threads: DuckDB runs %s, want its default of one per core (%s)", got, want)
 	}
 }
 
