@@ -3,7 +3,6 @@ package duckdb
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/tally-cost/tally/internal/query"
 )
@@ -35,11 +34,7 @@ func (s *Store) addRollupQuantities(ctx context.Context) error {
 		return nil
 	}
 	s.log.Info("adding usage quantities to the daily rollup of a file made by an older version (once)", "snapshots", len(ids))
-	list := make([]string, len(ids))
-	for i, id := range ids {
-		list[i] = fmt.Sprint(id)
-	}
-	in := "(" + strings.Join(list, ",") + ")"
+	in := "(" + int64List(ids) + ")"
 	err = s.rebuildRollup(ctx, in, fastSums)
 	if tooLargeForFast(err) {
 		err = s.rebuildRollup(ctx, in, splitSums)
@@ -68,8 +63,9 @@ func (s *Store) rebuildRollup(ctx context.Context, in string, mode sumMode) erro
 	return tx.Commit()
 }
 
-// loadRollupQty notes whether every rollup row holds its quantities. A
-// file opened read only may lack the column.
+// loadRollupQty notes whether every rollup row holds its quantities, in
+// a file opened read only (which may lack the column): one opened for
+// writing has them after addRollupQuantities.
 func (s *Store) loadRollupQty(ctx context.Context) error {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = 'rollup_daily' AND column_name = 'consumed_quantity'`).Scan(&n); err != nil {

@@ -144,8 +144,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			s.Close()
 			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 		}
-	}
-	if err := s.loadRollupQty(ctx); err != nil {
+		s.rollupQty = true
+	} else if err := s.loadRollupQty(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 	}
