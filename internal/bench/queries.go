@@ -79,7 +79,8 @@ func CloudCostByService(from time.Time) Query {
 // CloudCostByLabel is the same question aggregated by the label team
 // (twelve teams, a tag of every synthetic row; on an AWS item without
 // user:team or user_team Kubecost's label is the tag itself), which the
-// daily rollup does not keep: the line items answer.
+// daily rollup does not keep: the DuckDB store's tag rollup answers (no
+// synthetic item has the other two keys).
 func CloudCostByLabel(from time.Time) Query {
 	to := from.AddDate(0, 0, 30)
 	return Query{

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"slices"
+
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/filter"
 )
@@ -37,18 +39,38 @@ var inRollup = func() map[cost.Dimension]bool {
 // consumed quantities too (Query.Quantity); a store whose rollup
 // predates them may still send such a question to its line items.
 func UsesRollup(q Query) bool {
+	keys, ok := RollupTags(q)
+	return ok && len(keys) == 0
+}
+
+// RollupTags reports whether a daily rollup that also keeps tags could
+// answer q exactly, as UsesRollup says of the daily rollup, with the tag
+// keys q reads (groups, filters and mappings; each once, in the order
+// met). Tests on tag keys themselves (a tag dimension without a key)
+// read every key of an item, which no rollup keeps: they read the line
+// items. Whether a store's tag rollup keeps those keys is the store's
+// to know.
+func RollupTags(q Query) ([]string, bool) {
 	if q.USD && len(q.Rates) > 0 {
-		return false
+		return nil, false
 	}
 	if !midnight(q.Window.Start) || !midnight(q.Window.End) || filter.HasAmount(q.Filter) || q.Step.Unit == UnitHour {
-		return false
+		return nil, false
 	}
+	var keys []string
 	for _, d := range q.StoredDimensions() {
-		if !inRollup[d] {
-			return false
+		if inRollup[d] {
+			continue
+		}
+		key, isTag := d.TagKey()
+		if !isTag || key == "" {
+			return nil, false
+		}
+		if !slices.Contains(keys, key) {
+			keys = append(keys, key)
 		}
 	}
-	return true
+	return keys, true
 }
 
 func midnight(t interface {

@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,6 +29,42 @@ func TestUsesRollup(t *testing.T) {
 	f(Query{Window: cost.Window{Start: day.Add(time.Hour), End: w.End}}, false)
 	f(Query{Window: w, Quantity: true, GroupBy: []cost.Dimension{cost.DimService}}, true)
 	f(Query{Window: w, Quantity: true, GroupBy: []cost.Dimension{cost.DimPricingUnit}}, false)
+}
+
+// TestRollupTags: the tag keys a tag rollup would need, each once, and
+// no tag rollup where the daily rollup's other limits stand or where a
+// test reads every key.
+func TestRollupTags(t *testing.T) {
+	w := cost.Window{Start: day, End: day.AddDate(0, 0, 30)}
+	team, env := cost.TagDimension("team"), cost.TagDimension("env")
+	label := cost.Dimension("label")
+	for _, tc := range []struct {
+		name string
+		q    Query
+		keys []string
+		ok   bool
+	}{
+		{"no tags", Query{Window: w, GroupBy: []cost.Dimension{cost.DimService}}, nil, true},
+		{"group", Query{Window: w, GroupBy: []cost.Dimension{team, cost.DimService}}, []string{"team"}, true},
+		{"group and filter, once each", Query{Window: w, GroupBy: []cost.Dimension{team},
+			Filter: filter.And{Xs: []filter.Expr{filter.Cond{Dim: env, Values: []string{"prod"}}, filter.Cond{Dim: team, Values: []string{"a"}}}}},
+			[]string{"team", "env"}, true},
+		{"through a mapping", Query{Window: w, GroupBy: []cost.Dimension{label}, Mappings: map[cost.Dimension]Mapping{
+			label: {Rules: []Rule{{When: filter.Cond{Dim: env, Op: filter.Equals, Values: []string{""}}, From: team}}, Else: env}}},
+			[]string{"env", "team"}, true},
+		{"tests on keys", Query{Window: w, Filter: filter.Cond{Dim: cost.TagDimension(""), Values: []string{"team"}}}, nil, false},
+		{"a dimension no rollup keeps", Query{Window: w, GroupBy: []cost.Dimension{team, cost.DimResourceID}}, nil, false},
+		{"not whole days", Query{Window: cost.Window{Start: day.Add(time.Hour), End: w.End}, GroupBy: []cost.Dimension{team}}, nil, false},
+		{"hours", Query{Window: w, Step: Hours(1), GroupBy: []cost.Dimension{team}}, nil, false},
+	} {
+		keys, ok := RollupTags(tc.q)
+		if ok != tc.ok || !slices.Equal(keys, tc.keys) {
+			t.Errorf("%s: RollupTags = %q, %v; want %q, %v", tc.name, keys, ok, tc.keys, tc.ok)
+		}
+		if got, want := UsesRollup(tc.q), tc.ok && len(tc.keys) == 0; got != want {
+			t.Errorf("%s: UsesRollup = %v, want %v", tc.name, got, want)
+		}
+	}
 }
 
 func TestParseStepAndValidate(t *testing.T) {

@@ -230,11 +230,12 @@ func (s *Store) commit(ctx context.Context, source string, snaps []*pending) err
 		ids[i] = fmt.Sprint(p.id)
 	}
 	in := "(" + strings.Join(ids, ",") + ")"
-	err := s.commitSums(ctx, source, snaps, in, fastSums)
-	if tooLargeForFast(err) {
-		s.log.Info("a day's sums reach 10^13: building the rollup with split sums", "source", source)
-		err = s.commitSums(ctx, source, snaps, in, splitSums)
-	}
+	err := fastThenSplit(func(mode sumMode) error {
+		if mode == splitSums {
+			s.log.Info("a day's sums reach 10^13: building the rollup with split sums", "source", source)
+		}
+		return s.commitSums(ctx, source, snaps, in, mode)
+	})
 	if err != nil {
 		return err
 	}
@@ -254,7 +255,17 @@ func (s *Store) commitSums(ctx context.Context, source string, snaps []*pending,
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, rollupInsertSQL(in, mode)); err != nil {
+	// The daily rollup sums the tag rollup where there is one: its rows
+	// are far fewer than the line items (tagrollup.go).
+	tagged, err := buildTagRollup(ctx, tx, in, mode)
+	if err != nil {
+		return err
+	}
+	daily := rollupInsertSQL(in, mode)
+	if tagged {
+		daily = rollupFromTagsSQL(in, mode)
+	}
+	if _, err := tx.ExecContext(ctx, daily); err != nil {
 		return fmt.Errorf("building daily rollup: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, totalsInsertSQL(in)); err != nil {

@@ -50,13 +50,18 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 			return st, err
 		}
 	}
-	sp := s.sumPlanFor(st.Rollup)
+	tagKeys, tagged := []string(nil), false
+	if !st.Rollup {
+		tagKeys, tagged = s.tagRollupKeys(q)
+	}
+	sp := s.sumPlanFor(st.Rollup || tagged)
+	sp.tags = tagged
 	delivered := false
 	counted := func(r query.Row) error { delivered = true; return fn(r) }
-	got, err := s.stream(ctx, q, b, sp, counted)
+	got, err := s.stream(ctx, q, b, sp, tagKeys, counted)
 	if isOverflow(err) && sp.mode == fastSums && !delivered {
 		sp.mode = splitSums
-		got, err = s.stream(ctx, q, b, sp, counted)
+		got, err = s.stream(ctx, q, b, sp, tagKeys, counted)
 	}
 	switch {
 	case isOverflow(err):
@@ -64,18 +69,39 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 	case len(q.Rates) > 0 && isProductOverflow(err):
 		err = fmt.Errorf("%w: a line item converted at an exchange rate reaches 10^14 USD, more than one item may hold; check the rates", cost.ErrTooLarge)
 	}
-	got.Rollup, got.Buckets = st.Rollup, st.Buckets
+	got.Buckets = st.Buckets
 	return got, err
 }
 
 // stream runs q with its sums rendered by sp.
-func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp sumPlan, fn func(query.Row) error) (query.Stats, error) {
+func (s *Store) stream(ctx context.Context, q query.Query, b query.Buckets, sp sumPlan, tagKeys []string, fn func(query.Row) error) (query.Stats, error) {
 	var st query.Stats
+	var db interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	} = s.db
+	if sp.tags {
+		// The tag rollup answers only if every visible snapshot has it:
+		// checked in the transaction that reads it (tagrollup.go).
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return st, fmt.Errorf("querying costs: %w", err)
+		}
+		defer tx.Rollback() // it only read
+		ok, err := tagRollupAnswers(ctx, tx, tagKeys)
+		if err != nil {
+			return st, err
+		}
+		if !ok {
+			sp.rollup, sp.tags = false, false
+		}
+		db = tx
+	}
+	st.Rollup = sp.rollup
 	p, err := plan(q, b, sp)
 	if err != nil {
 		return st, err
 	}
-	rows, err := s.db.QueryContext(ctx, p.sql, p.args...)
+	rows, err := db.QueryContext(ctx, p.sql, p.args...)
 	if err != nil {
 		return st, fmt.Errorf("querying costs: %w", err)
 	}
@@ -214,6 +240,9 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	table, timeCol := "line_items", "charge_period_start"
 	if rollup {
 		table, timeCol = "rollup_daily", "day"
+	}
+	if sp.tags {
+		table = tagRollupTable
 	}
 	c := &compiler{maps: q.Mappings, rates: q.Rates}
 	sel := []string{bucketSQL(c, b, timeCol) + " AS bucket"}

@@ -35,10 +35,7 @@ func (s *Store) addRollupQuantities(ctx context.Context) error {
 	}
 	s.log.Info("adding usage quantities to the daily rollup of a file made by an older version (once)", "snapshots", len(ids))
 	in := "(" + int64List(ids) + ")"
-	err = s.rebuildRollup(ctx, in, fastSums)
-	if tooLargeForFast(err) {
-		err = s.rebuildRollup(ctx, in, splitSums)
-	}
+	err = fastThenSplit(func(mode sumMode) error { return s.rebuildRollup(ctx, in, mode) })
 	if err != nil {
 		return fmt.Errorf("adding quantities to the daily rollup: %w", err)
 	}

@@ -191,9 +191,13 @@ func lineItemsTableSQL() string {
 	return li.String()
 }
 
-func schemaSQL() []string {
+// rollupTableSQL creates a daily rollup table: rollup_daily, or with
+// tags the tag rollup (tagrollup.go), made with every column its
+// version has, where rollup_daily's later columns come from ALTER TABLE
+// in files made before them.
+func rollupTableSQL(name string, tags bool) string {
 	var ru strings.Builder
-	ru.WriteString("CREATE TABLE IF NOT EXISTS rollup_daily (\n  snapshot_id BIGINT NOT NULL,\n  day TIMESTAMP NOT NULL")
+	ru.WriteString("CREATE TABLE IF NOT EXISTS " + name + " (\n  snapshot_id BIGINT NOT NULL,\n  day TIMESTAMP NOT NULL")
 	for _, c := range rollupColumns() {
 		typ := "VARCHAR"
 		if c == "kubernetes" {
@@ -219,7 +223,17 @@ func schemaSQL() []string {
 	}
 	// Last, where ALTER puts it in older files (addRollupQuantities).
 	fmt.Fprintf(&ru, ",\n  consumed_quantity %s USING COMPRESSION uncompressed", quantity)
+	if tags {
+		for _, c := range rollupMoneyColumns() {
+			fmt.Fprintf(&ru, ",\n  %s%s HUGEINT", c, hiSuffix)
+		}
+		ru.WriteString(",\n  tags MAP(VARCHAR, VARCHAR)")
+	}
 	ru.WriteString("\n)")
+	return ru.String()
+}
+
+func schemaSQL() []string {
 	var addRollup []string
 	for _, c := range rollupAddedColumns() {
 		// Files made before the column: their rows read NULL, which
@@ -248,7 +262,8 @@ func schemaSQL() []string {
   snapshot_id BIGINT NOT NULL,
   currency VARCHAR NOT NULL,` + totalsColumnsSQL() + `
 )`,
-		ru.String(),
+		rollupTableSQL("rollup_daily", false),
+		rollupTableSQL(tagRollupTable, true),
 		// Files made before usd_missing existed: their rows count as
 		// having USD values, which is what their queries assumed.
 		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS usd_missing BIGINT DEFAULT 0`,
@@ -263,6 +278,11 @@ func schemaSQL() []string {
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_items BIGINT`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_from TIMESTAMP`,
 		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS spread_to TIMESTAMP`,
+		// Whether the tag rollup holds a snapshot's rows, and the tag
+		// keys of its items that it leaves out (tagrollup.go); NULL in
+		// snapshots not yet looked at.
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS tag_rollup BOOLEAN`,
+		`ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS tag_keys_left VARCHAR[]`,
 	}, append(addRollup, append(append(tenantSchemaSQL, documentsSQL, generationSQL), metricsSchemaSQL...)...)...)
 }
 

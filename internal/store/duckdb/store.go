@@ -48,6 +48,8 @@ type Store struct {
 	// rollupQty: every rollup row sums its quantities (rollupqty.go).
 	// Set at open, when no query runs.
 	rollupQty bool
+	// tagRollup: the file has the tag rollup (tagrollup.go). Set at open.
+	tagRollup bool
 	// noted: the snapshots record their items that run past their start
 	// day (spread.go), so that most spread questions skip the line items.
 	noted bool
@@ -145,9 +147,20 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
 		}
 		s.rollupQty = true
-	} else if err := s.loadRollupQty(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		if err := s.addTagRollups(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		}
+		s.tagRollup = true
+	} else {
+		if err := s.loadRollupQty(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		}
+		if err := s.loadTagRollup(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		}
 	}
 	if err := s.openGeneration(ctx, opt.ReadOnly); err != nil {
 		s.Close()

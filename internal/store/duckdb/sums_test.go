@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,7 +66,18 @@ func TestSumLimit(t *testing.T) {
 // a c_hi, queries over them sum in one DECIMAL and no trunc; a bill with
 // a day past foldBound keeps the day's integer part in c_hi, marks the
 // store wide (also when reopened), and deleting it makes it narrow again.
+// Twice: the daily rollup summed from the line items, and from a tag
+// rollup kept however small its gain (the wide day summed from its tag
+// rollup rows).
 func TestSumPaths(t *testing.T) {
+	defer func(s int64) { tagRollupShrink = s }(tagRollupShrink)
+	for _, shrink := range []int64{tagRollupShrink, 0} {
+		tagRollupShrink = shrink
+		t.Run(fmt.Sprint("shrink ", shrink), testSumPaths)
+	}
+}
+
+func testSumPaths(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.duckdb")
 	st, err := Open(ctx, path, Options{})
