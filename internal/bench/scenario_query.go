@@ -68,7 +68,7 @@ func RunQueries(ctx context.Context, o QueryOptions, out io.Writer) error {
 		Notes: []string{
 			"raw: hand-written DuckDB SQL over a plain table of the same line items computing the same answer",
 			"aws-year and aws-90d hold the same 30 days at the same density: the same question reads as many items from a table 4 times smaller",
-			"Tally answers by-service and history questions from its daily rollup, so it reads fewer rows than items-read",
+			"Tally answers by-service and history questions from its daily rollup, and by-label ones from its tag rollup, so it reads fewer rows than items-read",
 		},
 	}
 	for _, n := range o.Sizes {
