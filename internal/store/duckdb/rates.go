@@ -93,19 +93,31 @@ func anyRate(rates []cost.Rate, t string) string {
 // common case, on the rollup (query.UsesRollup sends a question with
 // rates to the line items). A cheap probe of the rollup, only made when
 // the rollup could answer.
+//
+// A question the tag rollup may answer is probed over the daily rollup
+// too, which has no tags, so without its filter: every row of its window
+// and scope, more than it reads, so that rates dropped there convert
+// nothing the question reads either.
 func (s *Store) idleRates(ctx context.Context, q query.Query) (query.Query, error) {
 	bare := q
 	bare.Rates = nil
-	if !q.USD || len(q.Rates) == 0 || !query.UsesRollup(bare) || q.Spread {
+	if !q.USD || len(q.Rates) == 0 || q.Spread {
 		// A spread question also reads items charged before its window,
 		// which this probe of the window's days does not see.
 		return q, nil
+	}
+	probe := q.Filter
+	if !query.UsesRollup(bare) {
+		if _, ok := s.tagRollupKeys(bare); !ok {
+			return q, nil
+		}
+		probe = nil
 	}
 	if err := q.Validate(); err != nil {
 		return q, err
 	}
 	c := &compiler{maps: q.Mappings}
-	from, err := scopedRows(c, "rollup_daily", q.Selection, q.Window, q.Scope, q.Filter, "day")
+	from, err := scopedRows(c, "rollup_daily", q.Selection, q.Window, q.Scope, probe, "day")
 	if err != nil {
 		return q, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 	"github.com/tally-cost/tally/internal/scope"
 	"github.com/tally-cost/tally/internal/store/storetest"
@@ -28,7 +29,13 @@ func TestIdleRatesKeepRollup(t *testing.T) {
 		}
 		return li
 	}
+	// Tag rollups kept however small; a second source, tagged, answers
+	// the same by tag.
+	defer func(s int64) { tagRollupShrink = s }(tagRollupShrink)
+	tagRollupShrink = 0
 	storetest.Load(t, st, "s", eur("own", 3, 3, "11"), eur("bare", 5, 4, ""))
+	tagged := func(li *cost.LineItem) *cost.LineItem { li.SetTag("team", "web"); return li }
+	storetest.Load(t, st, "t", tagged(eur("own", 3, 3, "11")), tagged(eur("bare", 5, 4, "")))
 	rate := func(month int, currency string) cost.Rate {
 		return cost.Rate{Month: storetest.Day(3, 1).AddDate(0, month-3, 0), Currency: currency, USD: decimal.RequireFromString("1.5")}
 	}
@@ -47,17 +54,23 @@ func TestIdleRatesKeepRollup(t *testing.T) {
 		{"April, a rate of another month", april, []cost.Rate{rate(3, "EUR")}, "0", 1, true},
 		{"April, its rate", april, []cost.Rate{rate(4, "EUR")}, "15", 0, false},
 	} {
-		res, err := query.Collect(context.Background(), st, query.Query{Window: c.w, USD: true, Rates: c.rates,
-			Metrics: []cost.Metric{cost.Billed}, Scope: scope.All()})
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		got := "0"
-		if len(res.Rows) > 0 {
-			got = res.Rows[0].Values[0].String()
-		}
-		if got != c.want || res.MissingUSD != c.missing || res.Rollup != c.rollup {
-			t.Errorf("%s: %s, %d missing, rollup %v; want %s, %d, %v", c.name, got, res.MissingUSD, res.Rollup, c.want, c.missing, c.rollup)
+		for _, by := range []string{"source", "tag"} {
+			q := query.Query{Window: c.w, USD: true, Rates: c.rates, Metrics: []cost.Metric{cost.Billed}, Scope: scope.All(),
+				Filter: filter.Cond{Dim: cost.DimSource, Op: filter.Equals, Values: []string{"s"}}}
+			if by == "tag" {
+				q.Filter = filter.Cond{Dim: cost.TagDimension("team"), Op: filter.Equals, Values: []string{"web"}}
+			}
+			res, err := query.Collect(context.Background(), st, q)
+			if err != nil {
+				t.Fatalf("%s by %s: %v", c.name, by, err)
+			}
+			got := "0"
+			if len(res.Rows) > 0 {
+				got = res.Rows[0].Values[0].String()
+			}
+			if got != c.want || res.MissingUSD != c.missing || res.Rollup != c.rollup {
+				t.Errorf("%s by %s: %s, %d missing, rollup %v; want %s, %d, %v", c.name, by, got, res.MissingUSD, res.Rollup, c.want, c.missing, c.rollup)
+			}
 		}
 	}
 }
