@@ -51,15 +51,9 @@ func TestRollupQuantities(t *testing.T) {
 	hourly.Window.End = hourly.Window.End.Add(time.Hour) // the line items
 	answer := func(s *Store, q query.Query) (string, bool) {
 		t.Helper()
-		res, err := query.Collect(ctx, s, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, r := range res.Rows {
-			fmt.Fprintf(&b, "%s %v qty %s billed %s\n", r.Start.Format("01-02"), r.Keys, r.Quantity, r.Values[0])
-		}
-		return b.String(), res.Stats.Rollup
+		return answerOf(t, s, q, func(r query.Row) string {
+			return fmt.Sprintf("%s %v qty %s billed %s\n", r.Start.Format("01-02"), r.Keys, r.Quantity, r.Values[0])
+		})
 	}
 	want := "03-01 [compute] qty 0.3 billed 3.5\n03-01 [storage] qty 123456789012.123456789 billed 3\n" +
 		"03-02 [compute] qty -6.999999 billed 5.25\n03-02 [storage] qty 0 billed 4\n"
@@ -132,4 +126,19 @@ func TestRollupQuantities(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answerOf runs q on s and renders its rows, each with row, and whether
+// the daily (or tag) rollup answered.
+func answerOf(t *testing.T, s *Store, q query.Query, row func(query.Row) string) (string, bool) {
+	t.Helper()
+	res, err := query.Collect(context.Background(), s, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, r := range res.Rows {
+		b.WriteString(row(r))
+	}
+	return b.String(), res.Stats.Rollup
 }

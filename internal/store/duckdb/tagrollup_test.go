@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -74,15 +73,9 @@ func TestTagRollup(t *testing.T) {
 	}
 	answer := func(s *Store, q query.Query) (string, bool) {
 		t.Helper()
-		res, err := query.Collect(ctx, s, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b strings.Builder
-		for _, r := range res.Rows {
-			fmt.Fprintf(&b, "%s %v %s; ", r.Start.Format("01-02"), r.Keys, r.Values[0])
-		}
-		return b.String(), res.Stats.Rollup
+		return answerOf(t, s, q, func(r query.Row) string {
+			return fmt.Sprintf("%s %v %s; ", r.Start.Format("01-02"), r.Keys, r.Values[0])
+		})
 	}
 	check := func(s *Store, what string, q query.Query, want string, rollup bool) {
 		t.Helper()
