@@ -23,9 +23,11 @@ type group struct {
 	// USD value.
 	usd            decimal.Decimal
 	items, missing int64
-	// billing sums cost_in_billing_currency over every currency.
-	billing    decimal.Decimal
-	currencies int
+	// billing sums cost_in_billing_currency over every currency; currency
+	// is the first one met (parts counts the amounts added).
+	billing  decimal.Decimal
+	currency string
+	parts    int
 }
 
 // totalUSD is Σ cost_in_usd, null when no item of the group had one (a
@@ -46,7 +48,10 @@ func (g *group) totalUSD() number {
 // when it happens, and when items without a USD value were left out of
 // total_usd. Groups none of whose items have a USD value (a null
 // total_usd) come last, as PostgreSQL sorts nulls of a descending order.
-func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool) ([]*group, []string, error) {
+// With billing, it also returns the sources the groups' rows are of: the
+// billing question groups by source too, which the summaries' coverage
+// reads instead of asking the same line items a third question.
+func (a *API) totals(ctx context.Context, fields []field, base query.Query, billing bool) ([]*group, []string, map[string]bool, error) {
 	// Fields may share a dimension; each is grouped by once.
 	var dims []cost.Dimension
 	at := make([]int, len(fields)) // where each field's value is in a row's keys
@@ -67,15 +72,20 @@ func (a *API) totals(ctx context.Context, fields []field, base query.Query, bill
 	// (issue 23: each costs a few milliseconds of DuckDB's fixed cost
 	// per query, which a dashboard's one request paid twice in turn).
 	type billed struct {
-		key    string
-		amount decimal.Decimal
+		key, currency string
+		amount        decimal.Decimal
 	}
 	var inBilling []billed
+	sources := map[string]bool{}
 	g, gctx := errgroup.WithContext(ctx)
 	if billing {
+		bq := base
+		bq.GroupBy = append(slices.Clip(dims), cost.DimSource)
 		g.Go(func() error {
-			_, err := a.engine.Stream(gctx, base, func(r query.Row) error {
-				inBilling = append(inBilling, billed{strings.Join(r.Keys, "\x00"), r.Values[0]})
+			_, err := a.engine.Stream(gctx, bq, func(r query.Row) error {
+				n := len(r.Keys) - 1
+				sources[r.Keys[n]] = true
+				inBilling = append(inBilling, billed{strings.Join(r.Keys[:n], "\x00"), r.Currency, r.Values[0]})
 				return nil
 			})
 			if err != nil {
@@ -110,7 +120,7 @@ func (a *API) totals(ctx context.Context, fields []field, base query.Query, bill
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var notes []string
 	if missing > 0 {
@@ -123,17 +133,20 @@ func (a *API) totals(ctx context.Context, fields []field, base query.Query, bill
 			// one: both select the same line items.
 			gr, ok := byKeys[b.key]
 			if !ok {
-				return nil, nil, fmt.Errorf("group %q has a billed cost but no USD row", strings.Split(b.key, "\x00"))
+				return nil, nil, nil, fmt.Errorf("group %q has a billed cost but no USD row", strings.Split(b.key, "\x00"))
 			}
 			gr.billing = gr.billing.Add(b.amount)
-			gr.currencies++
-			mixed = mixed || gr.currencies > 1
+			if gr.parts == 0 {
+				gr.currency = b.currency
+			}
+			gr.parts++
+			mixed = mixed || gr.currency != b.currency
 		}
 		if mixed {
 			notes = append(notes, "total_billing adds amounts of different billing currencies, as upstream does")
 		}
 	}
-	return append(priced, unpriced...), notes, nil
+	return append(priced, unpriced...), notes, sources, nil
 }
 
 // warned is a handler result with notes for the client, sent in a
@@ -163,7 +176,7 @@ func (a *API) aggregate(r *http.Request) (any, error) {
 	if _, ok := c.byID[q.snapshot]; (q.dateGiven && !q.dateValid) || (q.snapshot != 0 && !ok) {
 		return []any{}, nil // nothing selected, as cost-entries/ answers
 	}
-	groups, notes, err := a.totals(r.Context(), fields, costQuery(q, c), false)
+	groups, notes, _, err := a.totals(r.Context(), fields, costQuery(q, c), false)
 	if err != nil {
 		return nil, err
 	}
@@ -251,24 +264,24 @@ func (a *API) summary(k summaryKind) handler {
 			return nil, err
 		}
 		cq := costQuery(q, c)
-		// Which sources answered, beside the totals: independent
-		// questions of the same line items.
-		var queried, included int
-		var missing []obj
+		// Which sources have a snapshot to read, beside the totals
+		// (which say which sources answered): independent questions.
+		var has, contributed map[string]bool
 		var groups []*group
 		var notes []string
 		g, gctx := errgroup.WithContext(r.Context())
 		g.Go(func() (err error) {
-			queried, included, missing, err = a.coverage(gctx, c, q, cq)
+			has, err = a.readable(gctx, c, q, cq)
 			return err
 		})
 		g.Go(func() (err error) {
-			groups, notes, err = a.totals(gctx, k.fields, cq, true)
+			groups, notes, contributed, err = a.totals(gctx, k.fields, cq, true)
 			return err
 		})
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
+		queried, included, missing := coverage(c, q, contributed, has)
 		data := make([]obj, len(groups))
 		for i, gr := range groups {
 			o := obj{{"total_usd", gr.totalUSD()}, {"total_billing", someNumber(gr.billing)}}
@@ -306,7 +319,7 @@ func (a *API) resourceGroupTotals(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups, notes, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c), true)
+	groups, notes, _, err := a.totals(r.Context(), resourceGroupTotalsBy, costQuery(q, c), true)
 	if err != nil {
 		return nil, err
 	}

@@ -226,45 +226,15 @@ func nonNil(s []string) []string {
 // had no snapshot to read and why. A source contributes when the
 // answer's selection (each source's newest runs, or with a date the
 // newest run of each subscription holding the day) reads rows of it that
-// pass the client's filters; cq is that question. A source with a
+// pass the client's filters: contributed, the sources of the answer's
+// rows (totals). has are the sources with a snapshot to read whatever
+// the filters (readable; nil: the contributed ones). A source with a
 // snapshot whose rows the filters all leave out is neither included nor
 // missing: it was read, and nothing of it matched, so queried can exceed
 // included plus missing.
-func (a *API) coverage(ctx context.Context, c *catalog, q request, cq query.Query) (queried, included int, missing []obj, err error) {
-	bySource := func(x query.Query) (map[string]bool, error) {
-		x.GroupBy, x.Metrics = []cost.Dimension{cost.DimSource}, []cost.Metric{cost.Billed}
-		res, err := a.engine.Query(ctx, x)
-		if err != nil {
-			return nil, err
-		}
-		has := map[string]bool{}
-		for _, r := range res.Rows {
-			has[r.Keys[0]] = true
-		}
-		return has, nil
-	}
-	contributed, err := bySource(cq)
-	if err != nil {
-		return 0, 0, nil, fmt.Errorf("finding the sources of the answer: %w", err)
-	}
-	// Which sources have a snapshot to read at all, whatever the filters.
-	has := map[string]bool{}
-	if q.dateValid {
-		day := cost.Window{Start: q.day, End: q.day.AddDate(0, 0, 1)}
-		dq := query.Query{Window: day, Selection: query.Selection{Day: q.day}, Filter: microsoft}
-		if sameRows(dq, cq) {
-			// No filter narrows the answer (a plain ?date= summary): the
-			// sources with rows are the ones that contributed.
-			has = contributed
-		} else if has, err = bySource(dq); err != nil {
-			return 0, 0, nil, fmt.Errorf("finding the sources of %s: %w", q.day.Format(time.DateOnly), err)
-		}
-	} else {
-		for i := range c.snaps {
-			if c.snaps[i].Status == store.StatusComplete {
-				has[c.snaps[i].Source] = true
-			}
-		}
+func coverage(c *catalog, q request, contributed, has map[string]bool) (queried, included int, missing []obj) {
+	if has == nil {
+		has = contributed
 	}
 	reason := "no snapshot"
 	if q.dateValid {
@@ -279,7 +249,39 @@ func (a *API) coverage(ctx context.Context, c *catalog, q request, cq query.Quer
 			missing = append(missing, obj{{"name", s}, {"reason", reason}})
 		}
 	}
-	return len(c.sources), included, missing, nil
+	return len(c.sources), included, missing
+}
+
+// readable are the sources with a snapshot a summary could read, whatever
+// its filters: with a date, those with rows of the day in the newest run
+// of a subscription holding it (nil when the summary's own question, cq,
+// selects exactly those rows: its sources are the answer's), else those
+// with a visible snapshot.
+func (a *API) readable(ctx context.Context, c *catalog, q request, cq query.Query) (map[string]bool, error) {
+	has := map[string]bool{}
+	if !q.dateValid {
+		for i := range c.snaps {
+			if c.snaps[i].Status == store.StatusComplete {
+				has[c.snaps[i].Source] = true
+			}
+		}
+		return has, nil
+	}
+	day := cost.Window{Start: q.day, End: q.day.AddDate(0, 0, 1)}
+	dq := query.Query{Window: day, Selection: query.Selection{Day: q.day}, Filter: microsoft}
+	if sameRows(dq, cq) {
+		// No filter narrows the answer (a plain ?date= summary).
+		return nil, nil
+	}
+	dq.GroupBy, dq.Metrics = []cost.Dimension{cost.DimSource}, []cost.Metric{cost.Billed}
+	res, err := a.engine.Query(ctx, dq)
+	if err != nil {
+		return nil, fmt.Errorf("finding the sources of %s: %w", q.day.Format(time.DateOnly), err)
+	}
+	for _, r := range res.Rows {
+		has[r.Keys[0]] = true
+	}
+	return has, nil
 }
 
 // sameRows reports whether x and y select the same line items: the same

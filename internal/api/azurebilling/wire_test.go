@@ -1,6 +1,7 @@
 package azurebilling
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -168,5 +169,42 @@ func TestRootListsEverything(t *testing.T) {
 		if path != "" && !strings.Contains(body, `"http://testserver`+Prefix+path+`"`) {
 			t.Errorf("the root does not list %s: %s", path, body)
 		}
+	}
+}
+
+// TestSummaryAcrossSources: a subscription billed by two sources is one
+// group of a summary, its billing total the sum of both, in one currency
+// without the mixed-currency warning, and both sources included; in two
+// currencies the warning is sent.
+func TestSummaryAcrossSources(t *testing.T) {
+	for _, c := range []struct {
+		name, currency, warning string
+	}{
+		{"one currency", "USD", ""},
+		{"two currencies", "EUR", "different billing currencies"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := openStore(t)
+			loadRun(t, st, "mca-a", "", day(2), item("sub-1", 1, "1.25"))
+			other := item("sub-1", 1, "2.5")
+			other.BillingCurrency = c.currency
+			loadRun(t, st, "mca-b", "", day(2), other)
+			srv := serve(t, st)
+			res := do(t, srv, http.MethodGet, Prefix+"costs/subscription-summary/")
+			var e struct {
+				Included int `json:"sources_included"`
+				Data     []struct {
+					Billing json.Number `json:"total_billing"`
+				} `json:"data"`
+			}
+			decode(t, res.body, &e)
+			if e.Included != 2 || len(e.Data) != 1 || e.Data[0].Billing != "3.75" {
+				t.Errorf("%s", res.body)
+			}
+			w := strings.Join(res.header.Values("Warning"), "\n")
+			if (c.warning == "") != (w == "") || !strings.Contains(w, c.warning) {
+				t.Errorf("Warning = %q, want %q", w, c.warning)
+			}
+		})
 	}
 }
