@@ -64,13 +64,10 @@ func (s *Store) rebuildRollup(ctx context.Context, in string, mode sumMode) erro
 // a file opened read only (which may lack the column): one opened for
 // writing has them after addRollupQuantities.
 func (s *Store) loadRollupQty(ctx context.Context) error {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = 'rollup_daily' AND column_name = 'consumed_quantity'`).Scan(&n); err != nil {
-		return fmt.Errorf("reading the rollup's columns: %w", err)
-	}
-	if n == 0 {
+	has, err := s.hasColumn(ctx, "rollup_daily", "consumed_quantity")
+	if err != nil || !has {
 		s.rollupQty = false
-		return nil
+		return err
 	}
 	var lacking bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM rollup_daily WHERE consumed_quantity IS NULL)`).Scan(&lacking); err != nil {

@@ -164,6 +164,13 @@ func pairSQL(w, f, name string) []string {
 	return []string{w + " + " + fl + "::HUGEINT AS " + name, f + " - " + fl + " AS " + name + "f"}
 }
 
+// storedPartsSQL renders the select items that sum the stored column c
+// (with its c_hi) split: its integer parts as w, its fractional parts as
+// f, for foldSQL to store again.
+func storedPartsSQL(c, w, f string) []string {
+	return []string{"sum(coalesce(" + c + hiSuffix + ", 0) + trunc(" + c + ")::HUGEINT) AS " + w, "sum(" + c + " - trunc(" + c + ")) AS " + f}
+}
+
 // foldSQL renders the two stored columns (c, c_hi) of the sum whose
 // integer part is the HUGEINT w and fractional part f: the whole sum in
 // c while it is below foldBound, else f in c and w in c_hi.
@@ -232,12 +239,10 @@ func hiColumnsSQL() []string {
 // loadSumState reads whether the rollup has c_hi columns and whether any
 // row uses them (Store.hi, Store.wide).
 func (s *Store) loadSumState(ctx context.Context) error {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = 'rollup_daily' AND column_name = ?`,
-		metricColumns[0]+hiSuffix).Scan(&n); err != nil {
-		return fmt.Errorf("reading the rollup's columns: %w", err)
+	var err error
+	if s.hi, err = s.hasColumn(ctx, "rollup_daily", metricColumns[0]+hiSuffix); err != nil {
+		return err
 	}
-	s.hi = n > 0
 	if !s.hi {
 		s.wide.Store(false)
 		return nil
@@ -248,6 +253,16 @@ func (s *Store) loadSumState(ctx context.Context) error {
 	}
 	s.wide.Store(wide)
 	return nil
+}
+
+// hasColumn reports whether table has column: files made by older
+// versions lack the later ones until opened for writing.
+func (s *Store) hasColumn(ctx context.Context, table, column string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?`, table, column).Scan(&n); err != nil {
+		return false, fmt.Errorf("reading the columns of %s: %w", table, err)
+	}
+	return n > 0, nil
 }
 
 // anyWide reports whether a rollup row where cond holds, in the daily
@@ -365,7 +380,7 @@ func totalsInsertSQL(in string) string {
 	outer := []string{"snapshot_id", "billing_currency"}
 	for _, m := range metricColumns {
 		w, f := "w_"+m, "f_"+m
-		inner = append(inner, "sum(coalesce("+m+hiSuffix+", 0) + trunc("+m+")::HUGEINT) AS "+w, "sum("+m+" - trunc("+m+")) AS "+f)
+		inner = append(inner, storedPartsSQL(m, w, f)...)
 		c, hi := foldSQL(w, f)
 		names = append(names, m, m+hiSuffix)
 		outer = append(outer, c, hi)

@@ -191,12 +191,9 @@ func (s *Store) addTagRollups(ctx context.Context) error {
 
 // loadTagRollup reads whether a file opened read only has the tag rollup.
 func (s *Store) loadTagRollup(ctx context.Context) error {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = 'snapshots' AND column_name = 'tag_keys_left'`).Scan(&n); err != nil {
-		return fmt.Errorf("reading the snapshots' columns: %w", err)
-	}
-	s.tagRollup = n > 0
-	return nil
+	var err error
+	s.tagRollup, err = s.hasColumn(ctx, "snapshots", "tag_keys_left")
+	return err
 }
 
 // rollupFromTagsSQL sums the tag rollup rows of the snapshots in (a list
@@ -220,7 +217,7 @@ func rollupFromTagsSQL(in string, mode sumMode) string {
 			continue
 		}
 		w, f := "w_"+c, "f_"+c
-		inner = append(inner, "sum(coalesce("+c+hiSuffix+", 0) + trunc("+c+")::HUGEINT) AS "+w, "sum("+c+" - trunc("+c+")) AS "+f)
+		inner = append(inner, storedPartsSQL(c, w, f)...)
 		fc, hi := foldSQL(w, f)
 		names = append(names, c, c+hiSuffix)
 		outer = append(outer, fc, hi)
