@@ -35,7 +35,8 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 	if err != nil {
 		return query.Stats{}, err
 	}
-	st := query.Stats{Rollup: s.usesRollup(q)}
+	rollup, tagKeys := s.rollupFor(q)
+	st := query.Stats{Rollup: rollup}
 	if err := q.Validate(); err != nil {
 		return st, err
 	}
@@ -50,12 +51,8 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 			return st, err
 		}
 	}
-	tagKeys, tagged := []string(nil), false
-	if !st.Rollup {
-		tagKeys, tagged = s.tagRollupKeys(q)
-	}
-	sp := s.sumPlanFor(st.Rollup || tagged)
-	sp.tags = tagged
+	sp := s.sumPlanFor(rollup || tagKeys != nil)
+	sp.tags = tagKeys != nil
 	delivered := false
 	counted := func(r query.Row) error { delivered = true; return fn(r) }
 	got, err := s.stream(ctx, q, b, sp, tagKeys, counted)

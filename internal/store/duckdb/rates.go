@@ -108,7 +108,7 @@ func (s *Store) idleRates(ctx context.Context, q query.Query) (query.Query, erro
 	}
 	probe := q.Filter
 	if !query.UsesRollup(bare) {
-		if _, ok := s.tagRollupKeys(bare); !ok {
+		if _, tagKeys := s.rollupFor(bare); tagKeys == nil {
 			return q, nil
 		}
 		probe = nil

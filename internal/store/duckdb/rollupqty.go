@@ -3,8 +3,6 @@ package duckdb
 import (
 	"context"
 	"fmt"
-
-	"github.com/tally-cost/tally/internal/query"
 )
 
 // The daily rollup sums the consumed quantities of its rows too, so that
@@ -13,13 +11,6 @@ import (
 // the column added with NULLs; opening such a file for writing rebuilds
 // the rollup of its snapshots once, and until then (a file opened read
 // only) quantity questions read the line items.
-
-// usesRollup reports whether q is answered from the rollup: whenever
-// query.UsesRollup says it can, except a question of quantities while
-// some rollup row lacks them.
-func (s *Store) usesRollup(q query.Query) bool {
-	return query.UsesRollup(q) && (!q.Quantity || s.rollupQty)
-}
 
 // addRollupQuantities rebuilds, from their line items and in one
 // transaction, the rollup rows of the snapshots whose rows lack their

@@ -60,7 +60,7 @@ const (
 type sumPlan struct {
 	mode sumMode
 	hi   bool
-	// rollup: the query reads rollup_daily (Store.usesRollup), or the
+	// rollup: the query reads rollup_daily (Store.rollupFor), or the
 	// tag rollup, which has the same columns and tags, when tags.
 	rollup, tags bool
 }

@@ -124,21 +124,29 @@ GROUP BY key ORDER BY key`)
 	return built, nil
 }
 
-// tagRollupKeys are the tag keys of q when the tag rollup may answer it
-// (the visible snapshots decide: tagRollupAnswers): q is one the daily
-// rollup would answer but for its tags.
-func (s *Store) tagRollupKeys(q query.Query) ([]string, bool) {
-	if !s.tagRollup || q.Quantity && !s.rollupQty {
-		return nil, false
-	}
+// rollupFor is which rollup may answer q: the daily rollup (rollup), or
+// the tag rollup when every visible snapshot allows it (tagKeys, the keys
+// q reads, checked by tagRollupAnswers), or neither (the line items). A
+// question of quantities reads the line items while some rollup row
+// lacks them (rollupqty.go).
+func (s *Store) rollupFor(q query.Query) (rollup bool, tagKeys []string) {
 	keys, ok := query.RollupTags(q)
+	if !ok || q.Quantity && !s.rollupQty {
+		return false, nil
+	}
+	if len(keys) == 0 {
+		return true, nil
+	}
+	if !s.tagRollup {
+		return false, nil
+	}
 	for _, k := range keys {
 		if checkText("tag key", k) != nil {
 			// Refused as the line items' plan refuses it.
-			return nil, false
+			return false, nil
 		}
 	}
-	return keys, ok && len(keys) > 0
+	return false, keys
 }
 
 // tagRollupAnswers reports whether every visible snapshot with items has
