@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
+	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 )
 
@@ -250,7 +251,7 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	// Mapped groups are computed over rows already grouped by the stored
 	// dimensions they read (two levels), so that a mapping of hundreds of
 	// rules runs once per group of stored values, not once per line item.
-	pre, twoLevel := preGrouped(q)
+	pre, twoLevel := preGrouped(q, rollup)
 	outer := &compiler{maps: q.Mappings, cols: map[cost.Dimension]string{}, rates: q.Rates}
 	var outerKeys []string
 	if twoLevel {
@@ -486,17 +487,23 @@ func orderSQL(q query.Query, keys []string, sp sumPlan) string {
 }
 
 // preGrouped returns the stored dimensions the mapped groups of q read,
-// and whether q's mapped groups can be computed over rows grouped by
-// them: every group is computed from stored dimensions a GROUP BY can
-// hold (a test of tag keys reads the whole tag map, which cannot).
-func preGrouped(q query.Query) ([]cost.Dimension, bool) {
-	mapped := false
+// and whether q's mapped groups are computed over rows grouped by them
+// (two levels): every group is computed from stored dimensions a GROUP
+// BY can hold (a test of tag keys reads the whole tag map, which
+// cannot). Over a rollup (rollup), small mappings are computed on its
+// rows in one level: it holds a few hundred rows a day, a mapping of a
+// few rules costs little on each, and the second level cost more than
+// the mapping saved (a fifth of the time of Kubecost's 30 days by
+// service, whose service is such a mapping; BENCHMARKS.md).
+func preGrouped(q query.Query, rollup bool) ([]cost.Dimension, bool) {
+	mapped, rules := false, 0
 	for _, d := range q.GroupBy {
 		if _, ok := q.Mappings[d]; ok {
 			mapped = true
+			rules += mappingRules(q.Mappings, d, 0)
 		}
 	}
-	if !mapped {
+	if !mapped || rollup && !q.Spread && rules <= oneLevelRules {
 		return nil, false
 	}
 	var out []cost.Dimension
@@ -509,4 +516,29 @@ func preGrouped(q query.Query) ([]cost.Dimension, bool) {
 		}
 	}
 	return out, true
+}
+
+// oneLevelRules is the most rules the mapped groups of a rollup question
+// may have for preGrouped to compute them in one level.
+const oneLevelRules = 4
+
+// mappingRules counts the rules that computing the dimension d runs,
+// those of the mappings its rules read through included; past
+// oneLevelRules it stops counting. depth bounds the walk: validateMappings
+// refuses cycles, and this must not loop if one came through.
+func mappingRules(ms map[cost.Dimension]query.Mapping, d cost.Dimension, depth int) int {
+	m, ok := ms[d]
+	if !ok || depth > oneLevelRules {
+		return 0
+	}
+	n := len(m.Rules)
+	for _, r := range m.Rules {
+		if n > oneLevelRules {
+			break
+		}
+		for _, from := range append(filter.Dimensions(r.When), r.From) {
+			n += mappingRules(ms, from, depth+1)
+		}
+	}
+	return n + mappingRules(ms, m.Else, depth+1)
 }
