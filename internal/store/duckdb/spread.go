@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tally-cost/tally/internal/cost"
 	"github.com/tally-cost/tally/internal/query"
@@ -44,14 +45,41 @@ const multiDay = "charge_period_end > date_trunc('day', charge_period_start) + I
 // probe to the snapshot and time columns (it cost a Kubecost answer a
 // fifth of its time through the view).
 func (s *Store) spreads(ctx context.Context, q query.Query) (bool, error) {
+	var sel conds
 	if s.noted {
 		// First the snapshots' notes (noteSpreads): most stores hold no
 		// such item in the window, and this reads a few rows.
 		// The snapshots of q's selection, chosen as its rows are
 		// (selectionSQL), each snapshot standing for its rows.
-		var sel conds
 		selectionSQL(&sel, q.Selection, "spread_from")
 		sel.add("spread_items IS NULL OR (spread_items > 0 AND spread_from < ? AND spread_to > ?)", q.Window.End.UTC(), q.Window.Start.UTC())
+	}
+	var in conds
+	selectionSQL(&in, q.Selection, "charge_period_start")
+	in.add("charge_period_start < ?", q.Window.End.UTC())
+	in.add("charge_period_end > ?", q.Window.Start.UTC())
+	in.add(multiDay)
+	// The answer depends only on the stored rows and these two probes.
+	gen, err := s.Generation(ctx)
+	if err != nil {
+		return false, err
+	}
+	key := fmt.Sprint(sel.sql(), sel.args, in.sql(), in.args)
+	if found, ok := s.spreadsSeen.get(gen, key); ok {
+		return found, nil
+	}
+	found, err := s.probeSpreads(ctx, sel, in)
+	if err != nil {
+		return false, err
+	}
+	s.spreadsSeen.put(gen, key, found)
+	return found, nil
+}
+
+// probeSpreads runs spreads' probes: sel over the snapshots' notes, when
+// it has conditions, then in over the line items.
+func (s *Store) probeSpreads(ctx context.Context, sel, in conds) (bool, error) {
+	if len(sel.parts) > 0 {
 		var maybe bool
 		err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM (SELECT id AS snapshot_id, spread_items, spread_from, spread_to FROM snapshots) AS noted WHERE "+
 			sel.sql()+")", sel.args...).Scan(&maybe)
@@ -62,16 +90,50 @@ func (s *Store) spreads(ctx context.Context, q query.Query) (bool, error) {
 			return false, nil
 		}
 	}
-	var in conds
-	selectionSQL(&in, q.Selection, "charge_period_start")
-	in.add("charge_period_start < ?", q.Window.End.UTC())
-	in.add("charge_period_end > ?", q.Window.Start.UTC())
-	in.add(multiDay)
 	var found bool
 	if err := s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM line_items_coded WHERE "+in.sql()+")", in.args...).Scan(&found); err != nil {
 		return false, fmt.Errorf("finding items charged for several days: %w", err)
 	}
 	return found, nil
+}
+
+// spreadMemo remembers spreads' answers for one data generation
+// (generation.go): the probes cost an uncached Kubecost answer about a
+// sixteenth of its CPU (BENCHMARKS.md), and a dashboard asks the same
+// windows again and again. The generation is read before the probes and
+// moves after every write commits, so an answer is never kept past the
+// write that could change it. This adds no race the probes did not have:
+// they never ran in the transaction of the question they plan.
+type spreadMemo struct {
+	mu   sync.Mutex
+	gen  uint64
+	seen map[string]bool
+}
+
+// spreadMemoMax bounds the answers kept for one generation: windows and
+// scopes are few on a dashboard, and past this the memo starts again.
+const spreadMemoMax = 4096
+
+func (m *spreadMemo) get(gen uint64, key string) (found, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gen != gen {
+		return false, false
+	}
+	found, ok = m.seen[key]
+	return found, ok
+}
+
+func (m *spreadMemo) put(gen uint64, key string, found bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if gen < m.gen {
+		return // a newer generation's answers are kept
+	}
+	if m.gen != gen || m.seen == nil || len(m.seen) >= spreadMemoMax {
+		m.gen, m.seen = gen, map[string]bool{}
+	}
+	m.seen[key] = found
 }
 
 // noteSpreads records, in each snapshot that cond (a condition on the

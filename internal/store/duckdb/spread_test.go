@@ -101,3 +101,43 @@ func TestSpreadNotes(t *testing.T) {
 		t.Errorf("notes of March after reopening: %q, want %q", got, want)
 	}
 }
+
+// TestSpreadsMemo: spreads remembers its answers within a data
+// generation, and an import that adds an item running past its start
+// day into a window already asked about changes the answer at once.
+func TestSpreadsMemo(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "t.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	storetest.Load(t, st, "daily", storetest.Item("a", "compute", storetest.Day(4, 2), "1"))
+	q := query.Query{Scope: scope.All(), Window: cost.Window{Start: storetest.Day(4, 1), End: storetest.Day(4, 3)}, Step: query.Days(1), Spread: true}
+	for range 2 {
+		if got, err := st.spreads(ctx, q); err != nil || got {
+			t.Fatalf("spreads before the fee: %v %v, want false", got, err)
+		}
+	}
+	if n := len(st.spreadsSeen.seen); n != 1 {
+		t.Errorf("the memo holds %d answers after one question asked twice, want 1", n)
+	}
+	fee := storetest.Item("b", "support", storetest.Day(4, 1), "30")
+	fee.ChargePeriodEnd = storetest.Day(5, 1)
+	storetest.Load(t, st, "fee", fee)
+	if got, err := st.spreads(ctx, q); err != nil || !got {
+		t.Errorf("spreads after an import added a fee: %v %v, want true", got, err)
+	}
+	res, err := st.Query(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fee's 30 over April's 30 days: 1 a day, and compute's 1.
+	var got []string
+	for _, r := range res.Rows {
+		got = append(got, r.Values[cost.Billed].String())
+	}
+	if want := []string{"1", "2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("billed cost by day: %v, want %v", got, want)
+	}
+}

@@ -53,6 +53,8 @@ type Store struct {
 	// noted: the snapshots record their items that run past their start
 	// day (spread.go), so that most spread questions skip the line items.
 	noted bool
+	// spreadsSeen remembers spreads' answers within a data generation.
+	spreadsSeen spreadMemo
 	// genBase, genChanges and genListed make the data generation
 	// (generation.go); genListed counts the changes of unsettled
 	// snapshots only.
