@@ -500,7 +500,7 @@ func preGrouped(q query.Query, rollup bool) ([]cost.Dimension, bool) {
 	for _, d := range q.GroupBy {
 		if _, ok := q.Mappings[d]; ok {
 			mapped = true
-			rules += mappingRules(q.Mappings, d, 0)
+			rules += mappingRules(q.Mappings, d, nil)
 		}
 	}
 	if !mapped || rollup && !q.Spread && rules <= oneLevelRules {
@@ -523,22 +523,23 @@ func preGrouped(q query.Query, rollup bool) ([]cost.Dimension, bool) {
 const oneLevelRules = 4
 
 // mappingRules counts the rules that computing the dimension d runs,
-// those of the mappings its rules read through included; past
-// oneLevelRules it stops counting. depth bounds the walk: validateMappings
-// refuses cycles, and this must not loop if one came through.
-func mappingRules(ms map[cost.Dimension]query.Mapping, d cost.Dimension, depth int) int {
+// those of the mappings its rules read through included, as compiler.dim
+// inlines them: a dimension within its own mapping (within) reads the
+// stored value. Past oneLevelRules it stops counting.
+func mappingRules(ms map[cost.Dimension]query.Mapping, d cost.Dimension, within []cost.Dimension) int {
 	m, ok := ms[d]
-	if !ok || depth > oneLevelRules {
+	if !ok || slices.Contains(within, d) {
 		return 0
 	}
+	within = append(slices.Clip(within), d)
 	n := len(m.Rules)
 	for _, r := range m.Rules {
 		if n > oneLevelRules {
-			break
+			return n
 		}
 		for _, from := range append(filter.Dimensions(r.When), r.From) {
-			n += mappingRules(ms, from, depth+1)
+			n += mappingRules(ms, from, within)
 		}
 	}
-	return n + mappingRules(ms, m.Else, depth+1)
+	return n + mappingRules(ms, m.Else, within)
 }
