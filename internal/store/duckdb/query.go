@@ -250,7 +250,8 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	}
 	// Mapped groups are computed over rows already grouped by the stored
 	// dimensions they read (two levels), so that a mapping of hundreds of
-	// rules runs once per group of stored values, not once per line item.
+	// rules runs once per group of stored values, not once per line item
+	// (except small mappings over a rollup: preGrouped).
 	pre, twoLevel := preGrouped(q, rollup)
 	outer := &compiler{maps: q.Mappings, cols: map[cost.Dimension]string{}, rates: q.Rates}
 	var outerKeys []string
