@@ -143,16 +143,6 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 // keyOf joins the shown values with "/" (§5.2).
 func keyOf(values []string) string { return strings.Join(values, "/") }
 
-// percent is the Kubernetes share of a summed cost: Σk8s/Σcost when the
-// sum is positive, else 0 (§7), to 16 digits.
-func percent(total, k8s decimal.Decimal) decimal.Decimal {
-	if !total.IsPositive() || k8s.IsZero() {
-		// Most items have no Kubernetes part: 0 without a division.
-		return decimal.Zero
-	}
-	return k8s.DivRound(total, pctDigits)
-}
-
 type metricJSON struct {
 	Cost              json.Number `json:"cost"`
 	KubernetesPercent json.Number `json:"kubernetesPercent"`
