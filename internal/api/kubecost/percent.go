@@ -5,6 +5,7 @@ import (
 	"math/bits"
 
 	"github.com/shopspring/decimal"
+	"github.com/tally-cost/tally/internal/cost"
 )
 
 // percent is the Kubernetes share of a summed cost: Σk8s/Σcost when the
@@ -18,6 +19,17 @@ func percent(total, k8s decimal.Decimal) decimal.Decimal {
 		return decimal.New(c, -pctDigits)
 	}
 	return k8s.DivRound(total, pctDigits)
+}
+
+// appendPercent appends cost.Text(percent(total, k8s)), without making
+// the Decimal when quoRound answers.
+func appendPercent(buf []byte, total, k8s decimal.Decimal) []byte {
+	if total.IsPositive() && !k8s.IsZero() {
+		if c, ok := quoRound(k8s, total); ok {
+			return cost.AppendFixed(buf, c, -pctDigits)
+		}
+	}
+	return cost.AppendText(buf, percent(total, k8s))
 }
 
 // pow10 are the powers of ten that fit a uint64.

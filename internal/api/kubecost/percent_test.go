@@ -22,7 +22,7 @@ func randDecimal(rng *rand.Rand) decimal.Decimal {
 	return decimal.RequireFromString(string(digits)).Shift(int32(-30 + rng.IntN(36)))
 }
 
-// TestQuoRound compares percent and quoRound with DivRound: the same
+// TestQuoRound compares percent, appendPercent and quoRound with DivRound: the same
 // coefficient and exponent, so the same text, over random decimals and
 // over quotients that end in an exact half at the 17th digit or just
 // either side of it, where the rounding rule decides.
@@ -34,6 +34,9 @@ func TestQuoRound(t *testing.T) {
 		if d2.IsPositive() && !d.IsZero() {
 			if got := percent(d2, d); got.Exponent() != want.Exponent() || !got.Equal(want) || cost.Text(got) != cost.Text(want) {
 				t.Fatalf("percent(%s, %s) = %s (exp %d), want %s (exp %d)", d2, d, got, got.Exponent(), want, want.Exponent())
+			}
+			if got := string(appendPercent(nil, d2, d)); got != cost.Text(want) {
+				t.Fatalf("appendPercent(%s, %s) = %s, want %s", d2, d, got, cost.Text(want))
 			}
 		}
 		c, ok := quoRound(d, d2)
