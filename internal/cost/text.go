@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -12,18 +13,30 @@ import (
 // big.Int, which was a twentieth of the CPU of an uncached Kubecost
 // answer (24,000 numbers). Anything else is String's.
 func Text(d decimal.Decimal) string {
-	exp := d.Exponent()
-	if exp > 0 || !decimal.TrimTrailingZeros || decimal.UseScientificNotation || d.NumDigits() > 18 {
-		return d.String()
-	}
-	c := d.CoefficientInt64()
-	if exp == 0 || c == 0 {
-		return strconv.FormatInt(c, 10)
-	}
 	var buf [48]byte
-	out := buf[:0]
+	return string(AppendText(buf[:0], d))
+}
+
+// AppendText appends Text(d) to buf, for writers that build a whole
+// answer in one buffer: no string per number.
+func AppendText(buf []byte, d decimal.Decimal) []byte {
+	if d.NumDigits() > 18 {
+		return append(buf, d.String()...)
+	}
+	return AppendFixed(buf, d.CoefficientInt64(), d.Exponent())
+}
+
+// AppendFixed appends Text(decimal.New(c, exp)) without making the
+// Decimal (a big.Int each), for a writer that computed c itself.
+func AppendFixed(buf []byte, c int64, exp int32) []byte {
+	if exp > 0 || !decimal.TrimTrailingZeros || decimal.UseScientificNotation || c == math.MinInt64 {
+		return append(buf, decimal.New(c, exp).String()...)
+	}
+	if exp == 0 || c == 0 {
+		return strconv.AppendInt(buf, c, 10)
+	}
 	if c < 0 {
-		out = append(out, '-')
+		buf = append(buf, '-')
 		c = -c
 	}
 	var digits [20]byte
@@ -34,17 +47,17 @@ func Text(d decimal.Decimal) string {
 	}
 	switch {
 	case k == 0:
-		out = append(out, ds...)
+		buf = append(buf, ds...)
 	case len(ds) > k:
-		out = append(out, ds[:len(ds)-k]...)
-		out = append(out, '.')
-		out = append(out, ds[len(ds)-k:]...)
+		buf = append(buf, ds[:len(ds)-k]...)
+		buf = append(buf, '.')
+		buf = append(buf, ds[len(ds)-k:]...)
 	default:
-		out = append(out, '0', '.')
+		buf = append(buf, '0', '.')
 		for range k - len(ds) {
-			out = append(out, '0')
+			buf = append(buf, '0')
 		}
-		out = append(out, ds...)
+		buf = append(buf, ds...)
 	}
-	return string(out)
+	return buf
 }

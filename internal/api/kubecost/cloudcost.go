@@ -143,61 +143,6 @@ func (a *API) fetch(ctx context.Context, r Request, q query.Query) ([]set, error
 // keyOf joins the shown values with "/" (§5.2).
 func keyOf(values []string) string { return strings.Join(values, "/") }
 
-// percent is the Kubernetes share of a summed cost: Σk8s/Σcost when the
-// sum is positive, else 0 (§7), to 16 digits.
-func percent(total, k8s decimal.Decimal) decimal.Decimal {
-	if !total.IsPositive() || k8s.IsZero() {
-		// Most items have no Kubernetes part: 0 without a division.
-		return decimal.Zero
-	}
-	return k8s.DivRound(total, pctDigits)
-}
-
-type metricJSON struct {
-	Cost              json.Number `json:"cost"`
-	KubernetesPercent json.Number `json:"kubernetesPercent"`
-}
-
-// propertiesJSON holds the aggregated properties in OpenCost's field
-// order, each omitted when empty.
-type propertiesJSON struct {
-	ProviderID        string            `json:"providerID,omitempty"`
-	Provider          string            `json:"provider,omitempty"`
-	AccountID         string            `json:"accountID,omitempty"`
-	AccountName       string            `json:"accountName,omitempty"`
-	InvoiceEntityID   string            `json:"invoiceEntityID,omitempty"`
-	InvoiceEntityName string            `json:"invoiceEntityName,omitempty"`
-	RegionID          string            `json:"regionID,omitempty"`
-	AvailabilityZone  string            `json:"availabilityZone,omitempty"`
-	Service           string            `json:"service,omitempty"`
-	Category          string            `json:"category,omitempty"`
-	Labels            map[string]string `json:"labels,omitempty"`
-}
-
-type cloudCostJSON struct {
-	Properties       propertiesJSON `json:"properties"`
-	Window           windowJSON     `json:"window"`
-	ListCost         metricJSON     `json:"listCost"`
-	NetCost          metricJSON     `json:"netCost"`
-	AmortizedNetCost metricJSON     `json:"amortizedNetCost"`
-	InvoicedCost     metricJSON     `json:"invoicedCost"`
-	AmortizedCost    metricJSON     `json:"amortizedCost"`
-}
-
-type setJSON struct {
-	// CloudCosts is null for an empty set, as Kubecost documents.
-	CloudCosts            map[string]cloudCostJSON `json:"cloudCosts"`
-	Window                windowJSON               `json:"window"`
-	AggregationProperties []string                 `json:"aggregationProperties"`
-}
-
-type rangeJSON struct {
-	Sets []setJSON `json:"sets"`
-	// Window is always {"start": "null", "end": "null"}: OpenCost never
-	// sets the range's window and Kubecost documents these bytes.
-	Window windowJSON `json:"window"`
-}
-
 // labels returns the label properties of it with a value, or nil.
 func (it *item) labels(props []Property) map[string]string {
 	var out map[string]string
@@ -208,60 +153,6 @@ func (it *item) labels(props []Property) map[string]string {
 			}
 			out[p.Label] = v
 		}
-	}
-	return out
-}
-
-// properties fills only the aggregated properties, as Kubecost's
-// documented output shows (OpenCost would keep every property its
-// members share).
-func (it *item) properties(props []Property) propertiesJSON {
-	var pj propertiesJSON
-	for i, p := range props {
-		v := propertyValue(it.values[i])
-		switch p.Name {
-		case "providerID":
-			pj.ProviderID = v
-		case "provider":
-			pj.Provider = v
-		case "accountID":
-			pj.AccountID = v
-		case "accountName":
-			pj.AccountName = v
-		case "invoiceEntityID":
-			pj.InvoiceEntityID = v
-		case "invoiceEntityName":
-			pj.InvoiceEntityName = v
-		case "regionID":
-			pj.RegionID = v
-		case "availabilityZone":
-			pj.AvailabilityZone = v
-		case "service":
-			pj.Service = v
-		case "category":
-			pj.Category = v
-		}
-	}
-	pj.Labels = it.labels(props)
-	return pj
-}
-
-func (it *item) metric(m int) metricJSON {
-	return metricJSON{Cost: number(it.cost[m]), KubernetesPercent: number(percent(it.cost[m], it.k8s[m]))}
-}
-
-func (it *item) json(props []Property) cloudCostJSON {
-	return cloudCostJSON{
-		Properties: it.properties(props), Window: windowOf(it.window),
-		ListCost: it.metric(0), NetCost: it.metric(1), AmortizedNetCost: it.metric(2),
-		InvoicedCost: it.metric(3), AmortizedCost: it.metric(4),
-	}
-}
-
-func propertyNamesOf(props []Property) []string {
-	out := make([]string, len(props))
-	for i, p := range props {
-		out[i] = p.Name
 	}
 	return out
 }
@@ -282,17 +173,12 @@ func (a *API) cloudCost(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := propertyNamesOf(req.Aggregate)
-	out := rangeJSON{Sets: make([]setJSON, 0, len(sets)), Window: windowJSON{Start: "null", End: "null"}}
+	// About 500 bytes an item (617 kB for 1,200 items by service): one
+	// buffer rather than copies as it grows.
+	n := 0
 	for _, s := range sets {
-		sj := setJSON{Window: windowOf(s.window), AggregationProperties: names}
-		if items := s.items; len(items) > 0 {
-			sj.CloudCosts = make(map[string]cloudCostJSON, len(items))
-			for _, it := range items {
-				sj.CloudCosts[it.key] = it.json(req.Aggregate)
-			}
-		}
-		out.Sets = append(out.Sets, sj)
+		n += len(s.items)
 	}
-	return out, nil
+	buf := make([]byte, 0, 1024+512*n)
+	return jsonData(newCloudCostWriter(req.Aggregate).appendRange(buf, sets)), nil
 }
