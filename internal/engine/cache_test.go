@@ -161,6 +161,11 @@ func TestCacheAnswers(t *testing.T) {
 	if d.calls.Load() != before || s2[0].Files[0] != "f.csv" {
 		t.Errorf("second snapshot listing: calls %d→%d, %v", before, d.calls.Load(), s2)
 	}
+	// A listing without totals is another question: never answered by a
+	// listing with them, nor the other way round.
+	if _, err := e.Snapshots(ctx, store.SnapshotFilter{SkipTotals: true}); err != nil || d.calls.Load() != before+1 {
+		t.Errorf("a listing without totals was answered from one with them (calls %d→%d, %v)", before, d.calls.Load(), err)
+	}
 }
 
 // TestCacheScopeProperty: random callers (scopes that overlap, keys

@@ -116,6 +116,10 @@ type SnapshotFilter struct {
 	// them, and leaves out snapshots without rows (empty or failed
 	// imports), as nothing shows whose they are.
 	Scope scope.Scope
+	// SkipTotals leaves each snapshot's Totals nil (Rows is still
+	// counted, in scope): a caller that reads neither, as Azure billing's
+	// catalog of sources, does not pay for summing them per currency.
+	SkipTotals bool
 }
 
 // Store is the cost store: every method is required, so that callers

@@ -316,9 +316,10 @@ func (s *Store) snapshots(ctx context.Context, f store.SnapshotFilter, ids []int
 		}
 		return out, nil
 	}
-	if scoped {
-		err = s.loadScopedTotals(ctx, out, byID, f.Scope)
-	} else {
+	switch {
+	case scoped:
+		err = s.loadScopedTotals(ctx, out, byID, f.Scope, !f.SkipTotals)
+	case !f.SkipTotals:
 		err = s.loadTotals(ctx, out, byID)
 	}
 	if err != nil {
@@ -332,10 +333,11 @@ func (s *Store) loadTotals(ctx context.Context, snaps []store.Snapshot, byID map
 		` FROM snapshot_totals WHERE snapshot_id IN (`+idList(byID)+`) ORDER BY snapshot_id, currency`)
 }
 
-// loadScopedTotals recomputes rows and totals of the snapshots over the
-// accounts of sc only, from the daily rollup (exact: it holds the sums).
-// The scope is rendered by scopeSQL, as for every other scoped read.
-func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int, sc scope.Scope) error {
+// loadScopedTotals recomputes rows and, when totals, totals of the
+// snapshots over the accounts of sc only, from the daily rollup (exact:
+// it holds the sums). The scope is rendered by scopeSQL, as for every
+// other scoped read.
+func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, byID map[int64]int, sc scope.Scope, totals bool) error {
 	var where conds
 	where.add(`snapshot_id IN (` + idList(byID) + `)`)
 	scopeSQL(&where, sc)
@@ -353,6 +355,9 @@ func (s *Store) loadScopedTotals(ctx context.Context, snaps []store.Snapshot, by
 		snaps[byID[id]].Rows = n
 	}
 	rows.Close()
+	if !totals {
+		return nil
+	}
 	return s.scanTotals(ctx, snaps, byID, `SELECT snapshot_id, billing_currency, `+s.scopedTotalsSQL()+
 		` FROM rollup_daily WHERE `+where.sql()+` GROUP BY ALL ORDER BY snapshot_id, billing_currency`, where.args...)
 }

@@ -181,6 +181,19 @@ func testScope(t *testing.T, st store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The same listing without totals: the same snapshots and rows.
+		bare, err := st.Snapshots(ctx, store.SnapshotFilter{Scope: sc, SkipTotals: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bare) != len(list) {
+			t.Fatalf("scope %v: %d snapshots without totals, %d with", sc, len(bare), len(list))
+		}
+		for i, sn := range bare {
+			if sn.ID != list[i].ID || sn.Rows != list[i].Rows || sn.Totals != nil {
+				t.Errorf("scope %v: snapshot without totals %+v, want %d with %d rows and no totals", sc, sn, list[i].ID, list[i].Rows)
+			}
+		}
 		var parts []string
 		for _, sn := range list {
 			p := fmt.Sprintf("%s:%d", sn.Source, sn.Rows)
