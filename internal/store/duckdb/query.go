@@ -11,7 +11,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tally-cost/tally/internal/cost"
-	"github.com/tally-cost/tally/internal/filter"
 	"github.com/tally-cost/tally/internal/query"
 )
 
@@ -534,13 +533,11 @@ func mappingRules(ms map[cost.Dimension]query.Mapping, d cost.Dimension, within 
 	}
 	within = append(slices.Clip(within), d)
 	n := len(m.Rules)
-	for _, r := range m.Rules {
+	for _, from := range m.Dimensions() {
 		if n > oneLevelRules {
-			return n
+			break
 		}
-		for _, from := range append(filter.Dimensions(r.When), r.From) {
-			n += mappingRules(ms, from, within)
-		}
+		n += mappingRules(ms, from, within)
 	}
-	return n + mappingRules(ms, m.Else, within)
+	return n
 }
