@@ -121,6 +121,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	s := &Store{connector: connector, db: sql.OpenDB(connector), log: log}
 	s.spoolDir, s.spoolPrefix = spoolPlace(path)
+	// fail closes the store after a failed step and names the file.
+	fail := func(err error) (*Store, error) {
+		s.Close()
+		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+	}
 	if !opt.ReadOnly {
 		if err := s.removeStaleSpools(); err != nil {
 			s.log.Warn("removing temporary files of an interrupted import", "err", err)
@@ -140,37 +145,30 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, err
 		}
 		if err := s.noteSpreads(ctx, s.db, "spread_items IS NULL AND status IN ('"+string(store.StatusComplete)+"', '"+string(store.StatusSuperseded)+"')"); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+			return fail(err)
 		}
 		s.noted = true
 		if err := s.addRollupQuantities(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+			return fail(err)
 		}
 		s.rollupQty = true
 		if err := s.addTagRollups(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+			return fail(err)
 		}
 		s.tagRollup = true
 	} else {
 		if err := s.loadRollupQty(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+			return fail(err)
 		}
 		if err := s.loadTagRollup(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+			return fail(err)
 		}
 	}
 	if err := s.openGeneration(ctx, opt.ReadOnly); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		return fail(err)
 	}
 	if err := s.loadSumState(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("opening %s: %w", displayPath(path), err)
+		return fail(err)
 	}
 	return s, nil
 }
