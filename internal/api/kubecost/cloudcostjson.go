@@ -98,26 +98,19 @@ func (w *cloudCostWriter) appendRange(buf []byte, sets []set) []byte {
 
 // appendSet appends a set: its items by key, as encoding/json ordered the
 // keys of a map (byte-wise), or null when it has none, as Kubecost
-// documents. Items sharing a key (keys join values with "/", so "a/b"+"c"
-// and "a"+"b/c" meet) are written once, the last of them, as a map kept
-// the last one stored.
+// documents. Its keys are distinct: fetch merged items sharing one.
 func (w *cloudCostWriter) appendSet(buf []byte, s set) []byte {
 	buf = append(buf, `{"cloudCosts":`...)
 	if len(s.items) == 0 {
 		buf = append(buf, "null"...)
 	} else {
 		w.items = append(w.items[:0], s.items...)
-		slices.SortStableFunc(w.items, func(a, b *item) int { return strings.Compare(a.key, b.key) })
+		slices.SortFunc(w.items, func(a, b *item) int { return strings.Compare(a.key, b.key) })
 		buf = append(buf, '{')
-		first := true
 		for i, it := range w.items {
-			if i+1 < len(w.items) && w.items[i+1].key == it.key {
-				continue
-			}
-			if !first {
+			if i > 0 {
 				buf = append(buf, ',')
 			}
-			first = false
 			buf = appendString(buf, it.key)
 			buf = append(buf, ':')
 			buf = w.appendItem(buf, it)

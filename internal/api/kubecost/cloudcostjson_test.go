@@ -177,8 +177,9 @@ func TestAppendString(t *testing.T) {
 
 // randAnswer is a random cloudCost answer and its aggregate: canonical
 // properties in any order, labels whose names may repeat (label:x and
-// a perspective named x), keys that may repeat within a set, values
-// that may be empty, decimals of every size and sign, empty sets.
+// a perspective named x), keys that may repeat within a set (merged as
+// fetch merges them), values that may be empty, decimals of every size
+// and sign, empty sets.
 func randAnswer(rng *rand.Rand) ([]set, []Property) {
 	var props []Property
 	for _, i := range rng.Perm(len(propertyNames))[:rng.IntN(4)] {
@@ -208,8 +209,8 @@ func randAnswer(rng *rand.Rand) ([]set, []Property) {
 	sets := make([]set, rng.IntN(4))
 	for i := range sets {
 		sets[i].window = cost.Window{Start: day(), End: day()}
-		// Mostly small sets; some past 12 items, where an unstable sort
-		// would reorder items sharing a key.
+		// Mostly small sets; some past 12 items, where the sort is no
+		// longer an insertion sort.
 		n := rng.IntN(7)
 		if rng.IntN(10) == 0 {
 			n = 13 + rng.IntN(20)
@@ -234,6 +235,7 @@ func randAnswer(rng *rand.Rand) ([]set, []Property) {
 			}
 			sets[i].items = append(sets[i].items, it)
 		}
+		sets[i].items = mergeShared(sets[i].items)
 	}
 	return sets, props
 }

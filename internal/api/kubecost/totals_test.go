@@ -155,25 +155,7 @@ func TestGraphOther(t *testing.T) {
 			items = append(items, li)
 		}
 		_, body := serveItems(t, items, "/model/cloudCost/view/graph?window=today&aggregate=service")
-		var out struct {
-			Data []struct {
-				Items []struct {
-					Name  string
-					Value json.Number
-				}
-			}
-		}
-		if err := json.Unmarshal(body, &out); err != nil || len(out.Data) != 1 {
-			t.Fatalf("n=%d: %v %s", tc.n, err, body)
-		}
-		got := ""
-		for i, it := range out.Data[0].Items {
-			if i > 0 {
-				got += " "
-			}
-			got += it.Name + ":" + it.Value.String()
-		}
-		if got != tc.want {
+		if got := graphItems(t, body); got != tc.want {
 			t.Errorf("n=%d: got %s, want %s", tc.n, got, tc.want)
 		}
 	}

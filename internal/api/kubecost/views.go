@@ -78,7 +78,7 @@ type totalsJSON struct {
 // viewTotals serves GET /model/cloudCost/view/totals: the number of
 // aggregated items over the whole window, ignoring accumulate (§8), and
 // their combined costMetric; null without data. The items are counted
-// and added as they stream.
+// and added as they stream, items sharing a key once (mergeShared).
 func (a *API) viewTotals(r *http.Request) (any, error) {
 	req, err := ParseViewRequest(r.URL.Query(), a.now().UTC())
 	if err != nil {
@@ -88,9 +88,18 @@ func (a *API) viewTotals(r *http.Request) (any, error) {
 		return nil, nil
 	}
 	n, total, k8s := 0, decimal.Zero, decimal.Zero
-	reset := func() { n, total, k8s = 0, decimal.Zero, decimal.Zero }
+	var seen map[string]bool // the keys items may share (mayShare)
+	reset := func() { n, total, k8s, seen = 0, decimal.Zero, decimal.Zero, nil }
 	_, err = a.stream(r.Context(), req.query(query.StepNone), reset, func(row query.Row) error {
-		n++
+		if it := (item{key: keyOf(row.Keys), values: row.Keys}); !mayShare(&it) {
+			n++
+		} else if !seen[it.key] {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[it.key] = true
+			n++
+		}
 		total = total.Add(row.Values[req.Metric])
 		k8s = k8s.Add(row.Kubernetes[req.Metric])
 		return nil
