@@ -88,16 +88,18 @@ func (a *API) viewTotals(r *http.Request) (any, error) {
 		return nil, nil
 	}
 	n, total, k8s := 0, decimal.Zero, decimal.Zero
-	var seen map[string]bool // the keys items may share (mayShare)
+	// The keys items may share (joinsMayMeet; this question has no
+	// Other row to meet).
+	var seen map[string]bool
 	reset := func() { n, total, k8s, seen = 0, decimal.Zero, decimal.Zero, nil }
 	_, err = a.stream(r.Context(), req.query(query.StepNone), reset, func(row query.Row) error {
-		if it := (item{key: keyOf(row.Keys), values: row.Keys}); !mayShare(&it) {
+		if !joinsMayMeet(row.Keys) {
 			n++
-		} else if !seen[it.key] {
+		} else if key := keyOf(row.Keys); !seen[key] {
 			if seen == nil {
 				seen = map[string]bool{}
 			}
-			seen[it.key] = true
+			seen[key] = true
 			n++
 		}
 		total = total.Add(row.Values[req.Metric])
