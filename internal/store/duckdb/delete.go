@@ -112,6 +112,7 @@ func (s *Store) deleteSnapshot(ctx context.Context, id int64) error {
 		`DELETE FROM line_items_coded WHERE snapshot_id = ?`,
 		`DELETE FROM rollup_daily WHERE snapshot_id = ?`,
 		`DELETE FROM ` + tagRollupTable + ` WHERE snapshot_id = ?`,
+		`DELETE FROM ` + serviceRollupTable + ` WHERE snapshot_id = ?`,
 		`DELETE FROM snapshot_totals WHERE snapshot_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {

@@ -268,6 +268,9 @@ func (s *Store) commitSums(ctx context.Context, source string, snaps []*pending,
 	if _, err := tx.ExecContext(ctx, daily); err != nil {
 		return fmt.Errorf("building daily rollup: %w", err)
 	}
+	if err := buildServiceRollup(ctx, tx, in, mode); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, totalsInsertSQL(in)); err != nil {
 		return fmt.Errorf("computing snapshot totals: %w", err)
 	}

@@ -53,6 +53,7 @@ func (s *Store) Stream(ctx context.Context, q query.Query, fn func(query.Row) er
 	}
 	sp := s.sumPlanFor(rollup || tagKeys != nil)
 	sp.tags = tagKeys != nil
+	sp.service = rollup && tagKeys == nil && s.serviceRollupAnswers(q)
 	delivered := false
 	counted := func(r query.Row) error { delivered = true; return fn(r) }
 	got, err := s.stream(ctx, q, b, sp, tagKeys, counted)
@@ -240,6 +241,9 @@ func plan(q query.Query, b query.Buckets, sp sumPlan) (planned, error) {
 	}
 	if sp.tags {
 		table = tagRollupTable
+	}
+	if sp.service {
+		table = serviceRollupTable
 	}
 	c := &compiler{maps: q.Mappings, rates: q.Rates}
 	sel := []string{bucketSQL(c, b, timeCol) + " AS bucket"}

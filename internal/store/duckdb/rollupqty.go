@@ -48,6 +48,9 @@ func (s *Store) rebuildRollup(ctx context.Context, in string, mode sumMode) erro
 	if _, err := tx.ExecContext(ctx, rollupInsertSQL(in, mode)); err != nil {
 		return err
 	}
+	if err := buildServiceRollup(ctx, tx, in, mode); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

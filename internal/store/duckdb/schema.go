@@ -196,9 +196,16 @@ func lineItemsTableSQL() string {
 // version has, where rollup_daily's later columns come from ALTER TABLE
 // in files made before them.
 func rollupTableSQL(name string, tags bool) string {
+	return rollupTableOf(name, rollupColumns(), rollupAddedColumns(), tags, tags)
+}
+
+// rollupTableOf creates a rollup table named name with the dimension
+// columns dims, then added after usd_missing (rollupAddedColumns), with
+// the c_hi columns when hi and the tags when tags.
+func rollupTableOf(name string, dims, added []string, hi, tags bool) string {
 	var ru strings.Builder
 	ru.WriteString("CREATE TABLE IF NOT EXISTS " + name + " (\n  snapshot_id BIGINT NOT NULL,\n  day TIMESTAMP NOT NULL")
-	for _, c := range rollupColumns() {
+	for _, c := range dims {
 		typ := "VARCHAR"
 		if c == "kubernetes" {
 			typ = "BOOLEAN"
@@ -218,15 +225,17 @@ func rollupTableSQL(name string, tags bool) string {
 		fmt.Fprintf(&ru, ",\n  %s %s NOT NULL, k8s_%s %s NOT NULL, usd_%s %s, usd_k8s_%s %s", m, plain, m, plain, m, plain, m, plain)
 	}
 	ru.WriteString(",\n  items BIGINT NOT NULL,\n  usd_missing BIGINT DEFAULT 0")
-	for _, c := range rollupAddedColumns() {
+	for _, c := range added {
 		fmt.Fprintf(&ru, ",\n  %s VARCHAR", c)
 	}
 	// Last, where ALTER puts it in older files (addRollupQuantities).
 	fmt.Fprintf(&ru, ",\n  consumed_quantity %s USING COMPRESSION uncompressed", quantity)
-	if tags {
+	if hi {
 		for _, c := range rollupMoneyColumns() {
 			fmt.Fprintf(&ru, ",\n  %s%s HUGEINT", c, hiSuffix)
 		}
+	}
+	if tags {
 		ru.WriteString(",\n  tags MAP(VARCHAR, VARCHAR)")
 	}
 	ru.WriteString("\n)")
@@ -264,6 +273,7 @@ func schemaSQL() []string {
 )`,
 		rollupTableSQL("rollup_daily", false),
 		rollupTableSQL(tagRollupTable, true),
+		serviceRollupTableSQL(),
 		// Files made before usd_missing existed: their rows count as
 		// having USD values, which is what their queries assumed.
 		`ALTER TABLE rollup_daily ADD COLUMN IF NOT EXISTS usd_missing BIGINT DEFAULT 0`,

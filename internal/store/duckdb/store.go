@@ -50,6 +50,9 @@ type Store struct {
 	rollupQty bool
 	// tagRollup: the file has the tag rollup (tagrollup.go). Set at open.
 	tagRollup bool
+	// serviceRollup: every snapshot of the daily rollup has its service
+	// rollup (servicerollup.go). Set at open.
+	serviceRollup bool
 	// noted: the snapshots record their items that run past their start
 	// day (spread.go), so that most spread questions skip the line items.
 	noted bool
@@ -156,11 +159,24 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return fail(err)
 		}
 		s.tagRollup = true
+		// Sums past a HUGEINT cannot be summed again; questions then
+		// read the daily rollup, and the next open tries again.
+		switch err := s.addServiceRollups(ctx); {
+		case err == nil:
+			s.serviceRollup = true
+		case tooLargeForFast(err):
+			s.log.Warn("the service rollup was not built: its sums are too large", "err", err)
+		default:
+			return fail(err)
+		}
 	} else {
 		if err := s.loadRollupQty(ctx); err != nil {
 			return fail(err)
 		}
 		if err := s.loadTagRollup(ctx); err != nil {
+			return fail(err)
+		}
+		if err := s.loadServiceRollup(ctx); err != nil {
 			return fail(err)
 		}
 	}

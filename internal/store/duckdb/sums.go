@@ -61,8 +61,10 @@ type sumPlan struct {
 	mode sumMode
 	hi   bool
 	// rollup: the query reads rollup_daily (Store.rollupFor), or the
-	// tag rollup, which has the same columns and tags, when tags.
-	rollup, tags bool
+	// tag rollup, which has the same columns and tags, when tags, or the
+	// service rollup, which has the same columns but fewer dimensions,
+	// when service (Store.serviceRollupAnswers).
+	rollup, tags, service bool
 }
 
 // width is the number of result columns of one sum.
@@ -266,7 +268,8 @@ func (s *Store) hasColumn(ctx context.Context, table, column string) (bool, erro
 }
 
 // anyWide reports whether a rollup row where cond holds, in the daily
-// rollup or the tag rollup, keeps an integer part in a c_hi column.
+// rollup, the tag rollup or the service rollup, keeps an integer part in
+// a c_hi column.
 func (s *Store) anyWide(ctx context.Context, cond string) (bool, error) {
 	var used []string
 	for _, c := range rollupMoneyColumns() {
@@ -275,6 +278,9 @@ func (s *Store) anyWide(ctx context.Context, cond string) (bool, error) {
 	tables := []string{"rollup_daily"}
 	if s.tagRollup {
 		tables = append(tables, tagRollupTable)
+	}
+	if s.serviceRollup {
+		tables = append(tables, serviceRollupTable)
 	}
 	for _, t := range tables {
 		var wide bool

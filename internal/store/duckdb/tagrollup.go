@@ -211,9 +211,16 @@ func (s *Store) loadTagRollup(ctx context.Context) error {
 // or more; splitSums adds the rows' integer parts, c_hi included, and
 // fractional parts apart and folds them.
 func rollupFromTagsSQL(in string, mode sumMode) string {
+	return resumSQL(tagRollupTable, "rollup_daily", rollupDims, in, mode)
+}
+
+// resumSQL sums the rows of the rollup table from of the snapshots in
+// into the rollup table to, grouped by day and dims: sums of sums, as
+// rollupFromTagsSQL says.
+func resumSQL(from, to string, dims []cost.Dimension, in string, mode sumMode) string {
 	narrow := fmt.Sprintf("DECIMAL(%d,%d)", cost.Precision-1, cost.Scale)
 	names := []string{"snapshot_id", "day"}
-	for _, d := range rollupDims {
+	for _, d := range dims {
 		names = append(names, dimColumns[d])
 	}
 	inner := append([]string{}, names...)
@@ -233,9 +240,9 @@ func rollupFromTagsSQL(in string, mode sumMode) string {
 	names = append(names, "items", "usd_missing", "consumed_quantity")
 	inner = append(inner, "sum(items) AS items", "sum(usd_missing) AS usd_missing", "sum(consumed_quantity) AS consumed_quantity")
 	outer = append(outer, "items", "usd_missing", "consumed_quantity")
-	sel := "SELECT " + strings.Join(inner, ", ") + " FROM " + tagRollupTable + " WHERE snapshot_id IN " + in + " GROUP BY ALL"
+	sel := "SELECT " + strings.Join(inner, ", ") + " FROM " + from + " WHERE snapshot_id IN " + in + " GROUP BY ALL"
 	if mode == splitSums {
 		sel = "SELECT " + strings.Join(outer, ", ") + " FROM (" + sel + ")"
 	}
-	return "INSERT INTO rollup_daily (" + strings.Join(names, ", ") + ") " + sel
+	return "INSERT INTO " + to + " (" + strings.Join(names, ", ") + ") " + sel
 }
